@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+"""ytlite's one build entry point.
+
+    python3 build.py serve [--port 8000]   set up, build the site, serve it on 127.0.0.1
+    python3 build.py build                 set up and build the site into _site/
+    python3 build.py test                  set up, build, run every test (Rust, Python, browser)
+
+Set-up installs what is missing: Debian packages (when run as root; otherwise
+it prints the apt-get line and stops), a local venv (.venv) with pinned Python
+packages, pinned npm packages, and the wasm-bindgen CLI matching the crate's
+wasm-bindgen exactly (cached under ~/.cache/ytlite). Every step prints what it
+does and how long it took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BUILD = ROOT / "_build"
+SITE = ROOT / "_site"
+GENERATED = ROOT / "ytlite" / "_generated"
+RUST = ROOT / "rust"
+CACHE = Path(os.environ.get("YTLITE_CACHE", Path.home() / ".cache" / "ytlite"))
+SHARED_SLICES = ROOT.parent / "shared" / "data" / "slices"
+
+# Debian packages: the wasm32 Rust toolchain (rustc-web ships std sources for
+# -Zbuild-std; lld gives wasm-ld), Chromium for the browser tests.
+APT_PACKAGES = {
+    "rustc-web": "/usr/bin/rustc",
+    "cargo-web": "/usr/bin/cargo",
+    "rust-web-src": "/usr/lib/rustlib/src/rust/library",
+    "lld": "/usr/bin/wasm-ld",
+    "chromium": "/usr/bin/chromium",
+}
+WASM_TARGET = "wasm32-unknown-unknown"
+CRATE_LIB = "ytlite_pixelizer"
+
+
+def log(msg: str) -> None:
+    print(f"[build] {msg}", flush=True)
+
+
+class step:
+    """Context manager printing a step and its duration."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __enter__(self):
+        log(f"{self.what} ...")
+        self.t0 = time.perf_counter()
+
+    def __exit__(self, exc_type, exc, tb):
+        dt = time.perf_counter() - self.t0
+        log(f"{self.what}: {'done' if exc is None else 'FAILED'} in {dt:.1f} s")
+
+
+def run(cmd, **kwargs):
+    cmd = [str(c) for c in cmd]
+    kwargs.setdefault("check", True)
+    return subprocess.run(cmd, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# set-up (runs under any python3; then re-executes inside the venv)
+
+
+def ensure_debian_packages() -> None:
+    missing = [pkg for pkg, path in APT_PACKAGES.items() if not Path(path).exists()]
+    for tool in ("node", "npm", "cargo"):
+        if shutil.which(tool) is None:
+            missing.append({"node": "nodejs", "npm": "npm", "cargo": "cargo"}[tool])
+    if not missing:
+        return
+    line = f"apt-get update && apt-get install -y {' '.join(missing)}"
+    if os.geteuid() != 0:
+        sys.exit(f"[build] missing Debian packages. Run as root:\n    {line}")
+    with step(f"installing Debian packages: {' '.join(missing)}"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run(["apt-get", "update", "-qq"], env=env)
+        run(["apt-get", "install", "-y", "-qq", *missing], env=env)
+
+
+def requirements_hash() -> str:
+    h = hashlib.sha256()
+    for name in ("requirements.txt", "lite/requirements.txt"):
+        p = ROOT / name
+        if p.exists():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def ensure_venv() -> Path:
+    python = VENV / "bin" / "python"
+    stamp = VENV / ".requirements-sha256"
+    if python.exists() and stamp.exists() and stamp.read_text() == requirements_hash():
+        return python
+    with step("creating the Python venv (.venv) with pinned packages"):
+        if not python.exists():
+            run([sys.executable, "-m", "venv", VENV])
+        run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", ROOT / "requirements.txt"])
+        stamp.write_text(requirements_hash())
+    return python
+
+
+def reexec_in_venv(python: Path) -> None:
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+# --------------------------------------------------------------------------
+# build steps (inside the venv)
+
+
+def crate_wasm_bindgen_version() -> str:
+    lock = (RUST / "Cargo.lock").read_text()
+    blocks = lock.split("[[package]]")
+    for block in blocks:
+        if 'name = "wasm-bindgen"\n' in block:
+            return block.split('version = "', 1)[1].split('"', 1)[0]
+    sys.exit("[build] rust/Cargo.lock has no wasm-bindgen package")
+
+
+def ensure_wasm_bindgen() -> Path:
+    version = crate_wasm_bindgen_version()
+    root = CACHE / f"wasm-bindgen-cli-{version}"
+    exe = root / "bin" / "wasm-bindgen"
+    if exe.exists():
+        return exe
+    with step(f"installing wasm-bindgen-cli {version} (must equal the crate's wasm-bindgen; compiles, a few minutes)"):
+        cmd = ["cargo", "install", "wasm-bindgen-cli", "--version", f"={version}", "--root", root]
+        # --locked first; if its lock names a dependency version the registry
+        # no longer serves, resolve afresh (the CLI version itself stays pinned).
+        if run([*cmd, "--locked"], check=False).returncode != 0:
+            log("locked install failed; retrying with freshly resolved dependencies")
+            run(cmd)
+    return exe
+
+
+def build_wasm() -> None:
+    with step("compiling the Rust pixelizer to wasm32 (Debian rustc-web, -Zbuild-std)"):
+        env = dict(
+            os.environ,
+            RUSTC="/usr/bin/rustc",
+            RUSTC_BOOTSTRAP="1",
+            CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="wasm-ld",
+            CARGO_TARGET_DIR=str(RUST / "target" / "wasm"),
+            RUSTFLAGS="-C target-feature=+simd128",
+        )
+        run(["/usr/bin/cargo", "build", "--release", "--locked", "--target", WASM_TARGET,
+             "-Zbuild-std=std,panic_abort"], cwd=RUST, env=env)
+    wasm = RUST / "target" / "wasm" / WASM_TARGET / "release" / f"{CRATE_LIB}.wasm"
+    with step("generating JS bindings (wasm-bindgen --target web) into ytlite/_generated"):
+        GENERATED.mkdir(parents=True, exist_ok=True)
+        run([ensure_wasm_bindgen(), "--target", "web", "--no-typescript", "--out-dir", GENERATED, wasm])
+
+
+def generate_colormaps() -> None:
+    """Every colormap registered in matplotlib once yt is imported: matplotlib's
+    own, cmyt's and yt's (with their _r variants), as RGBA tables."""
+    with step("generating colormap tables from matplotlib, cmyt and yt"):
+        import cmyt  # registers cmyt.* colormaps in matplotlib
+        import matplotlib
+        import numpy as np
+        import yt
+        import yt.visualization.color_maps  # noqa: F401  registers yt's colormaps
+
+        index, chunks, offset = {}, [], 0
+        for name in sorted(matplotlib.colormaps):
+            cmap = matplotlib.colormaps[name]
+            table = np.ascontiguousarray(cmap(np.arange(cmap.N), bytes=True), dtype=np.uint8)
+
+            def special(rgba):  # the same float->byte rule as cmap(..., bytes=True)
+                return [int(v) for v in (np.asarray(rgba, dtype=float) * 255).astype(np.uint8)]
+
+            index[name] = {
+                "offset": offset, "n": int(cmap.N),
+                "bad": special(cmap.get_bad()), "under": special(cmap.get_under()),
+                "over": special(cmap.get_over()),
+            }
+            chunks.append(table.tobytes())
+            offset += table.nbytes
+        GENERATED.mkdir(parents=True, exist_ok=True)
+        (GENERATED / "colormaps.bin").write_bytes(b"".join(chunks))
+        meta = {"source": f"matplotlib {matplotlib.__version__}, cmyt {cmyt.__version__}, yt {yt.__version__}",
+                "colormaps": index}
+        (GENERATED / "colormaps.json").write_text(json.dumps(meta, separators=(",", ":")))
+        log(f"{len(index)} colormaps, {offset // 1024} KiB")
+
+
+def copy_h5wasm() -> None:
+    """h5wasm's single-file bundle goes inside the ytlite wheel (the kernel reads HDF5 with it)."""
+    node_modules = site_builder()._ensure_pyodide_npm(CACHE / "site", log).parent
+    src = node_modules / "h5wasm"
+    shutil.copyfile(src / "dist" / "iife" / "h5wasm.js", GENERATED / "h5wasm.js")
+    shutil.copyfile(src / "LICENSE.txt", GENERATED / "h5wasm-LICENSE.txt")
+
+
+def build_wheel() -> Path:
+    with step("building the ytlite wheel"):
+        out = BUILD / "wheels"
+        shutil.rmtree(out, ignore_errors=True)
+        run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+             "--disable-pip-version-check", "-w", out, ROOT])
+        # setuptools leaves build/ and *.egg-info behind in the source tree
+        shutil.rmtree(ROOT / "build", ignore_errors=True)
+        wheels = list(out.glob("ytlite-*.whl"))
+        log(f"{wheels[0].name}: {wheels[0].stat().st_size // 1024} KiB")
+        return wheels[0]
+
+
+def make_demo_data(data_dir: Path) -> None:
+    """The demo slice/projection, made with yt from ytlite/demo.py's model (cached)."""
+    source = (ROOT / "ytlite" / "demo.py").read_bytes()
+    key = hashlib.sha256(source).hexdigest()[:16]
+    cached = CACHE / f"demo-data-{key}"
+    if not (cached / "amr_demo_slice.h5").exists():
+        with step("making the demo AMR slice and projection with yt"):
+            tmp = cached.with_suffix(".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            run([sys.executable, "-m", "ytlite.demo", tmp], cwd=ROOT)
+            shutil.rmtree(cached, ignore_errors=True)
+            tmp.rename(cached)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for f in cached.glob("*.h5"):
+        shutil.copyfile(f, data_dir / f.name)
+
+
+REAL_DATA_NOTEBOOK_INTRO = """# Real simulation data
+
+These files were extracted with yt from real adaptive-mesh simulations:
+
+* **RAMSES** (`ramses_blast3d_*`): a 3-D blast wave next to a dense cloud, on an
+  octree (levels 5 to 8, 779,206 leaf cells): slices at z = 0.5 and x = 0.5 and a
+  projection of density along z.
+* **AMReX** (`amrex_adv3d_*`): the Advection_AmrCore tutorial, block-structured
+  patches (4 levels, 270 grids): a slice of `phi` along z and a projection along y.
+
+Run the cells: each viewer is drawn by ytlite's WebAssembly pixelizer. Drag to
+pan, scroll to zoom, double-click to reset."""
+
+
+def stage_content(content: Path) -> None:
+    with step("staging notebooks and data"):
+        shutil.rmtree(content, ignore_errors=True)
+        shutil.copytree(ROOT / "content", content)
+        make_demo_data(content / "data")
+        if SHARED_SLICES.is_dir():
+            real = sorted(SHARED_SLICES.glob("*.h5"))
+            (content / "data" / "real").mkdir(parents=True, exist_ok=True)
+            for f in real:
+                shutil.copyfile(f, content / "data" / "real" / f.name)
+            cells = [_markdown_cell(REAL_DATA_NOTEBOOK_INTRO), _code_cell("import ytlite")]
+            for f in real:
+                cells.append(_code_cell(
+                    f'ds = ytlite.load("data/real/{f.name}")\nprint(ds)\nds.plot()'))
+            (content / "real_data.ipynb").write_text(json.dumps(_notebook(cells), indent=1))
+            log(f"added {len(real)} real slices from {SHARED_SLICES}")
+
+
+def _markdown_cell(text):
+    return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+
+def _code_cell(text):
+    return {"cell_type": "code", "metadata": {}, "source": text, "outputs": [], "execution_count": None}
+
+
+def _notebook(cells):
+    return {
+        "cells": cells, "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}},
+    }
+
+
+def site_builder():
+    """lite/site.py, imported by path (putting lite/ on sys.path would shadow
+    Python's own `site` module)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ytlite_lite_site", ROOT / "lite" / "site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_all() -> None:
+    t0 = time.perf_counter()
+    build_wasm()
+    generate_colormaps()
+    copy_h5wasm()
+    wheel = build_wheel()
+    stage_content(BUILD / "content")
+    with step("building the JupyterLite site into _site/"):
+        site_builder().build_site(SITE, BUILD / "content", [wheel], CACHE / "site", log=log)
+    log(f"site built in {time.perf_counter() - t0:.1f} s: {SITE}")
+
+
+# --------------------------------------------------------------------------
+# commands
+
+
+def cmd_serve(args) -> None:
+    build_all()
+    import functools
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    log(f"serving {SITE} at http://127.0.0.1:{args.port}/  (Ctrl-C to stop)")
+    log(f"demo notebook: http://127.0.0.1:{args.port}/notebooks/index.html?path=demo.ipynb")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def cmd_build(args) -> None:
+    build_all()
+
+
+def cmd_test(args) -> None:
+    build_all()
+    failures = []
+    with step("Rust unit tests (cargo test)"):
+        if run(["cargo", "test", "--release", "--locked"], cwd=RUST, check=False).returncode != 0:
+            failures.append("cargo test")
+    with step("Python and browser tests (pytest)"):
+        code = run([sys.executable, "-m", "pytest", "-q", "-ra", *args.pytest_args], cwd=ROOT, check=False).returncode
+        if code != 0:
+            failures.append(f"pytest (exit {code})")
+    if failures:
+        sys.exit(f"[build] FAILED: {', '.join(failures)}")
+    log("all tests passed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="build the site and serve it on 127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("YTLITE_PORT", 8000)))
+    p.set_defaults(func=cmd_serve)
+    sub.add_parser("build", help="build the site into _site/").set_defaults(func=cmd_build)
+    p = sub.add_parser("test", help="build, then run every test")
+    p.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
+    p.set_defaults(func=cmd_test)
+    args = parser.parse_args()
+
+    ensure_debian_packages()
+    reexec_in_venv(ensure_venv())
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

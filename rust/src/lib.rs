@@ -1,0 +1,400 @@
+//! # ytlite-pixelizer
+//!
+//! Rust core of *ytlite*: turns a yt AMR slice/projection (a "variable mesh"
+//! of rectangular cells) into an RGBA image in the browser, reproducing yt
+//! 4.4.3 + matplotlib. Two separate stages (datashader style), so a colormap
+//! or normalization change re-runs only the cheap second one:
+//!
+//! 1. **Deposit** ([`FixedResolutionBuffer::deposit`]): cells -> f64 buffer,
+//!    bit-for-bit port of yt's `pixelize_cartesian`
+//!    (see [`fixed_resolution_buffer`] for the exact contract).
+//! 2. **Shade** ([`FixedResolutionBuffer::shade`]): f64 buffer ->
+//!    [`Normalization`] (matplotlib `Normalize` / `LogNorm` / `SymLogNorm`)
+//!    -> [`Colormap`] (matplotlib `Colormap.__call__(..., bytes=True)`) ->
+//!    RGBA8.
+//!
+//! ## Conventions
+//! * Cells: `px, py` centres, `pdx, pdy` **half** widths (yt's convention);
+//!   cell `i` covers `[px-pdx, px+pdx] x [py-pdy, py+pdy]`.
+//! * Value buffer: `height` rows x `width` columns, row-major, **row 0 at
+//!   `y_min`** (yt/matplotlib `origin="lower"`); uncovered pixels are NaN.
+//! * RGBA buffer: same size, **row 0 at the top (`y_max`)**, i.e. flipped,
+//!   ready for `new ImageData(rgbaView, width, height)` + `putImageData`.
+//! * Antialiased deposition gives the area-weighted *sum* of overlapping
+//!   cells in pixel units (no division by covered area), exactly like yt.
+//!
+//! ## Errors
+//! Every fallible operation returns [`Error`] (clear `Display` messages); no
+//! input makes this crate panic. The wasm layer turns errors into JS
+//! exceptions (`Error` objects carrying the same message).
+//!
+//! ## JavaScript API (wasm-bindgen, `--target web`)
+//! ```text
+//! new VariableMesh(px, py, pdx, pdy, values)   // Float64Arrays; throws on invalid input
+//! VariableMesh.withLength(n)                   // zero-filled, fill via the views below
+//! mesh.pxView() / pyView() / pdxView() / pdyView() / valuesView() -> Float64Array (no copy)
+//! mesh.setValues(values)                       // switch field, same geometry
+//! mesh.validate()                              // optional: re-check geometry now
+//! mesh.len() -> number ; mesh.extent() -> Float64Array [xmin, xmax, ymin, ymax]
+//!
+//! new FixedResolutionBuffer(width, height)     // 1..=8192 each
+//! frb.deposit(mesh, xMin, xMax, yMin, yMax, antialias)
+//! frb.depositPeriodic(mesh, xMin, xMax, yMin, yMax, antialias, periodX, periodY)
+//! frb.values() -> Float64Array view ; frb.valuesCopy() -> Float64Array copy
+//! frb.valueRange(log) -> Float64Array [min, max]      // throws if no valid value
+//! frb.shade(colormap, normalization) -> Float64Array [vmin, vmax] used
+//! frb.rgba() -> Uint8ClampedArray view (width*height*4, row 0 = top)
+//! frb.width, frb.height
+//!
+//! new Colormap(lut)                            // Uint8Array, 4*N bytes, N >= 2
+//! cmap.setBad(r,g,b,a) / setUnder(r,g,b,a) / setOver(r,g,b,a) ; cmap.length
+//!
+//! Normalization.linear(vmin?, vmax?)           // undefined or NaN => automatic
+//! Normalization.log(vmin?, vmax?)
+//! Normalization.symlog(vmin, vmax, linthresh)  // linscale = 1, base = 10
+//! Normalization.symlogWithScale(vmin, vmax, linthresh, linscale, base)
+//! norm.scale -> "linear"|"log"|"symlog" ; norm.vmin / norm.vmax -> number|undefined
+//! ```
+//! **Views** (`*View()`, `values()`, `rgba()`) alias wasm linear memory: they
+//! become detached (length 0) whenever wasm memory grows, which can happen on
+//! any allocation (creating a mesh or buffer, `valuesCopy`, errors...).
+//! Re-acquire them after such calls; never keep them across frames. Writing
+//! geometry through the mesh views marks the mesh for re-validation before
+//! the next deposit.
+
+// `!(a < b)` is used deliberately throughout so that NaN fails validation.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+pub mod colormap;
+pub mod error;
+pub mod fixed_resolution_buffer;
+pub mod normalization;
+pub mod variable_mesh;
+
+pub use colormap::Colormap;
+pub use error::{Error, Result};
+pub use fixed_resolution_buffer::{
+    pixelize_cartesian, value_range, Bounds, FixedResolutionBuffer, MAX_DIMENSION,
+};
+pub use normalization::{Normalization, ResolvedNormalization, Scale};
+pub use variable_mesh::VariableMesh;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    //! wasm-bindgen wrappers: thin, every error becomes a JS exception.
+    use js_sys::{Float64Array, Uint8ClampedArray};
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    use crate::{Bounds, Error};
+
+    fn js(e: Error) -> JsError {
+        JsError::new(&e.to_string())
+    }
+
+    /// NaN or undefined -> automatic limit.
+    fn auto(v: Option<f64>) -> Option<f64> {
+        v.filter(|x| !x.is_nan())
+    }
+
+    /// Cells of a yt slice/projection (`pdx`/`pdy` are half widths).
+    #[wasm_bindgen(js_name = VariableMesh)]
+    pub struct JsVariableMesh {
+        inner: crate::VariableMesh,
+    }
+
+    #[wasm_bindgen(js_class = VariableMesh)]
+    impl JsVariableMesh {
+        /// Copy and validate the arrays (equal, non-zero lengths; finite
+        /// centres; finite half-widths >= 0; any values).
+        #[wasm_bindgen(constructor)]
+        pub fn new(
+            px: &[f64],
+            py: &[f64],
+            pdx: &[f64],
+            pdy: &[f64],
+            values: &[f64],
+        ) -> Result<JsVariableMesh, JsError> {
+            crate::VariableMesh::from_slices(px, py, pdx, pdy, values)
+                .map(|inner| JsVariableMesh { inner })
+                .map_err(js)
+        }
+
+        /// Zero-filled mesh of `n` cells, to fill through the views.
+        #[wasm_bindgen(js_name = withLength)]
+        pub fn with_length(n: usize) -> Result<JsVariableMesh, JsError> {
+            crate::VariableMesh::with_len(n)
+                .map(|inner| JsVariableMesh { inner })
+                .map_err(js)
+        }
+
+        /// Replace the field values (same length), keeping the geometry.
+        #[wasm_bindgen(js_name = setValues)]
+        pub fn set_values(&mut self, values: &[f64]) -> Result<(), JsError> {
+            self.inner.set_values(values).map_err(js)
+        }
+
+        /// Validate the geometry now (otherwise done lazily by deposit).
+        pub fn validate(&self) -> Result<(), JsError> {
+            self.inner.validate().map_err(js)
+        }
+
+        /// Number of cells.
+        #[allow(clippy::len_without_is_empty)]
+        pub fn len(&self) -> usize {
+            self.inner.len()
+        }
+
+        /// `[xmin, xmax, ymin, ymax]` of the cell edges.
+        pub fn extent(&self) -> Result<Vec<f64>, JsError> {
+            self.inner.extent().map(|e| e.to_vec()).map_err(js)
+        }
+
+        /// Writable view of `px` (invalidated when wasm memory grows).
+        #[wasm_bindgen(js_name = pxView)]
+        pub fn px_view(&mut self) -> Float64Array {
+            let s = self.inner.px_mut();
+            unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) }
+        }
+        /// Writable view of `py` (invalidated when wasm memory grows).
+        #[wasm_bindgen(js_name = pyView)]
+        pub fn py_view(&mut self) -> Float64Array {
+            let s = self.inner.py_mut();
+            unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) }
+        }
+        /// Writable view of `pdx` (half widths; invalidated when memory grows).
+        #[wasm_bindgen(js_name = pdxView)]
+        pub fn pdx_view(&mut self) -> Float64Array {
+            let s = self.inner.pdx_mut();
+            unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) }
+        }
+        /// Writable view of `pdy` (half widths; invalidated when memory grows).
+        #[wasm_bindgen(js_name = pdyView)]
+        pub fn pdy_view(&mut self) -> Float64Array {
+            let s = self.inner.pdy_mut();
+            unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) }
+        }
+        /// Writable view of the values (invalidated when memory grows).
+        #[wasm_bindgen(js_name = valuesView)]
+        pub fn values_view(&mut self) -> Float64Array {
+            let s = self.inner.values_mut();
+            unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) }
+        }
+    }
+
+    /// Deposited image + RGBA output (both allocated once).
+    #[wasm_bindgen(js_name = FixedResolutionBuffer)]
+    pub struct JsFixedResolutionBuffer {
+        inner: crate::FixedResolutionBuffer,
+    }
+
+    #[wasm_bindgen(js_class = FixedResolutionBuffer)]
+    impl JsFixedResolutionBuffer {
+        /// `width` columns (x) by `height` rows (y), each in 1..=8192.
+        #[wasm_bindgen(constructor)]
+        pub fn new(width: u32, height: u32) -> Result<JsFixedResolutionBuffer, JsError> {
+            crate::FixedResolutionBuffer::new(width as usize, height as usize)
+                .map(|inner| JsFixedResolutionBuffer { inner })
+                .map_err(js)
+        }
+
+        #[wasm_bindgen(getter)]
+        pub fn width(&self) -> u32 {
+            self.inner.width() as u32
+        }
+
+        #[wasm_bindgen(getter)]
+        pub fn height(&self) -> u32 {
+            self.inner.height() as u32
+        }
+
+        /// Reset to NaN and deposit (yt `pixelize_cartesian`, no periodicity).
+        #[allow(clippy::too_many_arguments, non_snake_case)]
+        pub fn deposit(
+            &mut self,
+            mesh: &JsVariableMesh,
+            xMin: f64,
+            xMax: f64,
+            yMin: f64,
+            yMax: f64,
+            antialias: bool,
+        ) -> Result<(), JsError> {
+            self.inner
+                .deposit(&mesh.inner, Bounds::new(xMin, xMax, yMin, yMax), antialias)
+                .map_err(js)
+        }
+
+        /// Reset to NaN and deposit with periodic images (periods > 0).
+        #[allow(clippy::too_many_arguments, non_snake_case)]
+        #[wasm_bindgen(js_name = depositPeriodic)]
+        pub fn deposit_periodic(
+            &mut self,
+            mesh: &JsVariableMesh,
+            xMin: f64,
+            xMax: f64,
+            yMin: f64,
+            yMax: f64,
+            antialias: bool,
+            periodX: f64,
+            periodY: f64,
+        ) -> Result<(), JsError> {
+            self.inner
+                .deposit_periodic(
+                    &mesh.inner,
+                    Bounds::new(xMin, xMax, yMin, yMax),
+                    antialias,
+                    periodX,
+                    periodY,
+                )
+                .map_err(js)
+        }
+
+        /// View of the deposited values (row 0 = y_min; no copy;
+        /// invalidated when wasm memory grows).
+        pub fn values(&self) -> Float64Array {
+            unsafe { Float64Array::view(self.inner.values()) }
+        }
+
+        /// Copy of the deposited values.
+        #[wasm_bindgen(js_name = valuesCopy)]
+        pub fn values_copy(&self) -> Vec<f64> {
+            self.inner.values().to_vec()
+        }
+
+        /// `[min, max]` of finite (and, if `log`, positive) values.
+        #[wasm_bindgen(js_name = valueRange)]
+        pub fn value_range(&self, log: bool) -> Result<Vec<f64>, JsError> {
+            self.inner
+                .value_range(log)
+                .map(|(a, b)| vec![a, b])
+                .map_err(js)
+        }
+
+        /// Fill the RGBA buffer in place; returns the `[vmin, vmax]` used.
+        pub fn shade(
+            &mut self,
+            colormap: &JsColormap,
+            norm: &JsNormalization,
+        ) -> Result<Vec<f64>, JsError> {
+            self.inner
+                .shade(&colormap.inner, &norm.inner)
+                .map(|(a, b)| vec![a, b])
+                .map_err(js)
+        }
+
+        /// View of the RGBA8 pixels (row 0 = top; no copy; invalidated when
+        /// wasm memory grows): `new ImageData(frb.rgba(), w, h)`.
+        pub fn rgba(&self) -> Uint8ClampedArray {
+            // `Uint8ClampedArray::view` (js-sys 0.3.107) goes through the
+            // generic `&[u8]` cast and yields a plain `Uint8Array`, which
+            // `ImageData` rejects; build the clamped view explicitly.
+            let rgba = self.inner.rgba();
+            let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+            Uint8ClampedArray::new_with_byte_offset_and_length(
+                &memory.buffer(),
+                rgba.as_ptr() as u32,
+                rgba.len() as u32,
+            )
+        }
+    }
+
+    /// RGBA8 lookup table (matplotlib `cmap(np.arange(N), bytes=True)`).
+    #[wasm_bindgen(js_name = Colormap)]
+    pub struct JsColormap {
+        inner: crate::Colormap,
+    }
+
+    #[wasm_bindgen(js_class = Colormap)]
+    impl JsColormap {
+        #[wasm_bindgen(constructor)]
+        pub fn new(lut: &[u8]) -> Result<JsColormap, JsError> {
+            crate::Colormap::new(lut)
+                .map(|inner| JsColormap { inner })
+                .map_err(js)
+        }
+
+        /// Number of entries N.
+        #[wasm_bindgen(getter)]
+        pub fn length(&self) -> usize {
+            self.inner.len()
+        }
+
+        #[wasm_bindgen(js_name = setBad)]
+        pub fn set_bad(&mut self, r: u8, g: u8, b: u8, a: u8) {
+            self.inner.set_bad([r, g, b, a]);
+        }
+
+        #[wasm_bindgen(js_name = setUnder)]
+        pub fn set_under(&mut self, r: u8, g: u8, b: u8, a: u8) {
+            self.inner.set_under([r, g, b, a]);
+        }
+
+        #[wasm_bindgen(js_name = setOver)]
+        pub fn set_over(&mut self, r: u8, g: u8, b: u8, a: u8) {
+            self.inner.set_over([r, g, b, a]);
+        }
+    }
+
+    /// Linear / log / symlog normalization; `undefined` or `NaN` limits are
+    /// automatic (resolved from the buffer at shade time).
+    #[wasm_bindgen(js_name = Normalization)]
+    pub struct JsNormalization {
+        inner: crate::Normalization,
+    }
+
+    #[wasm_bindgen(js_class = Normalization)]
+    impl JsNormalization {
+        pub fn linear(vmin: Option<f64>, vmax: Option<f64>) -> Result<JsNormalization, JsError> {
+            crate::Normalization::linear(auto(vmin), auto(vmax))
+                .map(|inner| JsNormalization { inner })
+                .map_err(js)
+        }
+
+        pub fn log(vmin: Option<f64>, vmax: Option<f64>) -> Result<JsNormalization, JsError> {
+            crate::Normalization::log(auto(vmin), auto(vmax))
+                .map(|inner| JsNormalization { inner })
+                .map_err(js)
+        }
+
+        pub fn symlog(
+            vmin: Option<f64>,
+            vmax: Option<f64>,
+            linthresh: f64,
+        ) -> Result<JsNormalization, JsError> {
+            crate::Normalization::symlog(auto(vmin), auto(vmax), linthresh)
+                .map(|inner| JsNormalization { inner })
+                .map_err(js)
+        }
+
+        #[wasm_bindgen(js_name = symlogWithScale)]
+        pub fn symlog_with_scale(
+            vmin: Option<f64>,
+            vmax: Option<f64>,
+            linthresh: f64,
+            linscale: f64,
+            base: f64,
+        ) -> Result<JsNormalization, JsError> {
+            crate::Normalization::symlog_with(auto(vmin), auto(vmax), linthresh, linscale, base)
+                .map(|inner| JsNormalization { inner })
+                .map_err(js)
+        }
+
+        /// `"linear"`, `"log"` or `"symlog"`.
+        #[wasm_bindgen(getter)]
+        pub fn scale(&self) -> String {
+            self.inner.scale().name().to_string()
+        }
+
+        /// Explicit vmin or `undefined` (automatic).
+        #[wasm_bindgen(getter)]
+        pub fn vmin(&self) -> Option<f64> {
+            self.inner.vmin()
+        }
+
+        /// Explicit vmax or `undefined` (automatic).
+        #[wasm_bindgen(getter)]
+        pub fn vmax(&self) -> Option<f64> {
+            self.inner.vmax()
+        }
+    }
+}

@@ -1,0 +1,251 @@
+"""End to end in a real browser: the built site, served on 127.0.0.1, opened in
+Debian's headless Chromium. Each notebook runs all its cells; every ytlite
+canvas is read back pixel by pixel and compared with an image computed here,
+natively, by yt's own ``pixelize_cartesian`` and matplotlib's colormaps.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+import time
+from pathlib import Path
+
+import h5py
+import matplotlib
+import matplotlib.colors
+import numpy as np
+import pytest
+from yt.utilities.lib.pixelization_routines import pixelize_cartesian
+
+from conftest import ARTIFACTS, SITE, real_slice
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # Any host but this machine fails to resolve: the site must be self-contained.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+NOTEBOOK_TIMEOUT_S = 240
+
+pytestmark = pytest.mark.skipif(not (SITE / "index.html").exists(), reason="site not built: run python3 build.py build")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class NotebookRun:
+    """Opens a notebook, runs every cell, records every request."""
+
+    def __init__(self, browser, site_url, notebook):
+        self.site_url = site_url
+        self.notebook = notebook
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.requests, self.failed, self.console = [], [], []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.context.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+
+    def screenshot(self, tag):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{Path(self.notebook).stem}-{tag}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        (ARTIFACTS / f"{Path(self.notebook).stem}-{tag}-console.txt").write_text("\n".join(self.console))
+        return path
+
+    def run_all(self, expected_canvases):
+        page = self.page
+        t0 = time.perf_counter()
+        page.goto(f"{self.site_url}/notebooks/index.html?path={self.notebook}")
+        self.wait_for_kernel_idle()
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(
+            "n => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 1",
+            arg=1, timeout=NOTEBOOK_TIMEOUT_S * 1000)
+        self.first_image_s = time.perf_counter() - t0
+        page.wait_for_function(
+            "n => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= n",
+            arg=expected_canvases, timeout=NOTEBOOK_TIMEOUT_S * 1000)
+        self.wait_until_cells_done()
+        self.all_done_s = time.perf_counter() - t0
+
+    def wait_for_kernel_idle(self):
+        self.page.wait_for_function(
+            """() => {
+                const app = window.jupyterapp;
+                const w = app && app.shell.currentWidget;
+                const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+                return !!k && k.status === 'idle';
+            }""", timeout=NOTEBOOK_TIMEOUT_S * 1000)
+
+    def wait_until_cells_done(self):
+        # Every code cell has an execution count and the kernel is idle again.
+        self.page.wait_for_function(
+            """() => {
+                const w = window.jupyterapp.shell.currentWidget;
+                const k = w.sessionContext.session.kernel;
+                const cells = w.content.widgets.filter(c => c.model.type === 'code');
+                return k.status === 'idle' && cells.every(c => c.model.executionCount !== null);
+            }""", timeout=NOTEBOOK_TIMEOUT_S * 1000)
+
+    def error_outputs(self):
+        return self.page.evaluate(
+            """() => [...document.querySelectorAll(
+                '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"], .ytlite-error')]
+                .map(e => e.textContent).filter(t => t.trim())""")
+
+    def text_outputs(self):
+        return self.page.evaluate(
+            """() => [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"]')]
+                .map(e => e.textContent)""")
+
+    def canvases(self):
+        """[(frame dict, RGBA array HxWx4)] for every ytlite image canvas, in page order."""
+        shots = self.page.evaluate(
+            """() => [...document.querySelectorAll('canvas.ytlite-image[data-frame]')].map(c => ({
+                frame: c.dataset.frame,
+                pixels: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data),
+            }))""")
+        out = []
+        for s in shots:
+            frame = json.loads(s["frame"])
+            px = np.array(s["pixels"], dtype=np.uint8).reshape(frame["height"], frame["width"], 4)
+            out.append((frame, px))
+        return out
+
+    def foreign_requests(self):
+        allowed = (self.site_url + "/", "blob:", "data:")
+        return sorted({u for u in self.requests if not u.startswith(allowed)})
+
+    def close(self):
+        self.context.close()
+
+
+def expected_image(path, field, bounds, width, height, cmap, scale="log"):
+    """The image yt + matplotlib make of the same cells, view and norm (RGBA, top row first)."""
+    with h5py.File(path, "r") as f:
+        g = f["grid"]
+        px, py, pdx, pdy, values = (g[k][()].astype("f8") for k in ("px", "py", "pdx", "pdy", field))
+    buff = np.full((height, width), np.nan)
+    pixelize_cartesian(buff, px, py, pdx, pdy, values, tuple(bounds), antialias=1, period=None, check_period=0)
+    finite = buff[np.isfinite(buff)]
+    if scale == "log":
+        finite = finite[finite > 0]
+        norm = matplotlib.colors.LogNorm(finite.min(), finite.max())
+    else:
+        norm = matplotlib.colors.Normalize(finite.min(), finite.max())
+    rgba = matplotlib.colormaps[cmap](norm(np.ma.masked_invalid(buff)), bytes=True)
+    return rgba[::-1], (finite.min(), finite.max())
+
+
+def compare(run, tag, frame, got, path, field, cmap, scale="log", expected_view=None):
+    if expected_view is not None:
+        np.testing.assert_allclose(frame["view"], expected_view, rtol=0, atol=1e-12)
+    assert frame["field"] == field and frame["cmap"] == cmap and frame["scale"] == scale
+    want, (lo, hi) = expected_image(path, field, frame["view"], frame["width"], frame["height"], cmap, scale)
+    assert got.shape == want.shape
+    # Limits: the same auto limits yt's image gives.
+    np.testing.assert_allclose([frame["vmin"], frame["vmax"]], [lo, hi], rtol=1e-9)
+    opaque = want[..., 3] == 255
+    transparent = want[..., 3] == 0
+    alpha_ok = (got[..., 3] == want[..., 3])
+    rgb_diff = np.abs(got[..., :3].astype(int) - want[..., :3].astype(int)).max(axis=-1)
+    close = alpha_ok & (~opaque | (rgb_diff <= 1))
+    fraction = close.mean()
+    if fraction < 0.995 or transparent.mean() > 0.5:
+        shot = run.screenshot(tag)
+        matplotlib.image.imsave(ARTIFACTS / f"{tag}-expected.png", want)
+        matplotlib.image.imsave(ARTIFACTS / f"{tag}-got.png", got)
+        pytest.fail(f"{tag}: only {fraction:.4%} of pixels within 1/255 of yt+matplotlib "
+                    f"(screenshot {shot}); {transparent.mean():.2%} of the expected image is uncovered")
+    return fraction
+
+
+@pytest.fixture
+def run_notebook(browser, site_url):
+    runs = []
+
+    def _run(name, expected_canvases):
+        run = NotebookRun(browser, site_url, name)
+        runs.append(run)
+        try:
+            run.run_all(expected_canvases)
+        except Exception:
+            shot = run.screenshot("timeout")
+            raise AssertionError(f"{name} did not finish (screenshot {shot}); errors: {run.error_outputs()}; "
+                                 f"console tail: {run.console[-15:]}") from None
+        return run
+
+    yield _run
+    for run in runs:
+        run.close()
+
+
+def test_demo_notebook(run_notebook, demo_dir):
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    print(f"\ndemo.ipynb: page load to first image {run.first_image_s:.1f} s, all cells {run.all_done_s:.1f} s")
+    run.screenshot("final")  # for people to look at; tests/artifacts/ is not committed
+    assert run.error_outputs() == []
+    (f_rho, rho), (f_temp, temp), (f_proj, proj) = run.canvases()
+    slice_path, proj_path = demo_dir / "amr_demo_slice.h5", demo_dir / "amr_demo_proj.h5"
+    assert (f_rho["width"], f_rho["height"]) == (512, 512)
+    compare(run, "demo-density", f_rho, rho, slice_path, "density", "cmyt.arbre",
+            expected_view=[-20, 20, -20, 20])
+    compare(run, "demo-temperature", f_temp, temp, slice_path, "temperature", "inferno",
+            expected_view=[-10, 10, -10, 10])
+    compare(run, "demo-projection", f_proj, proj, proj_path, "density", "viridis",
+            expected_view=[-20, 20, -20, 20])
+
+    # Python called the wasm pixelizer through JS interop: its numbers are yt's.
+    (line,) = [t for t in run.text_outputs() if "pixels, density from" in t]
+    m = re.search(r"(\d+)x(\d+) pixels, density from (\S+) to (\S+)", line)
+    _, (lo, hi) = expected_image(slice_path, "density", [-20, 20, -20, 20], 256, 256, "viridis")
+    assert m.group(1, 2) == ("256", "256")
+    assert (float(m.group(3)), float(m.group(4))) == (float(f"{lo:.3g}"), float(f"{hi:.3g}"))
+    assert run.foreign_requests() == []
+    assert run.failed == []
+
+
+def test_real_data_notebook(run_notebook):
+    """The notebook build.py writes for the real RAMSES/AMReX slices, one viewer per file."""
+    path = real_slice("ramses_blast3d_z0.5_slice.h5")
+    files = sorted(path.parent.glob("*.h5"))
+    run = run_notebook("real_data.ipynb", expected_canvases=len(files))
+    print(f"\nreal_data.ipynb: page load to first image {run.first_image_s:.1f} s, all cells {run.all_done_s:.1f} s")
+    assert run.error_outputs() == []
+    canvases = run.canvases()
+    assert len(canvases) == len(files)
+    for file, (frame, pixels) in zip(files, canvases):
+        with h5py.File(file, "r") as f:
+            fields = sorted(k for k in f["grid"] if k not in ("px", "py", "pdx", "pdy", "pz", "pdz", "weight_field"))
+        field = "density" if "density" in fields else fields[0]
+        compare(run, file.stem, frame, pixels, file, field, "cmyt.arbre")
+    assert run.foreign_requests() == []
+    assert run.failed == []

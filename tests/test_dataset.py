@@ -1,0 +1,217 @@
+"""ytlite's Python side on CPython: loading yt files, errors on bad input, the
+pixelize API, colormap tables, widget state validation."""
+
+from __future__ import annotations
+
+import math
+
+import h5py
+import numpy as np
+import pytest
+import yt
+
+import ytlite
+from ytlite._hdf5 import SliceFileError
+from conftest import REAL_SLICES, real_slice
+
+
+def test_demo_slice_matches_yt(demo_dir, demo_slice):
+    """What ytlite reads equals what yt.load reads from the same file."""
+    ds = demo_slice
+    yds = yt.load(str(demo_dir / "amr_demo_slice.h5"))
+    ad = yds.all_data()
+    assert ds.num_cells == len(ad["grid", "px"])
+    for key in ("px", "py", "pdx", "pdy"):
+        np.testing.assert_array_equal(np.frombuffer(getattr(ds, key)), ad["grid", key].d)
+    for field in ("density", "temperature"):
+        np.testing.assert_array_equal(np.frombuffer(ds[field]), ad["grid", field].d)
+        assert ds.units(field) == str(ad["grid", field].units)
+    assert ds.field_list == ["density", "temperature"]
+    assert ds.axis == 2 and (ds.x_axis_name, ds.y_axis_name) == ("x", "y")
+    assert ds.domain_bounds == (-20.0, 20.0, -20.0, 20.0)
+    assert ds.length_unit == (1.0, "pc")
+    assert repr(ds).startswith(f"<ytlite slice along z at z = 0.1: {ds.num_cells} cells, fields density, temperature")
+
+
+def test_demo_data_has_real_refinement(demo_slice):
+    """The demo model is AMR: several levels, refined where density varies."""
+    widths = np.frombuffer(demo_slice.pdx) * 2
+    levels = np.unique(np.round(np.log2(widths.max() / widths)).astype(int))
+    assert list(levels) == [0, 1, 2, 3]
+    from ytlite.demo import SLICE_Z, density
+
+    x, y = np.frombuffer(demo_slice.px), np.frombuffer(demo_slice.py)
+    h = 1e-3  # pc
+    grad = np.hypot(
+        np.log(density(x + h, y, SLICE_Z)) - np.log(density(x - h, y, SLICE_Z)),
+        np.log(density(x, y + h, SLICE_Z)) - np.log(density(x, y - h, SLICE_Z)),
+    ) / (2 * h)
+    fine, coarse = widths == widths.min(), widths == widths.max()
+    # Finest cells sit where the density changes fast (shell, clouds), coarse ones on smooth gas.
+    assert np.median(grad[fine]) > 10 * np.median(grad[coarse])
+
+
+@pytest.mark.parametrize("path", REAL_SLICES, ids=[p.stem for p in REAL_SLICES])
+def test_real_files_load(path):
+    ds = ytlite.load(path)
+    yds = yt.load(str(path))
+    assert ds.num_cells == len(yds.all_data()["grid", "px"])
+    assert ds.field_list and all(len(ds[f]) == ds.num_cells for f in ds.field_list)
+    # Cells lie inside the image-plane domain.
+    x0, x1, y0, y1 = ds.domain_bounds
+    px, pdx = np.frombuffer(ds.px), np.frombuffer(ds.pdx)
+    py, pdy = np.frombuffer(ds.py), np.frombuffer(ds.pdy)
+    assert (px - pdx).min() >= x0 - 1e-12 and (px + pdx).max() <= x1 + 1e-12
+    assert (py - pdy).min() >= y0 - 1e-12 and (py + pdy).max() <= y1 + 1e-12
+
+
+def test_projection_axes_follow_yt():
+    """A y-projection shows z horizontally and x vertically, as yt does."""
+    ds = ytlite.load(real_slice("amrex_adv3d_y_proj.h5"))
+    assert ds.axis == 1 and (ds.x_axis_name, ds.y_axis_name) == ("z", "x")
+    assert ds.domain_bounds == (0.0, 0.125, 0.0, 1.0)
+    assert ds.container_type == "quad_proj"
+
+
+# -- bad input -----------------------------------------------------------------
+
+
+def test_truncated_file(demo_dir, tmp_path):
+    data = (demo_dir / "amr_demo_slice.h5").read_bytes()
+    bad = tmp_path / "truncated.h5"
+    bad.write_bytes(data[: len(data) // 3])
+    with pytest.raises(SliceFileError, match="truncated"):
+        ytlite.load(bad)
+
+
+def test_not_hdf5(tmp_path):
+    bad = tmp_path / "notes.h5"
+    bad.write_text("hello")
+    with pytest.raises(SliceFileError, match="not an HDF5 file"):
+        ytlite.load(bad)
+
+
+def test_hdf5_without_grid(tmp_path):
+    path = tmp_path / "other.h5"
+    with h5py.File(path, "w") as f:
+        f["x"] = np.arange(3.0)
+    with pytest.raises(SliceFileError, match="no /grid group"):
+        ytlite.load(path)
+
+
+def _write_slice(path, n=4, **overrides):
+    arrays = {"px": np.linspace(0.1, 0.9, n), "py": np.full(n, 0.5), "pdx": np.full(n, 0.1),
+              "pdy": np.full(n, 0.1), "density": np.ones(n)}
+    arrays.update(overrides)
+    with h5py.File(path, "w") as f:
+        f.attrs["axis"] = 2
+        f.attrs["container_type"] = "slice"
+        f.attrs["domain_left_edge"] = [0.0, 0.0, 0.0]
+        f.attrs["domain_right_edge"] = [1.0, 1.0, 1.0]
+        for k, v in arrays.items():
+            f[f"grid/{k}"] = v
+    return path
+
+
+def test_mismatched_lengths(tmp_path):
+    path = _write_slice(tmp_path / "m.h5", density=np.ones(3))
+    with pytest.raises(SliceFileError, match="grid/density has 3 values but grid/px has 4"):
+        ytlite.load(path)
+
+
+def test_empty_mesh(tmp_path):
+    path = _write_slice(tmp_path / "e.h5", n=0)
+    with pytest.raises(SliceFileError, match="no cells"):
+        ytlite.load(path)
+
+
+def test_unknown_field(demo_slice):
+    with pytest.raises(KeyError, match="no field 'pressure'.*density, temperature"):
+        demo_slice["pressure"]
+    assert demo_slice["gas", "density"] is demo_slice["density"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"bounds": (0, 0, 0, 1)}, "x_min < x_max"),
+        ({"bounds": (0, float("nan"), 0, 1)}, "finite"),
+        ({"width": 0}, "width must be an integer from 1 to 8192"),
+        ({"width": 10000}, "width must be an integer from 1 to 8192"),
+        ({"height": 2.5}, "height must be an integer"),
+    ],
+)
+def test_pixelize_rejects_bad_arguments(kwargs, message):
+    args = dict(bounds=(0, 1, 0, 1), width=8, height=8)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        ytlite.pixelize([0.5], [0.5], [0.5], [0.5], [1.0], **args)
+
+
+def test_pixelize_rejects_bad_meshes():
+    with pytest.raises(ValueError, match="same length"):
+        ytlite.pixelize([0.5, 0.2], [0.5], [0.5], [0.5], [1.0], (0, 1, 0, 1))
+    with pytest.raises(ValueError, match="empty mesh"):
+        ytlite.pixelize([], [], [], [], [], (0, 1, 0, 1))
+
+
+def test_pixelize_native_contract():
+    """On CPython the pixelize API is yt's pixelizer: NaN outside, area-weighted inside."""
+    img = ytlite.pixelize([0.25], [0.5], [0.25], [0.5], [2.0], (0, 1, 0, 1), width=4, height=2)
+    rows = img.rows()
+    assert [rows[0, j] for j in range(2)] == [2.0, 2.0]
+    assert all(math.isnan(rows[i, j]) for i in range(2) for j in range(2, 4))
+    assert img.covered_range() == (2.0, 2.0)
+
+
+# -- colormaps ---------------------------------------------------------------
+
+
+def test_colormap_tables_are_matplotlibs():
+    import matplotlib
+
+    names = ytlite.colormap_names()
+    assert set(names) == set(matplotlib.colormaps)
+    assert {"viridis", "viridis_r", "cmyt.arbre", "cmyt.arbre_r", "tab10"} <= set(names)
+    from ytlite.colormaps import lookup_table
+
+    for name in ("viridis", "cmyt.arbre", "tab10", "gist_rainbow_r"):
+        cmap = matplotlib.colormaps[name]
+        assert lookup_table(name) == cmap(np.arange(cmap.N), bytes=True).astype(np.uint8).tobytes()
+
+
+def test_unknown_colormap():
+    from ytlite.colormaps import check_colormap
+
+    with pytest.raises(ValueError, match="unknown colormap 'virdis'"):
+        check_colormap("virdis")
+
+
+# -- widget state --------------------------------------------------------------
+
+
+def test_viewer_state(demo_slice):
+    from traitlets import TraitError
+
+    v = demo_slice.plot("density")
+    assert (v.width, v.height) == (512, 512)
+    assert v.view == [-20.0, 20.0, -20.0, 20.0]
+    assert v.cmap == "cmyt.arbre" and v.scale == "log"
+    assert len(v.values) == 8 * demo_slice.num_cells
+    assert v.x_label == "x (pc)" and v.units == "g/cm**3"
+    v.zoom(4)
+    assert v.view == [-5.0, 5.0, -5.0, 5.0]
+    v.field = "temperature"
+    assert v.units == "K" and v.values == demo_slice["temperature"].tobytes()
+    for name, value in [("cmap", "nope"), ("scale", "loggy"), ("vmin", float("inf")),
+                        ("linthresh", -1.0), ("view", [1.0, 0.0, 0.0, 1.0])]:
+        with pytest.raises((TraitError, ValueError)):
+            setattr(v, name, value)
+    with pytest.raises(KeyError):
+        v.field = "pressure"
+
+
+def test_viewer_keeps_aspect_ratio():
+    ds = ytlite.load(real_slice("amrex_adv3d_y_proj.h5"))
+    v = ds.plot()
+    assert (v.width, v.height) == (64, 512)

@@ -1,0 +1,173 @@
+"""A yt slice or projection loaded from its ``save_as_dataset`` HDF5 file.
+
+Mirrors what ``yt.load`` gives for such a file (a ``YTSpatialPlotDataset``)
+closely enough for plotting: the cells in the image plane, the fields with their
+units, the domain, the axis, and the time, without numpy, so it runs in the
+browser's Pyodide as well as on CPython.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+from ._hdf5 import SliceFileError, read_slice_file
+
+AXIS_NAMES = ("x", "y", "z")
+# yt's image-plane axes for a slice/projection along `axis` (cartesian
+# coordinate handler: x_axis and y_axis).
+IMAGE_X_AXIS = {0: 1, 1: 2, 2: 0}
+IMAGE_Y_AXIS = {0: 2, 1: 0, 2: 1}
+
+GEOMETRY_DATASETS = ("px", "py", "pdx", "pdy", "pz", "pdz", "weight_field")
+
+
+def _field_name(field) -> str:
+    """Accept yt-style field keys: "density", ("gas", "density"), ("grid", "density")."""
+    if isinstance(field, tuple):
+        if len(field) != 2:
+            raise KeyError(f"field {field!r}: expected (field_type, field_name)")
+        return field[1]
+    return str(field)
+
+
+class SliceDataset:
+    """Cells of a 2-D slice or projection of an AMR simulation.
+
+    Attributes
+    ----------
+    px, py, pdx, pdy : array('d')
+        Cell centres and *half*-widths in the image plane, in code length
+        (yt's convention: a cell spans ``[px - pdx, px + pdx]``).
+    axis : int
+        The axis the slice/projection is taken along (0, 1, 2 for x, y, z).
+    x_axis_name, y_axis_name : str
+        The simulation axes shown horizontally and vertically (yt's choice).
+    domain_bounds : tuple
+        ``(x_min, x_max, y_min, y_max)`` of the simulation domain in the image
+        plane, in code length.
+    """
+
+    def __init__(self, filename: str, raw):
+        self.filename = str(filename)
+        self.attrs = raw.attrs
+        missing = [k for k in ("px", "py", "pdx", "pdy") if k not in raw.arrays]
+        if missing:
+            raise SliceFileError(f"{self.filename}: /grid lacks {', '.join(missing)}")
+        self._arrays = raw.arrays
+        self._units = raw.units
+        self.px, self.py = raw.arrays["px"], raw.arrays["py"]
+        self.pdx, self.pdy = raw.arrays["pdx"], raw.arrays["pdy"]
+        n = len(self.px)
+        for key, values in raw.arrays.items():
+            if len(values) != n:
+                raise SliceFileError(
+                    f"{self.filename}: grid/{key} has {len(values)} values but grid/px has {n}"
+                )
+        if n == 0:
+            raise SliceFileError(f"{self.filename}: the slice has no cells")
+        self.container_type = str(raw.attrs.get("container_type", "slice"))
+        try:
+            self.axis = int(raw.attrs["axis"])
+        except (KeyError, TypeError, ValueError):
+            raise SliceFileError(f"{self.filename}: root attribute 'axis' missing or not an integer") from None
+        if self.axis not in IMAGE_X_AXIS:
+            raise SliceFileError(f"{self.filename}: axis {self.axis} is not 0, 1 or 2")
+        self.coord = raw.attrs.get("coord")
+        self.x_axis_name = AXIS_NAMES[IMAGE_X_AXIS[self.axis]]
+        self.y_axis_name = AXIS_NAMES[IMAGE_Y_AXIS[self.axis]]
+        self.field_list = sorted(k for k in raw.arrays if k not in GEOMETRY_DATASETS)
+        self.domain_bounds = self._domain_bounds()
+        self.length_unit = (
+            float(raw.attrs.get("length_unit", 1.0)),
+            str(raw.attrs.get("length_unit_units", "code_length")),
+        )
+        self.current_time = (
+            raw.attrs.get("current_time"),
+            str(raw.attrs.get("current_time_units", "code_time")),
+        )
+        periodicity = raw.attrs.get("periodicity") or [False, False, False]
+        self.periodicity = (
+            bool(periodicity[IMAGE_X_AXIS[self.axis]]),
+            bool(periodicity[IMAGE_Y_AXIS[self.axis]]),
+        )
+
+    def _domain_bounds(self):
+        left = self.attrs.get("domain_left_edge")
+        right = self.attrs.get("domain_right_edge")
+        xa, ya = IMAGE_X_AXIS[self.axis], IMAGE_Y_AXIS[self.axis]
+        try:
+            bounds = (float(left[xa]), float(right[xa]), float(left[ya]), float(right[ya]))
+        except (TypeError, IndexError, ValueError):
+            bounds = None
+        if bounds is None or not all(map(math.isfinite, bounds)) or bounds[0] >= bounds[1] or bounds[2] >= bounds[3]:
+            # No usable domain attributes: fall back to the extent of the cells.
+            bounds = (
+                min(c - d for c, d in zip(self.px, self.pdx)),
+                max(c + d for c, d in zip(self.px, self.pdx)),
+                min(c - d for c, d in zip(self.py, self.pdy)),
+                max(c + d for c, d in zip(self.py, self.pdy)),
+            )
+        return bounds
+
+    @property
+    def num_cells(self) -> int:
+        return len(self.px)
+
+    @property
+    def period(self):
+        """Domain widths in the image plane: the period for periodic wrapping."""
+        b = self.domain_bounds
+        return (b[1] - b[0], b[3] - b[2])
+
+    def __getitem__(self, field) -> array:
+        name = _field_name(field)
+        if name not in self.field_list:
+            raise KeyError(f"no field {name!r} in {self.filename}; fields: {', '.join(self.field_list)}")
+        return self._arrays[name]
+
+    def units(self, field) -> str:
+        self[field]
+        return self._units.get(_field_name(field), "")
+
+    def default_field(self) -> str:
+        if not self.field_list:
+            raise SliceFileError(f"{self.filename} holds no fields, only cell positions")
+        return "density" if "density" in self.field_list else self.field_list[0]
+
+    def pixelize(self, field=None, bounds=None, width=512, height=None, antialias=True, periodic=False):
+        """Deposit the cells onto a ``height`` x ``width`` image (see :mod:`ytlite.pixelizer`)."""
+        from .pixelizer import pixelize
+
+        field = self.default_field() if field is None else field
+        bounds = self.domain_bounds if bounds is None else tuple(bounds)
+        return pixelize(
+            self.px, self.py, self.pdx, self.pdy, self[field], bounds,
+            width=width, height=width if height is None else height,
+            antialias=antialias, period=self.period if periodic else None,
+        )
+
+    def plot(self, field=None, **kwargs):
+        """An interactive :class:`ytlite.viewer.SliceViewer` of ``field``."""
+        from .viewer import SliceViewer
+
+        return SliceViewer(self, field=field, **kwargs)
+
+    def __repr__(self):
+        kind = {"slice": "slice", "quad_proj": "projection", "proj": "projection"}.get(
+            self.container_type, self.container_type
+        )
+        where = f" at {AXIS_NAMES[self.axis]} = {self.coord}" if kind == "slice" and self.coord is not None else ""
+        return (
+            f"<ytlite {kind} along {AXIS_NAMES[self.axis]}{where}: {self.num_cells} cells, "
+            f"fields {', '.join(self.field_list)} ({self.filename})>"
+        )
+
+
+def load(filename) -> SliceDataset:
+    """Load a yt slice or projection saved with ``save_as_dataset``.
+
+    Works in the browser (Pyodide, no numpy) and on CPython (needs h5py).
+    """
+    raw = read_slice_file(str(filename))
+    return SliceDataset(filename, raw)
