@@ -260,10 +260,12 @@ def stage_content(content: Path) -> None:
             (content / "data" / "real").mkdir(parents=True, exist_ok=True)
             for f in real:
                 shutil.copyfile(f, content / "data" / "real" / f.name)
-            cells = [_markdown_cell(REAL_DATA_NOTEBOOK_INTRO), _code_cell("import ytlite")]
-            for f in real:
-                cells.append(_code_cell(
-                    f'ds = ytlite.load("data/real/{f.name}")\nprint(ds)\nds.plot()'))
+            cells = [_markdown_cell(REAL_DATA_NOTEBOOK_INTRO)]
+            for i, f in enumerate(real):
+                # The first cell imports and loads at once: ytlite must not need
+                # a cell boundary to finish starting its wasm runtime.
+                cells.append(_code_cell(("import ytlite\n\n" if i == 0 else "")
+                                        + f'ds = ytlite.load("data/real/{f.name}")\nprint(ds)\nds.plot()'))
             (content / "real_data.ipynb").write_text(json.dumps(_notebook(cells), indent=1))
             log(f"added {len(real)} real slices from {SHARED_SLICES}")
 

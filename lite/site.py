@@ -157,6 +157,12 @@ EXTRA_FILE_TYPES = {
     },
 }
 
+#: JupyterLab settings defaults for every app: a notebook whose metadata has no
+#: kernelspec would otherwise open a blocking "Select Kernel" dialog
+SETTINGS_OVERRIDES = {
+    "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+}
+
 #: contents regexes (matched against "/relative/path") never copied into the
 #: site; jupyterlite's defaults would also drop build/, dist/, lib/, untitled.*
 IGNORE_CONTENTS = (
@@ -202,7 +208,7 @@ def build_site(
     log: Log = print,
     *,
     preload_extra_wheels: bool = True,
-    apps: Sequence[str] = ("lab", "notebooks", "tree", "repl"),
+    apps: Sequence[str] | None = None,
 ) -> None:
     """Build the offline JupyterLite site into ``output_dir`` (replaced).
 
@@ -218,6 +224,8 @@ def build_site(
       only copies the cached site into ``output_dir``.
     - ``preload_extra_wheels``: also install the extra wheels while Pyodide
       boots (otherwise they are loaded at their first ``import``).
+    - ``apps``: JupyterLite apps to include (default: all of them: lab,
+      notebooks, tree, edit, repl, consoles).
     """
     t0 = time.monotonic()
     output_dir = Path(output_dir).resolve()
@@ -256,9 +264,13 @@ def build_site(
                 log,
             )
             (built / ".complete").write_text(key + "\n")
-            shutil.rmtree(sites, ignore_errors=True)  # keep only the newest site
-            sites.mkdir(parents=True)
+            sites.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(cached, ignore_errors=True)
             built.rename(cached)
+            # keep the 3 most recently built sites
+            old = sorted(sites.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)[3:]
+            for p in old:
+                shutil.rmtree(p, ignore_errors=True)
 
     _replace_tree(cached, output_dir)
     (output_dir / ".complete").unlink(missing_ok=True)
@@ -348,7 +360,7 @@ def _site_key(content_dir, extra_wheels, preload, apps) -> str:
     h.update(Path(__file__).read_bytes())
     for f in (PACKAGE_JSON, PACKAGE_LOCK, REQUIREMENTS_TXT):
         h.update(f.read_bytes() if f.is_file() else b"-")
-    h.update(json.dumps([preload, list(apps), sys.prefix]).encode())
+    h.update(json.dumps([preload, list(apps or []), sys.prefix]).encode())
     # the build env: versions of every installed distribution
     dists = sorted(
         f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"]
@@ -593,6 +605,7 @@ def _build(
         },
     }
     (lite / "jupyter_lite_config.json").write_text(json.dumps(config, indent=2))
+    (lite / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES, indent=2))
 
     cmd = [
         sys.executable, "-m", "jupyterlite_core", "build",
@@ -601,7 +614,7 @@ def _build(
         f"--LiteBuildConfig.cache_dir={cache_dir / 'jupyterlite-cache'}",
         "--contents", content_dir,
     ]
-    for app in apps:
+    for app in apps or ():
         cmd += ["--apps", app]
     env = dict(os.environ)
     env.pop("JUPYTERLITE_PYODIDE_URL", None)

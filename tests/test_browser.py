@@ -6,6 +6,7 @@ natively, by yt's own ``pixelize_cartesian`` and matplotlib's colormaps.
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import json
@@ -129,16 +130,35 @@ class NotebookRun:
     def canvases(self):
         """[(frame dict, RGBA array HxWx4)] for every ytlite image canvas, in page order."""
         shots = self.page.evaluate(
-            """() => [...document.querySelectorAll('canvas.ytlite-image[data-frame]')].map(c => ({
-                frame: c.dataset.frame,
-                pixels: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data),
-            }))""")
+            """() => [...document.querySelectorAll('canvas.ytlite-image[data-frame]')].map(c => {
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let s = '';
+                for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
+                return {frame: c.dataset.frame, pixels: btoa(s)};
+            })""")
         out = []
         for s in shots:
             frame = json.loads(s["frame"])
-            px = np.array(s["pixels"], dtype=np.uint8).reshape(frame["height"], frame["width"], 4)
-            out.append((frame, px))
+            px = np.frombuffer(base64.b64decode(s["pixels"]), dtype=np.uint8)
+            out.append((frame, px.reshape(frame["height"], frame["width"], 4)))
         return out
+
+    def execute(self, code):
+        """Run code in the notebook's kernel; returns its text output (errors as 'ERROR name: value')."""
+        return self.page.evaluate(
+            """async (code) => {
+                const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+                const out = [];
+                const future = k.requestExecute({code, store_history: false});
+                future.onIOPub = (msg) => {
+                    const c = msg.content, t = msg.header.msg_type;
+                    if (t === 'stream') out.push(c.text);
+                    else if (t === 'error') out.push(`ERROR ${c.ename}: ${c.evalue}`);
+                    else if (t === 'execute_result') out.push(c.data['text/plain']);
+                };
+                await future.done;
+                return out.join('');
+            }""", code)
 
     def foreign_requests(self):
         allowed = (self.site_url + "/", "blob:", "data:")
@@ -231,6 +251,49 @@ def test_demo_notebook(run_notebook, demo_dir):
     assert (float(m.group(3)), float(m.group(4))) == (float(f"{lo:.3g}"), float(f"{hi:.3g}"))
     assert run.foreign_requests() == []
     assert run.failed == []
+
+
+def test_bad_input_in_the_browser(run_notebook, demo_dir):
+    """In Pyodide (h5wasm, wasm pixelizer, widget): bad input gives clear errors, never a blank."""
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    out = run.execute(
+        'data = open("data/amr_demo_slice.h5", "rb").read()\n'
+        'open("/tmp/truncated.h5", "wb").write(data[: len(data) // 3])\n'
+        'open("/tmp/text.h5", "w").write("hello")\n'
+        'for name in ("/tmp/truncated.h5", "/tmp/text.h5"):\n'
+        '    try:\n'
+        '        ytlite.load(name)\n'
+        '    except Exception as exc:\n'
+        '        print(type(exc).__name__, exc)\n')
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("SliceFileError truncated.h5: ") and "not an HDF5 file, or truncated or damaged" in lines[0]
+    assert lines[1].startswith("SliceFileError text.h5: not an HDF5 file"), lines
+    # Errors from the wasm pixelizer cross Pyodide's JS interop as Python exceptions.
+    out = run.execute(
+        'for args in [([0.5], [0.5], [float("nan")], [0.5], [1.0]), ([0.5], [0.5], [-1.0], [0.5], [1.0])]:\n'
+        '    try:\n'
+        '        ytlite.pixelize(*args, (0, 1, 0, 1), width=4, height=4)\n'
+        '    except ValueError as exc:\n'
+        '        print("ValueError", exc)\n')
+    lines = out.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("ValueError") and "pdx" in line for line in lines), lines
+    # A log scale with vmin <= 0: the viewer says why and keeps its last image
+    # (the demo's second viewer is the variable `temperature`).
+    before = run.canvases()[1][1]
+    run.execute("temperature.vmin = -1.0")
+    run.page.wait_for_function(
+        "() => [...document.querySelectorAll('.ytlite-error')].some(e => e.textContent.includes('vmin'))")
+    message = run.page.evaluate(
+        "() => [...document.querySelectorAll('.ytlite-error')].map(e => e.textContent).find(t => t.includes('vmin'))")
+    assert "log" in message.lower(), message
+    after = run.canvases()[1][1]
+    np.testing.assert_array_equal(after, before)  # not blanked, not a wrong image
+    # The Python side hears about it too; a valid setting recovers.
+    assert "vmin" in run.execute("print(temperature.error)")
+    run.execute("temperature.vmin = 1e4")
+    run.page.wait_for_function(
+        "() => JSON.parse(document.querySelectorAll('canvas.ytlite-image')[1].dataset.frame).vmin === 1e4")
+    assert run.page.evaluate("() => document.querySelectorAll('canvas.ytlite-image')[1].dataset.error") == ""
 
 
 def test_real_data_notebook(run_notebook):

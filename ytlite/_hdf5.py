@@ -39,35 +39,40 @@ class RawSliceFile:
 _READ_JS = r"""
 ((h5wasm, bytes, name) => {
   const path = "/ytlite-" + name.replace(/[^A-Za-z0-9_.-]/g, "_");
+  const damaged = (e) => new Error("not an HDF5 file, or truncated or damaged (HDF5 library: " +
+                                   (e && e.message ? e.message : e) + ")");
   h5wasm.FS.writeFile(path, bytes);
   let file;
   try {
     try {
       file = new h5wasm.File(path, "r");
     } catch (e) {
-      throw new Error("not an HDF5 file, or truncated (" + e + ")");
+      throw damaged(e);
     }
-    const attrs = {};
-    for (const key of Object.keys(file.attrs)) {
-      try { attrs[key] = file.attrs[key].json_value; } catch (e) { attrs[key] = null; }
-    }
-    const grid = file.get("grid");
-    const arrays = {}, units = {};
-    if (grid && grid.type === "Group") {
-      for (const key of grid.keys()) {
-        const ds = grid.get(key);
-        if (!ds || ds.type !== "Dataset" || ds.shape.length !== 1) continue;
-        let value;
-        try { value = ds.value; } catch (e) { throw new Error("dataset grid/" + key + " cannot be read (" + e + ")"); }
-        if (typeof value === "string" || !value || value.length === undefined) continue;
-        arrays[key] = value instanceof Float64Array ? value : Float64Array.from(value, Number);
-        const u = ds.attrs["units"];
-        units[key] = u ? String(u.json_value) : "";
+    try {
+      const attrs = {};
+      for (const key of Object.keys(file.attrs)) {
+        attrs[key] = file.attrs[key].json_value;
       }
+      const grid = file.get("grid");
+      const arrays = {}, units = {};
+      if (grid && grid.type === "Group") {
+        for (const key of grid.keys()) {
+          const ds = grid.get(key);
+          if (!ds || ds.type !== "Dataset" || ds.shape.length !== 1) continue;
+          const value = ds.value;
+          if (typeof value === "string" || !value || value.length === undefined) continue;
+          arrays[key] = value instanceof Float64Array ? value : Float64Array.from(value, Number);
+          const u = ds.attrs["units"];
+          units[key] = u ? String(u.json_value) : "";
+        }
+      }
+      return {attrs: JSON.stringify(attrs), arrays, units, hasGrid: !!grid};
+    } catch (e) {
+      throw damaged(e);
     }
-    return {attrs: JSON.stringify(attrs), arrays, units, hasGrid: !!grid};
   } finally {
-    if (file) file.close();
+    try { if (file) file.close(); } catch (e) { /* already failing */ }
     h5wasm.FS.unlink(path);
   }
 })
@@ -83,7 +88,7 @@ def _read_with_h5wasm(data: bytes, name: str) -> RawSliceFile:
     try:
         result = reader(rt.h5wasm, to_js(data), name)
     except JsException as exc:
-        raise SliceFileError(f"{name}: {exc}") from None
+        raise SliceFileError(f"{name}: {getattr(exc, 'message', exc)}") from None
     if not result.hasGrid:
         raise SliceFileError(f"{name}: no /grid group, so not a yt save_as_dataset slice or projection")
     arrays = {}
@@ -114,7 +119,7 @@ def _read_with_h5py(path: str) -> RawSliceFile:
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
-        raise SliceFileError(f"{path}: not an HDF5 file, or truncated ({exc})") from None
+        raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
     with f:
         attrs = {k: _to_plain(v) for k, v in f.attrs.items()}
         grid = f.get("grid")
@@ -127,7 +132,9 @@ def _read_with_h5py(path: str) -> RawSliceFile:
             try:
                 values = ds[()].astype("<f8")
             except OSError as exc:
-                raise SliceFileError(f"{path}: dataset grid/{key} cannot be read ({exc})") from None
+                raise SliceFileError(
+                    f"{path}: not an HDF5 file, or truncated or damaged (grid/{key} cannot be read: {exc})"
+                ) from None
             raw.arrays[key] = array("d", values.tobytes())
             raw.units[key] = _to_plain(ds.attrs.get("units", ""))
         return raw

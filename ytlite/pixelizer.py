@@ -92,7 +92,7 @@ def _pixelize_wasm(arrays, bounds, width, height, antialias, period):
         out.frombytes(frb.valuesCopy().to_bytes())
         return out
     except JsException as exc:
-        raise ValueError(str(exc)) from None
+        raise ValueError(getattr(exc, "message", str(exc))) from None
     finally:
         for obj in (frb, mesh):
             if obj is not None:
