@@ -200,7 +200,7 @@ def generate_colormaps() -> None:
 
 def copy_h5wasm() -> None:
     """h5wasm's single-file bundle goes inside the ytlite wheel (the kernel reads HDF5 with it)."""
-    node_modules = site_builder()._ensure_pyodide_npm(CACHE / "site", log).parent
+    node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
     src = node_modules / "h5wasm"
     shutil.copyfile(src / "dist" / "iife" / "h5wasm.js", GENERATED / "h5wasm.js")
     shutil.copyfile(src / "LICENSE.txt", GENERATED / "h5wasm-LICENSE.txt")

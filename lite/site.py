@@ -14,6 +14,8 @@ Public API
 ``static_dir(output_dir)`` / ``STATIC_SUBDIR``
     Where build.py may drop extra static assets (e.g. ``static/ytlite/...``)
     after ``build_site`` returned.
+``ensure_npm_modules(cache_dir, log)``
+    ``npm ci`` of lite/package-lock.json (cached by its hash) -> node_modules.
 ``notebook_url(base, path)`` / ``lab_url(base, path)``
     URLs that open a content notebook directly.
 ``KERNEL_WHEELS``, ``PYODIDE_NPM_VERSION``, ``REQUIREMENTS_TXT``
@@ -53,6 +55,7 @@ from typing import Callable, Iterable, Sequence
 
 __all__ = [
     "build_site",
+    "ensure_npm_modules",
     "static_dir",
     "notebook_url",
     "lab_url",
@@ -236,6 +239,7 @@ def build_site(
 
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content_dir {content_dir} is not a folder")
+    _check_output_dir(output_dir, [content_dir, cache_dir, LITE_DIR, *extra_wheels])
     for whl in extra_wheels:
         _check_pure_wheel(whl)
     _check_build_env(log)
@@ -244,6 +248,7 @@ def build_site(
     sites = cache_dir / "sites"
     cached = sites / key
     if (cached / ".complete").is_file():
+        os.utime(cached)  # most recently used
         log(f"[lite] site up to date (cache {key[:12]})")
     else:
         pyodide_pkg = _ensure_pyodide_npm(cache_dir, log)
@@ -275,6 +280,11 @@ def build_site(
     _replace_tree(cached, output_dir)
     (output_dir / ".complete").unlink(missing_ok=True)
     log(f"[lite] site ready in {output_dir} ({time.monotonic() - t0:.1f}s)")
+
+
+def ensure_npm_modules(cache_dir: Path, log: Log = print) -> Path:
+    """``npm ci`` lite/package-lock.json (cached) and return its node_modules."""
+    return _ensure_pyodide_npm(Path(cache_dir).resolve(), log).parent
 
 
 # -------------------------------------------------------------- internals ---
@@ -371,6 +381,15 @@ def _site_key(content_dir, extra_wheels, preload, apps) -> str:
         h.update(_sha256(w).encode())
     _tree_digest(content_dir, h)
     return h.hexdigest()
+
+
+def _check_output_dir(output_dir: Path, inputs: list[Path]) -> None:
+    """output_dir is deleted and rewritten: refuse anything that looks wrong."""
+    if (output_dir / ".git").exists() or output_dir == Path(output_dir.anchor):
+        raise ValueError(f"refusing to replace {output_dir}")
+    for p in inputs:
+        if p == output_dir or output_dir in p.parents:
+            raise ValueError(f"output_dir {output_dir} would delete input {p}")
 
 
 def _replace_tree(src: Path, dest: Path) -> None:

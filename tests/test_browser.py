@@ -98,13 +98,18 @@ class NotebookRun:
         self.all_done_s = time.perf_counter() - t0
 
     def wait_for_kernel_idle(self):
+        # The kernel reports "idle" before it has booted; cells sent then are
+        # silently dropped. A kernel_info reply means it is really up.
         self.page.wait_for_function(
-            """() => {
-                const app = window.jupyterapp;
-                const w = app && app.shell.currentWidget;
-                const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-                return !!k && k.status === 'idle';
-            }""", timeout=NOTEBOOK_TIMEOUT_S * 1000)
+            "() => !!(window.jupyterapp && window.jupyterapp.shell.currentWidget"
+            " && window.jupyterapp.shell.currentWidget.sessionContext)",
+            timeout=NOTEBOOK_TIMEOUT_S * 1000)
+        self.page.evaluate(
+            """async () => {
+                const w = window.jupyterapp.shell.currentWidget;
+                await w.sessionContext.ready;
+                await w.sessionContext.session.kernel.info;
+            }""")
 
     def wait_until_cells_done(self):
         # Every code cell has an execution count and the kernel is idle again.
@@ -231,7 +236,9 @@ def run_notebook(browser, site_url):
 def test_demo_notebook(run_notebook, demo_dir):
     run = run_notebook("demo.ipynb", expected_canvases=3)
     print(f"\ndemo.ipynb: page load to first image {run.first_image_s:.1f} s, all cells {run.all_done_s:.1f} s")
-    run.screenshot("final")  # for people to look at; tests/artifacts/ is not committed
+    # For people to look at (tests/artifacts/ is not committed).
+    run.screenshot("final")
+    run.page.locator(".ytlite-viewer").first.screenshot(path=str(ARTIFACTS / "demo-viewer.png"))
     assert run.error_outputs() == []
     (f_rho, rho), (f_temp, temp), (f_proj, proj) = run.canvases()
     slice_path, proj_path = demo_dir / "amr_demo_slice.h5", demo_dir / "amr_demo_proj.h5"

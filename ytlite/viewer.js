@@ -153,9 +153,24 @@ class Viewer {
         if (this.dirty.mesh || !this.mesh) {
           this.mesh?.free();
           this.mesh = null;
-          this.mesh = new this.px.VariableMesh(
-            float64sOf(m.get("px")), float64sOf(m.get("py")),
-            float64sOf(m.get("pdx")), float64sOf(m.get("pdy")), values);
+          // Allocate once in wasm memory and copy each array straight in.
+          // (Views die when wasm memory grows, so take each just before use.)
+          const mesh = this.px.VariableMesh.withLength(values.length);
+          try {
+            for (const [name, view] of [["px", "pxView"], ["py", "pyView"], ["pdx", "pdxView"], ["pdy", "pdyView"]]) {
+              const data = float64sOf(m.get(name));
+              if (data.length !== values.length) {
+                throw new Error(`${name} has ${data.length} values but the field has ${values.length}`);
+              }
+              mesh[view]().set(data);
+            }
+            mesh.valuesView().set(values);
+            mesh.validate();
+          } catch (err) {
+            mesh.free();
+            throw err;
+          }
+          this.mesh = mesh;
         } else {
           this.mesh.setValues(values);
         }

@@ -108,14 +108,17 @@ mod wasm {
         /// Copy and validate the arrays (equal, non-zero lengths; finite
         /// centres; finite half-widths >= 0; any values).
         #[wasm_bindgen(constructor)]
+        ///
+        /// The arrays arrive as owned `Vec`s: wasm-bindgen's copy of each
+        /// JS array *is* the mesh storage (peak memory 1x the raw bytes).
         pub fn new(
-            px: &[f64],
-            py: &[f64],
-            pdx: &[f64],
-            pdy: &[f64],
-            values: &[f64],
+            px: Vec<f64>,
+            py: Vec<f64>,
+            pdx: Vec<f64>,
+            pdy: Vec<f64>,
+            values: Vec<f64>,
         ) -> Result<JsVariableMesh, JsError> {
-            crate::VariableMesh::from_slices(px, py, pdx, pdy, values)
+            crate::VariableMesh::new(px, py, pdx, pdy, values)
                 .map(|inner| JsVariableMesh { inner })
                 .map_err(js)
         }
@@ -130,8 +133,8 @@ mod wasm {
 
         /// Replace the field values (same length), keeping the geometry.
         #[wasm_bindgen(js_name = setValues)]
-        pub fn set_values(&mut self, values: &[f64]) -> Result<(), JsError> {
-            self.inner.set_values(values).map_err(js)
+        pub fn set_values(&mut self, values: Vec<f64>) -> Result<(), JsError> {
+            self.inner.set_values_vec(values).map_err(js)
         }
 
         /// Validate the geometry now (otherwise done lazily by deposit).

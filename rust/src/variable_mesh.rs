@@ -17,8 +17,22 @@
 //!   and sets the single pixel column/row containing it (yt's behaviour).
 //! * field values are unconstrained: NaN and ±inf are deposited like yt
 //!   does (NaN propagates into the pixels it touches).
+//!
+//! # Culling index
+//! Validation also builds a two-level index of bounding boxes over
+//! *consecutive* cells in input order (cells are never reordered: the
+//! deposit result depends on their order): level 1 = blocks of
+//! [`BLOCK`] cells, level 2 = groups of [`BLOCK`] level-1 blocks. Each box is
+//! `[min(px - pdx), max(px + pdx), min(py - pdy), max(py + pdy)]` computed
+//! with the same expressions as the deposit's per-cell view test, so a box
+//! test that rejects a block is exact (every cell in it would have been
+//! rejected by yt's test). yt slices come grid by grid / in octree order,
+//! so blocks are spatially compact and a zoomed view visits only the blocks
+//! it overlaps; for cells in random order it degrades to a linear scan.
+//! Memory: 32 bytes per 64 cells (+ 1/64 of that), i.e. ~1.3 % of the
+//! 40 bytes per cell of the five arrays.
 
-use std::cell::Cell;
+use std::cell::{Cell, Ref, RefCell};
 
 use crate::error::{try_filled, Error, Result};
 
@@ -33,6 +47,53 @@ pub struct VariableMesh {
     /// `false` once mutable access to the geometry was handed out; the
     /// geometry is then re-validated before it is used.
     geometry_valid: Cell<bool>,
+    /// Culling index (valid whenever `geometry_valid` is true).
+    index: RefCell<BlockIndex>,
+}
+
+/// Cells per level-1 block, and level-1 blocks per level-2 block.
+pub const BLOCK: usize = 64;
+
+/// Bounding boxes `[x_lo, x_hi, y_lo, y_hi]` of consecutive cells (see the
+/// module docs).
+#[derive(Debug, Clone, Default)]
+pub struct BlockIndex {
+    /// Boxes of cells `BLOCK*b .. BLOCK*(b+1)`.
+    pub level1: Vec<[f64; 4]>,
+    /// Boxes of level-1 blocks `BLOCK*g .. BLOCK*(g+1)`.
+    pub level2: Vec<[f64; 4]>,
+}
+
+fn merge(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+    [a[0].min(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].max(b[3])]
+}
+
+const EMPTY_BOX: [f64; 4] = [f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY];
+
+impl BlockIndex {
+    fn build(px: &[f64], py: &[f64], pdx: &[f64], pdy: &[f64]) -> Result<Self> {
+        let n = px.len();
+        let nb1 = n.div_ceil(BLOCK);
+        let nb2 = nb1.div_ceil(BLOCK);
+        let mut level1 = try_filled(nb1, EMPTY_BOX, "the culling index")?;
+        let mut level2 = try_filled(nb2, EMPTY_BOX, "the culling index")?;
+        for (b, bx) in level1.iter_mut().enumerate() {
+            let lo = b * BLOCK;
+            let hi = (lo + BLOCK).min(n);
+            let mut e = EMPTY_BOX;
+            for p in lo..hi {
+                let (x, y, dx, dy) = (px[p], py[p], pdx[p], pdy[p]);
+                e = merge(e, [x - dx, x + dx, y - dy, y + dy]);
+            }
+            *bx = e;
+        }
+        for (g, bx) in level2.iter_mut().enumerate() {
+            let lo = g * BLOCK;
+            let hi = (lo + BLOCK).min(nb1);
+            *bx = level1[lo..hi].iter().fold(EMPTY_BOX, |a, b| merge(a, *b));
+        }
+        Ok(BlockIndex { level1, level2 })
+    }
 }
 
 impl VariableMesh {
@@ -51,6 +112,7 @@ impl VariableMesh {
             pdy,
             values,
             geometry_valid: Cell::new(false),
+            index: RefCell::new(BlockIndex::default()),
         };
         mesh.validate()?;
         Ok(mesh)
@@ -98,6 +160,7 @@ impl VariableMesh {
             pdy: try_filled(n, 0.0, "pdy")?,
             values: try_filled(n, 0.0, "values")?,
             geometry_valid: Cell::new(false),
+            index: RefCell::new(BlockIndex::default()),
         })
     }
 
@@ -125,8 +188,18 @@ impl VariableMesh {
                 return Err(Error::InvalidHalfWidth { axis, index, value });
             }
         }
+        // Free the old index before building the new one (peak memory).
+        *self.index.borrow_mut() = BlockIndex::default();
+        let index = BlockIndex::build(&self.px, &self.py, &self.pdx, &self.pdy)?;
+        *self.index.borrow_mut() = index;
         self.geometry_valid.set(true);
         Ok(())
+    }
+
+    /// The culling index (see the module docs); validates first if needed.
+    pub(crate) fn block_index(&self) -> Result<Ref<'_, BlockIndex>> {
+        self.ensure_valid()?;
+        Ok(self.index.borrow())
     }
 
     /// Validate only if the geometry may have changed since the last check.
@@ -151,6 +224,20 @@ impl VariableMesh {
         Ok(())
     }
 
+    /// Replace the field values by an owned vector (no copy), keeping the
+    /// geometry.
+    pub fn set_values_vec(&mut self, values: Vec<f64>) -> Result<()> {
+        if values.len() != self.px.len() {
+            return Err(Error::LengthMismatch {
+                what: "values (must match the number of cells)",
+                expected: self.px.len(),
+                actual: values.len(),
+            });
+        }
+        self.values = values;
+        Ok(())
+    }
+
     /// Number of cells (always >= 1).
     pub fn len(&self) -> usize {
         self.px.len()
@@ -164,15 +251,8 @@ impl VariableMesh {
     /// `[x_min, x_max, y_min, y_max]` of the cell *edges*
     /// (`min(px - pdx)`, `max(px + pdx)`, ...). Validates first.
     pub fn extent(&self) -> Result<[f64; 4]> {
-        self.ensure_valid()?;
-        let mut e = [f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY];
-        for i in 0..self.px.len() {
-            e[0] = e[0].min(self.px[i] - self.pdx[i]);
-            e[1] = e[1].max(self.px[i] + self.pdx[i]);
-            e[2] = e[2].min(self.py[i] - self.pdy[i]);
-            e[3] = e[3].max(self.py[i] + self.pdy[i]);
-        }
-        Ok(e)
+        let index = self.block_index()?;
+        Ok(index.level2.iter().fold(EMPTY_BOX, |a, b| merge(a, *b)))
     }
 
     pub fn px(&self) -> &[f64] {
