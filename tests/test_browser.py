@@ -260,6 +260,29 @@ def test_demo_notebook(run_notebook, demo_dir):
     assert run.failed == []
 
 
+def test_pan_and_zoom_redraw_exactly(run_notebook, demo_dir):
+    """Wheel and drag on a viewer: redrawn in the browser, still yt's image, view synced to Python."""
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    canvas = run.page.locator("canvas.ytlite-image").nth(1)  # the demo's `temperature` viewer
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    count = json.loads(canvas.get_attribute("data-frame"))["count"]
+    run.page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
+    run.page.mouse.wheel(0, -300)  # zoom in about the cursor
+    run.page.wait_for_timeout(300)
+    run.page.mouse.down()
+    run.page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.4, steps=5)
+    run.page.mouse.up()
+    run.page.wait_for_timeout(500)
+    frame, pixels = run.canvases()[1]
+    assert frame["count"] > count + 1
+    x0, x1, y0, y1 = frame["view"]
+    assert x1 - x0 < 20 / 1.5 and abs((x1 - x0) - (y1 - y0)) < 1e-9  # zoomed, still square pixels
+    compare(run, "demo-temperature-zoomed", frame, pixels, demo_dir / "amr_demo_slice.h5", "temperature", "inferno")
+    synced = run.execute("print(repr(temperature.view))")
+    assert [float(v) for v in synced.strip()[1:-1].split(",")] == frame["view"]
+
+
 def test_bad_input_in_the_browser(run_notebook, demo_dir):
     """In Pyodide (h5wasm, wasm pixelizer, widget): bad input gives clear errors, never a blank."""
     run = run_notebook("demo.ipynb", expected_canvases=3)

@@ -58,7 +58,8 @@ export function formatNumber(v) {
   const a = Math.abs(v);
   if (a >= 1e-3 && a < 1e4) return String(Number(v.toPrecision(4)));
   const [m, e] = v.toExponential(2).split("e");
-  return `${Number(m)}×10${[...String(Number(e))].map((c) => SUPERSCRIPT[c]).join("")}`;
+  const power = `10${[...String(Number(e))].map((c) => SUPERSCRIPT[c]).join("")}`;
+  return Number(m) === 1 ? power : `${Number(m)}×${power}`;
 }
 
 // Round tick positions for a linear axis from lo to hi.

@@ -177,11 +177,19 @@ impl Normalization {
 
     /// Resolve automatic limits from `data` (the deposited buffer).
     pub fn resolve(&self, data: &[f64]) -> Result<ResolvedNormalization> {
+        self.resolve_with(|log| crate::fixed_resolution_buffer::value_range(data, log))
+    }
+
+    /// Resolve automatic limits with `range(log)` giving the data's
+    /// `value_range` (called only if a limit is automatic).
+    pub(crate) fn resolve_with(
+        &self,
+        range: impl FnOnce(bool) -> Result<(f64, f64)>,
+    ) -> Result<ResolvedNormalization> {
         let (vmin, vmax) = match (self.vmin, self.vmax) {
             (Some(lo), Some(hi)) => (lo, hi),
             (lo, hi) => {
-                let (dlo, dhi) =
-                    crate::fixed_resolution_buffer::value_range(data, self.scale == Scale::Log)?;
+                let (dlo, dhi) = range(self.scale == Scale::Log)?;
                 (lo.unwrap_or(dlo), hi.unwrap_or(dhi))
             }
         };
@@ -266,6 +274,75 @@ impl ResolvedNormalization {
     /// The limits in use `(vmin, vmax)`.
     pub fn limits(&self) -> (f64, f64) {
         (self.vmin, self.vmax)
+    }
+
+    pub(crate) fn scale(&self) -> Scale {
+        self.scale
+    }
+
+    /// `normalize` then the colormap index logic of [`crate::Colormap::map`]
+    /// for `n` entries, as a *rank* in `0..=n + 3`, ordered like the value:
+    /// `0` = bad (normalized value `-inf`), `1` = under, `2 + k` = entry `k`,
+    /// `n + 2` = over, `n + 3` = bad (`+inf` or NaN above). Only for finite
+    /// `x` in the scale's domain (`x > 0` for Log) and `vmin != vmax`.
+    #[inline]
+    pub(crate) fn rank(&self, x: f64, n: usize) -> usize {
+        let nf = n as f64;
+        let t = match self.scale {
+            Scale::Linear => (x - self.vmin) / (self.vmax - self.vmin),
+            _ => (self.transform(x) - self.t_vmin) / self.t_range,
+        };
+        let linear = self.scale == Scale::Linear;
+        if t.is_nan() {
+            // Linear `(±inf) / inf`; masked later (bad)
+            return if x < self.vmin { 0 } else { n + 3 };
+        }
+        if t == f64::NEG_INFINITY {
+            return if linear { 1 } else { 0 };
+        }
+        if t == f64::INFINITY {
+            return if linear { n + 2 } else { n + 3 };
+        }
+        let mut xa = t * nf;
+        if xa == nf {
+            xa = nf - 1.0;
+        }
+        if xa.is_nan() {
+            n + 3 // unreachable for finite t
+        } else if xa < 0.0 {
+            1
+        } else if xa >= nf {
+            n + 2
+        } else {
+            2 + (xa as usize).min(n - 1)
+        }
+    }
+
+    /// A guess of the smallest `x` whose normalized value is `>= t`
+    /// (inverse transform; NaN if not available).
+    pub(crate) fn inverse_guess(&self, t: f64) -> f64 {
+        match self.scale {
+            Scale::Linear => self.vmin + (self.vmax - self.vmin) * t,
+            Scale::Log => 10f64.powf(self.t_vmin + self.t_range * t),
+            Scale::SymLog { .. } => {
+                let y = self.t_vmin + self.t_range * t;
+                if y.abs() <= self.linthresh * self.linscale_adj {
+                    y / self.linscale_adj
+                } else {
+                    y.signum() * ((y.abs() / self.linthresh - self.log_linthresh_term) * self.log_base).exp()
+                }
+            }
+        }
+    }
+
+    /// `(a, b)` such that the rank of `x > 0` is about
+    /// `a * log2(x) + b` (Log scale only).
+    pub(crate) fn log2_rank_coefficients(&self, n: usize) -> (f64, f64) {
+        let nf = n as f64;
+        (
+            nf * std::f64::consts::LOG10_2 / self.t_range,
+            2.0 - nf * self.t_vmin / self.t_range,
+        )
     }
 
     /// Normalized value, or `None` if masked (bad colour).
