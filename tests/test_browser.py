@@ -335,6 +335,8 @@ def test_real_data_notebook(run_notebook):
     assert run.error_outputs() == []
     canvases = run.canvases()
     assert len(canvases) == len(files)
+    for i, file in enumerate(files):  # for people to look at
+        run.page.locator(".ytlite-viewer").nth(i).screenshot(path=str(ARTIFACTS / f"real-{file.stem}.png"))
     for file, (frame, pixels) in zip(files, canvases):
         with h5py.File(file, "r") as f:
             fields = sorted(k for k in f["grid"] if k not in ("px", "py", "pdx", "pdy", "pz", "pdz", "weight_field"))

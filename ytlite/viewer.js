@@ -76,6 +76,17 @@ export function niceTicks(lo, hi, target = 5) {
   return ticks;
 }
 
+// Ticks for an axis `lengthPx` long whose labels do not overlap.
+function axisTicks(ctx, lo, hi, lengthPx, horizontal) {
+  for (let target = Math.max(2, Math.floor(lengthPx / (horizontal ? 80 : 40))); ; target--) {
+    const ticks = niceTicks(lo, hi, target);
+    const room = horizontal
+      ? Math.max(...ticks.map((t) => ctx.measureText(formatNumber(t)).width)) + 10
+      : 16;
+    if (target <= 1 || room * ticks.length <= lengthPx) return ticks;
+  }
+}
+
 function logTicks(lo, hi) {
   const a = Math.ceil(Math.log10(lo) - 1e-9), b = Math.floor(Math.log10(hi) + 1e-9);
   if (b - a >= 1) {
@@ -311,14 +322,14 @@ class Viewer {
     ctx.font = TICK_FONT;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (const t of niceTicks(x0 * unitValue, x1 * unitValue)) {
+    for (const t of axisTicks(ctx, x0 * unitValue, x1 * unitValue, w, true)) {
       const x = MARGIN.left + ((t / unitValue - x0) / (x1 - x0)) * w;
       ctx.beginPath(); ctx.moveTo(x, MARGIN.top + h); ctx.lineTo(x, MARGIN.top + h + 5); ctx.stroke();
       ctx.fillText(formatNumber(t), x, MARGIN.top + h + 7);
     }
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (const t of niceTicks(y0 * unitValue, y1 * unitValue)) {
+    for (const t of axisTicks(ctx, y0 * unitValue, y1 * unitValue, h, false)) {
       const y = MARGIN.top + h - ((t / unitValue - y0) / (y1 - y0)) * h;
       ctx.beginPath(); ctx.moveTo(MARGIN.left - 5, y); ctx.lineTo(MARGIN.left, y); ctx.stroke();
       ctx.fillText(formatNumber(t), MARGIN.left - 7, y);

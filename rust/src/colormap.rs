@@ -80,6 +80,10 @@ impl Colormap {
     pub fn set_over(&mut self, rgba: [u8; 4]) {
         self.over = rgba;
     }
+    /// Entry `k` of the table (`k < N`; the last entry otherwise).
+    pub fn entry(&self, k: usize) -> [u8; 4] {
+        self.lut[k.min(self.lut.len() - 1)]
+    }
     pub fn bad(&self) -> [u8; 4] {
         self.bad
     }

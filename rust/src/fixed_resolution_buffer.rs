@@ -52,9 +52,12 @@
 //! Unlike the Cython code, this function never performs out-of-range
 //! accesses or panics, whatever the inputs (NaN, infinities, empty view).
 
+use std::cell::Cell;
+
 use crate::colormap::Colormap;
 use crate::error::{try_filled, Error, Result};
 use crate::normalization::Normalization;
+use crate::shade::{NormKey, Thresholds};
 use crate::variable_mesh::VariableMesh;
 
 /// Largest accepted image width or height.
@@ -278,41 +281,48 @@ pub fn pixelize_cartesian(
 
 /// Min and max over the finite values of `values` (and `> 0` if `log`).
 pub fn value_range(values: &[f64], log: bool) -> Result<(f64, f64)> {
-    let mut lo = f64::INFINITY;
-    let mut hi = f64::NEG_INFINITY;
-    let mut any = false;
-    for &v in values {
-        if v.is_finite() && (!log || v > 0.0) {
-            any = true;
-            if v < lo {
-                lo = v;
-            }
-            if v > hi {
-                hi = v;
-            }
-        }
-    }
-    if any {
+    let (lo, hi) = crate::shade::min_max(values, log);
+    if lo <= hi {
         Ok((lo, hi))
     } else {
         Err(Error::NoValidData { log })
     }
 }
 
+/// Cached `value_range` of one deposit: `(generation, log, range)`.
+type RangeCache = Cell<Option<(u64, bool, Option<(f64, f64)>)>>;
+
 /// A `width x height` image: the deposited f64 values plus an RGBA8 buffer,
-/// both allocated once at construction and reused for every frame.
+/// both allocated once at construction and reused for every frame (with the
+/// scratch space of the deposit and the shading caches).
 ///
 /// * [`values`](Self::values): row-major, `height` rows of `width`, **row 0
 ///   at `y_min`** (yt's orientation), NaN where no cell deposited.
 /// * [`rgba`](Self::rgba): row-major RGBA8, **row 0 at the TOP (`y_max`)**,
 ///   i.e. the values flipped vertically, ready for `ImageData` /
 ///   `putImageData`.
+///
+/// Caches (all invalidated by the next deposit): the automatic-limit scans
+/// (one per log/linear), the colour code of every pixel with the
+/// normalization and colormap size it was computed for, and the threshold
+/// table of the last normalization (see [`crate::shade`]). The values must
+/// therefore only be changed through `deposit*`.
 #[derive(Debug, Clone)]
 pub struct FixedResolutionBuffer {
     width: usize,
     height: usize,
     values: Vec<f64>,
-    rgba: Vec<u8>,
+    /// RGBA8 pixels stored as native-endian `u32` (bytes r, g, b, a).
+    rgba: Vec<u32>,
+    scratch: crate::deposit::Scratch,
+    /// Incremented by every deposit.
+    generation: u64,
+    ranges: [RangeCache; 2],
+    /// Colour code per pixel (row 0 at `y_min`), valid for `codes_key`.
+    codes: Vec<u16>,
+    codes_key: Option<(u64, NormKey)>,
+    thresholds: Option<Thresholds>,
+    lut: Vec<u32>,
 }
 
 impl FixedResolutionBuffer {
@@ -327,7 +337,14 @@ impl FixedResolutionBuffer {
             width,
             height,
             values: try_filled(n, f64::NAN, "the value buffer")?,
-            rgba: try_filled(n * 4, 0u8, "the RGBA buffer")?,
+            rgba: try_filled(n, 0u32, "the RGBA buffer")?,
+            scratch: crate::deposit::Scratch::new(width, height)?,
+            generation: 0,
+            ranges: [Cell::new(None), Cell::new(None)],
+            codes: try_filled(n, 0u16, "the colour codes")?,
+            codes_key: None,
+            thresholds: None,
+            lut: Vec::new(),
         })
     }
 
@@ -372,12 +389,15 @@ impl FixedResolutionBuffer {
         check_period: bool,
     ) -> Result<()> {
         bounds.validate(self.width, self.height)?;
-        mesh.ensure_valid()?;
+        let index = mesh.block_index()?;
+        self.generation += 1;
         self.values.fill(f64::NAN);
-        pixelize_cartesian(
+        crate::deposit::deposit(
             &mut self.values,
             self.width,
             self.height,
+            &mut self.scratch,
+            &index,
             mesh.px(),
             mesh.py(),
             mesh.pdx(),
@@ -387,7 +407,8 @@ impl FixedResolutionBuffer {
             antialias,
             period,
             check_period,
-        )
+        );
+        Ok(())
     }
 
     /// Deposited values (row 0 at `y_min`).
@@ -395,37 +416,85 @@ impl FixedResolutionBuffer {
         &self.values
     }
 
-    /// Min/max of the finite (and, if `log`, positive) deposited values.
+    /// Min/max of the finite (and, if `log`, positive) deposited values
+    /// (cached until the next deposit).
     pub fn value_range(&self, log: bool) -> Result<(f64, f64)> {
-        value_range(&self.values, log)
+        let slot = &self.ranges[log as usize];
+        let range = match slot.get() {
+            Some((g, l, r)) if g == self.generation && l == log => r,
+            _ => {
+                let r = value_range(&self.values, log).ok();
+                slot.set(Some((self.generation, log, r)));
+                r
+            }
+        };
+        range.ok_or(Error::NoValidData { log })
     }
 
     /// "Shade" stage: map the deposited values through `norm` and `cmap`
     /// into the RGBA buffer (flipped: row 0 = top = `y_max`). Automatic
     /// limits are resolved from the current values. Returns the limits
     /// actually used `(vmin, vmax)`. On error the RGBA buffer is unchanged.
+    ///
+    /// Exactly `cmap.map(norm.normalize(v))` per pixel (bad if masked),
+    /// computed with cached colour codes and exact thresholds (see
+    /// [`crate::shade`]).
     pub fn shade(&mut self, cmap: &Colormap, norm: &Normalization) -> Result<(f64, f64)> {
-        let resolved = norm.resolve(&self.values)?;
+        let resolved = norm.resolve_with(|log| self.value_range(log))?;
+        let n = cmap.len();
         let w = self.width;
-        for (src_row, dst_row) in self
-            .values
-            .chunks_exact(w)
-            .zip(self.rgba.chunks_exact_mut(4 * w).rev())
-        {
-            for (v, px) in src_row.iter().zip(dst_row.chunks_exact_mut(4)) {
-                let c = match resolved.normalize(*v) {
-                    Some(t) => cmap.map(t),
-                    None => cmap.bad(),
-                };
-                px.copy_from_slice(&c);
+        if n + 3 > u16::MAX as usize + 1 {
+            // too many colours for u16 codes: direct evaluation
+            self.codes_key = None;
+            for (src_row, dst_row) in self.values.chunks_exact(w).zip(self.rgba.chunks_exact_mut(w).rev()) {
+                for (v, px) in src_row.iter().zip(dst_row.iter_mut()) {
+                    let c = match resolved.normalize(*v) {
+                        Some(t) => cmap.map(t),
+                        None => cmap.bad(),
+                    };
+                    *px = u32::from_ne_bytes(c);
+                }
             }
+            return Ok(resolved.limits());
         }
+        self.lut.clear();
+        self.lut.try_reserve(n + 3).map_err(|_| Error::AllocationFailed {
+            what: "the colour table",
+            bytes: 4 * (n + 3),
+        })?;
+        self.lut.extend((0..n).map(|k| u32::from_ne_bytes(cmap.entry(k))));
+        self.lut.extend([cmap.under(), cmap.over(), cmap.bad()].map(u32::from_ne_bytes));
+        let key = (self.generation, NormKey::new(&resolved, n));
+        if self.codes_key == Some(key) {
+            crate::shade::gather(&self.codes, &mut self.rgba, w, &self.lut);
+            return Ok(resolved.limits());
+        }
+        let (vmin, vmax) = resolved.limits();
+        let th = if vmin == vmax {
+            None
+        } else {
+            if self.thresholds.as_ref().map(|t| t.key()) != Some(key.1) {
+                self.thresholds = None; // free first
+                self.thresholds = Some(Thresholds::new(&resolved, n)?);
+            }
+            self.thresholds.as_ref()
+        };
+        crate::shade::shade_codes(&self.values, &mut self.codes, &mut self.rgba, w, &self.lut, &resolved, th, n);
+        self.codes_key = Some(key);
         Ok(resolved.limits())
+    }
+
+    /// Test helper: replace the values as if deposited.
+    #[cfg(test)]
+    pub(crate) fn set_values_for_test(&mut self, values: &[f64]) {
+        self.values.copy_from_slice(values);
+        self.generation += 1;
     }
 
     /// RGBA8 pixels, row 0 at the top (`y_max`).
     pub fn rgba(&self) -> &[u8] {
-        &self.rgba
+        // SAFETY: any u32 is 4 valid bytes; same allocation, 4x the length.
+        unsafe { std::slice::from_raw_parts(self.rgba.as_ptr() as *const u8, self.rgba.len() * 4) }
     }
 }
 

@@ -66,9 +66,11 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod colormap;
+pub mod deposit;
 pub mod error;
 pub mod fixed_resolution_buffer;
 pub mod normalization;
+pub mod shade;
 pub mod variable_mesh;
 
 pub use colormap::Colormap;
