@@ -51,6 +51,12 @@
 //! are bit-identical with yt on IEEE-754 hardware without FMA contraction.
 //! Unlike the Cython code, this function never performs out-of-range
 //! accesses or panics, whatever the inputs (NaN, infinities, empty view).
+//!
+//! [`pixelize_cartesian`] is the straightforward reference port (any
+//! input). [`FixedResolutionBuffer::deposit`] runs the same arithmetic
+//! reorganised for speed on validated meshes and bounds (rows outer,
+//! precomputed overlaps, small-cell paths, block culling): see
+//! [`crate::deposit`]; the results are bit-identical.
 
 use std::cell::Cell;
 
@@ -322,7 +328,7 @@ pub struct FixedResolutionBuffer {
     codes: Vec<u16>,
     codes_key: Option<(u64, NormKey)>,
     thresholds: Option<Thresholds>,
-    lut: Vec<u32>,
+    lut: Box<crate::shade::Lut>,
 }
 
 impl FixedResolutionBuffer {
@@ -344,7 +350,13 @@ impl FixedResolutionBuffer {
             codes: try_filled(n, 0u16, "the colour codes")?,
             codes_key: None,
             thresholds: None,
-            lut: Vec::new(),
+            lut: {
+                let v = try_filled(1 << 16, 0u32, "the colour table")?;
+                v.into_boxed_slice().try_into().map_err(|_| Error::AllocationFailed {
+                    what: "the colour table",
+                    bytes: 1 << 18,
+                })?
+            },
         })
     }
 
@@ -457,13 +469,13 @@ impl FixedResolutionBuffer {
             }
             return Ok(resolved.limits());
         }
-        self.lut.clear();
-        self.lut.try_reserve(n + 3).map_err(|_| Error::AllocationFailed {
-            what: "the colour table",
-            bytes: 4 * (n + 3),
-        })?;
-        self.lut.extend((0..n).map(|k| u32::from_ne_bytes(cmap.entry(k))));
-        self.lut.extend([cmap.under(), cmap.over(), cmap.bad()].map(u32::from_ne_bytes));
+        let lut = &mut self.lut;
+        for k in 0..n {
+            lut[k] = u32::from_ne_bytes(cmap.entry(k));
+        }
+        lut[n] = u32::from_ne_bytes(cmap.under());
+        lut[n + 1] = u32::from_ne_bytes(cmap.over());
+        lut[n + 2] = u32::from_ne_bytes(cmap.bad());
         let key = (self.generation, NormKey::new(&resolved, n));
         if self.codes_key == Some(key) {
             crate::shade::gather(&self.codes, &mut self.rgba, w, &self.lut);

@@ -21,35 +21,62 @@
 //! exact formula. Those `N + 3` thresholds are cached across calls.
 //!
 //! `log10` / `ln` are not guaranteed monotone to the last bit, and symlog
-//! has a branch change at `±linthresh`, so `r` could differ from an ideally
-//! monotone step function within a few ulps of a step. Every threshold
-//! therefore has a *guard band* of `2^24` ulps on each side (~`1e-9`
-//! relative, far wider than those rounding effects, ~`1e-12`): a pixel
-//! inside a guard band is computed with the exact formula; outside, its rank
-//! is the `r` with `T[r] <= x < T[r + 1]`, which is exact.
+//! has a branch change at `±linthresh`; every other operation (subtraction,
+//! division, multiplication, truncation) is correctly rounded, hence
+//! monotone. So the computed `r` can only be non-monotone between values
+//! whose true `log10` / `ln` differ by less than ~2 ulps of the result (or,
+//! at the symlog junction, by the error of the log branch), i.e. within a
+//! few thousand ulps of each other (|log| <= 745 gives ulp <= 2^-42, so a
+//! relative distance <= ~2^-40). Every threshold therefore has a *guard
+//! band* of `2^20` ulps on each side (~`1e-10` relative, >100x that bound):
+//! a pixel inside a guard band is computed with the formula itself (and
+//! memoized: repeated values such as `vmin`/`vmax` themselves sit exactly
+//! on a threshold); outside, its rank is the `r` with `T[r] <= x < T[r + 1]`,
+//! which is exact (a value outside the band that disagreed would form a
+//! non-monotone pair with the bisection's transition point, farther apart
+//! than any such pair can be).
 //!
-//! Per pixel: if the value lies in the guard-free interval of the previous
-//! pixel's rank (`[G_hi[r], G_lo[r + 1])`, two comparisons) its code is
-//! reused; otherwise the rank is estimated (Log: `a * log2(x) + b` with a
-//! polynomial `log2`; Linear: the linear formula; SymLog: binary search)
-//! and corrected exactly against `T`. NaN, ±inf and (Log) `x <= 0` are bad,
-//! as in the formula. `vmin == vmax` maps every finite value to code 0.
+//! # Per pixel
+//! 1. (Log / SymLog) the *bucket table*: the keys (f64 bit patterns mapped
+//!    to integers in value order) of `[T[2], T[N + 2]]` (i.e. `vmin` to just
+//!    above `vmax`) are cut into at most 65536 buckets of `2^shift`
+//!    consecutive keys. A bucket lying entirely inside one guard-free
+//!    interval `[G_hi[r], G_lo[r + 1])` stores that rank's code, so every
+//!    value in it has exactly that code; the others (containing a guard
+//!    band, or reaching outside the finite domain) are marked mixed. A hit
+//!    costs a few integer operations and one load (in wasm two pixels at a
+//!    time, keys and buckets in `i64x2`). Values outside the table (under,
+//!    over, NaN, ±inf, `x <= 0` for Log) or in mixed buckets go on:
+//! 2. if the value lies in the guard-free interval of the last rank found by
+//!    step 3 (two comparisons), that rank's code;
+//! 3. otherwise: NaN, ±inf and (Log) `x <= 0` are bad, as in the formula;
+//!    else a 1024-entry memo keyed by the value's bits (values often repeat
+//!    exactly, e.g. `vmin` / `vmax` themselves, which lie *on* thresholds);
+//!    else the rank is estimated (Log: `a * log2(x) + b` with a polynomial
+//!    `log2`; Linear: the linear formula; SymLog: binary search over `T`)
+//!    and corrected exactly against `T`; inside a guard band the formula
+//!    itself is evaluated.
+//!
+//! `vmin == vmax` maps every finite value to code 0 (matplotlib), without
+//! thresholds. The table and thresholds take ~0.1 ms to build (256
+//! colours), once per normalization / limits / `N`.
 
 use crate::error::{try_filled, Result};
 use crate::normalization::{ResolvedNormalization, Scale};
 
+/// Colours by code (only the first `N + 3` are meaningful); 65536 entries
+/// so that a `u16` code needs no bounds check.
+pub(crate) type Lut = [u32; 1 << 16];
+
 /// Guard band half-width, in ulps (f64 keys).
-const GUARD: u64 = 1 << 24;
+const GUARD: u64 = 1 << 20;
 
 /// Monotone map f64 (not NaN) -> u64 (`-0 < +0`).
-#[inline]
+#[inline(always)]
 fn key(x: f64) -> u64 {
     let b = x.to_bits();
-    if b >> 63 == 1 {
-        !b
-    } else {
-        b | (1 << 63)
-    }
+    let mask = ((b as i64) >> 63) as u64;
+    b ^ (mask | (1 << 63))
 }
 
 #[inline]
@@ -90,7 +117,16 @@ pub(crate) struct Thresholds {
     t: Vec<f64>,
     g_lo: Vec<f64>,
     g_hi: Vec<f64>,
+    /// Bucket table (Log / SymLog): bucket `b` holds the keys
+    /// `(base + b) << shift ..= ((base + b + 1) << shift) - 1`; its entry is
+    /// the code shared by all of them (no guard band inside), or `MIXED`.
+    table: Vec<u16>,
+    shift: u32,
+    base: u64,
 }
+
+const MIXED: u16 = u16::MAX;
+const TABLE_MAX: u64 = 1 << 16;
 
 impl Thresholds {
     pub(crate) fn key(&self) -> NormKey {
@@ -198,12 +234,55 @@ impl Thresholds {
                 g_hi[r] = hi_g;
             }
         }
-        Ok(Thresholds {
+        let mut th = Thresholds {
             key: NormKey::new(res, n),
             t,
             g_lo,
             g_hi,
-        })
+            table: Vec::new(),
+            shift: 0,
+            base: 0,
+        };
+        if res.scale() != Scale::Linear && n + 2 < MIXED as usize {
+            th.build_table(n)?;
+        }
+        Ok(th)
+    }
+
+    /// Bucket table over `[T[2], T[N + 2]]` (the `vmin..vmax` range) in
+    /// key space, at most `TABLE_MAX` buckets.
+    fn build_table(&mut self, n: usize) -> Result<()> {
+        let (a, b) = (self.t[2], self.t[n + 2]);
+        if !(a.is_finite() && b.is_finite() && a < b) {
+            return Ok(());
+        }
+        let (ka, kb) = (key(a), key(b));
+        let mut shift = 0;
+        while (kb >> shift) - (ka >> shift) + 1 > TABLE_MAX {
+            shift += 1;
+        }
+        let base = ka >> shift;
+        let len = ((kb >> shift) - base + 1) as usize;
+        let mut table = try_filled(len, MIXED, "the shading table")?;
+        // guard-free key intervals [key(g_hi[r]), key(g_lo[r + 1])) per rank
+        let lo_k: Vec<u64> = self.g_hi.iter().map(|&g| key(g)).collect();
+        let hi_k: Vec<u64> = self.g_lo.iter().map(|&g| key(g)).collect();
+        let mut r = 0usize;
+        for (i, e) in table.iter_mut().enumerate() {
+            let k0 = (base + i as u64) << shift;
+            let k1 = k0 + ((1u64 << shift) - 1);
+            // first rank whose guard-free interval may contain k0
+            while r < n + 3 && k0 >= hi_k[r + 1] {
+                r += 1;
+            }
+            if k0 >= lo_k[r] && k1 < hi_k[r + 1] {
+                *e = rank_to_code(r, n);
+            }
+        }
+        self.table = table;
+        self.shift = shift;
+        self.base = base;
+        Ok(())
     }
 }
 
@@ -240,22 +319,45 @@ struct Bracket {
     lo: f64,
     hi: f64,
     code: u16,
+    /// Direct-mapped memo of the codes found by `classify`, keyed by the
+    /// f64 bits (`u64::MAX`, a NaN, = empty: never looked up).
+    memo: Vec<(u64, u16)>,
+}
+
+const MEMO: usize = 1024;
+
+impl Bracket {
+    fn new() -> Self {
+        Bracket {
+            lo: f64::INFINITY,
+            hi: f64::NEG_INFINITY,
+            code: 0,
+            memo: vec![(u64::MAX, 0); MEMO],
+        }
+    }
 }
 
 /// Code of `x` outside the current bracket; updates the bracket.
-#[inline(always)]
-fn classify(
+#[inline(never)]
+fn classify<E: Fn(f64) -> usize>(
     x: f64,
     th: &Thresholds,
     res: &ResolvedNormalization,
     n: usize,
     positive: bool,
-    estimate: &impl Fn(f64) -> usize,
+    estimate: &E,
     br: &mut Bracket,
 ) -> u16 {
     let bad = (n + 2) as u16;
     if !x.is_finite() || (positive && !(x > 0.0)) {
         return bad;
+    }
+    // memo of recent values (exact codes: repeated values, e.g. `vmin` /
+    // `vmax` themselves, sit exactly on a threshold, in its guard band)
+    let bits = x.to_bits();
+    let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize % MEMO;
+    if br.memo[slot].0 == bits {
+        return br.memo[slot].1;
     }
     let t = &th.t[..n + 5];
     let mut r = estimate(x).min(n + 3);
@@ -266,14 +368,16 @@ fn classify(
         r -= 1;
     }
     if x < th.g_hi[r] || x >= th.g_lo[r + 1] {
-        return rank_to_code(res.rank(x, n), n);
+        // guard band: the formula itself
+        let code = rank_to_code(res.rank(x, n), n);
+        br.memo[slot] = (bits, code);
+        return code;
     }
     let code = rank_to_code(r, n);
-    *br = Bracket {
-        lo: th.g_hi[r],
-        hi: th.g_lo[r + 1],
-        code,
-    };
+    br.memo[slot] = (bits, code);
+    br.lo = th.g_hi[r];
+    br.hi = th.g_lo[r + 1];
+    br.code = code;
     code
 }
 
@@ -285,7 +389,7 @@ pub(crate) fn shade_codes(
     codes: &mut [u16],
     rgba: &mut [u32],
     width: usize,
-    lut: &[u32],
+    lut: &Lut,
     res: &ResolvedNormalization,
     th: Option<&Thresholds>,
     n: usize,
@@ -353,27 +457,69 @@ fn run(
     codes: &mut [u16],
     rgba: &mut [u32],
     width: usize,
-    lut: &[u32],
+    lut: &Lut,
     res: &ResolvedNormalization,
     th: &Thresholds,
     n: usize,
     positive: bool,
     est: impl Fn(f64) -> usize,
 ) {
-    let mut br = Bracket {
-        lo: f64::INFINITY,
-        hi: f64::NEG_INFINITY,
-        code: 0,
-    };
+    let mut br = Bracket::new();
     for (src, (crow, dst)) in values
         .chunks_exact(width)
         .zip(codes.chunks_exact_mut(width).zip(rgba.chunks_exact_mut(width).rev()))
     {
-        for ((&x, c), d) in src.iter().zip(crow.iter_mut()).zip(dst.iter_mut()) {
-            let code = if x >= br.lo && x < br.hi {
-                br.code
-            } else {
-                classify(x, th, res, n, positive, &est, &mut br)
+        #[allow(unused_mut)]
+        let mut done = 0;
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        if !th.table.is_empty() {
+            let table = &th.table[..];
+            // Two pixels at a time: keys and buckets in SIMD, then the
+            // table (a miss goes through the bracket / slow path).
+            use core::arch::wasm32::*;
+            let sign = u64x2_splat(1 << 63);
+            let base = u64x2_splat(th.base);
+            let shift = th.shift;
+            let len = table.len();
+            while done + 2 <= src.len() {
+                // SAFETY: done + 1 < src.len().
+                let x = unsafe { v128_load(src.as_ptr().add(done) as *const v128) };
+                let mask = i64x2_shr(x, 63);
+                let k = v128_xor(x, v128_or(mask, sign));
+                let b = i64x2_sub(u64x2_shr(k, shift), base);
+                let b0 = i64x2_extract_lane::<0>(b) as u64 as usize;
+                let b1 = i64x2_extract_lane::<1>(b) as u64 as usize;
+                let mut c0 = if b0 < len { table[b0] } else { MIXED };
+                let mut c1 = if b1 < len { table[b1] } else { MIXED };
+                if c0 == MIXED || c1 == MIXED {
+                    for (c, x) in [(&mut c0, src[done]), (&mut c1, src[done + 1])] {
+                        if *c == MIXED {
+                            *c = if x >= br.lo && x < br.hi {
+                                br.code
+                            } else {
+                                classify(x, th, res, n, positive, &est, &mut br)
+                            };
+                        }
+                    }
+                }
+                crow[done] = c0;
+                crow[done + 1] = c1;
+                dst[done] = lut[c0 as usize];
+                dst[done + 1] = lut[c1 as usize];
+                done += 2;
+            }
+        }
+        for ((&x, c), d) in src[done..].iter().zip(crow[done..].iter_mut()).zip(dst[done..].iter_mut()) {
+            let b = (key(x) >> th.shift).wrapping_sub(th.base) as usize;
+            let code = match th.table.get(b) {
+                Some(&c) if c != MIXED => c,
+                _ => {
+                    if x >= br.lo && x < br.hi {
+                        br.code
+                    } else {
+                        classify(x, th, res, n, positive, &est, &mut br)
+                    }
+                }
             };
             *c = code;
             *d = lut[code as usize];
@@ -382,7 +528,7 @@ fn run(
 }
 
 /// `rgba = lut[code]` (flipped rows).
-pub(crate) fn gather(codes: &[u16], rgba: &mut [u32], width: usize, lut: &[u32]) {
+pub(crate) fn gather(codes: &[u16], rgba: &mut [u32], width: usize, lut: &Lut) {
     for (crow, dst) in codes.chunks_exact(width).zip(rgba.chunks_exact_mut(width).rev()) {
         for (&c, d) in crow.iter().zip(dst.iter_mut()) {
             *d = lut[c as usize];
@@ -394,12 +540,10 @@ pub(crate) fn gather(codes: &[u16], rgba: &mut [u32], width: usize, lut: &[u32])
 /// none.
 pub(crate) fn min_max(values: &[f64], log: bool) -> (f64, f64) {
     let lower = if log { 0.0 } else { f64::NEG_INFINITY };
-    let mut lo = f64::INFINITY;
-    let mut hi = f64::NEG_INFINITY;
-    #[allow(unused_mut)]
-    let mut rest = values;
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let (mut lo, mut hi, rest) = (f64::INFINITY, f64::NEG_INFINITY, values);
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
+    let (mut lo, mut hi, rest) = {
         use core::arch::wasm32::*;
         let pairs = values.len() / 4;
         let low = f64x2_splat(lower);
@@ -421,19 +565,34 @@ pub(crate) fn min_max(values: &[f64], log: bool) -> (f64, f64) {
         }
         let l = f64x2_pmin(lo0, lo1);
         let h = f64x2_pmax(hi0, hi1);
-        lo = f64x2_extract_lane::<0>(l).min(f64x2_extract_lane::<1>(l));
-        hi = f64x2_extract_lane::<0>(h).max(f64x2_extract_lane::<1>(h));
-        rest = &values[4 * pairs..];
-    }
-    for &v in rest {
-        if v > lower && v < f64::INFINITY {
-            if v < lo {
-                lo = v;
-            }
-            if v > hi {
-                hi = v;
-            }
+        (
+            f64x2_extract_lane::<0>(l).min(f64x2_extract_lane::<1>(l)),
+            f64x2_extract_lane::<0>(h).max(f64x2_extract_lane::<1>(h)),
+            &values[4 * pairs..],
+        )
+    };
+    // Branch-free, 4 independent lanes (vectorizable on native targets).
+    let mut l = [lo; 4];
+    let mut h = [hi; 4];
+    let chunks = rest.chunks_exact(4);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for k in 0..4 {
+            let v = c[k];
+            let ok = v > lower && v < f64::INFINITY;
+            l[k] = if ok && v < l[k] { v } else { l[k] };
+            h[k] = if ok && v > h[k] { v } else { h[k] };
         }
+    }
+    for &v in tail {
+        if v > lower && v < f64::INFINITY {
+            l[0] = if v < l[0] { v } else { l[0] };
+            h[0] = if v > h[0] { v } else { h[0] };
+        }
+    }
+    for k in 0..4 {
+        lo = if l[k] < lo { l[k] } else { lo };
+        hi = if h[k] > hi { h[k] } else { hi };
     }
     (lo, hi)
 }

@@ -1,0 +1,30 @@
+"""The benchmark keeps working (its --quick subset), and what it times is the
+same image in the browser and natively. It asserts no speed: speed goals are
+read from the full benchmark's side-by-side table, never from a timed test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SHARED_SLICES
+
+
+@pytest.mark.skipif(not SHARED_SLICES.is_dir(), reason="the quick benchmark uses a real slice")
+def test_quick_benchmark_runs(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads(out.read_text())
+    rows = results["rows"]
+    assert {r["mesh"] for r in rows} == {"ramses_blast3d_z0.5_slice", "synthetic_1M"}
+    for r in rows:
+        wasm, native, yt = r["wasm"]["frame"], r["native"]["frame"], r["yt"]
+        assert wasm["total"] > 0 and native["total"] > 0 and yt["total"] > 0
+        # wasm in Chromium and the native build draw byte-identical images
+        assert wasm["checksum"] == native["checksum"], r["mesh"]
+    assert "PASS" in results["report"] or "MISS" in results["report"]
