@@ -49,7 +49,7 @@
 //! [`crate::Bounds::validate`]); [`crate::pixelize_cartesian`] remains the
 //! reference for arbitrary inputs.
 
-use crate::fixed_resolution_buffer::Bounds;
+use crate::fixed_resolution_buffer::{fmax, fmin, Bounds};
 use crate::variable_mesh::{BlockIndex, BLOCK};
 
 /// Per-frame scratch space, owned by the buffer (no allocation per frame).
@@ -75,23 +75,6 @@ impl Scratch {
     }
 }
 
-#[inline(always)]
-fn fmax(f0: f64, f1: f64) -> f64 {
-    if f0 > f1 {
-        f0
-    } else {
-        f1
-    }
-}
-
-#[inline(always)]
-fn fmin(f0: f64, f1: f64) -> f64 {
-    if f0 < f1 {
-        f0
-    } else {
-        f1
-    }
-}
 
 /// Does an axis interval `[lo, hi]` (a box of cells) possibly pass yt's
 /// cell test for one of the shifts?

@@ -123,7 +123,7 @@ impl Bounds {
 
 /// yt's `fp_utils.fmax` (`f0 > f1 ? f0 : f1`; NaN picks `f1`).
 #[inline(always)]
-fn fmax(f0: f64, f1: f64) -> f64 {
+pub(crate) fn fmax(f0: f64, f1: f64) -> f64 {
     if f0 > f1 {
         f0
     } else {
@@ -133,7 +133,7 @@ fn fmax(f0: f64, f1: f64) -> f64 {
 
 /// yt's `fp_utils.fmin` (`f0 < f1 ? f0 : f1`; NaN picks `f1`).
 #[inline(always)]
-fn fmin(f0: f64, f1: f64) -> f64 {
+pub(crate) fn fmin(f0: f64, f1: f64) -> f64 {
     if f0 < f1 {
         f0
     } else {
