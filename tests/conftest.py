@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -39,15 +38,3 @@ def real_slice(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"real data not present: {path}")
     return path
-
-
-@pytest.fixture
-def artifacts() -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
-
-
-def copy_to(tmp_path: Path, path: Path) -> Path:
-    dest = tmp_path / path.name
-    shutil.copyfile(path, dest)
-    return dest
