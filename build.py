@@ -15,6 +15,7 @@ does and how long it took.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -285,6 +286,7 @@ def _notebook(cells):
     }
 
 
+@functools.lru_cache(maxsize=1)
 def site_builder():
     """lite/site.py, imported by path (putting lite/ on sys.path would shadow
     Python's own `site` module)."""
@@ -314,7 +316,6 @@ def build_all() -> None:
 
 def cmd_serve(args) -> None:
     build_all()
-    import functools
     import http.server
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))

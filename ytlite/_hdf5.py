@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from array import array
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import _runtime
 
@@ -79,14 +80,19 @@ _READ_JS = r"""
 """
 
 
-def _read_with_h5wasm(data: bytes, name: str) -> RawSliceFile:
+@lru_cache(maxsize=1)
+def _js_reader():
     from pyodide.code import run_js
+
+    return run_js(_READ_JS)
+
+
+def _read_with_h5wasm(data: bytes, name: str) -> RawSliceFile:
     from pyodide.ffi import JsException, to_js
 
     rt = _runtime.runtime()
-    reader = run_js(_READ_JS)
     try:
-        result = reader(rt.h5wasm, to_js(data), name)
+        result = _js_reader()(rt.h5wasm, to_js(data), name)
     except JsException as exc:
         raise SliceFileError(f"{name}: {getattr(exc, 'message', exc)}") from None
     if not result.hasGrid:

@@ -347,15 +347,7 @@ class Viewer {
 
     // Colorbar: the colormap's own table, top = vmax.
     const { vmin, vmax } = this.limits;
-    const entry = m.get("_colormap_index").colormaps[m.get("cmap")];
-    const table = bytesOf(m.get("_colormap_tables")).subarray(entry.offset, entry.offset + 4 * entry.n);
-    const bar = ctx.createImageData(COLORBAR.width, h);
-    for (let row = 0; row < h; row++) {
-      const k = Math.min(entry.n - 1, Math.floor(((h - 1 - row + 0.5) / h) * entry.n));
-      for (let col = 0; col < COLORBAR.width; col++) {
-        bar.data.set(table.subarray(4 * k, 4 * k + 4), 4 * (row * COLORBAR.width + col));
-      }
-    }
+    const bar = this.colorbarImage(ctx, m.get("cmap"), h);
     ctx.putImageData(bar, cbLeft, MARGIN.top);
     ctx.strokeRect(cbLeft - 0.5, MARGIN.top - 0.5, COLORBAR.width + 1, h + 1);
     const scale = m.get("scale");
@@ -381,6 +373,25 @@ class Viewer {
     }
     const units = prettyUnits(m.get("units"));
     this.titleEl.textContent = `${m.get("title")}${units ? ` (${units})` : ""}`;
+  }
+
+  // The colorbar's pixels depend only on the colormap and the height: built
+  // once per change, not on every pan/zoom frame.
+  colorbarImage(ctx, name, h) {
+    const key = `${name}/${h}`;
+    if (this.colorbar?.key !== key) {
+      const entry = this.model.get("_colormap_index").colormaps[name];
+      const table = bytesOf(this.model.get("_colormap_tables")).subarray(entry.offset, entry.offset + 4 * entry.n);
+      const image = ctx.createImageData(COLORBAR.width, h);
+      for (let row = 0; row < h; row++) {
+        const k = Math.min(entry.n - 1, Math.floor(((h - 1 - row + 0.5) / h) * entry.n));
+        for (let col = 0; col < COLORBAR.width; col++) {
+          image.data.set(table.subarray(4 * k, 4 * k + 4), 4 * (row * COLORBAR.width + col));
+        }
+      }
+      this.colorbar = { key, image };
+    }
+    return this.colorbar.image;
   }
 
   // -- interaction ------------------------------------------------------------
