@@ -286,6 +286,7 @@ def _shade_arrays():
     c = np.full((9, 13), 3.0)
     c[2, 3] = np.nan
     out["constant"] = c
+    out["threshold_runs"] = _threshold_runs(rng)
     for name, mesh, fld, view, size in [
         ("ramses_density_full", "ramses_blast3d_z0.5_slice", "density", "full", (160, 90)),
         ("ramses_velocity_partly_outside", "ramses_blast3d_z0.5_slice", "velocity_x", "partly_outside", (96, 64)),
@@ -294,6 +295,42 @@ def _shade_arrays():
         if mesh in MESHES:
             out[name] = yt_deposit(_case(mesh, fld, view, size, True, False))
     return out
+
+
+def _threshold_runs(rng, vmin=0.37, vmax=4.1e3, n=256, shape=(67, 97)):
+    """Runs of 1-6 equal values (odd row width, so runs straddle the
+    shading loop's pixel pairs) drawn from: the log-scale colour
+    thresholds of LogNorm(vmin, vmax) over n colours and their neighbours
+    within 3 ulps, plateaus at exactly vmin / vmax (auto limits sit on
+    thresholds), values between thresholds, just under / over the limits,
+    NaN and non-positive values."""
+    k = np.arange(1, n)  # inner thresholds: the auto limits stay vmin / vmax
+    edges = 10 ** (np.log10(vmin) + k / n * (np.log10(vmax) - np.log10(vmin)))
+    near = [np.nextafter(edges, np.inf if d > 0 else -np.inf) if d else edges for d in (-1, 0, 1)]
+    for _ in range(2):
+        near += [np.nextafter(near[-1], np.inf), np.nextafter(near[0], -np.inf)]
+    pools = [np.concatenate(near), np.sqrt(edges[:-1] * edges[1:]),
+             np.array([vmin, vmax]), np.array([np.nan, 0.0, -1.0])]
+    out = []
+    while len(out) < shape[0] * shape[1]:
+        pool = pools[rng.choice(len(pools), p=[0.5, 0.25, 0.15, 0.1])]
+        out += [pool[rng.integers(len(pool))]] * int(rng.integers(1, 7))
+    a = np.array(out[: shape[0] * shape[1]]).reshape(shape)
+    a[3, :] = vmin  # whole rows of plateaus
+    a[4, :] = vmax
+    a[5, :] = np.nan
+    # ascending walks across thresholds, one ulp at a time from 2 below to
+    # 3 above, each value repeated 4-6 times (so that the wasm loop keeps
+    # its colour-run shortcut on): a run must end exactly at the threshold
+    for row in range(6, shape[0] - 1):
+        walk = []
+        while len(walk) < shape[1]:
+            bits = edges[rng.integers(len(edges))].view(np.int64)
+            for d in range(-2, 4):
+                walk += [np.int64(bits + d).view(np.float64)] * int(rng.integers(4, 7))
+        a[row, :] = walk[: shape[1]]
+    a.flat[0], a.flat[-1] = vmin, vmax  # the auto limits are exactly vmin / vmax
+    return a
 
 
 def _percentile(a, q, positive=False):
@@ -615,6 +652,8 @@ def _build_jobs(d: Path):
             dict(op="saveValues", frb="f", path=str(d / f"shade_{_safe(cid)}_values.f64")),
             cm, _norm(scale, vmin, vmax, lt), dict(SHADE, **{"as": "limits"}),
             dict(op="saveRgba", frb="f", path=str(d / f"shade_{_safe(cid)}.rgba")),
+            dict(SHADE, direct=True, **{"as": "limits_direct"}),
+            dict(op="saveRgba", frb="f", path=str(d / f"shade_{_safe(cid)}_direct.rgba")),
         ]))
 
     # every colormap of colormaps.json, shaded with Normalize(0, 1)
@@ -794,7 +833,15 @@ def test_shade_matches_matplotlib(batch, cid, array_name, spec):
     assert r["returns"]["limits"] == [float(norm.vmin), float(norm.vmax)], cid
     ours = batch.u8(f"shade_{_safe(cid)}.rgba", ref.shape)
     assert_same_rgba(ours, ref, cid)
-    assert np.array_equal(ours, ref), f"{cid}: within 1/255 but not byte-identical"
+    # the fast path (codes, thresholds, bucket table, colour runs: in wasm
+    # its SIMD loop) against the engine's pixel-by-pixel definition: exact
+    direct = batch.u8(f"shade_{_safe(cid)}_direct.rgba", ref.shape)
+    assert r["returns"]["limits_direct"] == r["returns"]["limits"], cid
+    assert np.array_equal(ours, direct), f"{cid}: fast shading differs from shadeDirect"
+    if array_name != "threshold_runs":
+        # (threshold_runs sits within ulps of colour thresholds, where the
+        # wasm libm's log10 and numpy's may round differently: 1/255 there)
+        assert np.array_equal(ours, ref), f"{cid}: within 1/255 but not byte-identical"
 
 
 def test_shade_cases_cover_edge_data():

@@ -34,7 +34,8 @@
 //   {"op": "colormap", "name", "bytes": [..] | "bin": [offset, n] | "len": n,
 //        "bad"|"under"|"over": [r, g, b, a] (optional)}
 //   {"op": "norm", "name", "scale": "linear"|"log"|"symlog", "vmin", "vmax", "linthresh"}
-//   {"op": "shade", "frb", "cmap", "norm", "as"}  -> returns[as] = [vmin, vmax]
+//   {"op": "shade", "frb", "cmap", "norm", "as", "direct"}  -> returns[as] = [vmin, vmax]
+//        (direct: shadeDirect, the pixel-by-pixel definition)
 //
 // results.json: {"<job id>": {"ok": bool, "returns": {...}, "error": message|null,
 //                 "error_name": ..., "error_is_Error": bool, "failed_step": index|null,
@@ -161,7 +162,8 @@ function runSteps(steps, scope, returns) {
           break;
         }
         case "shade":
-          returns[s.as || "limits"] = Array.from(get(s.frb).shade(get(s.cmap), get(s.norm)));
+          returns[s.as || "limits"] = Array.from(
+            s.direct ? get(s.frb).shadeDirect(get(s.cmap), get(s.norm)) : get(s.frb).shade(get(s.cmap), get(s.norm)));
           break;
         default:
           throw new Error(`runner: unknown op ${s.op}`);

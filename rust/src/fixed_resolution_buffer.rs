@@ -456,18 +456,8 @@ impl FixedResolutionBuffer {
         let n = cmap.len();
         let w = self.width;
         if n + 3 > u16::MAX as usize + 1 {
-            // too many colours for u16 codes: direct evaluation
-            self.codes_key = None;
-            for (src_row, dst_row) in self.values.chunks_exact(w).zip(self.rgba.chunks_exact_mut(w).rev()) {
-                for (v, px) in src_row.iter().zip(dst_row.iter_mut()) {
-                    let c = match resolved.normalize(*v) {
-                        Some(t) => cmap.map(t),
-                        None => cmap.bad(),
-                    };
-                    *px = u32::from_ne_bytes(c);
-                }
-            }
-            return Ok(resolved.limits());
+            // too many colours for u16 codes
+            return self.shade_direct(cmap, norm);
         }
         let lut = &mut self.lut;
         for k in 0..n {
@@ -493,6 +483,26 @@ impl FixedResolutionBuffer {
         };
         crate::shade::shade_codes(&self.values, &mut self.codes, &mut self.rgba, w, &self.lut, &resolved, th, n);
         self.codes_key = Some(key);
+        Ok(resolved.limits())
+    }
+
+    /// [`Self::shade`] by the definition: every pixel through
+    /// [`crate::ResolvedNormalization::normalize`] and [`Colormap::map`], no
+    /// codes, thresholds or tables. Slow; the reference the fast path is
+    /// tested against (also in wasm, where its SIMD loop runs).
+    pub fn shade_direct(&mut self, cmap: &Colormap, norm: &Normalization) -> Result<(f64, f64)> {
+        let resolved = norm.resolve_with(|log| self.value_range(log))?;
+        self.codes_key = None;
+        let w = self.width;
+        for (src_row, dst_row) in self.values.chunks_exact(w).zip(self.rgba.chunks_exact_mut(w).rev()) {
+            for (v, px) in src_row.iter().zip(dst_row.iter_mut()) {
+                let c = match resolved.normalize(*v) {
+                    Some(t) => cmap.map(t),
+                    None => cmap.bad(),
+                };
+                *px = u32::from_ne_bytes(c);
+            }
+        }
         Ok(resolved.limits())
     }
 

@@ -69,6 +69,7 @@
 //! frb.values() -> Float64Array view (read-only) ; frb.valuesCopy() -> Float64Array copy
 //! frb.valueRange(log) -> Float64Array [min, max]      // throws if no valid value
 //! frb.shade(colormap, normalization) -> Float64Array [vmin, vmax] used
+//! frb.shadeDirect(colormap, normalization)     // same, by the definition (slow; for tests)
 //! frb.rgba() -> Uint8ClampedArray view (width*height*4, row 0 = top)
 //! frb.width, frb.height
 //!
@@ -310,6 +311,20 @@ mod wasm {
         ) -> Result<Vec<f64>, JsError> {
             self.inner
                 .shade(&colormap.inner, &norm.inner)
+                .map(|(a, b)| vec![a, b])
+                .map_err(js)
+        }
+
+        /// `shade` by the definition, pixel by pixel (slow: a reference for
+        /// tests and debugging); same result, same return value.
+        #[wasm_bindgen(js_name = shadeDirect)]
+        pub fn shade_direct(
+            &mut self,
+            colormap: &JsColormap,
+            norm: &JsNormalization,
+        ) -> Result<Vec<f64>, JsError> {
+            self.inner
+                .shade_direct(&colormap.inner, &norm.inner)
                 .map(|(a, b)| vec![a, b])
                 .map_err(js)
         }

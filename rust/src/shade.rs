@@ -37,6 +37,14 @@
 //! than any such pair can be).
 //!
 //! # Per pixel
+//! 0. (wasm, Log / SymLog) the *colour run*: two pixels at a time are
+//!    tested against the guard-free interval `[G_hi[r], G_lo[r + 1])` of
+//!    the code found last (every value in it has that code), or against
+//!    the exact bits of the last value found on a guard band (plateaus at
+//!    `vmin` / `vmax`, which sit on thresholds) or of a NaN run; a hit is
+//!    two comparisons and the stores. In rows where fewer than half the
+//!    pairs hit (noisy images) the test costs more than it saves, so the
+//!    next 8 rows skip it.
 //! 1. (Log / SymLog) the *bucket table*: the keys (f64 bit patterns mapped
 //!    to integers in value order) of `[T[2], T[N + 2]]` (i.e. `vmin` to just
 //!    above `vmax`) are cut into at most 65536 buckets of `2^shift`
@@ -123,6 +131,11 @@ pub(crate) struct Thresholds {
     table: Vec<u16>,
     shift: u32,
     base: u64,
+    /// Guard-free interval `[lo, hi)` of each code `0..N + 2` (colours,
+    /// under, over; empty for codes that have none): every value in it has
+    /// that code.
+    code_lo: Vec<f64>,
+    code_hi: Vec<f64>,
 }
 
 const MIXED: u16 = u16::MAX;
@@ -242,7 +255,18 @@ impl Thresholds {
             table: Vec::new(),
             shift: 0,
             base: 0,
+            code_lo: Vec::new(),
+            code_hi: Vec::new(),
         };
+        th.code_lo = try_filled(n + 2, f64::INFINITY, "the shading thresholds")?;
+        th.code_hi = try_filled(n + 2, f64::NEG_INFINITY, "the shading thresholds")?;
+        for r in 1..=n + 2 {
+            let c = rank_to_code(r, n) as usize;
+            if th.g_hi[r] < th.g_lo[r + 1] {
+                th.code_lo[c] = th.g_hi[r];
+                th.code_hi[c] = th.g_lo[r + 1];
+            }
+        }
         if res.scale() != Scale::Linear && n + 2 < MIXED as usize {
             th.build_table(n)?;
         }
@@ -279,6 +303,7 @@ impl Thresholds {
                 *e = rank_to_code(r, n);
             }
         }
+        table.push(MIXED); // index `len`: everything outside the table
         self.table = table;
         self.shift = shift;
         self.base = base;
@@ -450,6 +475,61 @@ pub(crate) fn shade_codes(
     }
 }
 
+/// The "same colour as the previous pixel pair" shortcut of the wasm
+/// shading loop, and whether it pays: rows where fewer than half the pairs
+/// hit it (noisy images) cost a mispredicted branch per pair, so after such
+/// a row the next `RETRY` rows skip it, then it is tried again.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+struct ColourRun {
+    lo: core::arch::wasm32::v128,
+    hi: core::arch::wasm32::v128,
+    /// The bits of a NaN run (`NO_BITS` otherwise).
+    bits: core::arch::wasm32::v128,
+    code: u16,
+    hits: usize,
+    skip_rows: u32,
+    in_use: bool,
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl ColourRun {
+    const RETRY: u32 = 8;
+    /// A NaN payload nothing produces (the deposit writes the default
+    /// quiet NaN, or propagates the data's NaN, as one of its own runs).
+    const NO_BITS: i64 = 0x7ff0_dead_beef_0001;
+
+    fn new() -> Self {
+        use core::arch::wasm32::f64x2_splat;
+        ColourRun {
+            lo: f64x2_splat(f64::INFINITY),
+            hi: f64x2_splat(f64::NEG_INFINITY),
+            bits: core::arch::wasm32::i64x2_splat(Self::NO_BITS),
+            code: 0,
+            hits: 0,
+            skip_rows: 0,
+            in_use: true,
+        }
+    }
+
+    /// Use the shortcut in this row?
+    fn row_start(&mut self) -> bool {
+        self.hits = 0;
+        if self.skip_rows > 0 {
+            self.skip_rows -= 1;
+            self.in_use = false;
+        } else {
+            self.in_use = true;
+        }
+        self.in_use
+    }
+
+    fn row_end(&mut self, pairs: usize) {
+        if self.in_use && self.hits * 2 < pairs {
+            self.skip_rows = Self::RETRY;
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn run(
@@ -465,6 +545,8 @@ fn run(
     est: impl Fn(f64) -> usize,
 ) {
     let mut br = Bracket::new();
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let mut colour_run = ColourRun::new();
     for (src, (crow, dst)) in values
         .chunks_exact(width)
         .zip(codes.chunks_exact_mut(width).zip(rgba.chunks_exact_mut(width).rev()))
@@ -472,30 +554,54 @@ fn run(
         #[allow(unused_mut)]
         let mut done = 0;
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        if !th.table.is_empty() {
-            let table = &th.table[..];
-            // Two pixels at a time: keys and buckets in SIMD, then the
-            // table (a miss goes through the bracket / slow path).
+        if th.table.len() > 1 {
+            // Two pixels at a time. In smooth images neighbouring pixels
+            // mostly share a colour, so (while that pays: see `ColourRun`)
+            // both are first tested against the guard-free interval of the
+            // last code seen: two comparisons, no table. Otherwise: two
+            // NaNs are bad; else keys and buckets in SIMD, then the table
+            // (a miss goes through the bracket / slow path).
             use core::arch::wasm32::*;
+            let table = &th.table[..];
             let sign = u64x2_splat(1 << 63);
             let base = u64x2_splat(th.base);
             let shift = th.shift;
-            let len = table.len();
+            let last = (table.len() - 1) as u64;
+            let ncodes = th.code_lo.len();
+            let bad = (n + 2) as u16;
+            let use_run = colour_run.row_start();
+            let ColourRun { lo, hi, bits, code, hits, .. } = &mut colour_run;
             while done + 2 <= src.len() {
-                // SAFETY: done + 1 < src.len().
+                // SAFETY: done + 1 < src.len() (= crow.len() = dst.len()).
                 let x = unsafe { v128_load(src.as_ptr().add(done) as *const v128) };
+                // in the run: inside `[lo, hi)`, or the run's exact bits
+                // (a NaN run; otherwise a pattern no deposit produces)
+                let same = v128_or(v128_and(f64x2_ge(x, *lo), f64x2_lt(x, *hi)), i64x2_eq(x, *bits));
+                if use_run && i64x2_all_true(same) {
+                    crow[done] = *code;
+                    crow[done + 1] = *code;
+                    let colour = lut[*code as usize];
+                    dst[done] = colour;
+                    dst[done + 1] = colour;
+                    *hits += 1;
+                    done += 2;
+                    continue;
+                }
                 let mask = i64x2_shr(x, 63);
                 let k = v128_xor(x, v128_or(mask, sign));
                 let b = i64x2_sub(u64x2_shr(k, shift), base);
-                let b0 = i64x2_extract_lane::<0>(b) as u64 as usize;
-                let b1 = i64x2_extract_lane::<1>(b) as u64 as usize;
-                let mut c0 = if b0 < len { table[b0] } else { MIXED };
-                let mut c1 = if b1 < len { table[b1] } else { MIXED };
-                if c0 == MIXED || c1 == MIXED {
+                let b0 = (i64x2_extract_lane::<0>(b) as u64).min(last) as usize;
+                let b1 = (i64x2_extract_lane::<1>(b) as u64).min(last) as usize;
+                let mut c0 = table[b0];
+                let mut c1 = table[b1];
+                let mixed1 = c1 == MIXED;
+                if c0 == MIXED || mixed1 {
                     for (c, x) in [(&mut c0, src[done]), (&mut c1, src[done + 1])] {
                         if *c == MIXED {
                             *c = if x >= br.lo && x < br.hi {
                                 br.code
+                            } else if x.is_nan() {
+                                bad
                             } else {
                                 classify(x, th, res, n, positive, &est, &mut br)
                             };
@@ -506,8 +612,30 @@ fn run(
                 crow[done + 1] = c1;
                 dst[done] = lut[c0 as usize];
                 dst[done + 1] = lut[c1 as usize];
+                if use_run && (c1 as usize) < ncodes {
+                    *code = c1;
+                    *bits = i64x2_splat(ColourRun::NO_BITS);
+                    if mixed1 {
+                        // a value near a threshold (e.g. vmin / vmax
+                        // themselves, often a plateau): the run is that
+                        // exact value, `[x, next value)`
+                        let x1 = src[done + 1];
+                        *lo = f64x2_splat(x1);
+                        *hi = f64x2_splat(from_key(key(x1) + 1));
+                    } else {
+                        *lo = f64x2_splat(th.code_lo[c1 as usize]);
+                        *hi = f64x2_splat(th.code_hi[c1 as usize]);
+                    }
+                } else if use_run && c1 == bad && src[done + 1].is_nan() {
+                    // a run of NaN (no data: e.g. outside the domain)
+                    *code = c1;
+                    *bits = i64x2_splat(src[done + 1].to_bits() as i64);
+                    *lo = f64x2_splat(f64::INFINITY);
+                    *hi = f64x2_splat(f64::NEG_INFINITY);
+                }
                 done += 2;
             }
+            colour_run.row_end(src.len() / 2);
         }
         for ((&x, c), d) in src[done..].iter().zip(crow[done..].iter_mut()).zip(dst[done..].iter_mut()) {
             let b = (key(x) >> th.shift).wrapping_sub(th.base) as usize;
