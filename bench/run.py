@@ -56,9 +56,9 @@ TARGET_CMAP_MS = 2.0
 TARGET_SPEEDUP = 8.0
 TARGET_10M_ZOOM_MS = 10.0
 TARGET_MEM_RATIO = 1.2
-# profiling-only kinds (1x zoom rows): shade with a linear norm (no log10),
-# and the automatic-limit scan alone
-PROFILE_KINDS = ["cmaplin", "range"]
+# profiling-only kinds (1x zoom rows): the automatic-limit scan alone
+# (timed as the shade part), and a plain (not antialiased) deposit
+PROFILE_KINDS = ["range", "fill"]
 
 
 def log(msg: str) -> None:
@@ -526,10 +526,11 @@ def report(rows, meshes_info, mem, env, cfg, args, started):
         if prof:
             def per_px(k, part):
                 return np.median([r[key][k][part] / (r["w"] * r["w"]) * 1e6 for r in prof])
-            p(f"  {eng} shade split (1x rows, ns/pixel): auto-limit scan {per_px('range', 'shade'):.2f}, "
-              f"shade with linear norm {per_px('cmaplin', 'shade'):.2f}, with log norm "
-              f"{per_px('cmap', 'shade'):.2f} (=> log10 + masking ~"
-              f"{per_px('cmap', 'shade') - per_px('cmaplin', 'shade'):.2f})")
+            scan, shade = per_px('range', 'shade'), per_px('frame', 'shade')
+            p(f"  {eng} shade split (1x rows, ns/pixel): auto-limit scan {scan:.2f} + colour codes and "
+              f"colours {shade - scan:.2f} = {shade:.2f}; a colormap change (codes kept) {per_px('cmap', 'shade'):.2f}")
+            p(f"  {eng} deposit (1x rows, ns/pixel): antialiased {per_px('frame', 'deposit'):.2f}, "
+              f"plain fill {per_px('fill', 'deposit'):.2f}")
         if key == "wasm":
             dr = np.array([r["wasm"]["frame"]["draw"] / (r["w"] * r["w"]) * 1e6 for r in sel])
             p(f"  wasm putImageData: median {np.median(dr):.2f} ns/pixel")

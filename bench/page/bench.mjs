@@ -9,10 +9,13 @@
 //   frame: deposit(view) + shade(viridis, log auto) + putImageData
 //   pan:   same, view k moved on a circle of 5 % of the view size (16 per turn)
 //   cmap:  shade(viridis | magma alternately) + putImageData (deposited once before)
-//   profiling only: cmaplin = cmap with Normalization.linear() (no log10);
-//                   range = frb.valueRange(true) (the auto-limit scan) + putImageData
-// 2 warm-up frames (1 if the first takes > 200 ms), then frames until maxReps,
-// or until minReps are done and budget seconds are spent. Medians returned.
+//   profiling only: range = frame, but the "shade" part is only frb.valueRange(true)
+//                           (the auto-limit scan: deposited anew, so not cached);
+//                   fill  = frame with a plain (not antialiased) deposit
+// Warm-up (lets the engine tier the wasm code up to its optimizing compiler):
+// frames until 2 are done and 0.25 s spent (at most 20; just 1 if the first
+// takes > 200 ms); then frames until maxReps, or until minReps are done and
+// budget seconds are spent. Medians returned.
 
 import wasmInit, { VariableMesh, FixedResolutionBuffer, Colormap, Normalization } from "/gen/ytlite_pixelizer.js";
 
@@ -21,7 +24,6 @@ let mesh = null;
 const cmaps = {};
 const frbs = new Map();   // "WxH" -> FixedResolutionBuffer
 let norm = null;
-let linear = null;
 
 const memBytes = () => wasm.memory.buffer.byteLength;
 
@@ -36,7 +38,6 @@ export async function init() {
     cmaps[name] = c;
   }
   norm = Normalization.log();
-  linear = Normalization.linear();
   // timer resolution: smallest non-zero step of performance.now()
   let res = Infinity, last = performance.now();
   for (let i = 0; i < 100000 && res > 1e-4; i++) {
@@ -109,16 +110,17 @@ export function runCase({ w, h, kind, view, minReps, maxReps, budget }) {
   const canvas = document.getElementById("view");
   if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
   const ctx = canvas.getContext("2d");
-  if (kind === "cmap" || kind === "cmaplin" || kind === "range") frb.deposit(mesh, view[0], view[1], view[2], view[3], true);
+  if (kind === "cmap") frb.deposit(mesh, view[0], view[1], view[2], view[3], true);
   const frame = (k) => {
     const t0 = performance.now();
-    if (kind === "frame") frb.deposit(mesh, view[0], view[1], view[2], view[3], true);
+    if (kind === "frame" || kind === "range") frb.deposit(mesh, view[0], view[1], view[2], view[3], true);
+    else if (kind === "fill") frb.deposit(mesh, view[0], view[1], view[2], view[3], false);
     else if (kind === "pan") { const v = panView(view, k); frb.deposit(mesh, v[0], v[1], v[2], v[3], true); }
     const t1 = performance.now();
     const cm = kind === "cmap" && k % 2 === 1 ? cmaps.magma : cmaps.viridis;
     try {
-      if (kind === "range") frb.valueRange(true);             // profile: auto-limit scan only
-      else frb.shade(cm, kind === "cmaplin" ? linear : norm);  // cmaplin: profile, no log10
+      if (kind === "range") frb.valueRange(true);  // profile: the auto-limit scan only
+      else frb.shade(cm, norm);
     } catch (e) { /* no valid value in view: timed anyway */ }
     const t2 = performance.now();
     ctx.putImageData(new ImageData(frb.rgba(), w, h), 0, 0);
@@ -127,7 +129,10 @@ export function runCase({ w, h, kind, view, minReps, maxReps, budget }) {
   };
   let k = 0;
   const first = frame(k++);
-  if (first[0] < 200) frame(k++);
+  if (first[0] < 200) {
+    const warm = performance.now();
+    do frame(k++); while (k < 20 && performance.now() - warm < 250);
+  }
   const tot = [], dep = [], sh = [], dr = [];
   const start = performance.now();
   while (tot.length < maxReps && !(tot.length >= minReps && performance.now() - start > budget * 1e3)) {

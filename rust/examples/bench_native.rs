@@ -19,12 +19,13 @@
 //! size, 16 frames per turn) or `cmap` (shade only, alternating the colormaps
 //! `viridis` / `magma`; the buffer is deposited once before). Log
 //! normalization with automatic limits, antialiased deposit, no periodicity.
-//! Profiling kinds: `cmaplin` (= `cmap` with a linear normalization, i.e.
-//! without the per-pixel log10) and `range` (only `value_range(true)`, the
-//! automatic-limit scan that `shade` starts with).
+//! Profiling kinds: `range` (= `frame`, but the shade part is only
+//! `value_range(true)`, the automatic-limit scan that `shade` starts with)
+//! and `fill` (= `frame` with a plain, not antialiased, deposit).
 //!
-//! Repetitions: 2 warm-up frames (1 if the first takes > 200 ms), then frames
-//! until `max reps`, or until `min reps` are done and `budget` seconds spent.
+//! Repetitions: warm-up frames until 2 are done and 0.25 s spent (at most
+//! 20; 1 if the first takes > 200 ms), then frames until `max reps`, or until
+//! `min reps` are done and `budget` seconds spent.
 //!
 //! Output, one line per command, to stdout:
 //!
@@ -91,7 +92,6 @@ fn main() {
     let mut cmaps: HashMap<String, Colormap> = HashMap::new();
     let mut frbs: HashMap<(usize, usize), FixedResolutionBuffer> = HashMap::new();
     let norm = Normalization::log(None, None).unwrap();
-    let linear = Normalization::linear(None, None).unwrap();
     let out = std::io::stdout();
     let mut out = out.lock();
 
@@ -145,7 +145,7 @@ fn main() {
                 let viridis = &cmaps["viridis"];
                 let magma = &cmaps["magma"];
                 let bounds = |v: [f64; 4]| Bounds::new(v[0], v[1], v[2], v[3]);
-                if matches!(kind, "cmap" | "cmaplin" | "range") {
+                if kind == "cmap" {
                     frb.deposit(mesh, bounds(base), true).unwrap();
                 }
                 // one frame -> (deposit ms, shade ms)
@@ -153,15 +153,19 @@ fn main() {
                     let t0 = Instant::now();
                     let mut dep = 0.0;
                     match kind {
-                        "frame" => {
+                        "frame" | "range" => {
                             frb.deposit(mesh, bounds(base), true).unwrap();
+                            dep = ms(t0);
+                        }
+                        "fill" => {
+                            frb.deposit(mesh, bounds(base), false).unwrap();
                             dep = ms(t0);
                         }
                         "pan" => {
                             frb.deposit(mesh, bounds(pan_view(base, k)), true).unwrap();
                             dep = ms(t0);
                         }
-                        "cmap" | "cmaplin" | "range" => {}
+                        "cmap" => {}
                         other => panic!("unknown kind {other}"),
                     }
                     let t1 = Instant::now();
@@ -170,9 +174,6 @@ fn main() {
                     match kind {
                         "range" => {
                             let _ = frb.value_range(true);
-                        }
-                        "cmaplin" => {
-                            let _ = frb.shade(cm, &linear);
                         }
                         _ => {
                             let _ = frb.shade(cm, &norm);
@@ -183,8 +184,14 @@ fn main() {
                 let (d0, s0) = frame(0, frb);
                 let mut k = 1;
                 if d0 + s0 < 200.0 {
-                    frame(k, frb);
-                    k += 1;
+                    let warm = Instant::now();
+                    loop {
+                        frame(k, frb);
+                        k += 1;
+                        if k >= 20 || ms(warm) >= 250.0 {
+                            break;
+                        }
+                    }
                 }
                 let (mut tot, mut dep, mut sh) = (Vec::new(), Vec::new(), Vec::new());
                 let start = Instant::now();
