@@ -24,7 +24,9 @@
 //!   with `o1 * max2 < 1e-6` has `o1 * overlap2 < 1e-6` in every row
 //!   (rounding is monotone, `o1 >= 0`), so yt would skip all its pixels;
 //!   likewise a row with `max(o1) * overlap2 < 1e-6`. This removes yt's
-//!   bonus column/row (overlap 0) from the loops.
+//!   bonus column/row (overlap 0) from the loops. Conversely a row with
+//!   `min(o1) * overlap2 >= 1e-6` has no product below the threshold and is
+//!   updated without the per-pixel test (the interior of large cells).
 //! * Small cell images take branch-free paths: a single pixel (`1 x 1`:
 //!   yt's three tests then the update), or a fixed `2 x 2` / `4 x 4` window
 //!   (when it fits in the image) where columns/rows past the cell or with a
@@ -142,6 +144,41 @@ fn aa_row(row: &mut [f64], o1: &[f64], d1: &[f64], o2: f64) {
             }
             let v = row[k];
             row[k] = if v.is_nan() { 0.0 } else { v } + d1[k] * o2;
+        }
+    }
+}
+
+/// [`aa_row`] where every product `o1[k] * o2` is known to be `>= 1e-6`
+/// (no pixel skipped): `buff[k] = (NaN ? 0 : buff[k]) + d1[k] * o2`.
+#[inline(always)]
+fn aa_row_all(row: &mut [f64], d1: &[f64], o2: f64) {
+    let n = row.len().min(d1.len());
+    let (row, d1) = (&mut row[..n], &d1[..n]);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::*;
+        let pairs = n / 2;
+        let o2v = f64x2_splat(o2);
+        for k in 0..pairs {
+            // SAFETY: 2k + 1 < n for every k < n / 2; unaligned v128
+            // loads/stores are allowed in wasm.
+            unsafe {
+                let rp = row.as_mut_ptr().add(2 * k) as *mut v128;
+                let v = v128_load(rp);
+                let d = v128_load(d1.as_ptr().add(2 * k) as *const v128);
+                let v0 = v128_andnot(v, f64x2_ne(v, v));
+                v128_store(rp, f64x2_add(v0, f64x2_mul(d, o2v)));
+            }
+        }
+        if n % 2 == 1 {
+            let v = row[n - 1];
+            row[n - 1] = if v.is_nan() { 0.0 } else { v } + d1[n - 1] * o2;
+        }
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        for (v, &d) in row.iter_mut().zip(d1) {
+            *v = if v.is_nan() { 0.0 } else { *v } + d * o2;
         }
     }
 }
@@ -376,8 +413,10 @@ pub(crate) fn deposit(
                 return;
             }
             let mut max1 = -1.0f64;
+            let mut min1 = f64::INFINITY;
             for &o in &o1[k0..k1] {
                 max1 = fmax(o, max1);
+                min1 = fmin(o, min1);
             }
             for i in lr..rr {
                 let o2 = o2s[i - lr];
@@ -387,7 +426,13 @@ pub(crate) fn deposit(
                     continue;
                 }
                 let start = i * width + lc;
-                aa_row(&mut buff[start + k0..start + k1], &o1[k0..k1], &d1[k0..k1], o2);
+                if min1 * o2 >= 1.0e-6 {
+                    // no product below the threshold (same monotonicity
+                    // argument): the row without yt's skip test
+                    aa_row_all(&mut buff[start + k0..start + k1], &d1[k0..k1], o2);
+                } else {
+                    aa_row(&mut buff[start + k0..start + k1], &o1[k0..k1], &d1[k0..k1], o2);
+                }
             }
         } else {
             for i in lr..rr {
