@@ -46,9 +46,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 FULL = dict(sizes=[512, 1024, 2048], zooms=[1, 4, 16, 64], synthetic=[1_000_000, 10_000_000],
-            real="all", min_reps=3, max_reps=15, budget=2.0)
+            real="all", min_reps=3, max_reps=15, budget=2.0, passes=2)
 QUICK = dict(sizes=[1024], zooms=[1, 16], synthetic=[1_000_000],
-             real=["ramses_blast3d_z0.5_slice"], min_reps=3, max_reps=5, budget=0.3)
+             real=["ramses_blast3d_z0.5_slice"], min_reps=3, max_reps=5, budget=0.3, passes=1)
 
 TARGET_REAL_MS = 4.0
 TARGET_1M_MS = 10.0
@@ -63,6 +63,11 @@ PROFILE_KINDS = ["range", "fill"]
 
 def log(msg: str) -> None:
     print(msg, flush=True)
+
+
+def best_pass(old, new):
+    """The result (a dict of medians) of the pass with the lower total."""
+    return new if old is None or new["total"] < old["total"] else old
 
 
 # ---------------------------------------------------------------------------
@@ -390,7 +395,8 @@ def report(rows, meshes_info, mem, env, cfg, args, started):
     p(f"  load average at start {env.get('loadavg_start')}, at end {tuple(round(x, 2) for x in os.getloadavg())} "
       f"(other processes on the machine add noise)")
     p(f"  medians over {cfg['min_reps']}..{cfg['max_reps']} frames per case (after warm-up), "
-      f"budget {cfg['budget']} s per case; times in ms")
+      f"budget {cfg['budget']} s per case, the better of {cfg['passes']} pass(es) per case and engine; "
+      f"times in ms")
     p("")
     p("meshes:")
     for m in meshes_info:
@@ -603,45 +609,56 @@ def main(argv=None) -> int:
             log(f"  load: construct {m['construct']['loadMs']:.1f} ms "
                 f"(mem x{m['construct']['memGrowth'] / m['raw']:.2f}), views {m['views']['loadMs']:.1f} ms "
                 f"(mem x{m['views']['memGrowth'] / m['raw']:.2f})")
-            cases = []
+            # Every case is measured in `passes` passes (each engine in turn,
+            # a fresh page each pass) and the pass with the lower median is
+            # kept, whole: this shared 2-core VM has bursts of load lasting
+            # seconds, which a median within one pass cannot remove.
+            mesh_rows = []
             for w in cfg["sizes"]:
                 for zoom in cfg["zooms"]:
                     view = view_for(mesh, zoom)
                     n_view, visits = view_stats(a, view, w, w)
-                    row = dict(mesh=mesh.name, w=w, zoom=zoom, view=view, n_total=mesh.n, n_view=n_view,
-                               visits=visits, wasm={}, native=None, yt=None)
-                    rows.append(row)
+                    mesh_rows.append(dict(mesh=mesh.name, w=w, zoom=zoom, view=view, n_total=mesh.n,
+                                          n_view=n_view, visits=visits, wasm={}, native={}, yt=None))
+            rows += mesh_rows
+            for pass_no in range(cfg["passes"]):
+                if pass_no:
+                    browser.open()
+                    browser.load_mesh(mesh.name, "views")
+                    log(f"  pass {pass_no + 1} of {cfg['passes']}")
+                cases = []
+                for i, row in enumerate(mesh_rows):
                     kinds = ["frame", "pan", "cmap"]
-                    if zoom == cfg["zooms"][0]:
+                    if row["zoom"] == cfg["zooms"][0]:
                         kinds += PROFILE_KINDS
                     for kind in kinds:
-                        row["wasm"][kind] = browser.run_case(
-                            w=w, h=w, kind=kind, view=view, minReps=cfg["min_reps"],
-                            maxReps=cfg["max_reps"], budget=cfg["budget"])
-                        cases.append((f"{len(rows) - 1}:{kind}", w, w, kind, view))
+                        res = browser.run_case(w=row["w"], h=row["w"], kind=kind, view=row["view"],
+                                               minReps=cfg["min_reps"], maxReps=cfg["max_reps"],
+                                               budget=cfg["budget"])
+                        row["wasm"][kind] = best_pass(row["wasm"].get(kind), res)
+                        cases.append((f"{i}:{kind}", row["w"], row["w"], kind, row["view"]))
                     f = row["wasm"]
-                    log(f"  wasm   {w}² {zoom:>2}x  frame {f['frame']['total']:8.3f}  pan {f['pan']['total']:8.3f}"
-                        f"  cmap {f['cmap']['total']:8.3f} ms")
-            browser.close_page()
-            if binary:
-                def progress(cid, res):
-                    i, kind = cid.split(":")
-                    r = rows[int(i)]
-                    if kind == "frame":
-                        log(f"  native {r['w']}² {r['zoom']:>2}x  frame {res['total']:8.3f} ms")
-                native, load_ms = run_native(binary, lut_lines, mesh, raw_dir, cases, cfg, progress)
-                m["native_load_ms"] = load_ms
-                for cid, res in native.items():
-                    i, kind = cid.split(":")
-                    rows[int(i)].setdefault("native_", {})[kind] = res
-                for r in rows:
-                    if "native_" in r:
-                        r["native"] = r.pop("native_")
-            if not args.no_yt:
-                for r in rows:
-                    if r["mesh"] == mesh.name:
-                        r["yt"] = run_yt(a, r["w"], r["w"], r["view"], cfg, cmap)
+                    log(f"  wasm   {row['w']}² {row['zoom']:>2}x  frame {f['frame']['total']:8.3f}"
+                        f"  pan {f['pan']['total']:8.3f}  cmap {f['cmap']['total']:8.3f} ms")
+                browser.close_page()
+                if binary:
+                    def progress(cid, res):
+                        i, kind = cid.split(":")
+                        r = mesh_rows[int(i)]
+                        if kind == "frame":
+                            log(f"  native {r['w']}² {r['zoom']:>2}x  frame {res['total']:8.3f} ms")
+                    native, load_ms = run_native(binary, lut_lines, mesh, raw_dir, cases, cfg, progress)
+                    m["native_load_ms"] = min(load_ms, m.get("native_load_ms", load_ms))
+                    for cid, res in native.items():
+                        i, kind = cid.split(":")
+                        r = mesh_rows[int(i)]
+                        r["native"][kind] = best_pass(r["native"].get(kind), res)
+                if not args.no_yt:
+                    for r in mesh_rows:
+                        r["yt"] = best_pass(r["yt"], run_yt(a, r["w"], r["w"], r["view"], cfg, cmap))
                         log(f"  yt     {r['w']}² {r['zoom']:>2}x  frame {r['yt']['total']:8.3f} ms")
+            for r in mesh_rows:
+                r["native"] = r["native"] or None
             mem.append(m)
             mesh.unload()
             log(f"[bench] {mesh.name} done in {time.perf_counter() - t_mesh:.0f} s")
