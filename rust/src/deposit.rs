@@ -211,11 +211,24 @@ fn aa_small<const W: usize>(
     ipx_dy: f64,
     dsp: f64,
 ) -> bool {
+    // clamped overlaps of the window's columns / rows (0 past the cell)
     let mut o1 = [0.0f64; W];
     let mut d1 = [0.0f64; W];
     let mut o2 = [0.0f64; W];
+    let lxw = &lx[lc..lc + W + 1];
+    let lyw = &ly[lr..lr + W + 1];
+    for k in 0..W {
+        let o = (fmin(lxw[k + 1], xr) - fmax(lxw[k], xl)) * ipx_dx;
+        let o = if k < nc && o >= 0.0 { o } else { 0.0 };
+        o1[k] = o;
+        d1[k] = dsp * o;
+        let q = (fmin(lyw[k + 1], yr) - fmax(lyw[k], yl)) * ipx_dy;
+        o2[k] = if k < nr && q >= 0.0 { q } else { 0.0 };
+    }
     if nc > W || nr > W {
-        // clamped overlap of the extra column / row (0 if absent)
+        // clamped overlap of the extra column / row (0 if absent); every
+        // product of the extra column (row) must be < 1e-6: compare with
+        // the largest overlap of the rows (columns) of the cell image
         let ox = if nc > W {
             let j = lc + W;
             let o = (fmin(lx[j + 1], xr) - fmax(lx[j], xl)) * ipx_dx;
@@ -230,31 +243,15 @@ fn aa_small<const W: usize>(
         } else {
             0.0
         };
-        let lxw = &lx[lc..lc + W + 1];
-        let lyw = &ly[lr..lr + W + 1];
         let mut max1 = ox;
         let mut max2 = oy;
         for k in 0..W {
-            let o = (fmin(lxw[k + 1], xr) - fmax(lxw[k], xl)) * ipx_dx;
-            max1 = fmax(if o >= 0.0 { o } else { 0.0 }, max1);
-            let q = (fmin(lyw[k + 1], yr) - fmax(lyw[k], yl)) * ipx_dy;
-            max2 = fmax(if q >= 0.0 { q } else { 0.0 }, max2);
+            max1 = fmax(o1[k], max1);
+            max2 = fmax(o2[k], max2);
         }
         if !(ox * max2 < 1.0e-6) || !(max1 * oy < 1.0e-6) {
             return false;
         }
-    }
-    let nc = nc.min(W);
-    let nr = nr.min(W);
-    let lx = &lx[lc..lc + W + 1];
-    let ly = &ly[lr..lr + W + 1];
-    for k in 0..W {
-        let o = (fmin(lx[k + 1], xr) - fmax(lx[k], xl)) * ipx_dx;
-        let o = if k < nc && o >= 0.0 { o } else { 0.0 };
-        o1[k] = o;
-        d1[k] = dsp * o;
-        let q = (fmin(ly[k + 1], yr) - fmax(ly[k], yl)) * ipx_dy;
-        o2[k] = if k < nr && q >= 0.0 { q } else { 0.0 };
     }
     for (r, &q) in o2.iter().enumerate() {
         let start = (lr + r) * width + lc;
