@@ -322,10 +322,14 @@ def _threshold_runs(rng, vmin=0.37, vmax=4.1e3, n=256, shape=(67, 97)):
     # ascending walks across thresholds, one ulp at a time from 2 below to
     # 3 above, each value repeated 4-6 times (so that the wasm loop keeps
     # its colour-run shortcut on): a run must end exactly at the threshold
+    # (the last third: the thresholds of the linear scale's auto limits,
+    # Normalize(-1, vmax): -1 is the smallest finite value)
+    linear_edges = -1.0 + np.arange(1, n) / n * (vmax + 1.0)
     for row in range(6, shape[0] - 1):
         walk = []
+        pool = edges if row < 2 * shape[0] // 3 else linear_edges
         while len(walk) < shape[1]:
-            bits = edges[rng.integers(len(edges))].view(np.int64)
+            bits = pool[rng.integers(len(pool))].view(np.int64)
             for d in range(-2, 4):
                 walk += [np.int64(bits + d).view(np.float64)] * int(rng.integers(4, 7))
         a[row, :] = walk[: shape[1]]

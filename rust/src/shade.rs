@@ -37,7 +37,7 @@
 //! than any such pair can be).
 //!
 //! # Per pixel
-//! 0. (wasm, Log / SymLog) the *colour run*: two pixels at a time are
+//! 0. (wasm) the *colour run*: two pixels at a time are
 //!    tested against the guard-free interval `[G_hi[r], G_lo[r + 1])` of
 //!    the code found last (every value in it has that code), or against
 //!    the exact bits of the last value found on a guard band (plateaus at
@@ -554,15 +554,15 @@ fn run(
         #[allow(unused_mut)]
         let mut done = 0;
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        if th.table.len() > 1 {
+        {
             // Two pixels at a time. In smooth images neighbouring pixels
             // mostly share a colour, so (while that pays: see `ColourRun`)
             // both are first tested against the guard-free interval of the
-            // last code seen: two comparisons, no table. Otherwise: two
-            // NaNs are bad; else keys and buckets in SIMD, then the table
-            // (a miss goes through the bracket / slow path).
+            // last code seen: two comparisons, no table. Otherwise keys and
+            // buckets in SIMD, then the table; a mixed bucket (or no table:
+            // Linear) goes through the bracket / slow path.
             use core::arch::wasm32::*;
-            let table = &th.table[..];
+            let table: &[u16] = if th.table.is_empty() { &[MIXED] } else { &th.table };
             let sign = u64x2_splat(1 << 63);
             let base = u64x2_splat(th.base);
             let shift = th.shift;
@@ -594,7 +594,7 @@ fn run(
                 let b1 = (i64x2_extract_lane::<1>(b) as u64).min(last) as usize;
                 let mut c0 = table[b0];
                 let mut c1 = table[b1];
-                let mixed1 = c1 == MIXED;
+                let mut mixed1 = c1 == MIXED;
                 if c0 == MIXED || mixed1 {
                     for (c, x) in [(&mut c0, src[done]), (&mut c1, src[done + 1])] {
                         if *c == MIXED {
@@ -607,6 +607,12 @@ fn run(
                             };
                         }
                     }
+                }
+                if mixed1 {
+                    // found in the bracket (a guard-free interval): not
+                    // near a threshold after all
+                    let x1 = src[done + 1];
+                    mixed1 = !(x1 >= br.lo && x1 < br.hi);
                 }
                 crow[done] = c0;
                 crow[done + 1] = c1;
