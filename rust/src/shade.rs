@@ -486,7 +486,7 @@ pub(crate) fn shade_codes(
 struct ColourRun {
     lo: core::arch::wasm32::v128,
     hi: core::arch::wasm32::v128,
-    /// The bits of a NaN run (`NO_BITS` otherwise).
+    /// The bits of a NaN run; otherwise those of `lo`, inside `[lo, hi)`.
     bits: core::arch::wasm32::v128,
     code: u16,
     hits: usize,
@@ -497,17 +497,15 @@ struct ColourRun {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 impl ColourRun {
     const RETRY: u32 = 8;
-    /// A NaN payload nothing produces (the deposit writes the default
-    /// quiet NaN, or propagates the data's NaN, as one of its own runs).
-    const NO_BITS: i64 = 0x7ff0_dead_beef_0001;
 
-    fn new() -> Self {
+    /// Starts as a run of the empty pixels' NaN, whose code is `bad`.
+    fn new(bad: u16) -> Self {
         use core::arch::wasm32::f64x2_splat;
         ColourRun {
             lo: f64x2_splat(f64::INFINITY),
             hi: f64x2_splat(f64::NEG_INFINITY),
-            bits: core::arch::wasm32::i64x2_splat(Self::NO_BITS),
-            code: 0,
+            bits: core::arch::wasm32::i64x2_splat(f64::NAN.to_bits() as i64),
+            code: bad,
             hits: 0,
             skip_rows: 0,
             in_use: true,
@@ -549,7 +547,7 @@ fn run(
 ) {
     let mut br = Bracket::new();
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    let mut colour_run = ColourRun::new();
+    let mut colour_run = ColourRun::new((n + 2) as u16);
     for (src, (crow, dst)) in values
         .chunks_exact(width)
         .zip(codes.chunks_exact_mut(width).zip(rgba.chunks_exact_mut(width).rev()))
@@ -577,8 +575,7 @@ fn run(
             while done + 2 <= src.len() {
                 // SAFETY: done + 1 < src.len() (= crow.len() = dst.len()).
                 let x = unsafe { v128_load(src.as_ptr().add(done) as *const v128) };
-                // in the run: inside `[lo, hi)`, or the run's exact bits
-                // (a NaN run; otherwise a pattern no deposit produces)
+                // in the run: inside `[lo, hi)`, or the run's bits (NaN runs)
                 let same = v128_or(v128_and(f64x2_ge(x, *lo), f64x2_lt(x, *hi)), i64x2_eq(x, *bits));
                 if use_run && i64x2_all_true(same) {
                     crow[done] = *code;
@@ -623,18 +620,19 @@ fn run(
                 dst[done + 1] = lut[c1 as usize];
                 if use_run && (c1 as usize) < ncodes {
                     *code = c1;
-                    *bits = i64x2_splat(ColourRun::NO_BITS);
-                    if mixed1 {
+                    let (l, h) = if mixed1 {
                         // a value near a threshold (e.g. vmin / vmax
                         // themselves, often a plateau): the run is that
                         // exact value, `[x, next value)`
                         let x1 = src[done + 1];
-                        *lo = f64x2_splat(x1);
-                        *hi = f64x2_splat(from_key(key(x1) + 1));
+                        (x1, from_key(key(x1) + 1))
                     } else {
-                        *lo = f64x2_splat(th.code_lo[c1 as usize]);
-                        *hi = f64x2_splat(th.code_hi[c1 as usize]);
-                    }
+                        (th.code_lo[c1 as usize], th.code_hi[c1 as usize])
+                    };
+                    *lo = f64x2_splat(l);
+                    *hi = f64x2_splat(h);
+                    // (a value of the interval: matching its bits is harmless)
+                    *bits = i64x2_splat(l.to_bits() as i64);
                 } else if use_run && c1 == bad && src[done + 1].is_nan() {
                     // a run of NaN (no data: e.g. outside the domain)
                     *code = c1;
