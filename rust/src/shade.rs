@@ -671,6 +671,40 @@ pub(crate) fn gather(codes: &[u16], rgba: &mut [u32], width: usize, lut: &Lut) {
     }
 }
 
+/// `(min, max)` of `values` (length a multiple of 4) ignoring NaN, and for
+/// the minimum (`LOG`) the values `<= 0`; infinities are included.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn fast_min_max<const LOG: bool>(values: &[f64]) -> (f64, f64) {
+    use core::arch::wasm32::*;
+    let inf = f64x2_splat(f64::INFINITY);
+    let zero = f64x2_splat(0.0);
+    let (mut lo0, mut lo1, mut hi0, mut hi1) = (inf, inf, f64x2_splat(f64::NEG_INFINITY), f64x2_splat(f64::NEG_INFINITY));
+    for k in 0..values.len() / 4 {
+        // SAFETY: 4k + 3 < len for k < len / 4; unaligned loads are allowed.
+        let (a, b) = unsafe {
+            (
+                v128_load(values.as_ptr().add(4 * k) as *const v128),
+                v128_load(values.as_ptr().add(4 * k + 2) as *const v128),
+            )
+        };
+        hi0 = f64x2_pmax(hi0, a);
+        hi1 = f64x2_pmax(hi1, b);
+        let (a, b) = if LOG {
+            (v128_bitselect(a, inf, f64x2_gt(a, zero)), v128_bitselect(b, inf, f64x2_gt(b, zero)))
+        } else {
+            (a, b)
+        };
+        lo0 = f64x2_pmin(lo0, a);
+        lo1 = f64x2_pmin(lo1, b);
+    }
+    let l = f64x2_pmin(lo0, lo1);
+    let h = f64x2_pmax(hi0, hi1);
+    (
+        f64x2_extract_lane::<0>(l).min(f64x2_extract_lane::<1>(l)),
+        f64x2_extract_lane::<0>(h).max(f64x2_extract_lane::<1>(h)),
+    )
+}
+
 /// Min/max of the finite (and, if `log`, `> 0`) values; `(+inf, -inf)` if
 /// none.
 pub(crate) fn min_max(values: &[f64], log: bool) -> (f64, f64) {
@@ -681,30 +715,45 @@ pub(crate) fn min_max(values: &[f64], log: bool) -> (f64, f64) {
     let (mut lo, mut hi, rest) = {
         use core::arch::wasm32::*;
         let pairs = values.len() / 4;
-        let low = f64x2_splat(lower);
-        let inf = f64x2_splat(f64::INFINITY);
-        let ninf = f64x2_splat(f64::NEG_INFINITY);
-        let (mut lo0, mut lo1, mut hi0, mut hi1) = (inf, inf, ninf, ninf);
-        for k in 0..pairs {
-            // SAFETY: 4k + 3 < len for k < len / 4.
-            unsafe {
-                let a = v128_load(values.as_ptr().add(4 * k) as *const v128);
-                let b = v128_load(values.as_ptr().add(4 * k + 2) as *const v128);
-                let ma = v128_and(f64x2_gt(a, low), f64x2_lt(a, inf));
-                let mb = v128_and(f64x2_gt(b, low), f64x2_lt(b, inf));
-                lo0 = f64x2_pmin(lo0, v128_bitselect(a, inf, ma));
-                lo1 = f64x2_pmin(lo1, v128_bitselect(b, inf, mb));
-                hi0 = f64x2_pmax(hi0, v128_bitselect(a, ninf, ma));
-                hi1 = f64x2_pmax(hi1, v128_bitselect(b, ninf, mb));
+        // Fast pass: `pmin` / `pmax` keep the accumulator when the value
+        // is NaN, so only log's `<= 0` needs masking (to +inf, for the
+        // minimum); the maximum over every value equals the maximum over
+        // the valid ones unless it is +inf (then, or if the linear minimum
+        // is -inf, the exact pass below). (With a positive value present,
+        // the largest value is positive.)
+        let (l, h) = if log {
+            fast_min_max::<true>(&values[..4 * pairs])
+        } else {
+            fast_min_max::<false>(&values[..4 * pairs])
+        };
+        if h < f64::INFINITY && l > f64::NEG_INFINITY {
+            (l, if l < f64::INFINITY || !log { h } else { f64::NEG_INFINITY }, &values[4 * pairs..])
+        } else {
+            let low = f64x2_splat(lower);
+            let inf = f64x2_splat(f64::INFINITY);
+            let ninf = f64x2_splat(f64::NEG_INFINITY);
+            let (mut lo0, mut lo1, mut hi0, mut hi1) = (inf, inf, ninf, ninf);
+            for k in 0..pairs {
+                // SAFETY: 4k + 3 < len for k < len / 4.
+                unsafe {
+                    let a = v128_load(values.as_ptr().add(4 * k) as *const v128);
+                    let b = v128_load(values.as_ptr().add(4 * k + 2) as *const v128);
+                    let ma = v128_and(f64x2_gt(a, low), f64x2_lt(a, inf));
+                    let mb = v128_and(f64x2_gt(b, low), f64x2_lt(b, inf));
+                    lo0 = f64x2_pmin(lo0, v128_bitselect(a, inf, ma));
+                    lo1 = f64x2_pmin(lo1, v128_bitselect(b, inf, mb));
+                    hi0 = f64x2_pmax(hi0, v128_bitselect(a, ninf, ma));
+                    hi1 = f64x2_pmax(hi1, v128_bitselect(b, ninf, mb));
+                }
             }
+            let l = f64x2_pmin(lo0, lo1);
+            let h = f64x2_pmax(hi0, hi1);
+            (
+                f64x2_extract_lane::<0>(l).min(f64x2_extract_lane::<1>(l)),
+                f64x2_extract_lane::<0>(h).max(f64x2_extract_lane::<1>(h)),
+                &values[4 * pairs..],
+            )
         }
-        let l = f64x2_pmin(lo0, lo1);
-        let h = f64x2_pmax(hi0, hi1);
-        (
-            f64x2_extract_lane::<0>(l).min(f64x2_extract_lane::<1>(l)),
-            f64x2_extract_lane::<0>(h).max(f64x2_extract_lane::<1>(h)),
-            &values[4 * pairs..],
-        )
     };
     // Branch-free, 4 independent lanes (vectorizable on native targets).
     let mut l = [lo; 4];
