@@ -62,7 +62,7 @@ use std::cell::Cell;
 
 use crate::colormap::Colormap;
 use crate::error::{try_filled, Error, Result};
-use crate::normalization::Normalization;
+use crate::normalization::{Normalization, ResolvedNormalization};
 use crate::shade::{NormKey, Thresholds};
 use crate::variable_mesh::VariableMesh;
 
@@ -457,7 +457,7 @@ impl FixedResolutionBuffer {
         let w = self.width;
         if n + 3 > u16::MAX as usize + 1 {
             // too many colours for u16 codes
-            return self.shade_direct(cmap, norm);
+            return Ok(self.fill_direct(cmap, &resolved));
         }
         let lut = &mut self.lut;
         for k in 0..n {
@@ -492,6 +492,12 @@ impl FixedResolutionBuffer {
     /// tested against (also in wasm, where its SIMD loop runs).
     pub fn shade_direct(&mut self, cmap: &Colormap, norm: &Normalization) -> Result<(f64, f64)> {
         let resolved = norm.resolve_with(|log| self.value_range(log))?;
+        Ok(self.fill_direct(cmap, &resolved))
+    }
+
+    /// The pixel-by-pixel fill of [`Self::shade_direct`] with limits
+    /// already resolved; returns them.
+    fn fill_direct(&mut self, cmap: &Colormap, resolved: &ResolvedNormalization) -> (f64, f64) {
         self.codes_key = None;
         let w = self.width;
         for (src_row, dst_row) in self.values.chunks_exact(w).zip(self.rgba.chunks_exact_mut(w).rev()) {
@@ -503,7 +509,7 @@ impl FixedResolutionBuffer {
                 *px = u32::from_ne_bytes(c);
             }
         }
-        Ok(resolved.limits())
+        resolved.limits()
     }
 
     /// Test helper: replace the values as if deposited.
