@@ -44,6 +44,8 @@ APT_PACKAGES = {
     "chromium": "/usr/bin/chromium",
 }
 WASM_TARGET = "wasm32-unknown-unknown"
+# numpy's runtime dispatch without these takes the path of a CPU without AVX512
+NO_AVX512 = "AVX512F AVX512_SKX"
 CRATE_LIB = "ytlite_pixelizer"
 
 
@@ -207,6 +209,14 @@ def copy_h5wasm() -> None:
     shutil.copyfile(src / "LICENSE.txt", GENERATED / "h5wasm-LICENSE.txt")
 
 
+def bundle_frontend() -> None:
+    """lite/js/ (ES modules) -> ytlite/_generated/widget.js, one file for anywidget."""
+    node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
+    with step("bundling the front end (esbuild): lite/js/widget.js -> ytlite/_generated/widget.js"):
+        run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / "widget.js", "--bundle", "--format=esm",
+             "--target=es2020", "--log-level=warning", f"--outfile={GENERATED / 'widget.js'}"])
+
+
 def build_wheel() -> Path:
     with step("building the ytlite wheel"):
         out = BUILD / "wheels"
@@ -303,6 +313,7 @@ def build_all() -> None:
     build_wasm()
     generate_colormaps()
     copy_h5wasm()
+    bundle_frontend()
     wheel = build_wheel()
     stage_content(BUILD / "content")
     with step("building the JupyterLite site into _site/"):
@@ -338,10 +349,23 @@ def cmd_test(args) -> None:
     with step("Rust unit tests (cargo test)"):
         if run(["cargo", "test", "--release", "--locked"], cwd=RUST, check=False).returncode != 0:
             failures.append("cargo test")
+    with step("front-end unit tests (node --test tests/js/)"):
+        if run(["node", "--test", ROOT / "tests" / "js"], cwd=ROOT, check=False).returncode != 0:
+            failures.append("node --test")
     with step("Python and browser tests (pytest)"):
         code = run([sys.executable, "-m", "pytest", "-q", "-ra", *args.pytest_args], cwd=ROOT, check=False).returncode
         if code != 0:
             failures.append(f"pytest (exit {code})")
+    # The shading oracles must not depend on the CPU: numpy's log10 takes its
+    # own SIMD path on AVX512 machines and glibc's elsewhere. Run the parity
+    # module again with that path switched off (where this CPU has it).
+    if not args.pytest_args:
+        with step("wasm parity again with NPY_DISABLE_CPU_FEATURES (numpy's non-AVX512 path)"):
+            env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=NO_AVX512)
+            code = run([sys.executable, "-m", "pytest", "-q", "tests/test_wasm_parity.py"], cwd=ROOT, env=env,
+                       check=False).returncode
+            if code != 0:
+                failures.append(f"pytest with NPY_DISABLE_CPU_FEATURES={NO_AVX512} (exit {code})")
     if failures:
         sys.exit(f"[build] FAILED: {', '.join(failures)}")
     log("all tests passed")

@@ -36,6 +36,8 @@
 //   {"op": "norm", "name", "scale": "linear"|"log"|"symlog", "vmin", "vmax", "linthresh"}
 //   {"op": "shade", "frb", "cmap", "norm", "as", "direct"}  -> returns[as] = [vmin, vmax]
 //        (direct: shadeDirect, the pixel-by-pixel definition)
+//   {"op": "positions", "norm", "values": [...], "vmin", "vmax", "as"}  -> returns[as] =
+//        normalized positions (NaN as "NaN")
 //
 // results.json: {"<job id>": {"ok": bool, "returns": {...}, "error": message|null,
 //                 "error_name": ..., "error_is_Error": bool, "failed_step": index|null,
@@ -165,6 +167,11 @@ function runSteps(steps, scope, returns) {
           returns[s.as || "limits"] = Array.from(
             s.direct ? get(s.frb).shadeDirect(get(s.cmap), get(s.norm)) : get(s.frb).shade(get(s.cmap), get(s.norm)));
           break;
+        case "positions": {
+          const v = get(s.norm).positions(Float64Array.from(s.values.map(num)), num(s.vmin), num(s.vmax));
+          returns[s.as] = Array.from(v, (x) => (Number.isNaN(x) ? "NaN" : x));
+          break;
+        }
         default:
           throw new Error(`runner: unknown op ${s.op}`);
       }

@@ -2,7 +2,8 @@
 browser by the Rust/wasm pixelizer, with no round trip to Python.
 
 State lives in traitlets (anywidget); the cell arrays travel once, as binary
-buffers. The front end (``viewer.js``) keeps the mesh in wasm memory and runs
+buffers. The front end (``lite/js/widget.js``, bundled into
+``_generated/widget.js``) keeps the mesh in wasm memory and runs
 two cached stages: *deposit* (cells -> float image, on pan/zoom/field change)
 then *shade* (normalize + colormap -> RGBA, on colormap/scale/limit change).
 """
@@ -38,7 +39,7 @@ class SliceViewer(anywidget.AnyWidget):
     the image follows.
     """
 
-    _esm = pathlib.Path(__file__).with_name("viewer.js")
+    _esm = pathlib.Path(__file__).parent / "_generated" / "widget.js"
 
     # The pixelizer itself (wasm-bindgen glue + wasm) and the colormap tables:
     # sent with the widget so nothing is ever fetched from a server.

@@ -443,5 +443,18 @@ mod wasm {
         pub fn vmax(&self) -> Option<f64> {
             self.inner.vmax()
         }
+
+        /// Where each of `values` lands on the colour scale with the limits
+        /// `vmin`, `vmax` (those `shade` returned): its normalized value, the
+        /// same function `shade` applies (0 at vmin, 1 at vmax, outside for
+        /// under/over), NaN where the value is masked (non-finite, or `<= 0`
+        /// under log). The colorbar places its ticks with this, so a tick
+        /// sits where the image puts its value.
+        pub fn positions(&self, values: &[f64], vmin: f64, vmax: f64) -> Result<Vec<f64>, JsError> {
+            let resolved = crate::Normalization::new(self.inner.scale(), Some(vmin), Some(vmax))
+                .and_then(|n| n.resolve(&[]))
+                .map_err(js)?;
+            Ok(values.iter().map(|&v| resolved.normalize(v).unwrap_or(f64::NAN)).collect())
+        }
     }
 }

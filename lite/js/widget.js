@@ -1,10 +1,14 @@
-// ytlite slice viewer (anywidget front end).
+// ytlite slice viewer (anywidget front end). Bundled by esbuild (build.py)
+// into ytlite/_generated/widget.js, the widget's _esm.
 //
 // The mesh lives once in wasm memory; every frame runs two cached stages:
 //   deposit: cells -> float64 image       (pan, zoom, field, size changes)
 //   shade:   normalize + colormap -> RGBA (colormap, scale, limit changes)
 // and draws the RGBA view of wasm memory straight onto the canvas.
 // Nothing here is fetched: the pixelizer's glue and wasm arrive as widget state.
+
+import { formatNumber, prettyUnits } from "./core/format.js";
+import { axisTicks, colorbarTicks, placeTicks } from "./core/ticks.js";
 
 const TICK_FONT = "11px sans-serif";
 const LABEL_FONT = "12px sans-serif";
@@ -42,60 +46,6 @@ function float64sOf(dataView) {
     return new Float64Array(dataView.buffer, dataView.byteOffset, dataView.byteLength / 8);
   }
   return new Float64Array(dataView.buffer.slice(dataView.byteOffset, dataView.byteOffset + dataView.byteLength));
-}
-
-// "g/cm**3" -> "g/cm³"
-const SUPERSCRIPT = { "-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹" };
-export function prettyUnits(units) {
-  if (!units || units === "dimensionless") return "";
-  return units
-    .replace(/\*\*\(?(-?\d+)\)?/g, (_, p) => [...p].map((c) => SUPERSCRIPT[c]).join(""))
-    .replace(/\*/g, "·");
-}
-
-export function formatNumber(v) {
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e4) return String(Number(v.toPrecision(4)));
-  const [m, e] = v.toExponential(2).split("e");
-  const power = `10${[...String(Number(e))].map((c) => SUPERSCRIPT[c]).join("")}`;
-  return Number(m) === 1 ? power : `${Number(m)}×${power}`;
-}
-
-// Round tick positions for a linear axis from lo to hi.
-export function niceTicks(lo, hi, target = 5) {
-  const span = hi - lo;
-  if (!(span > 0) || !isFinite(span)) return [lo];
-  const raw = span / target;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= target + 1) || 10 * mag;
-  const ticks = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
-    ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  }
-  return ticks;
-}
-
-// Ticks for an axis `lengthPx` long whose labels do not overlap.
-function axisTicks(ctx, lo, hi, lengthPx, horizontal) {
-  for (let target = Math.max(2, Math.floor(lengthPx / (horizontal ? 80 : 40))); ; target--) {
-    const ticks = niceTicks(lo, hi, target);
-    const room = horizontal
-      ? Math.max(...ticks.map((t) => ctx.measureText(formatNumber(t)).width)) + 10
-      : 16;
-    if (target <= 1 || room * ticks.length <= lengthPx) return ticks;
-  }
-}
-
-function logTicks(lo, hi) {
-  const a = Math.ceil(Math.log10(lo) - 1e-9), b = Math.floor(Math.log10(hi) + 1e-9);
-  if (b - a >= 1) {
-    const every = Math.max(1, Math.ceil((b - a + 1) / 7));
-    const ticks = [];
-    for (let e = a; e <= b; e += every) ticks.push(10 ** e);
-    return ticks;
-  }
-  return niceTicks(lo, hi, 4).filter((v) => v > 0);
 }
 
 class Viewer {
@@ -208,12 +158,17 @@ class Viewer {
       tDeposit = performance.now();
       if (this.dirty.shade) {
         const { norm, linthresh } = this.normalization();
+        let limits;
         try {
-          const [vmin, vmax] = this.frb.shade(this.colormap(m.get("cmap")), norm);
-          this.limits = { vmin, vmax, linthresh };
-        } finally {
+          limits = this.frb.shade(this.colormap(m.get("cmap")), norm);
+        } catch (err) {
           norm.free();
+          throw err;
         }
+        // kept with the image it shaded: the colorbar places its ticks with it
+        this.norm?.free();
+        this.norm = norm;
+        this.limits = { vmin: limits[0], vmax: limits[1], linthresh };
         this.dirty.shade = false;
       }
       const w = this.frb.width, h = this.frb.height;
@@ -322,14 +277,15 @@ class Viewer {
     ctx.font = TICK_FONT;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (const t of axisTicks(ctx, x0 * unitValue, x1 * unitValue, w, true)) {
+    const labelWidth = (v) => ctx.measureText(formatNumber(v)).width;
+    for (const t of axisTicks(x0 * unitValue, x1 * unitValue, w, true, labelWidth)) {
       const x = MARGIN.left + ((t / unitValue - x0) / (x1 - x0)) * w;
       ctx.beginPath(); ctx.moveTo(x, MARGIN.top + h); ctx.lineTo(x, MARGIN.top + h + 5); ctx.stroke();
       ctx.fillText(formatNumber(t), x, MARGIN.top + h + 7);
     }
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (const t of axisTicks(ctx, y0 * unitValue, y1 * unitValue, h, false)) {
+    for (const t of axisTicks(y0 * unitValue, y1 * unitValue, h, false, labelWidth)) {
       const y = MARGIN.top + h - ((t / unitValue - y0) / (y1 - y0)) * h;
       ctx.beginPath(); ctx.moveTo(MARGIN.left - 5, y); ctx.lineTo(MARGIN.left, y); ctx.stroke();
       ctx.fillText(formatNumber(t), MARGIN.left - 7, y);
@@ -350,26 +306,17 @@ class Viewer {
     const bar = this.colorbarImage(ctx, m.get("cmap"), h);
     ctx.putImageData(bar, cbLeft, MARGIN.top);
     ctx.strokeRect(cbLeft - 0.5, MARGIN.top - 0.5, COLORBAR.width + 1, h + 1);
-    const scale = m.get("scale");
-    const toUnit = (v) => {
-      if (scale === "log") return (Math.log10(v) - Math.log10(vmin)) / (Math.log10(vmax) - Math.log10(vmin));
-      if (scale === "symlog") {
-        const lt = this.limits.linthresh;
-        const f = (x) => (Math.abs(x) <= lt ? x / lt : Math.sign(x) * (1 + Math.log10(Math.abs(x) / lt)));
-        return (f(v) - f(vmin)) / (f(vmax) - f(vmin));
-      }
-      return (v - vmin) / (vmax - vmin);
-    };
-    const ticks = scale === "log" ? logTicks(vmin, vmax) : niceTicks(vmin, vmax, 5);
+    // Tick values from the scale, their places from the normalization that
+    // shaded the image (wasm), so each tick sits where the image puts it.
+    const values = colorbarTicks(m.get("scale"), vmin, vmax, this.limits.linthresh);
+    const positions = this.norm.positions(Float64Array.from(values), vmin, vmax);
     ctx.font = TICK_FONT;
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
-    for (const t of ticks) {
-      const u = toUnit(t);
-      if (!(u >= -1e-9 && u <= 1 + 1e-9)) continue;
+    for (const { value, u } of placeTicks(values, positions, h)) {
       const y = MARGIN.top + h - u * h;
       ctx.beginPath(); ctx.moveTo(cbLeft + COLORBAR.width, y); ctx.lineTo(cbLeft + COLORBAR.width + 4, y); ctx.stroke();
-      ctx.fillText(formatNumber(t), cbLeft + COLORBAR.width + 6, y);
+      ctx.fillText(formatNumber(value), cbLeft + COLORBAR.width + 6, y);
     }
     const units = prettyUnits(m.get("units"));
     this.titleEl.textContent = `${m.get("title")}${units ? ` (${units})` : ""}`;
@@ -467,6 +414,7 @@ class Viewer {
     cancelAnimationFrame(this.raf);
     this.mesh?.free();
     this.frb?.free();
+    this.norm?.free();
     for (const cmap of this.colormaps.values()) cmap.free();
   }
 }
