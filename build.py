@@ -201,6 +201,17 @@ def generate_colormaps() -> None:
         log(f"{len(index)} colormaps, {offset // 1024} KiB")
 
 
+LENGTH_UNITS = ("nm", "um", "mm", "cm", "m", "km", "Rsun", "au", "ly", "pc", "kpc", "Mpc", "Gpc")
+
+
+def generate_length_units() -> None:
+    """{unit: its length in cm} from unyt, for the viewer's axis unit choice."""
+    import unyt
+
+    table = {u: float(unyt.unyt_quantity(1.0, u).to("cm").v) for u in LENGTH_UNITS}
+    (GENERATED / "length_units.json").write_text(json.dumps(table))
+
+
 def copy_h5wasm() -> None:
     """h5wasm's single-file bundle goes inside the ytlite wheel (the kernel reads HDF5 with it)."""
     node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
@@ -312,6 +323,7 @@ def build_all() -> None:
     t0 = time.perf_counter()
     build_wasm()
     generate_colormaps()
+    generate_length_units()
     copy_h5wasm()
     bundle_frontend()
     wheel = build_wheel()

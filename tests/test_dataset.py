@@ -194,24 +194,82 @@ def test_viewer_state(demo_slice):
     from traitlets import TraitError
 
     v = demo_slice.plot("density")
-    assert (v.width, v.height) == (512, 512)
+    assert v.image_size == (512, 512)
     assert v.view == [-20.0, 20.0, -20.0, 20.0]
     assert v.cmap == "cmyt.arbre" and v.scale == "log"
-    assert len(v.values) == 8 * demo_slice.num_cells
-    assert v.x_label == "x (pc)" and v.units == "g/cm**3"
+    # every field travels once, byte for byte, with its units
+    assert set(v.fields) == set(demo_slice.field_list)
+    assert all(v.fields[f] == demo_slice[f].tobytes() for f in demo_slice.field_list)
+    assert v.field_units == {f: demo_slice.units(f) for f in demo_slice.field_list}
+    assert v.px == demo_slice.px.tobytes() and len(v.pdy) == 8 * demo_slice.num_cells
+    assert v.info["kind"] == "slice" and v.info["axis"] == "z" and (v.info["x_axis"], v.info["y_axis"]) == ("x", "y")
+    assert v.length_unit == "pc" and v.length_units["pc"] == 1.0
+    # the other units: one code_length (1 pc) in them, from unyt's own constants
+    import unyt
+
+    assert v.length_units["kpc"] == pytest.approx(float(unyt.unyt_quantity(1, "pc").to("kpc").v), rel=1e-12)
+    assert "nm" not in v.length_units  # a 40 pc domain is not shown in nanometres
     v.zoom(4)
     assert v.view == [-5.0, 5.0, -5.0, 5.0]
+    v.center = (1.0, 2.0)
+    assert v.view == [-4.0, 6.0, -3.0, 7.0] and v.center == (1.0, 2.0)
+    v.width = 5.0
+    assert v.view == [-1.5, 3.5, -0.5, 4.5]
+    v.pan(1.5, 0.5)
+    assert v.view == [0.0, 5.0, 0.0, 5.0]
     v.field = "temperature"
-    assert v.units == "K" and v.values == demo_slice["temperature"].tobytes()
-    for name, value in [("cmap", "nope"), ("scale", "loggy"), ("vmin", float("inf")),
-                        ("linthresh", -1.0), ("view", [1.0, 0.0, 0.0, 1.0])]:
-        with pytest.raises((TraitError, ValueError)):
+    assert v.field == "temperature"
+    for name, value, match in [
+        ("cmap", "nope", "unknown colormap 'nope'"), ("scale", "loggy", "scale must be one of"),
+        ("vmin", float("inf"), "vmin must be finite"), ("linthresh", -1.0, "linthresh must be positive"),
+        ("view", [1.0, 0.0, 0.0, 1.0], "min < max"), ("resolution", 10, "resolution must be from 16"),
+        ("field", "pressure", "field 'pressure' is not in this viewer; fields: density, temperature"),
+        ("length_unit", "furlong", "length_unit must be one of code_length"),
+    ]:
+        with pytest.raises(TraitError, match=match):
             setattr(v, name, value)
-    with pytest.raises(KeyError):
-        v.field = "pressure"
+    with pytest.raises(ValueError, match="zoom factor must be positive"):
+        v.zoom(0)
+    with pytest.raises(ValueError, match="resolution must be an integer"):
+        demo_slice.plot(resolution=5)
+    with pytest.raises(KeyError, match="no field 'nope'"):
+        demo_slice.plot(fields=["density", "nope"])
+    # only the chosen fields travel
+    assert set(demo_slice.plot("temperature", fields=["temperature"]).fields) == {"temperature"}
+    assert "temperature" in repr(v) and "log" in repr(v)
+
+
+def test_viewer_frb_is_the_view_deposit(demo_slice):
+    v = demo_slice.plot("density", resolution=64)
+    v.view = [-7.5, 23.0, -2.0, 4.1]
+    img = v.frb()
+    assert (img.width, img.height) == v.image_size == (64, 13)
+    ref = demo_slice.pixelize("density", bounds=(-7.5, 23.0, -2.0, 4.1), width=64, height=13)
+    assert img.values.tobytes() == ref.values.tobytes()
+
+
+def test_viewer_png_needs_a_drawn_view(demo_slice, tmp_path):
+    v = demo_slice.plot("density")
+    with pytest.raises(RuntimeError, match="has not been drawn yet"):
+        v.save_png(tmp_path / "x.png")
+    v._snapshot = b"\x89PNG fake"
+    assert v.save_png(tmp_path / "x.png").read_bytes() == b"\x89PNG fake"
+    assert v._mimebundle()["image/png"]  # a saved notebook keeps the picture
+
+
+def test_link_starts_equal_and_checks_its_arguments(demo_slice):
+    a, b = demo_slice.plot("density"), demo_slice.plot("temperature", cmap="inferno")
+    a.zoom(2)
+    link = ytlite.link(a, b, colormap=True)
+    assert b.view == a.view and b.cmap == a.cmap and link.names == ["view", "cmap"]
+    with pytest.raises(TypeError, match="two or more SliceViewers"):
+        ytlite.link(a)
+    with pytest.raises(ValueError, match="nothing to link"):
+        ytlite.link(a, b, view=False)
 
 
 def test_viewer_keeps_aspect_ratio():
     ds = ytlite.load(real_slice("amrex_adv3d_y_proj.h5"))
     v = ds.plot()
-    assert (v.width, v.height) == (64, 512)
+    assert v.image_size == (64, 512)
+    assert v.info["kind"] == "projection" and v.info["axis"] == "y"

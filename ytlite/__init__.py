@@ -17,16 +17,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_COLORMAP", "PixelizedImage", "SliceDataset", "SliceViewer",
-    "colormap_names", "load", "pixelize", "ready",
+    "colormap_names", "link", "load", "pixelize", "ready",
 ]
 
 
 def __getattr__(name):
     # The widget pulls in anywidget/ipywidgets: import it only when used.
-    if name == "SliceViewer":
-        from .viewer import SliceViewer
+    if name in ("SliceViewer", "link"):
+        from . import viewer
 
-        return SliceViewer
+        return getattr(viewer, name)
     raise AttributeError(f"module 'ytlite' has no attribute {name!r}")
 
 

@@ -1,71 +1,159 @@
-"""The slice viewer widget: every pan, zoom and colormap change is drawn in the
-browser by the Rust/wasm pixelizer, with no round trip to Python.
+"""The slice viewer widget: every pan, zoom, field, colormap and limit change is
+drawn in the browser by the Rust/wasm pixelizer, with no round trip to Python.
 
-State lives in traitlets (anywidget); the cell arrays travel once, as binary
-buffers. The front end (``lite/js/widget.js``, bundled into
-``_generated/widget.js``) keeps the mesh in wasm memory and runs
-two cached stages: *deposit* (cells -> float image, on pan/zoom/field change)
-then *shade* (normalize + colormap -> RGBA, on colormap/scale/limit change).
+State lives in traitlets (anywidget) and is reflected both ways: set
+``viewer.cmap = "viridis"`` and the image follows; drag the image and
+``viewer.view`` follows (once the gesture ends). The cell geometry and every
+field's values travel once, as binary buffers; the wasm module and colormap
+tables travel once per page, in one shared :class:`PixelizerAssets` model.
+
+The front end is ``lite/js/`` (core: pipeline, view maths, ticks; ui:
+toolbar, figure, gestures), bundled into ``_generated/widget.js``. It keeps
+the mesh in wasm memory and runs two cached stages: *deposit* (cells ->
+float image, on pan/zoom/field change) then *shade* (normalize + colormap ->
+RGBA, on colormap/scale/limit change).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import pathlib
+import uuid
+from functools import lru_cache
 
 import anywidget
+import ipywidgets
 import traitlets as t
 
 from . import colormaps
-from ._runtime import PIXELIZER_JS, PIXELIZER_WASM, generated_file
+from ._runtime import PIXELIZER_WASM, generated_file
 from .pixelizer import MAX_IMAGE_SIDE
 
 SCALES = ("linear", "log", "symlog")
+VIEW_TRAITS = ("view",)
+COLORMAP_TRAITS = ("cmap",)
+LIMIT_TRAITS = ("scale", "vmin", "vmax", "linthresh")
 
 
 def _image_size(bounds, resolution):
-    """(width, height) with square pixels and the longer side = resolution."""
+    """(width, height) with square pixels and the longer side = resolution
+    (the front end's imageSize, lite/js/core/view.js)."""
     w, h = bounds[1] - bounds[0], bounds[3] - bounds[2]
     if w >= h:
         return resolution, max(1, round(resolution * h / w))
     return max(1, round(resolution * w / h)), resolution
 
 
-class SliceViewer(anywidget.AnyWidget):
-    """Interactive view of one field of a :class:`ytlite.SliceDataset`.
+class PixelizerAssets(ipywidgets.Widget):
+    """The wasm pixelizer and the colormap tables, sent to the page once and
+    shared by every viewer on it (no view of its own)."""
 
-    Drag to pan, scroll to zoom (about the cursor), double-click to reset.
-    Change ``field``, ``cmap``, ``scale``, ``vmin``/``vmax`` from Python and
-    the image follows.
+    pixelizer_wasm = t.Bytes().tag(sync=True)
+    colormap_tables = t.Bytes().tag(sync=True)
+    colormap_index = t.Dict().tag(sync=True)
+
+
+@lru_cache(maxsize=1)
+def _assets() -> PixelizerAssets:
+    return PixelizerAssets(
+        pixelizer_wasm=generated_file(PIXELIZER_WASM),
+        colormap_tables=colormaps.colormap_table_bytes(),
+        colormap_index=colormaps.colormap_index(),
+    )
+
+
+@lru_cache(maxsize=1)
+def _length_units_cm() -> dict:
+    """{unit: its length in cm}, generated at build time from unyt."""
+    return json.loads(generated_file("length_units.json"))
+
+
+def length_unit_choices(ds) -> dict:
+    """{unit name: value of one code_length in it} for the units that make
+    sense for this domain (it spans 1e-3 to 1e6 of them), always with
+    code_length and the dataset's own unit."""
+    value, unit = ds.length_unit
+    table = _length_units_cm()
+    out = {"code_length": 1.0}
+    if unit in table:
+        code_cm = value * table[unit]
+        size = max(ds.period)
+        for name, cm in table.items():
+            factor = code_cm / cm
+            if name == unit or 1e-3 <= size * factor <= 1e6:
+                out[name] = factor
+    elif unit != "code_length":
+        out[unit] = value
+    return out
+
+
+def _axis_info(ds) -> dict:
+    from .dataset import AXIS_NAMES
+
+    kind = "slice" if ds.container_type == "slice" else "projection"
+    coord = None
+    if kind == "slice" and ds.coord is not None:
+        coord = [float(ds.coord), str(ds.attrs.get("coord_units", "code_length"))]
+    time = None
+    if ds.current_time[0] is not None:
+        time = [float(ds.current_time[0]), ds.current_time[1]]
+    return {
+        "name": pathlib.PurePath(ds.filename).name, "kind": kind, "axis": AXIS_NAMES[ds.axis],
+        "x_axis": ds.x_axis_name, "y_axis": ds.y_axis_name, "coord": coord, "time": time,
+    }
+
+
+class SliceViewer(anywidget.AnyWidget):
+    """Interactive view of a :class:`ytlite.SliceDataset` (a yt slice or projection).
+
+    In the browser: drag to pan, scroll (or pinch) to zoom about the cursor,
+    double-click to re-centre, arrow keys and +/- when focused, the toolbar for
+    field, colormap, scale, limits, resolution, units, mesh, full screen and PNG.
+
+    From Python, every setting is a trait, reflected both ways::
+
+        v = ds.plot("density", cmap="viridis")
+        v.field = "temperature"        # switched in the browser, no new data sent
+        v.scale, v.vmin, v.vmax = "log", 1e-27, 1e-23
+        v.zoom(4); v.center = (0.1, 0.2); v.width = 0.05
+        img = v.frb()                  # the current view's float image (wasm / yt)
+        v.save_png("view.png")         # the picture as the browser drew it
+
+    Parameters
+    ----------
+    ds : SliceDataset
+    field : str, optional
+        The field shown first (default: density if present, else the first).
+    resolution : int
+        Pixels along the longer side of the image (16 to 8192).
+    fields : list of str, optional
+        The fields the toolbar can switch between (default: all of the file's);
+        each is sent to the browser once.
+    Any trait (cmap, scale, vmin, vmax, linthresh, view, ...) as a keyword.
     """
 
     _esm = pathlib.Path(__file__).parent / "_generated" / "widget.js"
 
-    # The pixelizer itself (wasm-bindgen glue + wasm) and the colormap tables:
-    # sent with the widget so nothing is ever fetched from a server.
-    _pixelizer_js = t.Unicode().tag(sync=True)
-    _pixelizer_wasm = t.Bytes().tag(sync=True)
-    _colormap_tables = t.Bytes().tag(sync=True)
-    _colormap_index = t.Dict().tag(sync=True)
+    _assets = t.Instance(PixelizerAssets).tag(sync=True, **ipywidgets.widget_serialization)
 
-    # The mesh: float64 little-endian bytes (cell centres, half-widths, values).
+    # The mesh: float64 little-endian bytes; every field's values, sent once.
     px = t.Bytes().tag(sync=True)
     py = t.Bytes().tag(sync=True)
     pdx = t.Bytes().tag(sync=True)
     pdy = t.Bytes().tag(sync=True)
-    values = t.Bytes().tag(sync=True)
+    fields = t.Dict().tag(sync=True)  # {name: bytes}
+    field_units = t.Dict().tag(sync=True)  # {name: unyt unit string}
+    info = t.Dict().tag(sync=True)  # dataset name, slice axis/coord or projection, time
 
     field = t.Unicode().tag(sync=True)
-    units = t.Unicode().tag(sync=True)
-    title = t.Unicode().tag(sync=True)
-    x_label = t.Unicode().tag(sync=True)
-    y_label = t.Unicode().tag(sync=True)
-    length_unit = t.List(t.Any(), default_value=[1.0, "code_length"]).tag(sync=True)
+    length_units = t.Dict().tag(sync=True)  # {unit: value of 1 code_length in it}
+    length_unit = t.Unicode("code_length").tag(sync=True)
 
     domain = t.List(t.Float(), minlen=4, maxlen=4).tag(sync=True)
-    view = t.List(t.Float(), minlen=4, maxlen=4).tag(sync=True)  # x_min, x_max, y_min, y_max
-    width = t.Int(512).tag(sync=True)
-    height = t.Int(512).tag(sync=True)
+    view = t.List(t.Float(), minlen=4, maxlen=4).tag(sync=True)  # x_min, x_max, y_min, y_max (code_length)
+    resolution = t.Int(512).tag(sync=True)  # pixels along the longer side
     antialias = t.Bool(True).tag(sync=True)
     periodic = t.Bool(False).tag(sync=True)
     period = t.List(t.Float(), default_value=[0.0, 0.0]).tag(sync=True)
@@ -74,48 +162,61 @@ class SliceViewer(anywidget.AnyWidget):
     scale = t.Unicode("log").tag(sync=True)
     vmin = t.Float(None, allow_none=True).tag(sync=True)  # None: from the image in view
     vmax = t.Float(None, allow_none=True).tag(sync=True)
-    linthresh = t.Float(None, allow_none=True).tag(sync=True)  # symlog; None: auto
+    linthresh = t.Float(None, allow_none=True).tag(sync=True)  # symlog; None: automatic
 
-    # Written by the front end after every frame: what was drawn (view, limits
-    # actually used, timings) or why nothing could be drawn.
+    show_mesh = t.Bool(False).tag(sync=True)  # draw the AMR cell edges
+    wheel_zoom = t.Bool(True).tag(sync=True)  # False: the mouse wheel scrolls the page
+
+    # Written by the front end: what was drawn (view, limits used, timings) or
+    # why nothing could be, and a PNG of the last view (kept in the notebook).
     frame = t.Dict().tag(sync=True)
     error = t.Unicode("").tag(sync=True)
+    _snapshot = t.Bytes(b"").tag(sync=True)
 
-    def __init__(self, ds, field=None, resolution=512, **kwargs):
-        if not isinstance(resolution, int) or not 16 <= resolution <= MAX_IMAGE_SIDE:
+    def __init__(self, ds, field=None, resolution=512, fields=None, **kwargs):
+        if not isinstance(resolution, int) or isinstance(resolution, bool) or not 16 <= resolution <= MAX_IMAGE_SIDE:
             raise ValueError(f"resolution must be an integer from 16 to {MAX_IMAGE_SIDE}, got {resolution!r}")
-        self._ds = ds
-        field = ds.default_field() if field is None else field
-        width, height = _image_size(ds.domain_bounds, resolution)
-        unit = ds.length_unit[1]
-        super().__init__(
-            _pixelizer_js=generated_file(PIXELIZER_JS).decode("utf-8"),
-            _pixelizer_wasm=generated_file(PIXELIZER_WASM),
-            _colormap_tables=colormaps.colormap_table_bytes(),
-            _colormap_index=colormaps.colormap_index(),
-            px=ds.px.tobytes(), py=ds.py.tobytes(), pdx=ds.pdx.tobytes(), pdy=ds.pdy.tobytes(),
-            domain=list(ds.domain_bounds), view=list(ds.domain_bounds),
-            width=width, height=height,
-            x_label=f"{ds.x_axis_name} ({unit})", y_label=f"{ds.y_axis_name} ({unit})",
-            length_unit=list(ds.length_unit),
-            period=list(ds.period),
-            **kwargs,
-        )
-        self.set_field(field)
-
-    def set_field(self, field):
         from .dataset import _field_name
 
-        values = self._ds[field]
-        name = _field_name(field)
-        self.title = name
-        self.units = self._ds.units(name)
-        self.values = values.tobytes()
-        self.field = name
+        self._ds = ds
+        names = ds.field_list if fields is None else [_field_name(f) for f in fields]
+        for name in names:
+            ds[name]  # KeyError naming the fields there are
+        if not names:
+            raise ValueError("fields must name at least one field")
+        field = _field_name(ds.default_field() if field is None else field)
+        if field not in names:
+            names = [field, *names]
+        units = length_unit_choices(ds)
+        self._display_id = None
+        self._png_requests = {}
+        super().__init__(
+            _assets=_assets(),
+            px=ds.px.tobytes(), py=ds.py.tobytes(), pdx=ds.pdx.tobytes(), pdy=ds.pdy.tobytes(),
+            fields={n: ds[n].tobytes() for n in names}, field_units={n: ds.units(n) for n in names},
+            info=_axis_info(ds), field=field,
+            length_units=units, length_unit=ds.length_unit[1] if ds.length_unit[1] in units else "code_length",
+            domain=list(ds.domain_bounds), view=list(ds.domain_bounds), resolution=resolution,
+            period=list(ds.period), **kwargs,
+        )
+        self.on_msg(self._on_front_end_message)
+
+    # -- validation: errors name the bad argument ------------------------------
+    @t.validate("field")
+    def _valid_field(self, proposal):
+        from .dataset import _field_name
+
+        name = _field_name(proposal["value"])
+        if name not in self.fields:
+            raise t.TraitError(f"field {name!r} is not in this viewer; fields: {', '.join(self.fields)}")
+        return name
 
     @t.validate("cmap")
     def _valid_cmap(self, proposal):
-        return colormaps.check_colormap(proposal["value"])
+        try:
+            return colormaps.check_colormap(proposal["value"])
+        except ValueError as exc:
+            raise t.TraitError(str(exc)) from None
 
     @t.validate("scale")
     def _valid_scale(self, proposal):
@@ -139,28 +240,53 @@ class SliceViewer(anywidget.AnyWidget):
             raise t.TraitError(f"view must be finite (x_min, x_max, y_min, y_max) with min < max, got {v!r}")
         return v
 
-    @t.validate("width", "height")
-    def _valid_size(self, proposal):
+    @t.validate("resolution")
+    def _valid_resolution(self, proposal):
         v = proposal["value"]
-        if not 1 <= v <= MAX_IMAGE_SIDE:
-            raise t.TraitError(f"{proposal['trait'].name} must be from 1 to {MAX_IMAGE_SIDE}, got {v}")
+        if not 16 <= v <= MAX_IMAGE_SIDE:
+            raise t.TraitError(f"resolution must be from 16 to {MAX_IMAGE_SIDE}, got {v}")
         return v
 
-    @t.validate("field")
-    def _valid_field(self, proposal):
-        from .dataset import _field_name
+    @t.validate("length_unit")
+    def _valid_length_unit(self, proposal):
+        if proposal["value"] not in self.length_units:
+            raise t.TraitError(f"length_unit must be one of {', '.join(self.length_units)}, got {proposal['value']!r}")
+        return proposal["value"]
 
-        self._ds[proposal["value"]]  # KeyError naming the fields there are
-        return _field_name(proposal["value"])
+    # -- the view ----------------------------------------------------------------
+    @property
+    def image_size(self):
+        """(width, height) in pixels of the image for the current view."""
+        return _image_size(self.view, self.resolution)
 
-    @t.observe("field")
-    def _field_changed(self, change):
-        if change["new"] != self.title:
-            self.set_field(change["new"])
+    @property
+    def center(self):
+        """Centre of the view (code_length); assign to move the view there."""
+        x0, x1, y0, y1 = self.view
+        return ((x0 + x1) / 2, (y0 + y1) / 2)
+
+    @center.setter
+    def center(self, xy):
+        x, y = (float(v) for v in xy)
+        x0, x1, y0, y1 = self.view
+        hw, hh = (x1 - x0) / 2, (y1 - y0) / 2
+        self.view = [x - hw, x + hw, y - hh, y + hh]
+
+    @property
+    def width(self):
+        """Width of the view (code_length); assign to zoom, keeping the centre and aspect."""
+        return self.view[1] - self.view[0]
+
+    @width.setter
+    def width(self, w):
+        w = float(w)
+        if not (math.isfinite(w) and w > 0):
+            raise ValueError(f"width must be positive, got {w!r}")
+        self.zoom(self.width / w)
 
     def zoom(self, factor: float):
         """Zoom about the centre of the view (factor > 1 zooms in), like yt's ``zoom``."""
-        if not (math.isfinite(factor) and factor > 0):
+        if not (isinstance(factor, (int, float)) and math.isfinite(factor) and factor > 0):
             raise ValueError(f"zoom factor must be positive, got {factor!r}")
         x0, x1, y0, y1 = self.view
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -168,6 +294,135 @@ class SliceViewer(anywidget.AnyWidget):
         self.view = [cx - hw, cx + hw, cy - hh, cy + hh]
         return self
 
+    def pan(self, dx: float, dy: float):
+        """Move the view by (dx, dy) in code_length."""
+        x0, x1, y0, y1 = self.view
+        self.view = [x0 + dx, x1 + dx, y0 + dy, y1 + dy]
+        return self
+
     def reset_view(self):
         self.view = list(self.domain)
         return self
+
+    def frb(self, field=None, resolution=None):
+        """The current view's fixed-resolution buffer (a :class:`ytlite.PixelizedImage`),
+        deposited by the same pixelizer the browser draws with (wasm in the browser,
+        yt's own on CPython): ``viewer.frb().rows()[i, j]``, row 0 at y_min."""
+        width, height = _image_size(self.view, self.resolution if resolution is None else resolution)
+        return self._ds.pixelize(field or self.field, bounds=tuple(self.view), width=width, height=height,
+                                 antialias=self.antialias, periodic=self.periodic)
+
+    # -- pictures ----------------------------------------------------------------
+    def save_png(self, path, axes=True):
+        """Write the current view as a PNG: as the browser last drew it, with title,
+        axes and colorbar (``axes=True``), or the image alone (``axes=False``: asked
+        of the browser, the file appears once it answers, after this cell)."""
+        path = pathlib.Path(path)
+        if axes:
+            if not self._snapshot:
+                raise RuntimeError("the viewer has not been drawn yet: display it (and let it draw) first")
+            path.write_bytes(self._snapshot)
+            return path
+        request = uuid.uuid4().hex
+        self._png_requests[request] = path
+        self.send({"type": "png", "axes": False, "id": request})
+        return path
+
+    def _on_front_end_message(self, _widget, content, buffers):
+        if not isinstance(content, dict) or content.get("type") != "png":
+            return
+        path = self._png_requests.pop(content.get("id"), None)
+        if path is None:
+            return
+        if content.get("error") or not buffers:
+            self.error = f"PNG export failed: {content.get('error', 'no data')}"
+            return
+        path.write_bytes(bytes(buffers[0]))
+
+    # Saved notebooks keep a picture: the output holds the widget and, once the
+    # browser has drawn it, a PNG of the last view (shown where no widget runs).
+    def _mimebundle(self):
+        bundle = {
+            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                          "model_id": self.model_id},
+            "text/plain": repr(self),
+        }
+        if self._snapshot:
+            bundle["image/png"] = base64.b64encode(self._snapshot).decode("ascii")
+        return bundle
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        self._display_id = self._display_id or uuid.uuid4().hex
+        display(self._mimebundle(), raw=True, display_id=self._display_id)
+
+    @t.observe("_snapshot")
+    def _snapshot_changed(self, change):
+        if self._display_id and change["new"]:
+            from IPython.display import update_display
+
+            update_display(self._mimebundle(), raw=True, display_id=self._display_id)
+
+    def __repr__(self):
+        x0, x1, y0, y1 = self.view
+        limits = "auto" if self.vmin is None and self.vmax is None else f"{self.vmin}..{self.vmax}"
+        return (f"<ytlite SliceViewer of {self.field!r} ({self.info.get('name', '?')}): view x [{x0:.4g}, {x1:.4g}] "
+                f"y [{y0:.4g}, {y1:.4g}] code_length, {self.scale} {self.cmap}, limits {limits}>")
+
+
+def link(*viewers, view=True, colormap=False, limits=False):
+    """Link viewers in the browser: panning/zooming one moves the others
+    (``view``), and optionally the colormap and the colour scale/limits.
+    Nothing goes through the kernel while you drag. Returns the link (a
+    widget; ``.close()`` unlinks)::
+
+        rho, temp = ds.plot("density"), ds.plot("temperature")
+        ytlite.link(rho, temp)
+    """
+    if len(viewers) < 2 or not all(isinstance(v, SliceViewer) for v in viewers):
+        raise TypeError(f"link needs two or more SliceViewers, got {[type(v).__name__ for v in viewers]}")
+    names = [*(VIEW_TRAITS if view else ()), *(COLORMAP_TRAITS if colormap else ()),
+             *(LIMIT_TRAITS if limits else ())]
+    if not names:
+        raise ValueError("nothing to link: set view, colormap or limits to True")
+    for follower in viewers[1:]:  # start equal: the first viewer leads
+        with follower.hold_trait_notifications():
+            for name in names:
+                setattr(follower, name, getattr(viewers[0], name))
+    return ViewerLink(viewers=list(viewers), names=names)
+
+
+class ViewerLink(anywidget.AnyWidget):
+    """Keeps traits of several viewers equal, in the browser (see :func:`link`)."""
+
+    _esm = """
+export default {
+  async initialize({ model }) {
+    const ids = model.get("viewers").map((ref) => ref.replace(/^IPY_MODEL_/, ""));
+    const models = await Promise.all(ids.map((id) => model.widget_manager.get_model(id)));
+    const names = model.get("names");
+    let updating = false;
+    const handlers = [];
+    for (const source of models) {
+      for (const name of names) {
+        const fn = () => {
+          if (updating) return;
+          updating = true;
+          try {
+            // set, not save: each viewer tells the kernel once a gesture ends
+            for (const target of models) if (target !== source) target.set(name, source.get(name));
+          } finally {
+            updating = false;
+          }
+        };
+        source.on(`change:${name}`, fn);
+        handlers.push([source, name, fn]);
+      }
+    }
+    return () => { for (const [m, name, fn] of handlers) m.off(`change:${name}`, fn); };
+  },
+};
+"""
+    viewers = t.List(t.Instance(SliceViewer)).tag(sync=True, **ipywidgets.widget_serialization)
+    names = t.List(t.Unicode()).tag(sync=True)

@@ -36,12 +36,16 @@ test("axisTicks: fewer ticks when labels would overlap", () => {
 
 test("logTicks: powers of ten, thinned to at most 7", () => {
   assert.deepEqual(logTicks(1, 1000), [1, 10, 100, 1000]);
+  // a decade or two: 1-2-5 steps
+  assert.deepEqual(logTicks(3e-25, 4e-24), [5e-25, 1e-24, 2e-24]);
+  assert.deepEqual(logTicks(1, 60), [1, 2, 5, 10, 20, 50]);
   assert.deepEqual(logTicks(0.37, 4.1e3), [1, 10, 100, 1000]);
   assert.deepEqual(logTicks(1e-3, 4.1e4), [1e-3, 1e-1, 10, 1e3]);
   const t = logTicks(1e-30, 1e30);
   assert.ok(t.length <= 7 && t.every((v) => v >= 1e-30 && v <= 1e30));
-  // within one decade: round linear ticks, all positive
-  const inner = logTicks(2, 7);
+  // within one decade: 1-2-5 when two of them fit, else round linear ticks
+  assert.deepEqual(logTicks(2, 7), [2, 5]);
+  const inner = logTicks(2.1, 4.9);
   assert.ok(inner.length >= 2 && inner.every((v) => v >= 2 && v <= 7), String(inner));
   assert.deepEqual(logTicks(-1, 10), []);
 });

@@ -46,8 +46,16 @@ function decadesBetween(lo, hi) {
 export function logTicks(lo, hi, most = 7) {
   if (!(lo > 0 && hi >= lo)) return [];
   const decades = decadesBetween(lo, hi);
-  if (decades.length >= 2) return thin(decades, most).map((e) => 10 ** e);
-  return niceTicks(lo, hi, 4).filter((v) => v > 0);
+  if (decades.length >= 3) return thin(decades, most).map((e) => 10 ** e);
+  // a decade or two: 1, 2 and 5 times the powers of ten in range
+  const ticks = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** e).toPrecision(12));
+      if (v >= lo * (1 - 1e-12) && v <= hi * (1 + 1e-12)) ticks.push(v);
+    }
+  }
+  return ticks.length >= 2 ? ticks : niceTicks(lo, hi, 4).filter((v) => v > 0);
 }
 
 // Symmetric log scale: 0 (when in range), ±10ᵏ for the decades at or above

@@ -1,0 +1,139 @@
+// The toolbar: every setting a user changes without typing Python. Each
+// control writes the store (the widget's model) and follows it, so Python
+// and the toolbar stay in step both ways.
+
+import { SCALES } from "../core/pipeline.js";
+
+export const RESOLUTIONS = [256, 384, 512, 768, 1024, 1536, 2048];
+let datalistCount = 0;
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "class") node.className = v;
+    else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k in node && k !== "list") node[k] = v; // (input.list is read-only: an attribute)
+    else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}
+
+// "" -> null (automatic); a finite number -> it; anything else -> undefined (invalid)
+export function parseLimit(text) {
+  const t = text.trim();
+  if (t === "" || t.toLowerCase() === "auto") return null;
+  const v = Number(t.replace(/×10\^?/, "e").replace("−", "-"));
+  return Number.isFinite(v) ? v : undefined;
+}
+
+// A number as an input shows it: short but round-tripping to the same float
+// when typed back unchanged is not needed (the input is only read when edited).
+const showLimit = (v) => (v == null ? "" : String(Number(v.toPrecision(6))));
+
+export function buildControls({ store, colormaps, fields, lengthUnits, actions }) {
+  const listId = `ytlite-cmaps-${++datalistCount}`;
+  const c = {
+    field: el("select", { class: "ytlite-field", title: "field" },
+      ...fields.map((f) => el("option", { value: f, textContent: f }))),
+    cmap: el("input", { type: "search", class: "ytlite-cmap", title: "colormap (type to search)", list: listId,
+      spellcheck: false }),
+    cmapList: el("datalist", { id: listId }, ...colormaps.names().map((n) => el("option", { value: n }))),
+    reversed: el("input", { type: "checkbox", class: "ytlite-reversed", title: "reversed colormap" }),
+    scale: el("select", { class: "ytlite-scale", title: "colour scale" },
+      ...SCALES.map((s) => el("option", { value: s, textContent: s }))),
+    linthresh: el("input", { type: "text", class: "ytlite-linthresh", placeholder: "auto", title: "symlog linear threshold" }),
+    vmin: el("input", { type: "text", class: "ytlite-vmin", placeholder: "auto", title: "lower limit (empty: from the view)" }),
+    vmax: el("input", { type: "text", class: "ytlite-vmax", placeholder: "auto", title: "upper limit (empty: from the view)" }),
+    lock: el("input", { type: "checkbox", class: "ytlite-lock", title: "keep the current limits while panning" }),
+    resolution: el("select", { class: "ytlite-resolution", title: "image resolution (longer side, pixels)" },
+      ...RESOLUTIONS.map((r) => el("option", { value: String(r), textContent: `${r}px` }))),
+    unit: el("select", { class: "ytlite-unit", title: "length unit of the axes" },
+      ...Object.keys(lengthUnits).map((u) => el("option", { value: u, textContent: u }))),
+    reset: el("button", { type: "button", class: "ytlite-reset", textContent: "Reset", title: "show the whole domain (0)" }),
+    mesh: el("button", { type: "button", class: "ytlite-mesh", textContent: "Mesh", title: "draw the AMR cell edges" }),
+    wheel: el("button", { type: "button", class: "ytlite-wheel", textContent: "Wheel zoom",
+      title: "zoom with the mouse wheel (off: the wheel scrolls the page)" }),
+    fullscreen: el("button", { type: "button", class: "ytlite-fullscreen", textContent: "Full screen" }),
+    png: el("button", { type: "button", class: "ytlite-png", textContent: "PNG", title: "save the current view as PNG" }),
+  };
+  const linthreshLabel = el("label", {}, "linthresh", c.linthresh);
+  const bar = el("div", { class: "ytlite-toolbar" },
+    el("label", {}, "field", c.field),
+    el("label", {}, "cmap", c.cmap, c.cmapList), el("label", {}, c.reversed, "rev."),
+    el("label", {}, "scale", c.scale), linthreshLabel,
+    el("label", {}, "min", c.vmin), el("label", {}, "max", c.vmax), el("label", {}, c.lock, "lock"),
+    el("label", {}, "res.", c.resolution), el("label", {}, "unit", c.unit),
+    c.reset, c.mesh, c.wheel, c.fullscreen, c.png);
+
+  const commit = (changes) => {
+    for (const [k, v] of Object.entries(changes)) store.set(k, v);
+    store.save_changes();
+  };
+
+  // UI <- store
+  const sync = () => {
+    c.field.value = store.get("field");
+    if (document.activeElement !== c.cmap) c.cmap.value = store.get("cmap");
+    c.reversed.checked = store.get("cmap").endsWith("_r");
+    c.reversed.disabled = colormaps.reversed(store.get("cmap")) === null;
+    c.scale.value = store.get("scale");
+    linthreshLabel.style.display = store.get("scale") === "symlog" ? "" : "none";
+    for (const name of ["vmin", "vmax", "linthresh"]) {
+      if (document.activeElement !== c[name]) {
+        c[name].value = showLimit(store.get(name));
+        c[name].classList.remove("ytlite-invalid");
+      }
+    }
+    c.lock.checked = store.get("vmin") != null && store.get("vmax") != null;
+    c.resolution.value = String(store.get("resolution"));
+    c.unit.value = store.get("length_unit");
+    c.mesh.setAttribute("aria-pressed", String(!!store.get("show_mesh")));
+    c.wheel.setAttribute("aria-pressed", String(!!store.get("wheel_zoom")));
+  };
+  store.on("change:field change:cmap change:scale change:vmin change:vmax change:linthresh change:resolution "
+    + "change:length_unit change:show_mesh change:wheel_zoom", sync);
+  sync();
+
+  // UI -> store
+  c.field.addEventListener("change", () => commit({ field: c.field.value }));
+  const setCmap = () => {
+    const name = c.cmap.value.trim();
+    if (colormaps.has(name)) {
+      c.cmap.classList.remove("ytlite-invalid");
+      commit({ cmap: name });
+    } else {
+      c.cmap.classList.toggle("ytlite-invalid", name !== "");
+    }
+  };
+  c.cmap.addEventListener("input", setCmap);
+  c.cmap.addEventListener("change", setCmap);
+  c.cmap.addEventListener("blur", () => { c.cmap.value = store.get("cmap"); c.cmap.classList.remove("ytlite-invalid"); });
+  c.reversed.addEventListener("change", () => {
+    const other = colormaps.reversed(store.get("cmap"));
+    if (other) commit({ cmap: other });
+  });
+  c.scale.addEventListener("change", () => commit({ scale: c.scale.value }));
+  for (const name of ["vmin", "vmax", "linthresh"]) {
+    c[name].addEventListener("change", () => {
+      const v = parseLimit(c[name].value);
+      const bad = v === undefined || (name === "linthresh" && v !== null && !(v > 0));
+      c[name].classList.toggle("ytlite-invalid", bad);
+      if (!bad) commit({ [name]: v });
+    });
+  }
+  c.lock.addEventListener("change", () => {
+    const limits = actions.currentLimits();
+    if (c.lock.checked && limits) commit({ vmin: limits.vmin, vmax: limits.vmax });
+    else commit({ vmin: null, vmax: null });
+  });
+  c.resolution.addEventListener("change", () => commit({ resolution: Number(c.resolution.value) }));
+  c.unit.addEventListener("change", () => commit({ length_unit: c.unit.value }));
+  c.reset.addEventListener("click", () => actions.reset());
+  c.mesh.addEventListener("click", () => commit({ show_mesh: !store.get("show_mesh") }));
+  c.wheel.addEventListener("click", () => commit({ wheel_zoom: !store.get("wheel_zoom") }));
+  c.fullscreen.addEventListener("click", () => actions.fullscreen());
+  c.png.addEventListener("click", () => actions.downloadPng());
+  return { element: bar, controls: c, sync };
+}
+

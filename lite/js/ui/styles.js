@@ -1,0 +1,40 @@
+// The viewer's CSS, added once per document (or shadow root).
+
+const CSS = `
+.ytlite-viewer { font: 12px system-ui, sans-serif; color: #222; display: inline-block; position: relative;
+  user-select: none; max-width: 100%; background: #fff; }
+.ytlite-viewer:fullscreen { display: flex; flex-direction: column; align-items: center; justify-content: center;
+  overflow: auto; }
+.ytlite-toolbar { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; margin: 0 0 6px 0; }
+.ytlite-toolbar label { display: inline-flex; gap: 3px; align-items: center; white-space: nowrap; }
+.ytlite-toolbar input[type=text], .ytlite-toolbar input[type=search] { width: 7em; font: inherit; }
+.ytlite-toolbar input.ytlite-cmap { width: 9em; }
+.ytlite-toolbar select, .ytlite-toolbar button, .ytlite-toolbar input { font: inherit; }
+.ytlite-toolbar button[aria-pressed=true] { background: #d8e6fb; border-color: #6a8fd0; }
+.ytlite-toolbar input.ytlite-invalid { outline: 2px solid #d33; }
+.ytlite-title { font-weight: 600; margin: 0 0 4px 64px; }
+.ytlite-subtitle { font-weight: 400; color: #555; }
+.ytlite-stage { position: relative; }
+.ytlite-stage canvas { position: absolute; left: 0; top: 0; }
+.ytlite-stage canvas.ytlite-axes, .ytlite-stage canvas.ytlite-mesh { pointer-events: none; }
+.ytlite-stage canvas.ytlite-image { cursor: grab; touch-action: none; outline: none;
+  background: repeating-conic-gradient(#eee 0 25%, #fff 0 50%) 0 0 / 16px 16px; }
+.ytlite-stage canvas.ytlite-image:focus-visible { box-shadow: 0 0 0 2px #6a8fd0; }
+.ytlite-stage canvas.ytlite-image.ytlite-dragging { cursor: grabbing; }
+.ytlite-note { position: absolute; padding: 2px 6px; background: rgba(255,255,255,0.85); color: #555;
+  border-radius: 3px; pointer-events: none; display: none; }
+.ytlite-error { position: absolute; right: 0; padding: 8px; background: #fde8e8; color: #8a1c1c;
+  border: 1px solid #e0a0a0; white-space: pre-wrap; display: none; }
+.ytlite-readout { margin: 2px 0 0 64px; min-height: 1.3em; font-family: monospace; color: #444; }
+`;
+
+export function ensureStyles(node) {
+  const root = node.getRootNode ? node.getRootNode() : document;
+  const host = root instanceof ShadowRoot ? root : document.head;
+  if (!host.querySelector("style[data-ytlite]")) {
+    const style = document.createElement("style");
+    style.dataset.ytlite = "";
+    style.textContent = CSS;
+    host.append(style);
+  }
+}

@@ -1,0 +1,321 @@
+// The viewer: toolbar, title, image with axes and colorbar, mesh overlay,
+// read-out. It reads and writes a store with the anywidget model's shape
+// (the widget's model, or a plain store on a page without Python) and draws
+// every frame itself, at most once per animation frame.
+
+import { formatNumber, prettyUnits } from "../core/format.js";
+import { Pipeline } from "../core/pipeline.js";
+import { imageSize, panBy, pointAt, recentre, zoomAbout } from "../core/view.js";
+import { buildControls } from "./controls.js";
+import { drawFigure, drawMesh, fieldLabel, figureLayout } from "./figure.js";
+import { bindGestures } from "./interaction.js";
+import { ensureStyles } from "./styles.js";
+
+const SAVE_DELAY_MS = 150; // after a gesture: one kernel message, not one per frame
+const SNAPSHOT_DELAY_MS = 700; // after the last frame: the PNG kept with the notebook
+const RENDER_KEYS = ["field", "view", "resolution", "antialias", "periodic", "period", "cmap", "scale", "vmin",
+  "vmax", "linthresh", "length_unit", "show_mesh", "info"];
+
+const make = (tag, cls) => Object.assign(document.createElement(tag), { className: cls });
+
+export class Viewer {
+  // data: {px, py, pdx, pdy: Float64Array, fields: {name: Float64Array}, units: {name: string}}
+  // options: {snapshots: keep store._snapshot (PNG) up to date}
+  constructor(el, store, runtime, data, options = {}) {
+    this.store = store;
+    this.runtime = runtime;
+    this.data = data;
+    this.options = options;
+    this.pipeline = new Pipeline(runtime);
+    this.cache = {};
+    this.frameCount = 0;
+    this.raf = 0;
+    this.limits = null;
+
+    ensureStyles(el);
+    this.root = make("div", "ytlite-viewer");
+    this.toolbar = buildControls({
+      store, colormaps: runtime.colormaps, fields: Object.keys(data.fields), lengthUnits: store.get("length_units"),
+      actions: {
+        currentLimits: () => this.limits,
+        reset: () => this.setView(store.get("domain"), true),
+        fullscreen: () => (document.fullscreenElement ? document.exitFullscreen() : this.root.requestFullscreen?.()),
+        downloadPng: () => this.downloadPng(),
+      },
+    });
+    this.title = make("div", "ytlite-title");
+    this.stage = make("div", "ytlite-stage");
+    this.axesCanvas = make("canvas", "ytlite-axes");
+    this.canvas = make("canvas", "ytlite-image");
+    this.canvas.tabIndex = 0; // keyboard pan/zoom when focused
+    this.meshCanvas = make("canvas", "ytlite-mesh");
+    this.note = make("div", "ytlite-note");
+    this.note.textContent = "no data in view";
+    this.errorBox = make("div", "ytlite-error");
+    this.readout = make("div", "ytlite-readout");
+    this.stage.append(this.axesCanvas, this.canvas, this.meshCanvas, this.note, this.errorBox);
+    this.root.append(this.toolbar.element, this.title, this.stage, this.readout);
+    el.append(this.root);
+
+    this.pipeline.setMesh(data);
+    this.unbindGestures = bindGestures(this.canvas, {
+      pan: (dfx, dfy) => this.setView(panBy(this.view(), dfx, dfy, store.get("domain"))),
+      zoom: (fx, fy, f) => this.setView(zoomAbout(this.view(), fx, fy, f, store.get("domain"))),
+      recentre: (fx, fy) => this.setView(recentre(this.view(), fx, fy, store.get("domain"))),
+      reset: () => this.setView(store.get("domain")),
+      hover: (fx, fy) => this.showReadout(fx, fy),
+      leave: () => { this.readout.textContent = ""; },
+      end: () => this.saveSoon(),
+      wheelEnabled: () => !!store.get("wheel_zoom"),
+    });
+    this.onChange = () => this.schedule();
+    store.on(RENDER_KEYS.map((k) => `change:${k}`).join(" "), this.onChange);
+    this.schedule();
+  }
+
+  view() {
+    return this.store.get("view");
+  }
+
+  setView(view, save = false) {
+    this.store.set("view", view);
+    if (save) this.saveSoon();
+  }
+
+  saveSoon() {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => this.store.save_changes(), SAVE_DELAY_MS);
+  }
+
+  schedule() {
+    if (!this.raf) this.raf = requestAnimationFrame(() => { this.raf = 0; this.draw(); });
+  }
+
+  // -- one frame ---------------------------------------------------------
+  draw() {
+    const s = this.store;
+    const t0 = performance.now();
+    try {
+      const field = s.get("field");
+      const values = this.data.fields[field];
+      if (!values) throw new Error(`no field ${JSON.stringify(field)}; fields: ${Object.keys(this.data.fields).join(", ")}`);
+      this.pipeline.useField(field, values);
+      const view = this.view();
+      const [width, height] = imageSize(view, s.get("resolution"));
+      const r = this.pipeline.render({
+        view, width, height, antialias: s.get("antialias"), periodic: s.get("periodic"), period: s.get("period"),
+        cmap: s.get("cmap"), scale: s.get("scale"), vmin: s.get("vmin"), vmax: s.get("vmax"),
+        linthresh: s.get("linthresh"),
+      });
+      this.limits = r.limits;
+      const layout = figureLayout(width, height);
+      this.placeStage(layout);
+      // A fresh view of wasm memory each frame: memory growth detaches older ones.
+      this.canvas.getContext("2d").putImageData(new ImageData(this.pipeline.rgba(), width, height), 0, 0);
+      const t1 = performance.now();
+      this.drawFigure(layout, view);
+      this.drawMeshOverlay(view, width, height);
+      this.note.style.display = r.empty ? "block" : "none";
+      this.showTitle();
+      this.showError("");
+      this.frameCount += 1;
+      this.report({
+        view, width, height, field, cmap: s.get("cmap"), scale: s.get("scale"),
+        vmin: r.limits?.vmin ?? null, vmax: r.limits?.vmax ?? null, linthresh: r.limits?.linthresh ?? null,
+        empty: r.empty, deposited: r.deposited, deposit_ms: r.depositMs, shade_ms: r.shadeMs,
+        frame_ms: t1 - t0, count: this.frameCount,
+      });
+    } catch (err) {
+      // Keep the last good image; say what went wrong.
+      this.showError(String(err && err.message ? err.message : err));
+    }
+  }
+
+  placeStage(layout) {
+    const { image } = layout;
+    for (const c of [this.canvas, this.meshCanvas]) {
+      if (c.width !== image.width || c.height !== image.height) {
+        c.width = image.width;
+        c.height = image.height;
+      }
+      c.style.left = `${image.left}px`;
+      c.style.top = `${image.top}px`;
+    }
+    if (this.axesCanvas.width !== layout.width || this.axesCanvas.height !== layout.height) {
+      this.axesCanvas.width = layout.width;
+      this.axesCanvas.height = layout.height;
+    }
+    this.stage.style.width = `${layout.width}px`;
+    this.toolbar.element.style.maxWidth = `${Math.max(layout.width, 420)}px`;
+    this.stage.style.height = `${layout.height}px`;
+    Object.assign(this.note.style, { left: `${image.left + 8}px`, top: `${image.top + 8}px` });
+    Object.assign(this.errorBox.style, { left: `${image.left}px`, top: `${image.top}px` });
+  }
+
+  unitScale() {
+    const s = this.store;
+    return s.get("length_units")[s.get("length_unit")] ?? 1;
+  }
+
+  drawFigure(layout, view) {
+    const s = this.store;
+    const info = s.get("info") ?? {};
+    const unit = s.get("length_unit");
+    const cmap = s.get("cmap");
+    const field = s.get("field");
+    drawFigure(this.axesCanvas.getContext("2d"), layout,
+      { view, unitScale: this.unitScale(), xLabel: `${info.x_axis ?? "x"} (${unit})`, yLabel: `${info.y_axis ?? "y"} (${unit})` },
+      {
+        name: cmap, table: this.runtime.colormaps.table(cmap), n: this.runtime.colormaps.entry(cmap).n,
+        scale: s.get("scale"), limits: this.limits, positions: (v) => this.pipeline.positions(v),
+        label: fieldLabel(field, this.data.units[field]),
+      }, this.cache);
+  }
+
+  drawMeshOverlay(view, width, height) {
+    const ctx = this.meshCanvas.getContext("2d");
+    if (this.store.get("show_mesh")) {
+      this.meshCanvas.style.display = "";
+      drawMesh(ctx, this.data, view, width, height);
+    } else {
+      this.meshCanvas.style.display = "none";
+    }
+  }
+
+  titleText() {
+    const s = this.store;
+    const info = s.get("info") ?? {};
+    const field = s.get("field");
+    const scale = this.unitScale();
+    const unit = s.get("length_unit");
+    const parts = [];
+    if (info.name) parts.push(info.name);
+    if (info.kind === "projection") parts.push(`projection along ${info.axis}`);
+    else if (info.coord != null) {
+      const [value, units] = info.coord;
+      const shown = units === "code_length" ? `${formatNumber(value * scale)} ${unit}` : `${formatNumber(value)} ${prettyUnits(units)}`;
+      parts.push(`slice at ${info.axis} = ${shown}`);
+    }
+    if (info.time != null) parts.push(`t = ${formatNumber(info.time[0])} ${prettyUnits(info.time[1])}`);
+    return { main: fieldLabel(field, this.data.units[field]), sub: parts.join(" · ") };
+  }
+
+  showTitle() {
+    const { main, sub } = this.titleText();
+    this.title.textContent = main;
+    if (sub) {
+      const span = make("span", "ytlite-subtitle");
+      span.textContent = ` — ${sub}`;
+      this.title.append(span);
+    }
+  }
+
+  showReadout(fx, fy) {
+    const w = this.canvas.width, h = this.canvas.height;
+    const col = Math.floor(fx * w), row = Math.floor(fy * h);
+    if (!(col >= 0 && col < w && row >= 0 && row < h) || !this.pipeline.frb) return;
+    const [x, y] = pointAt(this.view(), fx, fy);
+    const s = this.store;
+    const info = s.get("info") ?? {};
+    const unit = s.get("length_unit"), scale = this.unitScale();
+    const field = s.get("field");
+    const value = this.pipeline.valueAt(col, row);
+    const units = prettyUnits(this.data.units[field]);
+    const shown = Number.isNaN(value) ? "no data" : `${formatNumber(value)}${units ? ` ${units}` : ""}`;
+    this.readout.textContent = `${info.x_axis ?? "x"} = ${formatNumber(x * scale)} ${unit}, `
+      + `${info.y_axis ?? "y"} = ${formatNumber(y * scale)} ${unit}: ${field} = ${shown}`;
+  }
+
+  // -- reporting -----------------------------------------------------------
+  report(frame) {
+    this.canvas.dataset.frame = JSON.stringify(frame);
+    clearTimeout(this.reportTimer);
+    this.reportTimer = setTimeout(() => {
+      this.store.set("frame", frame);
+      this.store.set("error", "");
+      this.store.save_changes();
+    }, 100);
+    if (this.options.snapshots) {
+      clearTimeout(this.snapshotTimer);
+      this.snapshotTimer = setTimeout(() => this.saveSnapshot(), SNAPSHOT_DELAY_MS);
+    }
+  }
+
+  showError(message) {
+    this.errorBox.textContent = message;
+    this.errorBox.style.display = message ? "block" : "none";
+    this.canvas.dataset.error = message;
+    if (message) {
+      clearTimeout(this.reportTimer);
+      this.store.set("error", message);
+      this.store.save_changes();
+    }
+  }
+
+  // -- pictures ------------------------------------------------------------
+  // The current view as a canvas: with title, axes and colorbar, or the image alone.
+  composeCanvas(withAxes = true) {
+    if (!withAxes) {
+      const c = document.createElement("canvas");
+      c.width = this.canvas.width;
+      c.height = this.canvas.height;
+      c.getContext("2d").drawImage(this.canvas, 0, 0);
+      return c;
+    }
+    const titleHeight = 22;
+    const c = document.createElement("canvas");
+    c.width = this.axesCanvas.width;
+    c.height = this.axesCanvas.height + titleHeight;
+    const ctx = c.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, c.width, c.height);
+    const left = parseFloat(this.canvas.style.left), top = parseFloat(this.canvas.style.top) + titleHeight;
+    ctx.drawImage(this.canvas, left, top);
+    if (this.store.get("show_mesh")) ctx.drawImage(this.meshCanvas, left, top);
+    ctx.drawImage(this.axesCanvas, 0, titleHeight);
+    const { main, sub } = this.titleText();
+    ctx.fillStyle = "#222";
+    ctx.font = "600 12px system-ui, sans-serif";
+    ctx.textBaseline = "middle";
+    ctx.fillText(sub ? `${main} — ${sub}` : main, left, titleHeight / 2, c.width - left - 4);
+    return c;
+  }
+
+  pngBytes(withAxes = true) {
+    return new Promise((resolve, reject) => {
+      this.composeCanvas(withAxes).toBlob((blob) => {
+        if (!blob) reject(new Error("the browser could not encode the PNG"));
+        else blob.arrayBuffer().then((b) => resolve(new Uint8Array(b)), reject);
+      }, "image/png");
+    });
+  }
+
+  async downloadPng() {
+    const bytes = await this.pngBytes(true);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([bytes], { type: "image/png" }));
+    a.download = `${(this.store.get("info")?.name ?? "ytlite").replace(/\.h5$/, "")}_${this.store.get("field")}.png`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  }
+
+  async saveSnapshot() {
+    try {
+      const bytes = await this.pngBytes(true);
+      this.store.set("_snapshot", new DataView(bytes.buffer));
+      this.store.save_changes();
+    } catch (err) {
+      this.showError(`could not keep a picture of the view: ${err.message}`);
+    }
+  }
+
+  destroy() {
+    cancelAnimationFrame(this.raf);
+    clearTimeout(this.reportTimer);
+    clearTimeout(this.snapshotTimer);
+    clearTimeout(this.saveTimer);
+    this.unbindGestures();
+    this.store.off(RENDER_KEYS.map((k) => `change:${k}`).join(" "), this.onChange);
+    this.pipeline.free();
+  }
+}
