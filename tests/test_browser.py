@@ -185,23 +185,28 @@ def expected_values(path, field, bounds, width, height):
     return buff
 
 
-def auto_norm(buff, scale):
-    """matplotlib's norm with yt's automatic limits (log: positive values only)."""
+def auto_norm(buff, scale, linthresh=None, limits=None):
+    """matplotlib's norm with yt's automatic limits (log: positive values only),
+    or the explicit ``limits``; symlog with the viewer's linthresh."""
     finite = buff[np.isfinite(buff)]
     if scale == "log":
         finite = finite[finite > 0]
-        return matplotlib.colors.LogNorm(finite.min(), finite.max())
-    return matplotlib.colors.Normalize(finite.min(), finite.max())
+    vmin, vmax = limits if limits is not None else (finite.min(), finite.max())
+    if scale == "log":
+        return matplotlib.colors.LogNorm(vmin, vmax)
+    if scale == "symlog":
+        return matplotlib.colors.SymLogNorm(linthresh, linscale=1.0, vmin=vmin, vmax=vmax, base=10)
+    return matplotlib.colors.Normalize(vmin, vmax)
 
 
-def compare(run, tag, frame, got, path, field, cmap, scale="log", expected_view=None):
+def compare(run, tag, frame, got, path, field, cmap, scale="log", expected_view=None, limits=None):
     """The canvas is yt + matplotlib's image of the same view, pixel for pixel:
     exact wherever the colour is defined (see tests/shading_oracle.py)."""
     if expected_view is not None:
         np.testing.assert_allclose(frame["view"], expected_view, rtol=0, atol=1e-12)
-    assert frame["field"] == field and frame["cmap"] == cmap and frame["scale"] == scale
+    assert (frame["field"], frame["cmap"], frame["scale"]) == (field, cmap, scale), tag
     buff = expected_values(path, field, frame["view"], frame["width"], frame["height"])
-    norm = auto_norm(buff, scale)
+    norm = auto_norm(buff, scale, frame.get("linthresh"), limits)
     # the same automatic limits as yt's image: the deposit is bit-identical
     assert [frame["vmin"], frame["vmax"]] == [float(norm.vmin), float(norm.vmax)], tag
     assert np.isfinite(buff).mean() > 0.5, f"{tag}: the view is mostly empty; not a useful comparison"

@@ -190,6 +190,7 @@ class SliceViewer(anywidget.AnyWidget):
         units = length_unit_choices(ds)
         self._display_id = None
         self._png_requests = {}
+        self._from_front_end = frozenset()
         super().__init__(
             _assets=_assets(),
             px=ds.px.tobytes(), py=ds.py.tobytes(), pdx=ds.pdx.tobytes(), pdy=ds.pdy.tobytes(),
@@ -328,8 +329,45 @@ class SliceViewer(anywidget.AnyWidget):
         self.send({"type": "png", "axes": False, "id": request})
         return path
 
+    # What the browser may change (toolbar, gestures, what it drew).
+    _FRONT_END_STATE = frozenset({"field", "view", "resolution", "cmap", "scale", "vmin", "vmax", "linthresh",
+                                  "length_unit", "show_mesh", "wheel_zoom", "frame", "error", "_snapshot"})
+
+    def _apply_front_end_state(self, state, binary, buffers):
+        state = dict(state)
+        for name, buf in zip(binary, buffers):
+            state[name] = bytes(buf)
+        state = {k: v for k, v in state.items() if k in self._FRONT_END_STATE}
+        # These values came from the browser: do not send them back (a stale
+        # echo would undo what the user did since). Saved and restored, not
+        # cleared: an observer below may run another message's handler.
+        outer = self._from_front_end
+        self._from_front_end = outer | set(state)
+        rejected = []
+        try:
+            with self.hold_trait_notifications():
+                for name, value in state.items():
+                    try:
+                        setattr(self, name, value)
+                    except t.TraitError:
+                        rejected.append(name)
+        finally:
+            self._from_front_end = outer
+        for name in rejected:  # the browser shows what Python holds
+            self.send_state(name)
+
+    def _should_send_property(self, key, value):
+        if key in self._from_front_end:
+            return False
+        return super()._should_send_property(key, value)
+
     def _on_front_end_message(self, _widget, content, buffers):
-        if not isinstance(content, dict) or content.get("type") != "png":
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "state":
+            self._apply_front_end_state(json.loads(content.get("json", "{}")), list(content.get("binary", [])), buffers)
+            return
+        if content.get("type") != "png":
             return
         path = self._png_requests.pop(content.get("id"), None)
         if path is None:
@@ -410,8 +448,12 @@ export default {
           if (updating) return;
           updating = true;
           try {
-            // set, not save: each viewer tells the kernel once a gesture ends
-            for (const target of models) if (target !== source) target.set(name, source.get(name));
+            // set, not save: each viewer tells the kernel itself, after drawing
+            for (const target of models) {
+              if (target === source) continue;
+              target.set(name, source.get(name));
+              target.trigger("ytlite:local-change", name);
+            }
           } finally {
             updating = false;
           }

@@ -41,6 +41,43 @@ function meshOf(model) {
   };
 }
 
+// The viewer's store over the model. What the browser changes reaches Python
+// in one custom message per save, not through ipywidgets' update throttle:
+// that throttle waits for a status reply JupyterLite's kernel does not
+// attribute to the update, and drops what it merged meanwhile (changes made
+// while a cell runs were lost). Python applies the state without echoing it.
+function modelStore(model) {
+  const dirty = new Set();
+  const markDirty = (name) => dirty.add(name);
+  model.on("ytlite:local-change", markDirty); // set by a ViewerLink in the browser
+  return {
+    get: (name) => model.get(name),
+    set(name, value) {
+      model.set(name, value);
+      dirty.add(name);
+    },
+    on: (event, cb) => model.on(event, cb),
+    off: (event, cb) => model.off(event, cb),
+    save_changes() {
+      if (!dirty.size) return;
+      const state = {}, binary = [], buffers = [];
+      for (const name of dirty) {
+        const v = model.get(name);
+        if (v instanceof DataView) {
+          binary.push(name);
+          buffers.push(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+        } else {
+          state[name] = v;
+        }
+      }
+      dirty.clear();
+      // as JSON text: Pyodide's kernel turns a JSON null into its own jsnull, not None
+      model.send({ type: "state", json: JSON.stringify(state), binary }, undefined, buffers);
+    },
+    dispose: () => model.off("ytlite:local-change", markDirty),
+  };
+}
+
 function fail(el, model, err) {
   const msg = document.createElement("div");
   msg.className = "ytlite-error";
@@ -53,10 +90,12 @@ function fail(el, model, err) {
 
 async function render({ model, el }) {
   let viewer;
+  const store = modelStore(model);
   try {
     const runtime = await runtimeOf(model);
-    viewer = new Viewer(el, model, runtime, meshOf(model), { snapshots: true });
+    viewer = new Viewer(el, store, runtime, meshOf(model), { snapshots: true });
   } catch (err) {
+    store.dispose();
     fail(el, model, err);
     return undefined;
   }
@@ -74,6 +113,7 @@ async function render({ model, el }) {
   return () => {
     model.off("msg:custom", onMessage);
     viewer.destroy();
+    store.dispose();
   };
 }
 

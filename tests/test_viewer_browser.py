@@ -1,0 +1,339 @@
+"""The viewer's interactions in a real browser (the built site in headless
+Chromium): every gesture and control changes the picture in the browser
+alone (the kernel is kept busy meanwhile, so nothing could go through it),
+the picture is still yt's for the new view, and Python hears the result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from conftest import ARTIFACTS
+from test_browser import browser, compare, expected_values, pytestmark, run_notebook, site_url  # noqa: F401
+
+BUSY_S = 25  # how long the kernel is kept busy while the browser alone works
+
+
+def viewer(run, i):
+    return run.page.locator(".ytlite-viewer").nth(i)
+
+
+def frame(run, i):
+    return json.loads(viewer(run, i).locator("canvas.ytlite-image").get_attribute("data-frame"))
+
+
+def wait_frame(run, i, predicate, timeout=10000):
+    """Wait until the i-th viewer's frame satisfies the JS predicate `f => ...`."""
+    run.page.wait_for_function(
+        f"""() => {{
+            const c = document.querySelectorAll('.ytlite-viewer canvas.ytlite-image')[{i}];
+            if (!c || !c.dataset.frame) return false;
+            const f = JSON.parse(c.dataset.frame);
+            return ({predicate})(f);
+        }}""", timeout=timeout)
+    return frame(run, i)
+
+
+def pixels(run, i):
+    return run.canvases()[i][1]
+
+
+def kernel_status(run):
+    return run.page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status")
+
+
+def keep_kernel_busy(run, seconds=BUSY_S):
+    """Start a cell that spins for `seconds` without waiting for it: while it
+    runs the kernel handles no message, so whatever the viewer does then is
+    done in the browser alone."""
+    run.page.evaluate(
+        """(s) => {
+            const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+            k.requestExecute({code: `import time\\nt0 = time.time()\\nwhile time.time() - t0 < ${s}: pass`,
+                              store_history: false});
+        }""", seconds)
+    run.page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'busy'")
+
+
+def wait_kernel_idle(run, timeout=BUSY_S * 3000):
+    run.page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+        timeout=timeout)
+
+
+def add_cell(run, code):
+    """Append a code cell to the open notebook and run it (its outputs are shown)."""
+    run.page.evaluate(
+        """async (code) => {
+            const app = window.jupyterapp, nb = app.shell.currentWidget.content;
+            nb.activeCellIndex = nb.widgets.length - 1;
+            await app.commands.execute('notebook:insert-cell-below');
+            nb.activeCell.model.sharedModel.setSource(code);
+            await app.commands.execute('notebook:run-cell');
+        }""", code)
+    run.wait_until_cells_done()
+
+
+def canvas_point(run, i, fx, fy):
+    box = viewer(run, i).locator("canvas.ytlite-image").bounding_box()
+    return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+
+# The front end's view maths, restated (lite/js/core/view.js)
+def zoom_about(view, fx, fy, f):
+    x0, x1, y0, y1 = view
+    x, y = x0 + fx * (x1 - x0), y1 - fy * (y1 - y0)
+    w, h = (x1 - x0) / f, (y1 - y0) / f
+    return [x - fx * w, x - fx * w + w, y + fy * h - h, y + fy * h]
+
+
+def test_toolbar_keys_and_clicks_work_in_the_browser_alone(run_notebook, demo_dir):
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    path = demo_dir / "amr_demo_slice.h5"
+    v = viewer(run, 1)  # the demo's `temperature` viewer: inferno, log, zoomed 2x
+    start = frame(run, 1)
+    domain = [-20.0, 20.0, -20.0, 20.0]
+    keep_kernel_busy(run)
+
+    # field switch: every field is already in the browser
+    v.locator("select.ytlite-field").select_option("density")
+    f = wait_frame(run, 1, "f => f.field === 'density'")
+    compare(run, "switch-field", f, pixels(run, 1), path, "density", "inferno", expected_view=start["view"])
+    # colormap: typed, then reversed; only shading reruns
+    v.locator("input.ytlite-cmap").fill("viridis")
+    f = wait_frame(run, 1, "f => f.cmap === 'viridis'")
+    assert f["deposited"] is False
+    compare(run, "cmap-typed", f, pixels(run, 1), path, "density", "viridis")
+    v.locator("input.ytlite-reversed").check()
+    f = wait_frame(run, 1, "f => f.cmap === 'viridis_r'")
+    compare(run, "cmap-reversed", f, pixels(run, 1), path, "density", "viridis_r")
+    # an unknown colormap typed: marked, nothing changes
+    v.locator("input.ytlite-cmap").fill("viridisss")
+    assert "ytlite-invalid" in v.locator("input.ytlite-cmap").get_attribute("class")
+    # scales
+    v.locator("select.ytlite-scale").select_option("linear")
+    f = wait_frame(run, 1, "f => f.scale === 'linear'")
+    compare(run, "scale-linear", f, pixels(run, 1), path, "density", "viridis_r", scale="linear")
+    v.locator("select.ytlite-scale").select_option("symlog")
+    f = wait_frame(run, 1, "f => f.scale === 'symlog'")
+    assert f["linthresh"] == pytest.approx(max(abs(f["vmin"]), abs(f["vmax"])) / 1000, rel=1e-15)
+    compare(run, "scale-symlog", f, pixels(run, 1), path, "density", "viridis_r", scale="symlog")
+    v.locator("select.ytlite-scale").select_option("log")
+    wait_frame(run, 1, "f => f.scale === 'log'")
+
+    # keyboard, when the image has the focus
+    canvas = v.locator("canvas.ytlite-image")
+    canvas.focus()
+    before = frame(run, 1)["view"]
+    canvas.press("+")
+    f = wait_frame(run, 1, f"f => f.view[0] !== {before[0]}")
+    np.testing.assert_allclose(f["view"], zoom_about(before, 0.5, 0.5, 1.25), rtol=0, atol=1e-12)
+    before = f["view"]
+    canvas.press("ArrowLeft")  # shows what is to the left
+    f = wait_frame(run, 1, f"f => f.view[0] !== {before[0]}")
+    w = before[1] - before[0]
+    np.testing.assert_allclose(f["view"], [before[0] - 0.1 * w, before[1] - 0.1 * w, *before[2:]], atol=1e-12)
+    canvas.press("0")
+    f = wait_frame(run, 1, "f => f.view[0] === -20")
+    assert f["view"] == domain
+    # double-click re-centres on the point clicked
+    x, y = canvas_point(run, 1, 0.25, 0.75)
+    run.page.mouse.dblclick(x, y)
+    f = wait_frame(run, 1, "f => f.view[0] !== -20")
+    np.testing.assert_allclose([(f["view"][0] + f["view"][1]) / 2, (f["view"][2] + f["view"][3]) / 2],
+                               [-10.0, -10.0], atol=40 / 512)  # (the mouse lands on whole pixels)
+    compare(run, "recentred", f, pixels(run, 1), path, "density", "viridis_r")
+    # all of that happened while the kernel could not answer
+    assert kernel_status(run) == "busy", "the kernel finished too soon for this test to prove anything"
+
+    # ... and Python hears the final state once it can (nothing made while it
+    # was busy is lost)
+    wait_kernel_idle(run)
+    run.page.wait_for_timeout(800)
+    state = run.execute("print(temperature.field, temperature.cmap, temperature.scale, list(temperature.view))")
+    field, cmap, scale, view = state.split(" ", 3)
+    assert (field, cmap, scale) == ("density", "viridis_r", "log")
+    assert json.loads(view) == f["view"]
+    # and the browser follows Python
+    run.execute("temperature.field = 'temperature'; temperature.cmap = 'magma'")
+    f = wait_frame(run, 1, "f => f.field === 'temperature' && f.cmap === 'magma'")
+    assert v.locator("select.ytlite-field").input_value() == "temperature"
+    assert v.locator("input.ytlite-cmap").input_value() == "magma"
+
+
+def test_empty_view_lock_mesh_readout_and_pictures(run_notebook, demo_dir):
+    import matplotlib
+    from PIL import Image
+
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    path = demo_dir / "amr_demo_slice.h5"
+    v = viewer(run, 1)
+    # panned off the data: the "bad" colour and a quiet note, not an error
+    run.execute("temperature.view = [100.0, 120.0, 100.0, 120.0]")
+    f = wait_frame(run, 1, "f => f.empty")
+    assert v.locator(".ytlite-note").is_visible() and not v.locator(".ytlite-error").is_visible()
+    bad = matplotlib.colormaps["inferno"](np.nan, bytes=True)
+    assert (pixels(run, 1)[..., 3] == bad[3]).all()
+    assert run.execute("print(repr(temperature.error))").strip() == "''"
+    v.locator("button.ytlite-reset").click()
+    f = wait_frame(run, 1, "f => !f.empty && f.view[0] === -20")
+    assert not v.locator(".ytlite-note").is_visible()
+
+    # lock: the limits in view now become explicit and stay while panning
+    limits = [f["vmin"], f["vmax"]]
+    v.locator("input.ytlite-lock").check()
+    run.page.wait_for_timeout(400)
+    assert run.execute("print(temperature.vmin, temperature.vmax)").split() == [repr(x) for x in limits]
+    x, y = canvas_point(run, 1, 0.5, 0.5)
+    run.page.mouse.move(x, y)
+    run.page.mouse.down()
+    run.page.mouse.move(x + 120, y + 60, steps=6)
+    run.page.mouse.up()
+    f = wait_frame(run, 1, "f => f.view[0] !== -20")
+    assert [f["vmin"], f["vmax"]] == limits
+    compare(run, "locked", f, pixels(run, 1), path, "temperature", "inferno", limits=limits)
+    count = f["count"]
+    v.locator("input.ytlite-lock").uncheck()
+    f = wait_frame(run, 1, f"f => f.count > {count}")
+    run.page.wait_for_timeout(400)
+    assert run.execute("print(temperature.vmin, temperature.vmax)").split() == ["None", "None"]
+    compare(run, "unlocked", f, pixels(run, 1), path, "temperature", "inferno")
+
+    # the mesh: cell edges drawn over the image
+    assert not v.locator("canvas.ytlite-mesh").is_visible()
+    v.locator("button.ytlite-mesh").click()
+    run.page.wait_for_timeout(300)
+    drawn = run.page.evaluate("""() => {
+        const c = document.querySelectorAll('.ytlite-viewer canvas.ytlite-mesh')[1];
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0;
+        return n; }""")
+    assert drawn > 2000, drawn
+    assert run.execute("print(temperature.show_mesh)").strip() == "True"
+
+    # read-out: the value under the cursor, as yt deposits it
+    f = frame(run, 1)
+    fx, fy = 0.37, 0.61
+    run.page.mouse.move(*canvas_point(run, 1, fx, fy))
+    text = v.locator(".ytlite-readout").text_content()
+    buff = expected_values(path, "temperature", f["view"], f["width"], f["height"])
+    want = buff[f["height"] - 1 - math.floor(fy * f["height"]), math.floor(fx * f["width"])]
+    got = float(text.rsplit("= ", 1)[1].split()[0].replace("×10", "e").translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")))
+    assert got == pytest.approx(want, rel=1e-3), text
+    assert text.startswith("x = ") and " pc, y = " in text and text.endswith(" K")
+
+    # PNG: the button downloads the figure; its image part is the canvas
+    with run.page.expect_download() as dl:
+        v.locator("button.ytlite-png").click()
+    png = Image.open(dl.value.path())
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    png.save(ARTIFACTS / "viewer-export.png")
+    canvas = pixels(run, 1)
+    geometry = run.page.evaluate("""() => {
+        const v = document.querySelectorAll('.ytlite-viewer')[1];
+        const a = v.querySelector('canvas.ytlite-axes'), c = v.querySelector('canvas.ytlite-image');
+        return [a.width, a.height, parseFloat(c.style.left), parseFloat(c.style.top)]; }""")
+    aw, ah, left, top = geometry
+    title = 22
+    assert png.size == (aw, ah + title)
+    rgba = np.asarray(png.convert("RGBA"))
+    # the export holds the mesh overlay too: compare where no edge is drawn
+    edges = np.asarray(run.page.evaluate("""() => {
+        const c = document.querySelectorAll('.ytlite-viewer canvas.ytlite-mesh')[1];
+        return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 3)); }"""))
+    mask = edges.reshape(canvas.shape[:2]) == 0
+    region = rgba[int(top) + title: int(top) + title + canvas.shape[0], int(left): int(left) + canvas.shape[1]]
+    opaque = mask & (canvas[..., 3] == 255)
+    assert opaque.mean() > 0.5 and np.array_equal(region[opaque], canvas[opaque])
+    clear = mask & (canvas[..., 3] == 0)  # no data there: the page's white in the file
+    assert (region[clear] == 255).all()
+
+    # the same picture reaches Python, for save_png and the saved notebook
+    run.page.wait_for_timeout(1200)
+    assert run.execute("print(len(temperature._snapshot) > 1000)").strip() == "True"
+    out = run.execute(
+        "import hashlib\n"
+        "p = temperature.save_png('view.png')\n"
+        "print(open(p, 'rb').read()[:8] == b'\\x89PNG\\r\\n\\x1a\\n', "
+        "hashlib.sha256(open(p, 'rb').read()).hexdigest() == hashlib.sha256(temperature._snapshot).hexdigest())")
+    assert out.split() == ["True", "True"], out
+    run.execute("temperature.save_png('image.png', axes=False)")
+    run.page.wait_for_timeout(800)
+    size = run.execute(
+        "import struct\nd = open('image.png', 'rb').read()\nprint(*struct.unpack('>II', d[16:24]))")
+    assert [int(s) for s in size.split()] == [canvas.shape[1], canvas.shape[0]], size
+    # a saved notebook keeps a picture of every viewer (shown where no widget runs)
+    run.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    run.page.wait_for_timeout(1000)
+    saved = run.page.evaluate("""async () => {
+        const m = await window.jupyterapp.serviceManager.contents.get('demo.ipynb', {content: true});
+        return m.content.cells.flatMap(c => (c.outputs || []).map(o => Object.keys(o.data || {}))); }""")
+    with_widget = [keys for keys in saved if "application/vnd.jupyter.widget-view+json" in keys]
+    assert len(with_widget) == 3 and all("image/png" in keys for keys in with_widget), saved
+
+
+def test_linked_viewers_follow_each_other_in_the_browser(run_notebook, demo_dir):
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    path = demo_dir / "amr_demo_slice.h5"
+    add_cell(run, "from IPython.display import display\n"
+                  "a = ds.plot('density', resolution=256)\n"
+                  "b = ds.plot('temperature', resolution=256, cmap='inferno')\n"
+                  "linked = ytlite.link(a, b)\n"
+                  "display(a, b)")
+    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 5")
+    viewer(run, 4).scroll_into_view_if_needed()
+    start_b = frame(run, 4)
+    keep_kernel_busy(run)
+    # drag a: b follows, frame by frame; time each frame
+    x, y = canvas_point(run, 3, 0.5, 0.5)
+    run.page.mouse.move(x, y)
+    run.page.mouse.down()
+    times = []
+    for k in range(1, 21):
+        run.page.mouse.move(x + 2 * k, y + k)
+        run.page.wait_for_timeout(30)
+        times.append(frame(run, 3)["frame_ms"])
+    run.page.mouse.up()
+    fa = wait_frame(run, 3, "f => f.view[0] !== -20")
+    fb = wait_frame(run, 4, f"f => f.count > {start_b['count']} && f.view[0] === {fa['view'][0]}")
+    assert fb["view"] == fa["view"]
+    compare(run, "linked-follower", fb, pixels(run, 4), path, "temperature", "inferno")
+    compare(run, "linked-leader", fa, pixels(run, 3), path, "density", "cmyt.arbre")
+    # wheel on b (in lines, as a mouse wheel reports): a follows
+    bx, by = (int(c) for c in canvas_point(run, 4, 0.3, 0.6))  # (event coordinates are whole pixels)
+    box = viewer(run, 4).locator("canvas.ytlite-image").bounding_box()
+    fx, fy = (bx - box["x"]) / box["width"], (by - box["y"]) / box["height"]
+    view_b = fb["view"]
+    run.page.evaluate(
+        """([x, y]) => {
+            const c = document.querySelectorAll('.ytlite-viewer canvas.ytlite-image')[4];
+            c.dispatchEvent(new WheelEvent('wheel', {deltaY: -3, deltaMode: 1, clientX: x, clientY: y,
+                                                     bubbles: true, cancelable: true}));
+        }""", [bx, by])
+    fa = wait_frame(run, 3, f"f => f.view[0] !== {view_b[0]}")
+    expected = zoom_about(view_b, fx, fy, math.exp(48 * 0.002))
+    np.testing.assert_allclose(fa["view"], expected, rtol=0, atol=1e-9)
+    # the wheel toggle: off, the wheel scrolls the page and the view stays
+    viewer(run, 4).locator("button.ytlite-wheel").click()
+    prevented = run.page.evaluate(
+        """([x, y]) => {
+            const c = document.querySelectorAll('.ytlite-viewer canvas.ytlite-image')[4];
+            const e = new WheelEvent('wheel', {deltaY: -100, clientX: x, clientY: y, bubbles: true, cancelable: true});
+            c.dispatchEvent(e);
+            return e.defaultPrevented;
+        }""", [bx, by])
+    run.page.wait_for_timeout(200)
+    assert prevented is False and frame(run, 4)["view"] == fa["view"]
+    assert kernel_status(run) == "busy", "the kernel finished too soon for this test to prove anything"
+    wait_kernel_idle(run)
+    run.page.wait_for_timeout(500)
+    synced = run.execute("print(a.view == b.view, list(b.view))")
+    assert synced.split(" ", 1)[0] == "True" and json.loads(synced.split(" ", 1)[1]) == fa["view"]
+    print(f"\ndrag frame (deposit + shade + draw, 256² density, 27.7k cells): median {np.median(times):.2f} ms, "
+          f"max {np.max(times):.2f} ms over {len(times)} frames")
+    (ARTIFACTS / "drag-frame-ms.txt").write_text(" ".join(f"{t:.3f}" for t in times))
