@@ -258,53 +258,22 @@ def make_demo_data(data_dir: Path) -> None:
         shutil.copyfile(f, data_dir / f.name)
 
 
-REAL_DATA_NOTEBOOK_INTRO = """# Real simulation data
-
-These files were extracted with yt from real adaptive-mesh simulations:
-
-* **RAMSES** (`ramses_blast3d_*`): a 3-D blast wave next to a dense cloud, on an
-  octree (levels 5 to 8, 779,206 leaf cells): slices at z = 0.5 and x = 0.5 and a
-  projection of density along z.
-* **AMReX** (`amrex_adv3d_*`): the Advection_AmrCore tutorial, block-structured
-  patches (4 levels, 270 grids): a slice of `phi` along z and a projection along y.
-
-Run the cells: each viewer is drawn by ytlite's WebAssembly pixelizer. Drag to
-pan, scroll to zoom, double-click to reset."""
-
-
 def stage_content(content: Path) -> None:
     with step("staging notebooks and data"):
         shutil.rmtree(content, ignore_errors=True)
         shutil.copytree(ROOT / "content", content)
         make_demo_data(content / "data")
+        # content/real_data.ipynb tours the real slices; they are not in the
+        # repository (shared data beside the clone), so it ships only with them.
         if SHARED_SLICES.is_dir():
             real = sorted(SHARED_SLICES.glob("*.h5"))
             (content / "data" / "real").mkdir(parents=True, exist_ok=True)
             for f in real:
                 shutil.copyfile(f, content / "data" / "real" / f.name)
-            cells = [_markdown_cell(REAL_DATA_NOTEBOOK_INTRO)]
-            for i, f in enumerate(real):
-                # The first cell imports and loads at once: ytlite must not need
-                # a cell boundary to finish starting its wasm runtime.
-                cells.append(_code_cell(("import ytlite\n\n" if i == 0 else "")
-                                        + f'ds = ytlite.load("data/real/{f.name}")\nprint(ds)\nds.plot()'))
-            (content / "real_data.ipynb").write_text(json.dumps(_notebook(cells), indent=1))
-            log(f"added {len(real)} real slices from {SHARED_SLICES}")
-
-
-def _markdown_cell(text):
-    return {"cell_type": "markdown", "metadata": {}, "source": text}
-
-
-def _code_cell(text):
-    return {"cell_type": "code", "metadata": {}, "source": text, "outputs": [], "execution_count": None}
-
-
-def _notebook(cells):
-    return {
-        "cells": cells, "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}},
-    }
+            log(f"added {len(real)} real slices from {SHARED_SLICES} (real_data.ipynb)")
+        else:
+            (content / "real_data.ipynb").unlink()
+            log(f"no real slices at {SHARED_SLICES}: real_data.ipynb left out")
 
 
 @functools.lru_cache(maxsize=1)

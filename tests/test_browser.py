@@ -346,22 +346,3 @@ def test_bad_input_in_the_browser(run_notebook, demo_dir):
         "() => JSON.parse(document.querySelectorAll('canvas.ytlite-image')[1].dataset.frame).vmin === 1e4")
     assert run.page.evaluate("() => document.querySelectorAll('canvas.ytlite-image')[1].dataset.error") == ""
 
-
-def test_real_data_notebook(run_notebook):
-    """The notebook build.py writes for the real RAMSES/AMReX slices, one viewer per file."""
-    path = real_slice("ramses_blast3d_z0.5_slice.h5")
-    files = sorted(path.parent.glob("*.h5"))
-    run = run_notebook("real_data.ipynb", expected_canvases=len(files))
-    print(f"\nreal_data.ipynb: page load to first image {run.first_image_s:.1f} s, all cells {run.all_done_s:.1f} s")
-    assert run.error_outputs() == []
-    canvases = run.canvases()
-    assert len(canvases) == len(files)
-    for i, file in enumerate(files):  # for people to look at
-        run.page.locator(".ytlite-viewer").nth(i).screenshot(path=str(ARTIFACTS / f"real-{file.stem}.png"))
-    for file, (frame, pixels) in zip(files, canvases):
-        with h5py.File(file, "r") as f:
-            fields = sorted(k for k in f["grid"] if k not in ("px", "py", "pdx", "pdy", "pz", "pdz", "weight_field"))
-        field = "density" if "density" in fields else fields[0]
-        compare(run, file.stem, frame, pixels, file, field, "cmyt.arbre")
-    assert run.foreign_requests() == []
-    assert run.failed == []

@@ -65,6 +65,42 @@ def test_real_files_load(path):
     assert (py - pdy).min() >= y0 - 1e-12 and (py + pdy).max() <= y1 + 1e-12
 
 
+def test_refinement_level_is_yts_grid_level():
+    """The derived refinement_level is yt's own ("index", "grid_level") of the
+    same cells, counted from the coarsest level in the slice."""
+    path = real_slice("ramses_blast3d_z0.5_slice.h5")
+    raw = path.parents[1] / "ramses_blast3d" / "output_00003" / "info_00003.txt"
+    if not raw.exists():
+        pytest.skip(f"raw RAMSES output not present: {raw}")
+    sl = yt.load(str(raw)).slice(2, 0.5)
+    ds = ytlite.load(path)
+    theirs = np.lexsort((sl["py"].d, sl["px"].d))
+    ours = np.lexsort((np.frombuffer(ds.py), np.frombuffer(ds.px)))
+    np.testing.assert_array_equal(np.frombuffer(ds.px)[ours], sl["px"].d[theirs])
+    level = sl["index", "grid_level"].d[theirs]
+    np.testing.assert_array_equal(np.frombuffer(ds["refinement_level"])[ours], level - level.min())
+    assert level.max() > level.min()  # the slice crosses several levels
+    assert ds.units("refinement_level") == "" and ds.default_scale("refinement_level") == "linear"
+    assert "refinement_level" not in ds.field_list  # not in the file
+
+
+def test_default_scales_follow_the_values(tmp_path):
+    """log for positive fields, symlog when values reach zero or below (as yt
+    chooses), and the viewer starts with the field's scale unless told."""
+    path = tmp_path / "signs.h5"
+    _write_slice(path, n=4, density=[1.0, 2.0, np.nan, 4.0], velocity_x=[-1.0, 0.5, 2.0, 3.0])
+    ds = ytlite.load(path)
+    assert ds.default_scale("density") == "log" and ds.default_scale("velocity_x") == "symlog"
+    assert ds.plot("velocity_x").scale == "symlog" and ds.plot("velocity_x", scale="linear").scale == "linear"
+    v = ds.plot("density")
+    assert v.scale == "log" and v.field_scales == {"density": "log", "velocity_x": "symlog",
+                                                   "refinement_level": "linear"}
+    # levels from the widths: 0 for the widest cell, +1 per halving; NaN for a bad width
+    widths = tmp_path / "widths.h5"
+    _write_slice(widths, n=4, pdx=[0.5, 0.25, 0.125, 0.5])
+    np.testing.assert_array_equal(np.frombuffer(ytlite.load(widths)["refinement_level"]), [0, 1, 2, 0])
+
+
 def test_projection_axes_follow_yt():
     """A y-projection shows z horizontally and x vertically, as yt does."""
     ds = ytlite.load(real_slice("amrex_adv3d_y_proj.h5"))
@@ -198,9 +234,9 @@ def test_viewer_state(demo_slice):
     assert v.view == [-20.0, 20.0, -20.0, 20.0]
     assert v.cmap == "cmyt.arbre" and v.scale == "log"
     # every field travels once, byte for byte, with its units
-    assert set(v.fields) == set(demo_slice.field_list)
+    assert set(v.fields) == {*demo_slice.field_list, "refinement_level"}
     assert all(v.fields[f] == demo_slice[f].tobytes() for f in demo_slice.field_list)
-    assert v.field_units == {f: demo_slice.units(f) for f in demo_slice.field_list}
+    assert v.field_units == {f: demo_slice.units(f) for f in [*demo_slice.field_list, "refinement_level"]}
     assert v.px == demo_slice.px.tobytes() and len(v.pdy) == 8 * demo_slice.num_cells
     assert v.info["kind"] == "slice" and v.info["axis"] == "z" and (v.info["x_axis"], v.info["y_axis"]) == ("x", "y")
     assert v.length_unit == "pc" and v.length_units["pc"] == 1.0

@@ -254,7 +254,7 @@ def test_empty_view_lock_mesh_readout_and_pictures(run_notebook, demo_dir):
     assert (region[clear] == 255).all()
 
     # the same picture reaches Python, for save_png and the saved notebook
-    run.page.wait_for_timeout(1200)
+    run.page.wait_for_timeout(2500)  # the view rests: the browser keeps a picture
     assert run.execute("print(len(temperature._snapshot) > 1000)").strip() == "True"
     out = run.execute(
         "import hashlib\n"
@@ -337,3 +337,183 @@ def test_linked_viewers_follow_each_other_in_the_browser(run_notebook, demo_dir)
     print(f"\ndrag frame (deposit + shade + draw, 256² density, 27.7k cells): median {np.median(times):.2f} ms, "
           f"max {np.max(times):.2f} ms over {len(times)} frames")
     (ARTIFACTS / "drag-frame-ms.txt").write_text(" ".join(f"{t:.3f}" for t in times))
+
+
+def level_values(path, bounds, width, height):
+    """yt's pixelizer over the cells' refinement levels (ytlite's derived field,
+    itself checked against yt's grid_level in test_dataset.py)."""
+    import ytlite
+    from yt.utilities.lib.pixelization_routines import pixelize_cartesian
+
+    ds = ytlite.load(path)
+    px, py, pdx, pdy = (np.frombuffer(getattr(ds, k)) for k in ("px", "py", "pdx", "pdy"))
+    buff = np.full((height, width), np.nan)
+    pixelize_cartesian(buff, px, py, pdx, pdy, np.frombuffer(ds["refinement_level"]), tuple(bounds),
+                       antialias=1, period=None, check_period=0)
+    return buff
+
+
+def test_tour_of_real_data(run_notebook, monkeypatch):
+    """content/real_data.ipynb on the real RAMSES and AMReX slices: every viewer
+    is yt's picture of its settings; linked viewers pan together; the mesh is
+    drawn; the refinement level is a field; numbers and a PNG reach Python."""
+    import test_browser
+    from conftest import real_slice
+
+    blast = real_slice("ramses_blast3d_z0.5_slice.h5")
+    real = blast.parent
+    run = run_notebook("real_data.ipynb", expected_canvases=8)
+    print(f"\nreal_data.ipynb: page load to first image {run.first_image_s:.1f} s, all cells {run.all_done_s:.1f} s")
+    assert run.error_outputs() == []
+    shown = [  # (file, field, cmap, scale) of each viewer, in page order
+        (blast, "density", "cmyt.arbre", "log"),
+        (blast, "temperature", "inferno", "log"),
+        (blast, "velocity_x", "RdBu_r", "symlog"),
+        (blast, "density", "viridis", "log"),
+        (real / "ramses_blast3d_x0.5_slice.h5", "pressure", "magma", "log"),
+        (real / "ramses_blast3d_z_proj.h5", "density", "viridis", "log"),
+        (real / "amrex_adv3d_z_slice.h5", "phi", "cmyt.arbre", "linear"),
+        (real / "amrex_adv3d_y_proj.h5", "phi", "cmyt.arbre", "linear"),
+    ]
+    canvases = run.canvases()
+    assert len(canvases) == len(shown)
+    for i, ((path, field, cmap, scale), (f, px)) in enumerate(zip(shown, canvases)):
+        viewer(run, i).screenshot(path=str(ARTIFACTS / f"tour-{i}-{path.stem}-{field}.png"))  # for people
+        compare(run, f"tour-{i}", f, px, path, field, cmap, scale=scale)
+    assert canvases[2][0]["linthresh"] == 0.1
+    # the mesh viewer: zoomed 3x about (0.45, 0.55), cell edges drawn
+    np.testing.assert_allclose(canvases[3][0]["view"], [0.45 - 1 / 6, 0.45 + 1 / 6, 0.55 - 1 / 6, 0.55 + 1 / 6],
+                               rtol=0, atol=1e-12)
+    for i in (3, 6):
+        assert viewer(run, i).locator("canvas.ytlite-mesh").is_visible()
+    # numbers back in Python
+    text = "".join(run.text_outputs())
+    assert "density view (code_length): [0.0, 1.0, 0.0, 1.0]" in text and "512x512 pixels, density from" in text
+
+    # linked: drag the density viewer, temperature and velocity follow
+    viewer(run, 0).scroll_into_view_if_needed()
+    counts = [frame(run, i)["count"] for i in (1, 2)]
+    x, y = canvas_point(run, 0, 0.5, 0.5)
+    run.page.mouse.move(x, y)
+    run.page.mouse.down()
+    run.page.mouse.move(x + 100, y - 60, steps=5)
+    run.page.mouse.up()
+    lead = wait_frame(run, 0, "f => f.view[0] !== 0")
+    for i, count in zip((1, 2), counts):
+        f = wait_frame(run, i, f"f => f.count > {count} && f.view[0] === {lead['view'][0]}")
+        assert f["view"] == lead["view"]
+    compare(run, "tour-linked-velocity", frame(run, 2), pixels(run, 2), blast, "velocity_x", "RdBu_r", scale="symlog")
+
+    # colour by refinement level: a field of its own, on its usual (linear) scale
+    mesh = viewer(run, 3)
+    mesh.scroll_into_view_if_needed()
+    mesh.locator("select.ytlite-field").select_option("refinement_level")
+    f = wait_frame(run, 3, "f => f.field === 'refinement_level'")
+    assert f["scale"] == "linear" and f["vmax"] - f["vmin"] >= 1  # several levels in view
+    monkeypatch.setattr(test_browser, "expected_values", lambda p, field, *a: level_values(p, *a))
+    test_browser.compare(run, "tour-levels", f, pixels(run, 3), blast, "refinement_level", "viridis", scale="linear")
+    monkeypatch.undo()
+    mesh.locator("select.ytlite-field").select_option("temperature")
+    f = wait_frame(run, 3, "f => f.field === 'temperature'")
+    assert f["scale"] == "log"
+
+    # the PNG written from Python: the density viewer's picture as the browser drew it
+    run.page.wait_for_timeout(2500)
+    out = run.execute("import os\nprint(open('blast_density.png', 'rb').read(8) == b'\\x89PNG\\r\\n\\x1a\\n', "
+                      "os.path.getsize('blast_density.png') > 10000)")
+    assert out.split() == ["True", "True"], out
+    assert run.foreign_requests() == []
+
+
+def test_pinch_resolution_units_limits_and_fullscreen(run_notebook, demo_dir):
+    """The rest of the toolbar and a two-finger pinch, in the browser alone."""
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    path = demo_dir / "amr_demo_slice.h5"
+    v = viewer(run, 1)
+    v.scroll_into_view_if_needed()
+    keep_kernel_busy(run)
+
+    # resolution: a new deposit at the new size
+    v.locator("select.ytlite-resolution").select_option("256")
+    f = wait_frame(run, 1, "f => f.width === 256")
+    assert f["height"] == 256 and f["deposited"] is True
+    compare(run, "resolution-256", f, pixels(run, 1), path, "temperature", "inferno")
+    # length unit: axes and read-out in kpc, the view itself unchanged
+    v.locator("select.ytlite-unit").select_option("kpc")
+    run.page.mouse.move(*canvas_point(run, 1, 0.5, 0.5))
+    run.page.wait_for_function(
+        "() => document.querySelectorAll('.ytlite-readout')[1].textContent.includes(' kpc, ')")
+    assert frame(run, 1)["view"] == f["view"]
+    # limits typed: applied on Enter; nonsense is marked and changes nothing
+    v.locator("input.ytlite-vmin").fill("2e3")
+    v.locator("input.ytlite-vmin").press("Enter")
+    v.locator("input.ytlite-vmax").fill("1e6")
+    v.locator("input.ytlite-vmax").press("Enter")
+    f = wait_frame(run, 1, "f => f.vmin === 2000 && f.vmax === 1e6")
+    compare(run, "typed-limits", f, pixels(run, 1), path, "temperature", "inferno", limits=[2e3, 1e6])
+    assert v.locator("input.ytlite-lock").is_checked()
+    v.locator("input.ytlite-vmax").fill("lots")
+    v.locator("input.ytlite-vmax").press("Enter")
+    assert "ytlite-invalid" in v.locator("input.ytlite-vmax").get_attribute("class")
+    run.page.wait_for_timeout(200)
+    assert frame(run, 1)["vmax"] == 1e6
+    v.locator("input.ytlite-vmin").fill("")
+    v.locator("input.ytlite-vmin").press("Enter")
+    v.locator("input.ytlite-vmax").fill("auto")
+    v.locator("input.ytlite-vmax").press("Enter")
+    f = wait_frame(run, 1, "f => f.vmax !== 1e6 && f.vmin !== 2000")
+    compare(run, "limits-auto-again", f, pixels(run, 1), path, "temperature", "inferno")
+
+    # pinch: two fingers moving apart zoom about their midpoint
+    box = v.locator("canvas.ytlite-image").bounding_box()
+    cx, cy = round(box["x"] + 0.4 * box["width"]), round(box["y"] + 0.6 * box["height"])
+    before = frame(run, 1)
+    cdp = run.context.new_cdp_session(run.page)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 2})
+
+    def touch(kind, spread):
+        points = [] if kind == "touchEnd" else [
+            {"x": cx - spread, "y": cy, "id": 0}, {"x": cx + spread, "y": cy, "id": 1}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", 20)
+    for spread in (25, 30, 35, 40):
+        touch("touchMove", spread)
+        run.page.wait_for_timeout(40)
+    touch("touchEnd", 0)
+    f = wait_frame(run, 1, f"f => f.view[0] !== {before['view'][0]}")
+    fx, fy = (cx - box["x"]) / box["width"], (cy - box["y"]) / box["height"]
+    np.testing.assert_allclose(f["view"], zoom_about(before["view"], fx, fy, 2.0), rtol=0, atol=1e-9)
+    compare(run, "pinched", f, pixels(run, 1), path, "temperature", "inferno")
+
+    # full screen, and back
+    v.locator("button.ytlite-fullscreen").click()
+    run.page.wait_for_function("() => document.fullscreenElement?.classList.contains('ytlite-viewer')")
+    v.locator("button.ytlite-fullscreen").click()
+    run.page.wait_for_function("() => document.fullscreenElement === null")
+
+    # a narrow window: the figure shrinks to fit its cell; a double-click still
+    # re-centres on the point under the mouse
+    run.page.set_viewport_size({"width": 420, "height": 1000})
+    run.page.wait_for_function("""() => {
+        const v = document.querySelectorAll('.ytlite-viewer')[1], c = v.querySelector('canvas.ytlite-image');
+        const r = c.getBoundingClientRect();
+        return r.width < 0.9 * c.width && v.querySelector('.ytlite-stage').getBoundingClientRect().right
+            <= v.parentElement.getBoundingClientRect().right + 1; }""")
+    before = frame(run, 1)
+    x, y = canvas_point(run, 1, 0.25, 0.75)
+    box = v.locator("canvas.ytlite-image").bounding_box()
+    fx, fy = (round(x) - box["x"]) / box["width"], (round(y) - box["y"]) / box["height"]
+    run.page.mouse.dblclick(round(x), round(y))
+    f = wait_frame(run, 1, f"f => f.view[0] !== {before['view'][0]}")
+    bx0, bx1, by0, by1 = before["view"]
+    np.testing.assert_allclose([(f["view"][0] + f["view"][1]) / 2, (f["view"][2] + f["view"][3]) / 2],
+                               [bx0 + fx * (bx1 - bx0), by1 - fy * (by1 - by0)], rtol=0, atol=1e-9)
+    run.page.set_viewport_size({"width": 1400, "height": 1000})
+
+    assert kernel_status(run) == "busy", "the kernel finished too soon for this test to prove anything"
+    wait_kernel_idle(run)
+    run.page.wait_for_timeout(500)
+    state = run.execute("print(temperature.resolution, temperature.length_unit, temperature.vmin, temperature.vmax)")
+    assert state.split() == ["256", "kpc", "None", "None"], state
+    assert json.loads(run.execute("import json; print(json.dumps(temperature.view))")) == f["view"]

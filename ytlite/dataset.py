@@ -20,6 +20,9 @@ IMAGE_X_AXIS = {0: 1, 1: 2, 2: 0}
 IMAGE_Y_AXIS = {0: 2, 1: 0, 2: 1}
 
 GEOMETRY_DATASETS = ("px", "py", "pdx", "pdy", "pz", "pdz", "weight_field")
+# Fields ytlite derives from the cell sizes (not stored in the file).
+REFINEMENT_LEVEL = "refinement_level"
+DERIVED_FIELDS = (REFINEMENT_LEVEL,)
 
 
 def _field_name(field) -> str:
@@ -120,15 +123,43 @@ class SliceDataset:
         b = self.domain_bounds
         return (b[1] - b[0], b[3] - b[2])
 
+    @property
+    def derived_field_list(self):
+        """Fields ytlite computes from the cells themselves (``refinement_level``)."""
+        return list(DERIVED_FIELDS)
+
     def __getitem__(self, field) -> array:
         name = _field_name(field)
-        if name not in self.field_list:
-            raise KeyError(f"no field {name!r} in {self.filename}; fields: {', '.join(self.field_list)}")
+        if name == REFINEMENT_LEVEL and name not in self._arrays:
+            self._arrays[name] = self._refinement_level()
+        if name not in self.field_list and name not in DERIVED_FIELDS:
+            raise KeyError(f"no field {name!r} in {self.filename}; fields: {', '.join(self.field_list)} "
+                           f"(and {', '.join(DERIVED_FIELDS)})")
         return self._arrays[name]
+
+    def _refinement_level(self) -> array:
+        """Each cell's level below the coarsest cell in the file: 0 for the
+        coarsest, 1 for cells half as wide, ... (from pdx: cells are refined by
+        factors of 2 in both directions, as in yt's AMR frontends). NaN where a
+        width is not positive and finite."""
+        widths = [w for w in self.pdx if w > 0 and math.isfinite(w)]
+        coarsest = max(widths) if widths else 1.0
+        return array("d", (float(round(math.log2(coarsest / w))) if w > 0 and math.isfinite(w) else math.nan
+                           for w in self.pdx))
 
     def units(self, field) -> str:
         self[field]
         return self._units.get(_field_name(field), "")
+
+    def default_scale(self, field) -> str:
+        """The colour scale a field is usually shown with, as yt chooses it:
+        ``log`` when every finite value is positive, ``symlog`` when some are
+        zero or negative, ``linear`` for the refinement level."""
+        name = _field_name(field)
+        if name in DERIVED_FIELDS:
+            return "linear"
+        values = self[name]
+        return "log" if all(not (v <= 0) for v in values) else "symlog"
 
     def default_field(self) -> str:
         if not self.field_list:

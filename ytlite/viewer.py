@@ -145,6 +145,7 @@ class SliceViewer(anywidget.AnyWidget):
     pdy = t.Bytes().tag(sync=True)
     fields = t.Dict().tag(sync=True)  # {name: bytes}
     field_units = t.Dict().tag(sync=True)  # {name: unyt unit string}
+    field_scales = t.Dict().tag(sync=True)  # {name: its usual scale}: what the toolbar's field switch picks
     info = t.Dict().tag(sync=True)  # dataset name, slice axis/coord or projection, time
 
     field = t.Unicode().tag(sync=True)
@@ -172,6 +173,7 @@ class SliceViewer(anywidget.AnyWidget):
     frame = t.Dict().tag(sync=True)
     error = t.Unicode("").tag(sync=True)
     _snapshot = t.Bytes(b"").tag(sync=True)
+    _key = t.Unicode().tag(sync=True)  # names this viewer in the browser, across re-rendered views
 
     def __init__(self, ds, field=None, resolution=512, fields=None, **kwargs):
         if not isinstance(resolution, int) or isinstance(resolution, bool) or not 16 <= resolution <= MAX_IMAGE_SIDE:
@@ -179,7 +181,7 @@ class SliceViewer(anywidget.AnyWidget):
         from .dataset import _field_name
 
         self._ds = ds
-        names = ds.field_list if fields is None else [_field_name(f) for f in fields]
+        names = [*ds.field_list, *ds.derived_field_list] if fields is None else [_field_name(f) for f in fields]
         for name in names:
             ds[name]  # KeyError naming the fields there are
         if not names:
@@ -188,6 +190,8 @@ class SliceViewer(anywidget.AnyWidget):
         if field not in names:
             names = [field, *names]
         units = length_unit_choices(ds)
+        field_scales = {n: ds.default_scale(n) for n in names}
+        kwargs.setdefault("scale", field_scales[field])
         self._display_id = None
         self._png_requests = {}
         self._from_front_end = frozenset()
@@ -195,10 +199,10 @@ class SliceViewer(anywidget.AnyWidget):
             _assets=_assets(),
             px=ds.px.tobytes(), py=ds.py.tobytes(), pdx=ds.pdx.tobytes(), pdy=ds.pdy.tobytes(),
             fields={n: ds[n].tobytes() for n in names}, field_units={n: ds.units(n) for n in names},
-            info=_axis_info(ds), field=field,
+            info=_axis_info(ds), field=field, field_scales=field_scales,
             length_units=units, length_unit=ds.length_unit[1] if ds.length_unit[1] in units else "code_length",
             domain=list(ds.domain_bounds), view=list(ds.domain_bounds), resolution=resolution,
-            period=list(ds.period), **kwargs,
+            period=list(ds.period), _key=uuid.uuid4().hex, **kwargs,
         )
         self.on_msg(self._on_front_end_message)
 
@@ -315,18 +319,22 @@ class SliceViewer(anywidget.AnyWidget):
 
     # -- pictures ----------------------------------------------------------------
     def save_png(self, path, axes=True):
-        """Write the current view as a PNG: as the browser last drew it, with title,
-        axes and colorbar (``axes=True``), or the image alone (``axes=False``: asked
-        of the browser, the file appears once it answers, after this cell)."""
+        """Write the current view as a PNG: with title, axes and colorbar
+        (``axes=True``) or the image alone (``axes=False``).
+
+        The browser draws the picture. With axes, the file is written at once
+        from the last picture the browser kept (it keeps one whenever the view
+        rests); either way the browser is asked for the view as it is now and
+        the file is (re)written when it answers, once this cell has finished.
+        Returns the path."""
         path = pathlib.Path(path)
-        if axes:
-            if not self._snapshot:
-                raise RuntimeError("the viewer has not been drawn yet: display it (and let it draw) first")
+        if self._display_id is None and not self._snapshot:
+            raise RuntimeError("the viewer has not been drawn yet: display it (and let it draw) first")
+        if axes and self._snapshot:
             path.write_bytes(self._snapshot)
-            return path
         request = uuid.uuid4().hex
         self._png_requests[request] = path
-        self.send({"type": "png", "axes": False, "id": request})
+        self.send({"type": "png", "axes": bool(axes), "id": request})
         return path
 
     # What the browser may change (toolbar, gestures, what it drew).

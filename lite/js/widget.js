@@ -46,18 +46,30 @@ function meshOf(model) {
 // that throttle waits for a status reply JupyterLite's kernel does not
 // attribute to the update, and drops what it merged meanwhile (changes made
 // while a cell runs were lost). Python applies the state without echoing it.
-function modelStore(model) {
+//
+// Listeners go through the current view's model (anywidget's proxy, which
+// drops them when that view goes): the store keeps its own list and moves
+// them to the next view's model when that view adopts the viewer (below).
+function modelStore(initialModel) {
   const dirty = new Set();
+  const listeners = []; // [event, callback]
+  let model = null;
   const markDirty = (name) => dirty.add(name);
-  model.on("ytlite:local-change", markDirty); // set by a ViewerLink in the browser
-  return {
+  const store = {
     get: (name) => model.get(name),
     set(name, value) {
       model.set(name, value);
       dirty.add(name);
     },
-    on: (event, cb) => model.on(event, cb),
-    off: (event, cb) => model.off(event, cb),
+    on(event, cb) {
+      listeners.push([event, cb]);
+      model.on(event, cb);
+    },
+    off(event, cb) {
+      const i = listeners.findIndex(([e, c]) => e === event && c === cb);
+      if (i >= 0) listeners.splice(i, 1);
+      model.off(event, cb);
+    },
     save_changes() {
       if (!dirty.size) return;
       const state = {}, binary = [], buffers = [];
@@ -74,8 +86,21 @@ function modelStore(model) {
       // as JSON text: Pyodide's kernel turns a JSON null into its own jsnull, not None
       model.send({ type: "state", json: JSON.stringify(state), binary }, undefined, buffers);
     },
-    dispose: () => model.off("ytlite:local-change", markDirty),
+    send: (...args) => model.send(...args),
+    // listen through another view's model from now on
+    attach(next) {
+      if (model) for (const [event, cb] of listeners) model.off(event, cb);
+      model = next;
+      if (model) for (const [event, cb] of listeners) model.on(event, cb);
+    },
+    dispose() {
+      store.attach(null);
+      listeners.length = 0;
+    },
   };
+  store.attach(initialModel);
+  store.on("ytlite:local-change", markDirty); // set by a ViewerLink in the browser
+  return store;
 }
 
 function fail(el, model, err) {
@@ -88,33 +113,110 @@ function fail(el, model, err) {
   model.save_changes();
 }
 
-async function render({ model, el }) {
-  let viewer;
+// A running viewer: its DOM, its store and the model listeners it needs.
+async function startViewer(model, el) {
   const store = modelStore(model);
+  let viewer;
   try {
     const runtime = await runtimeOf(model);
     viewer = new Viewer(el, store, runtime, meshOf(model), { snapshots: true });
   } catch (err) {
     store.dispose();
     fail(el, model, err);
-    return undefined;
+    return null;
   }
   // Python asks for pictures it cannot draw itself (save_png(axes=False)).
-  const onMessage = async (msg) => {
+  store.on("msg:custom", async (msg) => {
     if (msg?.type !== "png") return;
     try {
       const png = await viewer.pngBytes(msg.axes !== false);
-      model.send({ type: "png", id: msg.id }, undefined, [png.buffer]);
+      store.send({ type: "png", id: msg.id }, undefined, [png.buffer]);
     } catch (err) {
-      model.send({ type: "png", id: msg.id, error: String(err.message ?? err) });
+      store.send({ type: "png", id: msg.id, error: String(err.message ?? err) });
     }
+  });
+  return {
+    viewer, store, owner: null, timer: 0,
+    destroy() {
+      viewer.destroy();
+      store.dispose();
+    },
   };
-  model.on("msg:custom", onMessage);
-  return () => {
-    model.off("msg:custom", onMessage);
-    viewer.destroy();
-    store.dispose();
-  };
+}
+
+// Viewers alive on this page, per model. JupyterLab re-renders a widget's
+// output on every update_display (each PNG snapshot kept for the saved
+// notebook): either it disposes the output and renders a new one, or
+// jupyterlab_widgets makes a new view in the same place and never removes
+// the old one. A new viewer each time would flash, drop a gesture in
+// progress, redo the deposit (and, in the second case, leak the old viewer);
+// instead the new view adopts the viewer the old view leaves behind. A second
+// display of the same widget still gets a viewer of its own.
+const live = new Map(); // the model's _key -> Set of records
+const ORPHAN_GRACE_MS = 3000; // a released viewer waits this long for a new view to adopt it
+
+function whenConnected(el, signal) {
+  return new Promise((resolve) => {
+    if (el.isConnected) return resolve(true);
+    // a MutationObserver runs before the next paint: the swap never shows
+    const observer = new MutationObserver(() => {
+      if (el.isConnected) { observer.disconnect(); resolve(true); }
+    });
+    observer.observe(document, { childList: true, subtree: true });
+    signal?.addEventListener("abort", () => { observer.disconnect(); resolve(false); });
+  });
+}
+
+function adopt(record, model, el, owner) {
+  clearTimeout(record.timer);
+  record.owner = owner;
+  record.store.attach(model);
+  el.append(record.viewer.root); // as it was: no redraw (a redraw would make a new snapshot)
+}
+
+async function mount(key, running, model, el, owner, signal) {
+  // the old output was disposed first: its viewer waits, released
+  const released = [...running].find((r) => r.owner === null);
+  if (released) return adopt(released, model, el, owner);
+  if (running.size) {
+    // the old view stays until the new one is on the page, then leaves it
+    if (!(await whenConnected(el, signal))) return undefined;
+    const left = [...running].find((r) => !r.viewer.root.isConnected);
+    if (left) return adopt(left, model, el, owner);
+  }
+  const record = await startViewer(model, el);
+  if (!record) return undefined;
+  record.owner = owner;
+  running.add(record);
+  if (signal?.aborted) release(key, running, owner);
+  return undefined;
+}
+
+function release(key, running, owner) {
+  for (const record of running) {
+    if (record.owner !== owner) continue;
+    record.owner = null;
+    record.timer = setTimeout(() => {
+      if (record.owner !== null) return;
+      running.delete(record);
+      record.destroy();
+      if (!running.size) live.delete(key);
+    }, ORPHAN_GRACE_MS);
+  }
+}
+
+async function render({ model, el, signal }) {
+  // anywidget hands each view its own proxy of the model: key by the model's id
+  const key = model.get("_key");
+  let running = live.get(key);
+  if (!running) live.set(key, (running = new Set()));
+  const owner = {};
+  const first = running.size === 0;
+  const mounting = mount(key, running, model, el, owner, signal);
+  // A first view starts its viewer before returning; a new view of a live
+  // viewer adopts it once the page has swapped the views, after this returns.
+  if (first) await mounting;
+  return () => release(key, running, owner);
 }
 
 export default { render };

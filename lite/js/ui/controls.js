@@ -34,7 +34,7 @@ const showLimit = (v) => (v == null ? "" : String(Number(v.toPrecision(6))));
 export function buildControls({ store, colormaps, fields, lengthUnits, actions }) {
   const listId = `ytlite-cmaps-${++datalistCount}`;
   const c = {
-    field: el("select", { class: "ytlite-field", title: "field" },
+    field: el("select", { class: "ytlite-field", title: "field (switching picks its usual scale and automatic limits)" },
       ...fields.map((f) => el("option", { value: f, textContent: f }))),
     cmap: el("input", { type: "search", class: "ytlite-cmap", title: "colormap (type to search)", list: listId,
       spellcheck: false }),
@@ -96,7 +96,12 @@ export function buildControls({ store, colormaps, fields, lengthUnits, actions }
   sync();
 
   // UI -> store
-  c.field.addEventListener("change", () => commit({ field: c.field.value }));
+  // A new field gets its usual scale and automatic limits (as yt's plots
+  // keep them per field): density's limits mean nothing for a velocity.
+  c.field.addEventListener("change", () => {
+    const field = c.field.value, scale = store.get("field_scales")?.[field];
+    commit({ field, ...(scale ? { scale } : {}), vmin: null, vmax: null, linthresh: null });
+  });
   const setCmap = () => {
     const name = c.cmap.value.trim();
     if (colormaps.has(name)) {

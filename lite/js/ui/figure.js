@@ -21,6 +21,18 @@ export function figureLayout(width, height) {
   };
 }
 
+// How much to scale a figure (CSS, not a new deposit) to fit the space it
+// has: shrink to the available width (a narrow notebook, a phone), never
+// enlarge, except in full screen where it fills the screen (both sides).
+// Unknown space (0: not laid out yet) leaves it as it is.
+export function fitScale(figure, available, fill = false) {
+  const kw = available.width > 0 ? available.width / figure.width : 1;
+  const kh = fill && available.height > 0 ? available.height / figure.height : Infinity;
+  const k = Math.min(kw, kh);
+  if (!Number.isFinite(k) || k <= 0) return 1;
+  return fill ? k : Math.min(1, k);
+}
+
 // Draws everything but the image. `axes`: {view, unitScale, xLabel, yLabel};
 // `bar`: {table, n, scale, limits, positions(values), label} (limits null:
 // no colour scale to show).

@@ -8,6 +8,7 @@
 //   keys (focused)  -> arrows pan 10 %, + / - zoom, 0 or Home reset
 //   hover / leave   -> hover(fx, fy) / leave()
 // and end() once a gesture is over (to tell the kernel the final view).
+// Returns {dispose(), busy()}: busy while a pointer is down.
 
 import { wheelPixels, wheelZoomFactor } from "../core/view.js";
 
@@ -31,7 +32,11 @@ export function bindGestures(canvas, h) {
 
   const onDown = (e) => {
     if (e.button !== undefined && e.button !== 0 && e.pointerType === "mouse") return;
-    canvas.setPointerCapture?.(e.pointerId);
+    try {
+      canvas.setPointerCapture?.(e.pointerId); // keep the drag when the pointer leaves the canvas
+    } catch {
+      // a pointer the browser no longer tracks: the gesture works without capture
+    }
     pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     if (pointers.size === 1) {
       mode = "pressing";
@@ -54,17 +59,34 @@ export function bindGestures(canvas, h) {
     if (mode === "dragging") {
       h.pan((e.clientX - last.x) / r.width, (e.clientY - last.y) / r.height);
       last = { x: e.clientX, y: e.clientY };
-    } else if (mode === "pinching" && pointers.size === 2) {
-      const now = pinchState();
-      const [mx, my] = frac(now.x, now.y);
-      if (pinch.d > 0 && now.d > 0) h.zoom(mx, my, now.d / pinch.d);
-      h.pan((now.x - pinch.x) / r.width, (now.y - pinch.y) / r.height);
-      pinch = now;
+    } else if (mode === "pinching" && pointers.size === 2 && !pinchFrame) {
+      // both fingers usually move in one event batch: apply them together
+      pinchFrame = requestAnimationFrame(pinchStep);
     }
   };
 
+  // The content under the old midpoint follows the fingers to the new one and
+  // scales by their change of distance: pan first, then zoom about the new midpoint.
+  let pinchFrame = 0;
+  const pinchStep = () => {
+    pinchFrame = 0;
+    if (mode !== "pinching" || pointers.size !== 2) return;
+    const now = pinchState();
+    const [mx, my, r] = frac(now.x, now.y);
+    h.pan((now.x - pinch.x) / r.width, (now.y - pinch.y) / r.height);
+    if (pinch.d > 0 && now.d > 0) h.zoom(mx, my, now.d / pinch.d);
+    pinch = now;
+  };
+  const flushPinch = () => {
+    if (!pinchFrame) return;
+    cancelAnimationFrame(pinchFrame);
+    pinchStep();
+  };
+
   const onUp = (e) => {
-    if (!pointers.delete(e.pointerId)) return;
+    if (!pointers.has(e.pointerId)) return;
+    flushPinch();
+    pointers.delete(e.pointerId);
     if (pointers.size === 1) { // pinch -> drag with the remaining finger
       const [p] = pointers.values();
       mode = "dragging";
@@ -113,5 +135,11 @@ export function bindGestures(canvas, h) {
     ["wheel", onWheel, { passive: false }], ["dblclick", onDblClick], ["keydown", onKey], ["pointerleave", onLeave],
   ];
   for (const [type, fn, opts] of listeners) canvas.addEventListener(type, fn, opts);
-  return () => { for (const [type, fn, opts] of listeners) canvas.removeEventListener(type, fn, opts); };
+  return {
+    dispose: () => {
+      cancelAnimationFrame(pinchFrame);
+      for (const [type, fn, opts] of listeners) canvas.removeEventListener(type, fn, opts);
+    },
+    busy: () => pointers.size > 0,
+  };
 }

@@ -15,7 +15,10 @@ const CSS = `
 .ytlite-title { font-weight: 600; margin: 0 0 4px 64px; }
 .ytlite-subtitle { font-weight: 400; color: #555; }
 .ytlite-stage { position: relative; }
+.ytlite-figure { position: relative; transform-origin: 0 0; }
 .ytlite-stage canvas { position: absolute; left: 0; top: 0; }
+.ytlite-figure.ytlite-enlarged canvas.ytlite-image, .ytlite-figure.ytlite-enlarged canvas.ytlite-mesh {
+  image-rendering: pixelated; }
 .ytlite-stage canvas.ytlite-axes, .ytlite-stage canvas.ytlite-mesh { pointer-events: none; }
 .ytlite-stage canvas.ytlite-image { cursor: grab; touch-action: none; outline: none;
   background: repeating-conic-gradient(#eee 0 25%, #fff 0 50%) 0 0 / 16px 16px; }

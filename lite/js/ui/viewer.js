@@ -7,15 +7,19 @@ import { formatNumber, prettyUnits } from "../core/format.js";
 import { Pipeline } from "../core/pipeline.js";
 import { imageSize, panBy, pointAt, recentre, zoomAbout } from "../core/view.js";
 import { buildControls } from "./controls.js";
-import { drawFigure, drawMesh, fieldLabel, figureLayout } from "./figure.js";
+import { drawFigure, drawMesh, fieldLabel, figureLayout, fitScale } from "./figure.js";
 import { bindGestures } from "./interaction.js";
 import { ensureStyles } from "./styles.js";
 
 const SAVE_DELAY_MS = 150; // after a gesture: one kernel message, not one per frame
-const SNAPSHOT_DELAY_MS = 700; // after the last frame: the PNG kept with the notebook
+// After the last frame, the PNG kept with the notebook. Each one makes the
+// notebook re-render the output (see widget.js), so only once the view rests.
+const SNAPSHOT_DELAY_MS = 1500;
 const RENDER_KEYS = ["field", "view", "resolution", "antialias", "periodic", "period", "cmap", "scale", "vmin",
   "vmax", "linthresh", "length_unit", "show_mesh", "info"];
 
+const sameBytes = (a, b) => !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
+let instances = 0; // per page: tells a re-used viewer from a new one (tests, debugging)
 const make = (tag, cls) => Object.assign(document.createElement(tag), { className: cls });
 
 export class Viewer {
@@ -34,6 +38,7 @@ export class Viewer {
 
     ensureStyles(el);
     this.root = make("div", "ytlite-viewer");
+    this.root.dataset.instance = String(++instances);
     this.toolbar = buildControls({
       store, colormaps: runtime.colormaps, fields: Object.keys(data.fields), lengthUnits: store.get("length_units"),
       actions: {
@@ -53,12 +58,15 @@ export class Viewer {
     this.note.textContent = "no data in view";
     this.errorBox = make("div", "ytlite-error");
     this.readout = make("div", "ytlite-readout");
-    this.stage.append(this.axesCanvas, this.canvas, this.meshCanvas, this.note, this.errorBox);
+    // the figure at its own pixel size, scaled as a whole to fit (see fit())
+    this.figure = make("div", "ytlite-figure");
+    this.figure.append(this.axesCanvas, this.canvas, this.meshCanvas, this.note, this.errorBox);
+    this.stage.append(this.figure);
     this.root.append(this.toolbar.element, this.title, this.stage, this.readout);
     el.append(this.root);
 
     this.pipeline.setMesh(data);
-    this.unbindGestures = bindGestures(this.canvas, {
+    this.gestures = bindGestures(this.canvas, {
       pan: (dfx, dfy) => this.setView(panBy(this.view(), dfx, dfy, store.get("domain"))),
       zoom: (fx, fy, f) => this.setView(zoomAbout(this.view(), fx, fy, f, store.get("domain"))),
       recentre: (fx, fy) => this.setView(recentre(this.view(), fx, fy, store.get("domain"))),
@@ -68,6 +76,9 @@ export class Viewer {
       end: () => this.saveSoon(),
       wheelEnabled: () => !!store.get("wheel_zoom"),
     });
+    this.onResize = () => this.fit();
+    this.resizeObserver = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(this.onResize);
+    document.addEventListener("fullscreenchange", this.onResize);
     this.onChange = () => this.schedule();
     store.on(RENDER_KEYS.map((k) => `change:${k}`).join(" "), this.onChange);
     this.schedule();
@@ -145,11 +156,38 @@ export class Viewer {
       this.axesCanvas.width = layout.width;
       this.axesCanvas.height = layout.height;
     }
-    this.stage.style.width = `${layout.width}px`;
-    this.toolbar.element.style.maxWidth = `${Math.max(layout.width, 420)}px`;
-    this.stage.style.height = `${layout.height}px`;
+    this.figure.style.width = `${layout.width}px`;
+    this.figure.style.height = `${layout.height}px`;
     Object.assign(this.note.style, { left: `${image.left + 8}px`, top: `${image.top + 8}px` });
     Object.assign(this.errorBox.style, { left: `${image.left}px`, top: `${image.top}px` });
+    this.layout = layout;
+    this.fit();
+  }
+
+  // Scale the figure to the space it has: the container's width (it may be
+  // narrower than the figure), or the whole screen in full screen. Gestures
+  // measure the canvas on screen, so they follow the scale.
+  fit() {
+    const layout = this.layout;
+    if (!layout) return;
+    const parent = this.root.parentElement;
+    if (this.resizeObserver && parent !== this.observed) { // the viewer moves when a new view adopts it
+      this.resizeObserver.disconnect();
+      if (parent) this.resizeObserver.observe(parent);
+      this.observed = parent;
+    }
+    const full = document.fullscreenElement === this.root;
+    const chrome = this.toolbar.element.offsetHeight + this.title.offsetHeight + this.readout.offsetHeight + 24;
+    const available = full
+      ? { width: window.innerWidth - 16, height: window.innerHeight - chrome }
+      : { width: parent ? parent.clientWidth : 0, height: 0 };
+    const k = fitScale(layout, available, full);
+    this.scale = k;
+    this.figure.style.transform = k === 1 ? "" : `scale(${k})`;
+    this.figure.classList.toggle("ytlite-enlarged", k > 1); // AMR cells stay sharp-edged
+    this.stage.style.width = `${layout.width * k}px`;
+    this.stage.style.height = `${layout.height * k}px`;
+    this.toolbar.element.style.maxWidth = `${Math.max(layout.width * k, 420)}px`;
   }
 
   unitScale() {
@@ -300,8 +338,14 @@ export class Viewer {
   }
 
   async saveSnapshot() {
+    if (this.gestures.busy()) { // a pointer is down: the view is not at rest yet
+      this.snapshotTimer = setTimeout(() => this.saveSnapshot(), SNAPSHOT_DELAY_MS);
+      return;
+    }
     try {
       const bytes = await this.pngBytes(true);
+      if (sameBytes(bytes, this.lastSnapshot)) return; // nothing new to keep
+      this.lastSnapshot = bytes;
       this.store.set("_snapshot", new DataView(bytes.buffer));
       this.store.save_changes();
     } catch (err) {
@@ -314,7 +358,9 @@ export class Viewer {
     clearTimeout(this.reportTimer);
     clearTimeout(this.snapshotTimer);
     clearTimeout(this.saveTimer);
-    this.unbindGestures();
+    this.gestures.dispose();
+    this.resizeObserver?.disconnect();
+    document.removeEventListener("fullscreenchange", this.onResize);
     this.store.off(RENDER_KEYS.map((k) => `change:${k}`).join(" "), this.onChange);
     this.pipeline.free();
   }
