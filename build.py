@@ -35,13 +35,16 @@ CACHE = Path(os.environ.get("YTLITE_CACHE", Path.home() / ".cache" / "ytlite"))
 SHARED_SLICES = ROOT.parent / "shared" / "data" / "slices"
 
 # Debian packages: the wasm32 Rust toolchain (rustc-web ships std sources for
-# -Zbuild-std; lld gives wasm-ld), Chromium for the browser tests.
+# -Zbuild-std; lld gives wasm-ld), Chromium for the browser tests, Open MPI for
+# `mpirun -n N python -m ytlite extract` (mpi4py's wheel loads its libmpi).
 APT_PACKAGES = {
     "rustc-web": "/usr/bin/rustc",
     "cargo-web": "/usr/bin/cargo",
     "rust-web-src": "/usr/lib/rustlib/src/rust/library",
     "lld": "/usr/bin/wasm-ld",
     "chromium": "/usr/bin/chromium",
+    "openmpi-bin": "/usr/bin/mpirun.openmpi",
+    "libopenmpi-dev": "/usr/lib/x86_64-linux-gnu/openmpi/include/mpi.h",
 }
 WASM_TARGET = "wasm32-unknown-unknown"
 # numpy's runtime dispatch without these takes the path of a CPU without AVX512
@@ -228,6 +231,27 @@ def bundle_frontend() -> None:
              "--target=es2020", "--log-level=warning", f"--outfile={GENERATED / 'widget.js'}"])
 
 
+KIOSK_ASSETS = ("ytlite_pixelizer_bg.wasm", "colormaps.json", "colormaps.bin", "length_units.json", "h5wasm.js")
+
+
+def build_kiosk(site: Path, content: Path) -> None:
+    """The kiosk page (no Python): site/view/, the same front-end core as the
+    widget (lite/js/page.js), the wasm and tables as files, and the list of
+    the site's datasets."""
+    node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
+    out = site / "view"
+    with step("building the kiosk page: lite/js/page.js -> _site/view/"):
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / "page.js", "--bundle", "--format=esm",
+             "--target=es2020", "--log-level=warning", f"--outfile={out / 'ytlite-view.js'}"])
+        shutil.copyfile(ROOT / "lite" / "view.html", out / "index.html")
+        for name in KIOSK_ASSETS:
+            shutil.copyfile(GENERATED / name, out / name)
+        datasets = sorted(p.relative_to(content).as_posix() for p in content.rglob("*.h5"))
+        (out / "datasets.json").write_text(json.dumps(datasets, indent=1))
+
+
 def build_wheel() -> Path:
     with step("building the ytlite wheel"):
         out = BUILD / "wheels"
@@ -299,6 +323,7 @@ def build_all() -> None:
     stage_content(BUILD / "content")
     with step("building the JupyterLite site into _site/"):
         site_builder().build_site(SITE, BUILD / "content", [wheel], CACHE / "site", log=log)
+    build_kiosk(SITE, BUILD / "content")
     log(f"site built in {time.perf_counter() - t0:.1f} s: {SITE}")
 
 
@@ -314,6 +339,7 @@ def cmd_serve(args) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
     log(f"serving {SITE} at http://127.0.0.1:{args.port}/  (Ctrl-C to stop)")
     log(f"demo notebook: http://127.0.0.1:{args.port}/notebooks/index.html?path=demo.ipynb")
+    log(f"kiosk page (no Python): http://127.0.0.1:{args.port}/view/")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

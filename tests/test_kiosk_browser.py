@@ -1,0 +1,160 @@
+"""The kiosk page (_site/view/): the viewer with no Python, in headless
+Chromium. Pictures against yt's pixelizer and matplotlib, the view state in
+the URL, files opened from disk, bad files."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import pytest
+
+from conftest import ARTIFACTS, SITE, real_slice
+from test_browser import browser, compare, site_url  # noqa: F401
+
+pytestmark = pytest.mark.skipif(not (SITE / "view" / "index.html").exists(),
+                                reason="site not built: run python3 build.py build")
+
+
+class KioskRun:
+    def __init__(self, browser, site_url):
+        self.site_url = site_url
+        self.context = browser.new_context(viewport={"width": 1200, "height": 900})
+        self.requests, self.errors = [], []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, query):
+        t0 = time.perf_counter()
+        self.page.goto(f"{self.site_url}/view/?{query}")
+        self.wait_frame("f => true")
+        return time.perf_counter() - t0
+
+    def frame(self):
+        return json.loads(self.page.locator("canvas.ytlite-image").get_attribute("data-frame"))
+
+    def wait_frame(self, predicate, timeout=20000):
+        self.page.wait_for_function(
+            f"""() => {{ const c = document.querySelector('canvas.ytlite-image');
+                 return !!(c && c.dataset.frame) && ({predicate})(JSON.parse(c.dataset.frame)); }}""", timeout=timeout)
+        return self.frame()
+
+    def pixels(self):
+        f = self.frame()
+        data = self.page.evaluate("""() => { const c = document.querySelector('canvas.ytlite-image');
+            return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }""")
+        return np.array(data, dtype=np.uint8).reshape(f["height"], f["width"], 4)
+
+    def status(self):
+        return self.page.locator("#status").text_content()
+
+    def screenshot(self, tag):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"kiosk-{tag}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def foreign_requests(self):
+        return sorted({u for u in self.requests if not u.startswith((self.site_url + "/", "blob:", "data:"))})
+
+
+@pytest.fixture
+def kiosk(browser, site_url):
+    runs = []
+
+    def _open():
+        run = KioskRun(browser, site_url)
+        runs.append(run)
+        return run
+
+    yield _open
+    for run in runs:
+        run.context.close()
+
+
+def test_kiosk_draws_yts_picture_and_keeps_the_view_in_the_url(kiosk):
+    path = real_slice("ramses_blast3d_z0.5_slice.h5")
+    run = kiosk()
+    seconds = run.open("file=data/real/ramses_blast3d_z0.5_slice.h5&cmap=viridis")
+    print(f"\nkiosk: navigation to first image {seconds:.2f} s (warm browser, cold page)")
+    f = run.frame()
+    compare(run, "kiosk-first", f, run.pixels(), path, "density", "viridis")
+    assert "12,289 cells" in run.status()
+
+    # change the view in the page: drag, colormap, field, limits
+    box = run.page.locator("canvas.ytlite-image").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    run.page.mouse.move(x, y)
+    run.page.mouse.down()
+    run.page.mouse.move(x - 90, y + 40, steps=4)
+    run.page.mouse.up()
+    run.wait_frame("f => f.view[0] !== 0")
+    run.page.locator("select.ytlite-field").select_option("temperature")
+    run.page.locator("input.ytlite-cmap").fill("magma")
+    run.page.locator("input.ytlite-vmin").fill("1e-3")
+    run.page.locator("input.ytlite-vmin").press("Enter")
+    run.page.locator("input.ytlite-vmax").fill("20")
+    run.page.locator("input.ytlite-vmax").press("Enter")
+    f = run.wait_frame("f => f.cmap === 'magma' && f.field === 'temperature' && f.vmin === 1e-3 && f.vmax === 20")
+    compare(run, "kiosk-changed", f, run.pixels(), path, "temperature", "magma", limits=[1e-3, 20])
+    before = run.pixels()
+    query = parse_qs(urlparse(run.page.url).query)
+    assert query["field"] == ["temperature"] and query["cmap"] == ["magma"] and query["vmin"] == ["0.001"]
+    assert [float(v) for v in query["view"][0].split(",")] == f["view"]
+
+    # the link reopens the exact view, in a fresh page
+    other = kiosk()
+    other.open(urlparse(run.page.url).query)
+    g = other.frame()
+    for key in ("view", "field", "cmap", "scale", "vmin", "vmax", "width", "height"):
+        assert g[key] == f[key], key
+    np.testing.assert_array_equal(other.pixels(), before)
+    assert run.foreign_requests() == [] and other.foreign_requests() == []
+    assert run.errors == [] and other.errors == []
+
+
+def test_kiosk_opens_files_from_disk_and_says_what_is_wrong_with_bad_ones(kiosk, tmp_path):
+    path = real_slice("amrex_adv3d_z_slice.h5")
+    run = kiosk()
+    run.page.goto(f"{run.site_url}/view/")
+    run.page.wait_for_function("() => document.querySelector('#status').textContent.includes('open a file')")
+    run.page.locator("#open").set_input_files(str(path))
+    f = run.wait_frame("f => f.field === 'phi'")
+    # phi is positive (log) in this file; the picture is yt's
+    compare(run, "kiosk-disk", f, run.pixels(), path, "phi", "cmyt.arbre", scale=f["scale"])
+    assert urlparse(run.page.url).query == ""  # a file from disk cannot be named in a link
+
+    good = run.pixels()
+    truncated = tmp_path / "truncated.h5"
+    truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    run.page.locator("#open").set_input_files(str(truncated))
+    run.page.wait_for_function("() => document.querySelector('#status').classList.contains('error')")
+    assert run.status().startswith("truncated.h5: not an HDF5 file, or truncated or damaged"), run.status()
+    np.testing.assert_array_equal(run.pixels(), good)  # the last good picture stays
+
+    not_yt = tmp_path / "plain.h5"
+    import h5py
+
+    with h5py.File(not_yt, "w") as h:
+        h["x"] = np.arange(3.0)
+    run.page.locator("#open").set_input_files(str(not_yt))
+    run.page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('plain.h5')")
+    assert "no /grid group" in run.status()
+    assert run.errors == []
+
+
+def test_kiosk_link_with_bad_parameters_names_them(kiosk):
+    real_slice("ramses_blast3d_z0.5_slice.h5")
+    run = kiosk()
+    run.open("file=data/real/ramses_blast3d_z0.5_slice.h5&view=1,0,0,1&res=5")
+    run.page.wait_for_function("() => document.querySelector('#status').classList.contains('error')")
+    assert "view=1,0,0,1" in run.status() and "res=5" in run.status()
+    assert run.frame()["view"] == [0.0, 1.0, 0.0, 1.0]  # the rest applies: the whole domain
+    missing = kiosk()
+    missing.page.goto(f"{missing.site_url}/view/?file=data/nothing.h5")
+    missing.page.wait_for_function("() => document.querySelector('#status').classList.contains('error')")
+    assert "data/nothing.h5: 404" in missing.status()
