@@ -68,6 +68,7 @@ _READ_JS = r"""
           units[key] = u ? String(u.json_value) : "";
         }
       }
+      if (grid && !Object.keys(attrs).length) throw new Error("no root attribute could be read");
       return {attrs: JSON.stringify(attrs), arrays, units, hasGrid: !!grid};
     } catch (e) {
       throw damaged(e);
@@ -127,10 +128,15 @@ def _read_with_h5py(path: str) -> RawSliceFile:
     except OSError as exc:
         raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
     with f:
-        attrs = {k: _to_plain(v) for k, v in f.attrs.items()}
-        grid = f.get("grid")
+        try:
+            attrs = {k: _to_plain(v) for k, v in f.attrs.items()}
+            grid = f.get("grid")
+        except (OSError, RuntimeError, KeyError) as exc:  # damaged metadata: h5py raises any of these
+            raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
         if not isinstance(grid, h5py.Group):
             raise SliceFileError(f"{path}: no /grid group, so not a yt save_as_dataset slice or projection")
+        if not attrs:  # (the front end's reader says the same: yt writes many root attributes)
+            raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged (no root attribute could be read)")
         raw = RawSliceFile(attrs=attrs)
         for key, ds in grid.items():
             if not isinstance(ds, h5py.Dataset) or ds.ndim != 1 or ds.dtype.kind not in "fiu":

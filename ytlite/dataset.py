@@ -34,6 +34,33 @@ def _field_name(field) -> str:
     return str(field)
 
 
+def _check_cells(filename, arrays):
+    """Centres finite, half widths positive and finite: anything else would
+    draw a silently wrong picture (the front end's reader checks the same)."""
+    for key, ok, what in (("px", math.isfinite, "finite"), ("py", math.isfinite, "finite"),
+                          ("pdx", _positive, "positive and finite"), ("pdy", _positive, "positive and finite")):
+        values = arrays[key]
+        if all(map(math.isfinite, values)) and (ok is math.isfinite or min(values) > 0):
+            continue  # (the fast check; the slow one below only finds what is wrong)
+        bad = [i for i, v in enumerate(values) if not ok(v)]
+        if bad:
+            raise SliceFileError(f"{filename}: grid/{key} has {len(bad)} value(s) that are not {what} "
+                                 f"(first at cell {bad[0]}: {_show(values[bad[0]])})")
+
+
+def _positive(v):
+    return v > 0 and math.isfinite(v)
+
+
+def _show(v):
+    """A number as JS's String() writes it (the same message from both readers)."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    return repr(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
+
+
 class SliceDataset:
     """Cells of a 2-D slice or projection of an AMR simulation.
 
@@ -69,6 +96,7 @@ class SliceDataset:
                 )
         if n == 0:
             raise SliceFileError(f"{self.filename}: the slice has no cells")
+        _check_cells(self.filename, raw.arrays)
         self.container_type = str(raw.attrs.get("container_type", "slice"))
         try:
             self.axis = int(raw.attrs["axis"])
@@ -163,7 +191,7 @@ class SliceDataset:
 
     def default_field(self) -> str:
         if not self.field_list:
-            raise SliceFileError(f"{self.filename} holds no fields, only cell positions")
+            raise SliceFileError(f"{self.filename}: no fields, only cell positions")
         return "density" if "density" in self.field_list else self.field_list[0]
 
     def pixelize(self, field=None, bounds=None, width=512, height=None, antialias=True, periodic=False):

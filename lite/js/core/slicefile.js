@@ -20,7 +20,7 @@ export class SliceFileError extends Error {}
 // bytes (Uint8Array) of an HDF5 file -> {attrs, arrays: {name: Float64Array}, units: {name: string}}
 export function readSliceFile(h5wasm, bytes, name) {
   const path = `/ytlite-${name.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
-  const damaged = (e) => new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (HDF5 library: ${e?.message ?? e})`);
+  const damaged = (e) => new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (${e?.message ?? e})`);
   h5wasm.FS.writeFile(path, bytes);
   let file;
   try {
@@ -51,6 +51,10 @@ export function readSliceFile(h5wasm, bytes, name) {
     if (!grid || grid.type !== "Group") {
       throw new SliceFileError(`${name}: no /grid group, so not a yt save_as_dataset slice or projection`);
     }
+    if (!Object.keys(attrs).length) {
+      // yt writes many root attributes; h5wasm skips ones it cannot decode without a word
+      throw damaged("no root attribute could be read");
+    }
     return { attrs, arrays, units };
   } finally {
     try { file?.close(); } catch { /* already failing */ }
@@ -69,13 +73,14 @@ export function sliceFromRaw(raw, name) {
     if (values.length !== n) throw new SliceFileError(`${name}: grid/${key} has ${values.length} values but grid/px has ${n}`);
   }
   if (n === 0) throw new SliceFileError(`${name}: the slice has no cells`);
+  checkCells(name, arrays);
   const axis = Number(attrs.axis);
   if (!("axis" in attrs) || !Number.isInteger(axis)) {
     throw new SliceFileError(`${name}: root attribute 'axis' missing or not an integer`);
   }
   if (!(axis in IMAGE_X_AXIS)) throw new SliceFileError(`${name}: axis ${axis} is not 0, 1 or 2`);
   const fieldList = Object.keys(arrays).filter((k) => !GEOMETRY_DATASETS.includes(k)).sort();
-  if (!fieldList.length) throw new SliceFileError(`${name} holds no fields, only cell positions`);
+  if (!fieldList.length) throw new SliceFileError(`${name}: no fields, only cell positions`);
   const xa = IMAGE_X_AXIS[axis], ya = IMAGE_Y_AXIS[axis];
   const domain = domainBounds(attrs, arrays, xa, ya);
   const containerType = String(attrs.container_type ?? "slice");
@@ -98,6 +103,24 @@ export function sliceFromRaw(raw, name) {
       time: attrs.current_time != null ? [Number(attrs.current_time), String(attrs.current_time_units ?? "code_time")] : null,
     },
   };
+}
+
+// Centres finite, half widths positive and finite: anything else would draw
+// a silently wrong picture (ytlite.dataset._check_cells says the same).
+function checkCells(name, arrays) {
+  const positive = (v) => v > 0 && Number.isFinite(v);
+  for (const [key, ok, what] of [["px", Number.isFinite, "finite"], ["py", Number.isFinite, "finite"],
+    ["pdx", positive, "positive and finite"], ["pdy", positive, "positive and finite"]]) {
+    const values = arrays[key];
+    let count = 0, first = -1;
+    for (let i = 0; i < values.length; i++) {
+      if (!ok(values[i])) { count += 1; if (first < 0) first = i; }
+    }
+    if (count) {
+      throw new SliceFileError(`${name}: grid/${key} has ${count} value(s) that are not ${what} `
+        + `(first at cell ${first}: ${String(values[first])})`);
+    }
+  }
 }
 
 function domainBounds(attrs, arrays, xa, ya) {

@@ -1,0 +1,101 @@
+"""``python -m ytlite extract ...``: save a yt slice or projection for ytlite.
+
+Native CPython only (yt, h5py; mpi4py under mpirun). See docs/data-format.md.
+Exit codes: 0 written; 2 bad input or failed extraction (a one-line message,
+no traceback unless ``--traceback``); 1 an unexpected error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ytlite", description="ytlite's native tools.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ex = sub.add_parser(
+        "extract",
+        help="save a slice or projection of any dataset yt can load (yt save_as_dataset HDF5)",
+        description="Slice (or project) a dataset with yt and save it with yt's save_as_dataset, "
+                    "for yt.load and ytlite.load. Under `mpirun -n N` yt's parallelism is used and "
+                    "rank 0 writes.",
+    )
+    ex.add_argument("dataset", metavar="DATASET", help="anything yt.load opens (a file or a plotfile folder)")
+    ex.add_argument("--axis", default="z", help="x, y or z (or 0, 1, 2); default z")
+    ex.add_argument("--coord", default=None,
+                    help="slice position along the axis, in code_length, or 'VALUE UNIT' "
+                         "(default: the domain centre); ignored by --projection")
+    ex.add_argument("--fields", nargs="+", default=["density"], metavar="FIELD",
+                    help="fields as NAME or TYPE,NAME (default: density)")
+    ex.add_argument("--projection", action="store_true", help="an on-axis projection instead of a slice")
+    ex.add_argument("--weight", default=None, metavar="FIELD", help="weight field of the projection")
+    ex.add_argument("--float32", action="store_true",
+                    help="store field values as float32 (positions and widths stay float64)")
+    ex.add_argument("--compress", action="store_true", help="gzip-compress the datasets in /grid (cell positions, widths and field values; lossless)")
+    ex.add_argument("-o", "--output", required=True, metavar="OUT.h5", help="the file to write")
+    ex.add_argument("-v", "--verbose", action="store_true", help="show yt's INFO log messages")
+    ex.add_argument("-q", "--quiet", action="store_true", help="no progress messages, only errors")
+    ex.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
+    return parser
+
+
+def _extract(args) -> int:
+    from .extract import ExtractError, extract, format_summary, launched_ranks
+
+    def log(msg):
+        if not args.quiet:
+            print(f"[ytlite extract] {msg}", file=sys.stderr, flush=True)
+
+    try:
+        summary = extract(args.dataset, axis=args.axis, coord=args.coord, fields=args.fields,
+                          projection=args.projection, weight=args.weight, float32=args.float32,
+                          compress=args.compress, out=args.output, log=log,
+                          yt_log_level=None if args.verbose else 40 if args.quiet else 30)
+    except ExtractError as exc:
+        if args.traceback:
+            raise
+        if _rank() == 0:
+            print(f"ytlite extract: error: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except ImportError as exc:
+        if args.traceback:
+            raise
+        print(f"ytlite extract: error: {exc} (extraction needs yt, numpy and h5py: "
+              "pip install 'ytlite[native]')", file=sys.stderr, flush=True)
+        return 2
+    except (KeyboardInterrupt, Exception) as exc:
+        msg = f"ytlite extract: unexpected error on MPI rank {_rank()}" if launched_ranks() > 1 else \
+            "ytlite extract: unexpected error"
+        if args.traceback:
+            import traceback
+
+            traceback.print_exc()
+        print(f"{msg}: {type(exc).__name__}: {exc} (run with --traceback for details); "
+              f"{args.output} was not written", file=sys.stderr, flush=True)
+        if launched_ranks() > 1:
+            # the other ranks may be waiting in a collective step: end them all
+            from mpi4py import MPI
+
+            MPI.COMM_WORLD.Abort(1)
+        return 1
+    if summary["rank"] == 0:
+        print(format_summary(summary), flush=True)
+    return 0
+
+
+def _rank() -> int:
+    from .extract import launched_rank
+
+    return launched_rank()
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "extract":
+        return _extract(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
