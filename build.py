@@ -33,6 +33,14 @@ GENERATED = ROOT / "ytlite" / "_generated"
 RUST = ROOT / "rust"
 CACHE = Path(os.environ.get("YTLITE_CACHE", Path.home() / ".cache" / "ytlite"))
 SHARED_SLICES = ROOT.parent / "shared" / "data" / "slices"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+# The depth stack shipped in the site (content/data/real/NAME/), made from the
+# shared RAMSES output with `ytlite.extract` when that output is present.
+DEMO_STACK = {
+    "name": "ramses_blast3d_z_stack",
+    "dataset": "ramses_blast3d/output_00003/info_00003.txt",
+    "axis": "z", "n": 8, "fields": ["density", "temperature", "pressure", "velocity_x"],
+}
 
 # Debian packages: the wasm32 Rust toolchain (rustc-web ships std sources for
 # -Zbuild-std; lld gives wasm-ld), Chromium for the browser tests, Open MPI for
@@ -226,9 +234,13 @@ def copy_h5wasm() -> None:
 def bundle_frontend() -> None:
     """lite/js/ (ES modules) -> ytlite/_generated/widget.js, one file for anywidget."""
     node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
-    with step("bundling the front end (esbuild): lite/js/widget.js -> ytlite/_generated/widget.js"):
+    with step("bundling the front end (esbuild): lite/js/widget.js, core/slicefile.js -> ytlite/_generated/"):
         run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / "widget.js", "--bundle", "--format=esm",
              "--target=es2020", "--log-level=warning", f"--outfile={GENERATED / 'widget.js'}"])
+        # the kernel reads files with the front end's own reader (one set of checks and messages)
+        run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / "core" / "slicefile.js", "--bundle",
+             "--format=iife", "--global-name=ytliteSlicefile", "--target=es2020", "--log-level=warning",
+             f"--outfile={GENERATED / 'slicefile.js'}"])
 
 
 KIOSK_ASSETS = ("ytlite_pixelizer_bg.wasm", "colormaps.json", "colormaps.bin", "length_units.json", "h5wasm.js")
@@ -248,7 +260,10 @@ def build_kiosk(site: Path, content: Path) -> None:
         shutil.copyfile(ROOT / "lite" / "view.html", out / "index.html")
         for name in KIOSK_ASSETS:
             shutil.copyfile(GENERATED / name, out / name)
-        datasets = sorted(p.relative_to(content).as_posix() for p in content.rglob("*.h5"))
+        # single files, and each stack once (its index), not its slices one by one
+        stacks = {p.parent for p in content.rglob("stack.json")}
+        datasets = sorted(p.relative_to(content).as_posix() for p in [*content.rglob("*.h5"), *content.rglob("stack.json")]
+                          if p.name == "stack.json" or p.parent not in stacks)
         (out / "datasets.json").write_text(json.dumps(datasets, indent=1))
 
 
@@ -282,6 +297,43 @@ def make_demo_data(data_dir: Path) -> None:
         shutil.copyfile(f, data_dir / f.name)
 
 
+def make_demo_stack(real_dir: Path) -> None:
+    """The demo depth stack (DEMO_STACK: 8 slices of the RAMSES blast along z,
+    float64, uncompressed) into real_dir/NAME, made in-process with
+    ytlite.extract.extract_stack; cached under CACHE, keyed by the parameters,
+    the extraction code, yt's version and the input files' sizes and times."""
+    import importlib.metadata
+    import warnings
+
+    source = SHARED_DATA / DEMO_STACK["dataset"]
+    if not source.exists():
+        log(f"no RAMSES output at {source}: the demo stack is left out")
+        return
+    h = hashlib.sha256(json.dumps(DEMO_STACK, sort_keys=True).encode())
+    h.update(importlib.metadata.version("yt").encode())
+    for p in ("extract.py", "stack.py"):
+        h.update((ROOT / "ytlite" / p).read_bytes())
+    for f in sorted(source.parent.iterdir()):
+        st = f.stat()
+        h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    cached = CACHE / f"demo-stack-{h.hexdigest()[:16]}" / DEMO_STACK["name"]
+    if not (cached / "stack.json").exists():  # (extract_stack renames the folder into place when complete)
+        with step(f"making the demo depth stack ({DEMO_STACK['n']} slices along {DEMO_STACK['axis']}) with yt"):
+            from ytlite.extract import extract_stack
+
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # yt's RAMSES temperature-without-cooling-tables warning
+                summary = extract_stack(source, axis=DEMO_STACK["axis"], n=DEMO_STACK["n"],
+                                        fields=DEMO_STACK["fields"], out=cached, force=True,
+                                        log=lambda m: None, yt_log_level=40)
+            log(f"{summary['cells']} cells, {summary['bytes'] // 1024} KiB")
+    real_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(real_dir / DEMO_STACK["name"], ignore_errors=True)
+    shutil.copytree(cached, real_dir / DEMO_STACK["name"])
+    log(f"added the depth stack {DEMO_STACK['name']}/ ({DEMO_STACK['n']} slices)")
+
+
 def stage_content(content: Path) -> None:
     with step("staging notebooks and data"):
         shutil.rmtree(content, ignore_errors=True)
@@ -298,6 +350,7 @@ def stage_content(content: Path) -> None:
         else:
             (content / "real_data.ipynb").unlink()
             log(f"no real slices at {SHARED_SLICES}: real_data.ipynb left out")
+        make_demo_stack(content / "data" / "real")
 
 
 @functools.lru_cache(maxsize=1)

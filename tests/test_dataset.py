@@ -309,3 +309,21 @@ def test_viewer_keeps_aspect_ratio():
     v = ds.plot()
     assert v.image_size == (64, 512)
     assert v.info["kind"] == "projection" and v.info["axis"] == "y"
+
+
+def test_viewer_opens_another_dataset_in_place(demo_dir, demo_slice):
+    from conftest import real_slice
+
+    other = real_slice("ramses_blast3d_z0.5_slice.h5")
+    v = demo_slice.plot("temperature", cmap="inferno", vmin=1e3, vmax=1e6)
+    v.zoom(2)
+    v.show(str(other))
+    assert v.info["name"] == other.name and v.field == "density" and v.cmap == "inferno"
+    assert v.view == v.domain == [0.0, 1.0, 0.0, 1.0] and (v.vmin, v.vmax) == (None, None)
+    assert v.px == ytlite.load(other).px.tobytes() and "pressure" in v.fields and v.length_unit == "cm"
+    w, h = v.image_size
+    assert v.frb().values.tobytes() == ytlite.load(other).pixelize("density", width=w, height=h).values.tobytes()
+    # a bad file: the error names it, and the viewer keeps what it had
+    with pytest.raises(SliceFileError, match="/nonexistent/x.h5: not an HDF5 file"):
+        v.show("/nonexistent/x.h5")
+    assert v.info["name"] == other.name

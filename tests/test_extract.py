@@ -221,15 +221,14 @@ def test_browser_reader_reads_float32_gzip(outputs, tmp_path):
     name, kwargs, _ = CASES["amrex_slice"]
     out = tmp_path / "f32.h5"
     ex.extract(need(name), out=out, float32=True, compress=True, log=lambda m: None, **kwargs)
-    from ytlite._hdf5 import _READ_JS
-
+    reader = (ROOT / "lite" / "js" / "core" / "slicefile.js").as_uri()  # what the kernel and the kiosk use
     script = tmp_path / "read.mjs"
     script.write_text(
         "import fs from 'node:fs';\n"
+        f"import {{ readSliceFile }} from {json.dumps(reader)};\n"
         f"const h5wasm = new Function(fs.readFileSync({json.dumps(str(h5wasm))}, 'utf8') + ';return h5wasm;')();\n"
         "await h5wasm.ready;\n"
-        f"const read = {_READ_JS};\n"
-        f"const r = read(h5wasm, new Uint8Array(fs.readFileSync({json.dumps(str(out))})), 'f32.h5');\n"
+        f"const r = readSliceFile(h5wasm, new Uint8Array(fs.readFileSync({json.dumps(str(out))})), 'f32.h5');\n"
         "const o = {};\n"
         "for (const [k, v] of Object.entries(r.arrays)) o[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength)"
         ".toString('base64');\n"

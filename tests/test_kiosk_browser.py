@@ -158,3 +158,31 @@ def test_kiosk_link_with_bad_parameters_names_them(kiosk):
     missing.page.goto(f"{missing.site_url}/view/?file=data/nothing.h5")
     missing.page.wait_for_function("() => document.querySelector('#status').classList.contains('error')")
     assert "data/nothing.h5: 404" in missing.status()
+
+
+def test_kiosk_moves_through_a_stack_and_links_the_depth(kiosk):
+    from conftest import BUILT_DATA
+
+    real_slice("ramses_blast3d_z0.5_slice.h5")
+    stack_dir = BUILT_DATA / "real" / "ramses_blast3d_z_stack"
+    if not (stack_dir / "stack.json").exists():
+        pytest.skip("no demo stack in the built content")
+    files = json.loads((stack_dir / "stack.json").read_text())["files"]
+    run = kiosk()
+    run.open("file=data/real/ramses_blast3d_z_stack/stack.json&depth=2&field=temperature")
+    f = run.frame()
+    assert f["depth"] == 2 and f["field"] == "temperature"
+    compare(run, "kiosk-stack-2", f, run.pixels(), stack_dir / files[2], "temperature", "cmyt.arbre")
+    assert "8 slices" in run.status()
+    run.page.locator("canvas.ytlite-image").press("PageDown")
+    f = run.wait_frame("f => f.depth === 1")
+    compare(run, "kiosk-stack-1", f, run.pixels(), stack_dir / files[1], "temperature", "cmyt.arbre")
+    assert parse_qs(urlparse(run.page.url).query)["depth"] == ["1"]
+    other = kiosk()
+    other.open(urlparse(run.page.url).query)
+    assert other.frame()["depth"] == 1
+    np.testing.assert_array_equal(other.pixels(), run.pixels())
+    # every slice fetched from the site, each once
+    fetched = [u for u in run.requests if u.endswith(".h5")]
+    assert len(fetched) == len(set(fetched)) and {Path(urlparse(u).path).name for u in fetched} <= set(files)
+    assert run.errors == [] and run.foreign_requests() == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -362,7 +363,7 @@ def test_tour_of_real_data(run_notebook, monkeypatch):
 
     blast = real_slice("ramses_blast3d_z0.5_slice.h5")
     real = blast.parent
-    run = run_notebook("real_data.ipynb", expected_canvases=8)
+    run = run_notebook("real_data.ipynb", expected_canvases=9)
     print(f"\nreal_data.ipynb: page load to first image {run.first_image_s:.1f} s, all cells {run.all_done_s:.1f} s")
     assert run.error_outputs() == []
     shown = [  # (file, field, cmap, scale) of each viewer, in page order
@@ -375,8 +376,7 @@ def test_tour_of_real_data(run_notebook, monkeypatch):
         (real / "amrex_adv3d_z_slice.h5", "phi", "cmyt.arbre", "linear"),
         (real / "amrex_adv3d_y_proj.h5", "phi", "cmyt.arbre", "linear"),
     ]
-    canvases = run.canvases()
-    assert len(canvases) == len(shown)
+    canvases = run.canvases()[:len(shown)]  # (the 9th, a stack, is checked below)
     for i, ((path, field, cmap, scale), (f, px)) in enumerate(zip(shown, canvases)):
         viewer(run, i).screenshot(path=str(ARTIFACTS / f"tour-{i}-{path.stem}-{field}.png"))  # for people
         compare(run, f"tour-{i}", f, px, path, field, cmap, scale=scale)
@@ -417,6 +417,33 @@ def test_tour_of_real_data(run_notebook, monkeypatch):
     f = wait_frame(run, 3, "f => f.field === 'temperature'")
     assert f["scale"] == "log"
 
+    # a stack: 8 slices along z, shown at depth 3; PageUp and the depth slider move
+    # through it in the browser alone, keeping the view
+    from conftest import BUILT_DATA
+
+    stack_dir = BUILT_DATA / "real" / "ramses_blast3d_z_stack"
+    files = json.loads((stack_dir / "stack.json").read_text())["files"]
+    st = viewer(run, 8)
+    st.scroll_into_view_if_needed()
+    f = frame(run, 8)
+    assert f["depth"] == 3 and "(4/8)" in st.locator(".ytlite-title").text_content()
+    compare(run, "stack-3", f, pixels(run, 8), stack_dir / files[3], "density", "cmyt.arbre")
+    keep_kernel_busy(run, seconds=30)
+    st.locator("canvas.ytlite-image").dblclick(position={"x": 100, "y": 300})  # re-centre: a view of its own
+    moved = wait_frame(run, 8, "f => f.view[0] !== 0")
+    st.locator("canvas.ytlite-image").press("PageUp")
+    f = wait_frame(run, 8, "f => f.depth === 4")
+    assert f["view"] == moved["view"]
+    compare(run, "stack-4", f, pixels(run, 8), stack_dir / files[4], "density", "cmyt.arbre")
+    st.locator("input.ytlite-depth").fill("6")
+    f = wait_frame(run, 8, "f => f.depth === 6")
+    assert f["view"] == moved["view"] and "(7/8)" in st.locator(".ytlite-title").text_content()
+    compare(run, "stack-6", f, pixels(run, 8), stack_dir / files[6], "density", "cmyt.arbre")
+    assert kernel_status(run) == "busy", "the kernel finished too soon for this test to prove anything"
+    wait_kernel_idle(run)
+    run.page.wait_for_timeout(500)
+    assert run.execute("print(through.depth, through.frb().width)").split() == ["6", str(f["width"])]
+
     # the PNG written from Python: the density viewer's picture as the browser drew it
     run.page.wait_for_timeout(2500)
     out = run.execute("import os\nprint(open('blast_density.png', 'rb').read(8) == b'\\x89PNG\\r\\n\\x1a\\n', "
@@ -431,7 +458,7 @@ def test_pinch_resolution_units_limits_and_fullscreen(run_notebook, demo_dir):
     path = demo_dir / "amr_demo_slice.h5"
     v = viewer(run, 1)
     v.scroll_into_view_if_needed()
-    keep_kernel_busy(run)
+    keep_kernel_busy(run, seconds=45)  # (many steps: room for a slow machine)
 
     # resolution: a new deposit at the new size
     v.locator("select.ytlite-resolution").select_option("256")
@@ -517,3 +544,68 @@ def test_pinch_resolution_units_limits_and_fullscreen(run_notebook, demo_dir):
     state = run.execute("print(temperature.resolution, temperature.length_unit, temperature.vmin, temperature.vmax)")
     assert state.split() == ["256", "kpc", "None", "None"], state
     assert json.loads(run.execute("import json; print(json.dumps(temperature.view))")) == f["view"]
+
+
+def test_a_file_uploaded_in_the_file_browser_opens_in_the_notebook(run_notebook, browser, site_url):
+    """Bring your own file: upload it with JupyterLite's file browser, then
+    ytlite.load it in the notebook; the picture is yt's."""
+    from conftest import real_slice
+
+    path = real_slice("amrex_adv3d_z_slice.h5")
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    tree = run.context.new_page()  # same browser storage as the notebook
+    tree.goto(f"{site_url}/tree/index.html")
+    tree.locator("[title='Upload Files']").first.wait_for(timeout=60000)
+    with tree.expect_file_chooser() as chooser:
+        tree.locator("[title='Upload Files']").first.click()
+    chooser.value.set_files(str(path))
+    tree.get_by_text(path.name).first.wait_for(timeout=30000)
+    tree.close()
+    add_cell(run, f"mine = ytlite.load({path.name!r})\nprint(mine)\nmine.plot('phi', scale='linear')")
+    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4")
+    assert any(f"77872 cells, fields phi ({path.name})" in t for t in run.text_outputs())
+    f = frame(run, 3)
+    compare(run, "uploaded", f, pixels(run, 3), path, "phi", "cmyt.arbre", scale="linear")
+    assert run.error_outputs() == []
+
+
+def drop_file(run, i, path, name=None):
+    """Drop a file from disk on the i-th viewer, as a user dragging it from their desktop."""
+    import base64
+
+    run.page.evaluate(
+        """([i, b64, name]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name));
+            const target = document.querySelectorAll('.ytlite-viewer')[i];
+            for (const type of ['dragenter', 'dragover', 'drop']) {
+                target.dispatchEvent(new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));
+            }
+        }""", [i, base64.b64encode(Path(path).read_bytes()).decode(), name or Path(path).name])
+
+
+def test_a_file_dropped_on_the_viewer_opens_in_it_and_is_kept(run_notebook, tmp_path):
+    from conftest import real_slice
+
+    path = real_slice("ramses_blast3d_z0.5_slice.h5")
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    before = frame(run, 1)
+    drop_file(run, 1, path)
+    f = wait_frame(run, 1, "f => f.view[1] === 1", timeout=30000)  # the RAMSES domain is [0, 1]^2
+    assert f["field"] == "density" and f["cmap"] == "inferno"  # its default field; the colormap stays
+    compare(run, "dropped", f, pixels(run, 1), path, "density", "inferno")
+    assert path.name in viewer(run, 1).locator(".ytlite-title").text_content()
+    out = run.execute(f"import os\nprint(temperature.info['name'], os.path.getsize({path.name!r}))")
+    assert out.split() == [path.name, str(path.stat().st_size)], out
+    # a damaged file: said so, nothing else changes
+    bad = tmp_path / "broken.h5"
+    bad.write_bytes(path.read_bytes()[:5000])
+    good = pixels(run, 1)
+    drop_file(run, 1, bad)
+    run.page.wait_for_function(
+        "() => document.querySelectorAll('.ytlite-viewer .ytlite-error')[1].textContent.includes('broken.h5')")
+    text = viewer(run, 1).locator(".ytlite-error").text_content()
+    assert "not an HDF5 file, or truncated or damaged" in text, text
+    np.testing.assert_array_equal(pixels(run, 1), good)
+    assert before["view"] != f["view"]

@@ -3,6 +3,7 @@
 >>> import ytlite
 >>> ds = ytlite.load("data/amr_demo_slice.h5")   # a yt save_as_dataset file
 >>> ds.plot("density")                            # interactive, drawn by Rust/wasm
+>>> stack = ytlite.load("data/real/ramses_blast3d_z_stack")   # a depth stack (folder with stack.json)
 
 Pure Python: in JupyterLite (Pyodide) it needs no numpy; HDF5 reading and
 pixelizing run as WebAssembly shipped inside this package.
@@ -12,11 +13,12 @@ from ._runtime import ready, start as _start_runtime
 from .colormaps import DEFAULT_COLORMAP, colormap_names
 from .dataset import SliceDataset, load
 from .pixelizer import PixelizedImage, pixelize
+from .stack import SliceStack
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DEFAULT_COLORMAP", "PixelizedImage", "SliceDataset", "SliceViewer",
+    "DEFAULT_COLORMAP", "PixelizedImage", "SliceDataset", "SliceStack", "SliceViewer",
     "colormap_names", "link", "load", "pixelize", "ready",
 ]
 

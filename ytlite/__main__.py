@@ -1,4 +1,4 @@
-"""``python -m ytlite extract ...``: save a yt slice or projection for ytlite.
+"""``python -m ytlite extract ...``: save a yt slice, projection or depth stack for ytlite.
 
 Native CPython only (yt, h5py; mpi4py under mpirun). See docs/data-format.md.
 Exit codes: 0 written; 2 bad input or failed extraction (a one-line message,
@@ -16,7 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ex = sub.add_parser(
         "extract",
-        help="save a slice or projection of any dataset yt can load (yt save_as_dataset HDF5)",
+        help="save a slice, projection or depth stack of any dataset yt can load (yt save_as_dataset HDF5)",
         description="Slice (or project) a dataset with yt and save it with yt's save_as_dataset, "
                     "for yt.load and ytlite.load. Under `mpirun -n N` yt's parallelism is used and "
                     "rank 0 writes.",
@@ -29,11 +29,17 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--fields", nargs="+", default=["density"], metavar="FIELD",
                     help="fields as NAME or TYPE,NAME (default: density)")
     ex.add_argument("--projection", action="store_true", help="an on-axis projection instead of a slice")
+    ex.add_argument("--stack", default=None, metavar="N",
+                    help="a depth stack instead: N slices at the centres of N equal bins across the domain "
+                         "along the axis, into the folder OUTDIR (slice_000.h5, ... and stack.json)")
+    ex.add_argument("--force", action="store_true",
+                    help="with --stack: replace OUTDIR even if it is not a previous stack")
     ex.add_argument("--weight", default=None, metavar="FIELD", help="weight field of the projection")
     ex.add_argument("--float32", action="store_true",
                     help="store field values as float32 (positions and widths stay float64)")
     ex.add_argument("--compress", action="store_true", help="gzip-compress the datasets in /grid (cell positions, widths and field values; lossless)")
-    ex.add_argument("-o", "--output", required=True, metavar="OUT.h5", help="the file to write")
+    ex.add_argument("-o", "--output", required=True, metavar="OUT.h5",
+                    help="the file to write (with --stack: the folder OUTDIR)")
     ex.add_argument("-v", "--verbose", action="store_true", help="show yt's INFO log messages")
     ex.add_argument("-q", "--quiet", action="store_true", help="no progress messages, only errors")
     ex.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
@@ -50,7 +56,7 @@ def _extract(args) -> int:
     try:
         summary = extract(args.dataset, axis=args.axis, coord=args.coord, fields=args.fields,
                           projection=args.projection, weight=args.weight, float32=args.float32,
-                          compress=args.compress, out=args.output, log=log,
+                          compress=args.compress, out=args.output, log=log, stack=args.stack, force=args.force,
                           yt_log_level=None if args.verbose else 40 if args.quiet else 30)
     except ExtractError as exc:
         if args.traceback:

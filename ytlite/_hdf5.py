@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from array import array
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from . import _runtime
 
@@ -34,77 +33,24 @@ class RawSliceFile:
     units: dict[str, str] = field(default_factory=dict)
 
 
-# JS helper run inside the kernel: reads every 1-D numeric dataset of /grid and
-# the root attributes. Attributes come back as JSON (h5wasm's json_value), the
-# arrays as Float64Arrays (converted from float32/int if needed).
-_READ_JS = r"""
-((h5wasm, bytes, name) => {
-  const path = "/ytlite-" + name.replace(/[^A-Za-z0-9_.-]/g, "_");
-  const damaged = (e) => new Error("not an HDF5 file, or truncated or damaged (HDF5 library: " +
-                                   (e && e.message ? e.message : e) + ")");
-  h5wasm.FS.writeFile(path, bytes);
-  let file;
-  try {
-    try {
-      file = new h5wasm.File(path, "r");
-    } catch (e) {
-      throw damaged(e);
-    }
-    try {
-      const attrs = {};
-      for (const key of Object.keys(file.attrs)) {
-        attrs[key] = file.attrs[key].json_value;
-      }
-      const grid = file.get("grid");
-      const arrays = {}, units = {};
-      if (grid && grid.type === "Group") {
-        for (const key of grid.keys()) {
-          const ds = grid.get(key);
-          if (!ds || ds.type !== "Dataset" || ds.shape.length !== 1) continue;
-          const value = ds.value;
-          if (typeof value === "string" || !value || value.length === undefined) continue;
-          arrays[key] = value instanceof Float64Array ? value : Float64Array.from(value, Number);
-          const u = ds.attrs["units"];
-          units[key] = u ? String(u.json_value) : "";
-        }
-      }
-      if (grid && !Object.keys(attrs).length) throw new Error("no root attribute could be read");
-      return {attrs: JSON.stringify(attrs), arrays, units, hasGrid: !!grid};
-    } catch (e) {
-      throw damaged(e);
-    }
-  } finally {
-    try { if (file) file.close(); } catch (e) { /* already failing */ }
-    h5wasm.FS.unlink(path);
-  }
-})
-"""
-
-
-@lru_cache(maxsize=1)
-def _js_reader():
-    from pyodide.code import run_js
-
-    return run_js(_READ_JS)
-
-
 def _read_with_h5wasm(data: bytes, name: str) -> RawSliceFile:
+    """In Pyodide: the front end's reader (lite/js/core/slicefile.js, bundled),
+    so the kernel and the kiosk page say the same of the same file."""
+    from js import JSON
     from pyodide.ffi import JsException, to_js
 
     rt = _runtime.runtime()
     try:
-        result = _js_reader()(rt.h5wasm, to_js(data), name)
+        result = rt.slicefile.readSliceFile(rt.h5wasm, to_js(data), name)
     except JsException as exc:
-        raise SliceFileError(f"{name}: {getattr(exc, 'message', exc)}") from None
-    if not result.hasGrid:
-        raise SliceFileError(f"{name}: no /grid group, so not a yt save_as_dataset slice or projection")
+        message = str(getattr(exc, "message", exc))
+        raise SliceFileError(message if message.startswith(f"{name}: ") else f"{name}: {message}") from None
     arrays = {}
     for key in result.arrays.object_keys():
         arr = array("d")
         arr.frombytes(getattr(result.arrays, key).to_bytes())
         arrays[key] = arr
-    units = result.units.to_py()
-    return RawSliceFile(attrs=json.loads(result.attrs), arrays=arrays, units=units)
+    return RawSliceFile(attrs=json.loads(JSON.stringify(result.attrs)), arrays=arrays, units=result.units.to_py())
 
 
 def _to_plain(value):

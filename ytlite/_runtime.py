@@ -22,15 +22,17 @@ IN_PYODIDE = sys.platform == "emscripten"
 
 GENERATED = "_generated"
 H5WASM_JS = "h5wasm.js"
+SLICEFILE_JS = "slicefile.js"  # lite/js/core/slicefile.js: the front end's reader, shared
 PIXELIZER_JS = "ytlite_pixelizer.js"
 PIXELIZER_WASM = "ytlite_pixelizer_bg.wasm"
 
 # Evaluated once in the kernel's JavaScript realm. Returns a promise of
-# {h5wasm, pixelizer}. h5wasm's IIFE bundle defines a `var h5wasm`; the
-# pixelizer glue is an ES module, imported from a blob URL (no network).
+# {h5wasm, slicefile, pixelizer}. h5wasm's and slicefile's IIFE bundles define
+# a `var`; the pixelizer glue is an ES module, imported from a blob URL (no network).
 _LOADER_JS = r"""
-(async (h5wasmSource, pixelizerSource, pixelizerWasm) => {
+(async (h5wasmSource, slicefileSource, pixelizerSource, pixelizerWasm) => {
   const h5wasm = new Function(h5wasmSource + "\n;return h5wasm;")();
+  const slicefile = new Function(slicefileSource + "\n;return ytliteSlicefile;")();
   await h5wasm.ready;
   const url = URL.createObjectURL(new Blob([pixelizerSource], {type: "text/javascript"}));
   let pixelizer;
@@ -40,7 +42,7 @@ _LOADER_JS = r"""
     URL.revokeObjectURL(url);
   }
   pixelizer.initSync({module: pixelizerWasm});
-  return {h5wasm, pixelizer};
+  return {h5wasm, slicefile, pixelizer};
 })
 """
 
@@ -67,12 +69,12 @@ def start() -> None:
     from pyodide.ffi import create_once_callable, to_js
 
     try:
-        sources = [generated_file(n) for n in (H5WASM_JS, PIXELIZER_JS, PIXELIZER_WASM)]
+        sources = [generated_file(n) for n in (H5WASM_JS, SLICEFILE_JS, PIXELIZER_JS, PIXELIZER_WASM)]
     except RuntimeError as exc:  # reported when the runtime is first used
         _state["promise"], _state["error"] = False, str(exc)
         return
     loader = run_js(_LOADER_JS)
-    promise = loader(sources[0].decode("utf-8"), sources[1].decode("utf-8"), to_js(sources[2]))
+    promise = loader(*(src.decode("utf-8") for src in sources[:3]), to_js(sources[3]))
 
     def on_ready(rt):
         _state["runtime"] = rt
@@ -85,7 +87,7 @@ def start() -> None:
 
 
 def runtime():
-    """The loaded JS runtime object ``{h5wasm, pixelizer}`` (Pyodide only)."""
+    """The loaded JS runtime object ``{h5wasm, slicefile, pixelizer}`` (Pyodide only)."""
     if not IN_PYODIDE:
         raise RuntimeError("the WebAssembly runtime exists only in the browser (Pyodide)")
     start()

@@ -223,10 +223,16 @@ class SliceDataset:
         )
 
 
-def load(filename) -> SliceDataset:
-    """Load a yt slice or projection saved with ``save_as_dataset``.
+def load(filename):
+    """Load a yt slice or projection saved with ``save_as_dataset`` (a :class:`SliceDataset`),
+    or a depth stack: a folder holding a ``stack.json``, or that ``stack.json``
+    (a :class:`ytlite.stack.SliceStack`).
 
     Works in the browser (Pyodide, no numpy) and on CPython (needs h5py).
     """
+    from .stack import SliceStack, is_stack
+
+    if is_stack(filename):
+        return SliceStack(filename)
     raw = read_slice_file(str(filename))
     return SliceDataset(filename, raw)

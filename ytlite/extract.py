@@ -5,6 +5,10 @@ Native CPython only (needs yt, numpy, h5py; mpi4py under MPI)::
     python -m ytlite extract DATASET --axis z --coord 0.5 --fields density temperature \\
         [--projection [--weight FIELD]] [--float32] [--compress] -o OUT.h5
 
+or a depth stack, N slices at the centres of N equal bins along the axis::
+
+    python -m ytlite extract DATASET --axis z --stack N --fields ... [--force] -o OUTDIR
+
 The output is yt's own ``save_as_dataset`` HDF5 of ``ds.slice(axis, coord)``
 or ``ds.proj(fields, axis, weight_field=weight)``: ``yt.load(OUT)`` opens it
 and so does ``ytlite.load(OUT)`` (docs/data-format.md lists what ytlite reads).
@@ -17,6 +21,11 @@ and so does ``ytlite.load(OUT)`` (docs/data-format.md lists what ytlite reads).
 * The file is written under a temporary name in the output directory and
   renamed onto ``out`` only when complete: a failure never leaves a partial
   ``out`` and never touches an existing one.
+* A stack (:func:`extract_stack`) is a folder ``OUTDIR`` of ``slice_000.h5,
+  ...`` (each exactly what a single slice writes) and ``stack.json``
+  (:mod:`ytlite.stack` reads it). It is made in a temporary folder beside
+  ``OUTDIR`` and renamed onto it at the end; a previous stack there is
+  replaced, anything else only with ``force``.
 * Under ``mpirun -n N`` it calls ``yt.enable_parallelism()``: every rank runs
   the same selection (yt splits the projection's work across the ranks and
   sums it), rank 0 alone writes, and the file is renamed into place only after
@@ -29,8 +38,10 @@ without numpy or yt): yt is imported inside :func:`extract`.
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -308,8 +319,11 @@ def _commit(comm, ok: bool, message: str = "") -> tuple[bool, str]:
     return comm.agree(ok, message)
 
 
-def _write(obj, out: Path, names, float32, compress, comm, log) -> int:
-    """Rank 0 writes a temporary file beside ``out``; all ranks agree; rank 0 renames."""
+def _write(obj, out: Path, names, float32, compress, comm, log, shown=None) -> int:
+    """Rank 0 writes a temporary file beside ``out``; all ranks agree; rank 0 renames.
+
+    ``shown``: the name given in messages (default ``out``)."""
+    shown = out if shown is None else shown
     tmp_files = []
     ok, message = True, ""
     previous = {}
@@ -324,7 +338,7 @@ def _write(obj, out: Path, names, float32, compress, comm, log) -> int:
                 fd, raw = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp.h5")
                 os.close(fd)
                 tmp_files.append(raw)
-                log(f"writing {out} (yt save_as_dataset{', float32' if float32 else ''}"
+                log(f"writing {shown} (yt save_as_dataset{', float32' if float32 else ''}"
                     f"{', gzip' if compress else ''})")
                 obj.save_as_dataset(raw, fields=list(names))
                 final = raw
@@ -340,7 +354,7 @@ def _write(obj, out: Path, names, float32, compress, comm, log) -> int:
             except _Interrupted:
                 raise
             except Exception as exc:  # h5py/OS errors: reported by every rank
-                ok, message = False, f"writing {out} failed: {type(exc).__name__}: {exc}"
+                ok, message = False, f"writing {shown} failed: {type(exc).__name__}: {exc}"
         ok, message = _commit(comm, ok, message)
         if not ok:
             raise ExtractError(message)
@@ -351,7 +365,7 @@ def _write(obj, out: Path, names, float32, compress, comm, log) -> int:
         return 0
     except _Interrupted as exc:
         why = " (under mpirun: another rank failed?)" if comm.size > 1 else ""
-        raise ExtractError(f"interrupted by {exc}{why}; {out} was not written") from None
+        raise ExtractError(f"interrupted by {exc}{why}; {shown} was not written") from None
     finally:
         for path in tmp_files:
             try:
@@ -369,8 +383,81 @@ def _stderr(msg: str) -> None:
     print(f"[ytlite extract] {msg}", file=sys.stderr, flush=True)
 
 
+def _stage(comm, fn):
+    """Run a step on every rank; all agree on the outcome (the first failing rank's message)."""
+    try:
+        result, ok, message = fn(), True, ""
+    except ExtractError as exc:
+        result, ok, message = None, False, str(exc)
+    ok, message = comm.agree(ok, message)
+    if not ok:
+        raise ExtractError(message)
+    return result
+
+
+def _start(yt_log_level, log):
+    """Import yt, set its log level, join the MPI ranks: (yt, comm, log of this rank)."""
+    import yt
+
+    if yt_log_level is not None:
+        yt.set_log_level(yt_log_level)
+    comm = _communicator(yt)
+    say = log
+    if comm.rank != 0:
+        say = lambda msg: None  # noqa: E731
+        warnings.filterwarnings("ignore")  # rank 0 shows yt's warnings once
+    if comm.size > 1:
+        say(f"MPI: {comm.size} ranks (yt parallelism enabled)")
+    return yt, comm, say
+
+
+def _field_args(fields) -> list:
+    if isinstance(fields, str):
+        fields = [fields]
+    fields = list(fields)
+    if not fields:
+        raise ExtractError("no fields given")
+    return fields
+
+
+def _check_fields(ds, fields) -> list:
+    """The requested fields as yt's field tuples (cartesian datasets only), deduplicated."""
+    geometry = str(getattr(ds.geometry, "value", ds.geometry))  # an enum in yt 4.2+
+    if geometry != "cartesian":
+        raise ExtractError(f"{ds}: geometry {geometry!r}; ytlite draws cartesian slices and projections only")
+    names = [_field(ds, f) for f in fields]
+    seen = {}
+    for f in names:
+        if f[1] in GEOMETRY:
+            raise ExtractError(f"field {','.join(f)!r}: its name clashes with the cell geometry datasets "
+                               f"({', '.join(GEOMETRY)})")
+        if f[1] in seen and seen[f[1]] != f:
+            raise ExtractError(f"fields {','.join(seen[f[1]])!r} and {','.join(f)!r} would both be "
+                               f"saved as grid/{f[1]}: give one of them")
+        seen[f[1]] = f
+    return list(dict.fromkeys(names))
+
+
+def _compute(ds, names, ax, c, projection=False, wfield=None):
+    """yt's slice (or projection), every array computed: (the object, its number of cells)."""
+    if projection:
+        obj = ds.proj(names, ax, weight_field=wfield)
+    else:
+        obj = ds.slice(ax, c)
+    # Every rank computes every array here (projections are collective):
+    # writing then only reads cached values, on rank 0 alone.
+    for f in (*obj._container_fields, *names):
+        obj[f]
+    ncells = len(obj["px"])
+    if ncells == 0:
+        where = "" if projection else f" at {AXIS_NAMES[ax]} = {c:g}"
+        raise ExtractError(f"the {'projection' if projection else 'slice'}{where} has no cells")
+    return obj, ncells
+
+
 def extract(dataset, axis="z", coord=None, fields=("density",), projection=False, weight=None,
-            float32=False, compress=False, out=None, log=_stderr, yt_log_level=None) -> dict:
+            float32=False, compress=False, out=None, log=_stderr, yt_log_level=None,
+            stack=None, force=False) -> dict:
     """Slice (or project) ``dataset`` (a path, or a loaded yt dataset) along ``axis`` and save it to ``out``.
 
     Returns a summary: ``output, kind, axis, coord, fields, units, cells,
@@ -380,68 +467,45 @@ def extract(dataset, axis="z", coord=None, fields=("density",), projection=False
     the progress messages (rank 0 only); ``yt_log_level``, if given, is set
     with ``yt.set_log_level`` (the output and axis are checked before yt is
     imported, so those mistakes are reported at once).
+
+    ``stack=N``: a depth stack of N slices into the folder ``out`` instead
+    (:func:`extract_stack`; ``force`` applies to it).
     """
+    if stack is not None:
+        if projection:
+            raise ExtractError("--stack makes slices: it cannot be combined with --projection")
+        if coord is not None:
+            try:
+                n = _stack_count(stack)
+            except ExtractError:
+                n = "N"
+            raise ExtractError(f"--stack places its slices itself (at the centres of {n} equal bins "
+                               "along the axis): drop --coord")
+        if weight is not None:
+            raise ExtractError("--weight applies to projections only, and --stack makes slices")
+        return extract_stack(dataset, axis=axis, n=stack, fields=fields, float32=float32, compress=compress,
+                             out=out, force=force, log=log, yt_log_level=yt_log_level)
     start = time.perf_counter()
     if out is None:
         raise ExtractError("no output file given (-o OUT.h5)")
-    if isinstance(fields, str):
-        fields = [fields]
-    fields = list(fields)
-    if not fields:
-        raise ExtractError("no fields given")
+    fields = _field_args(fields)
     if weight is not None and not projection:
         raise ExtractError("--weight applies to projections only (add --projection)")
 
-    comm = _Serial()
-    say = log
-
-    def stage(fn):
-        """Run a validation step on every rank; all agree on the outcome."""
-        try:
-            result, ok, message = fn(), True, ""
-        except ExtractError as exc:
-            result, ok, message = None, False, str(exc)
-        ok, message = comm.agree(ok, message)
-        if not ok:
-            raise ExtractError(message)
-        return result
-
     out = _check_output(out)
     ax = _axis(axis)
-    import yt
-
-    if yt_log_level is not None:
-        yt.set_log_level(yt_log_level)
-    comm = _communicator(yt)
-    if comm.rank != 0:
-        say = lambda msg: None  # noqa: E731
-        warnings.filterwarnings("ignore")  # rank 0 shows yt's warnings once
-    if comm.size > 1:
-        say(f"MPI: {comm.size} ranks (yt parallelism enabled)")
+    yt, comm, say = _start(yt_log_level, log)
 
     say(f"loading {dataset}")
-    ds = stage(lambda: _load(yt, dataset))
+    ds = _stage(comm, lambda: _load(yt, dataset))
 
     def check_inputs():
-        geometry = str(getattr(ds.geometry, "value", ds.geometry))  # an enum in yt 4.2+
-        if geometry != "cartesian":
-            raise ExtractError(f"{ds}: geometry {geometry!r}; ytlite draws cartesian slices and projections only")
-        names = [_field(ds, f) for f in fields]
-        seen = {}
-        for f in names:
-            if f[1] in GEOMETRY:
-                raise ExtractError(f"field {','.join(f)!r}: its name clashes with the cell geometry datasets "
-                                   f"({', '.join(GEOMETRY)})")
-            if f[1] in seen and seen[f[1]] != f:
-                raise ExtractError(f"fields {','.join(seen[f[1]])!r} and {','.join(f)!r} would both be "
-                                   f"saved as grid/{f[1]}: give one of them")
-            seen[f[1]] = f
-        names = list(dict.fromkeys(names))
+        names = _check_fields(ds, fields)
         wfield = _field(ds, weight, "weight field") if weight is not None else None
         c = None if projection else _coord(ds, ax, coord)
         return names, wfield, c
 
-    names, wfield, c = stage(check_inputs)
+    names, wfield, c = _stage(comm, check_inputs)
     if projection and coord is not None:
         say("note: --coord is ignored by a projection (it integrates through the whole domain)")
     shown = ", ".join(",".join(f) for f in names)
@@ -451,22 +515,7 @@ def extract(dataset, axis="z", coord=None, fields=("density",), projection=False
     else:
         say(f"slicing {shown} at {AXIS_NAMES[ax]} = {c:g} code_length")
 
-    def compute():
-        if projection:
-            obj = ds.proj(names, ax, weight_field=wfield)
-        else:
-            obj = ds.slice(ax, c)
-        # Every rank computes every array here (projections are collective):
-        # writing then only reads cached values, on rank 0 alone.
-        for f in (*obj._container_fields, *names):
-            obj[f]
-        ncells = len(obj["px"])
-        if ncells == 0:
-            where = "" if projection else f" at {AXIS_NAMES[ax]} = {c:g}"
-            raise ExtractError(f"the {'projection' if projection else 'slice'}{where} has no cells")
-        return obj, ncells
-
-    obj, ncells = stage(compute)
+    obj, ncells = _stage(comm, lambda: _compute(ds, names, ax, c, projection, wfield))
     units = {f[1]: str(obj[f].units) for f in names}
     field_names = [f[1] for f in names]
     nbytes = _write(obj, out, names, float32, compress, comm, say)
@@ -489,12 +538,232 @@ def extract(dataset, axis="z", coord=None, fields=("density",), projection=False
     return summary
 
 
+# -- depth stacks ---------------------------------------------------------------------
+
+
+def _is_stack_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder holding a ytlite stack.json (a previous stack, replaced without --force)."""
+    from .stack import STACK_FILE, STACK_FORMAT
+
+    if path.is_symlink() or not path.is_dir():
+        return False
+    try:
+        meta = json.loads((path / STACK_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("format") == STACK_FORMAT
+
+
+def _check_stack_output(out, force) -> Path:
+    out = Path(out)
+    if out.name in ("", ".", ".."):
+        raise ExtractError(f"bad output folder {str(out)!r}: give the stack's own folder name (-o OUTDIR)")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise ExtractError(f"output directory {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ExtractError(f"output directory {str(parent)!r} is not writable")
+    if (out.exists() or out.is_symlink()) and not force and not _is_stack_folder(out):
+        what = "a folder" if out.is_dir() else "a file"
+        raise ExtractError(f"output {str(out)!r} exists and is not a ytlite stack ({what} without a ytlite "
+                           "stack.json): choose another -o, or pass --force to replace it")
+    return out
+
+
+def _stack_count(n) -> int:
+    if isinstance(n, str) and n.strip().isdigit():
+        n = int(n)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ExtractError(f"--stack {n}: the number of slices must be a positive integer")
+    return n
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _replace_folder(tmp: Path, out: Path) -> None:
+    """Rename ``tmp`` onto ``out``. An existing ``out`` is first renamed aside
+    (and put back if the second rename fails), then removed: ``out`` is never
+    partial, though for a moment between the two renames it is absent."""
+    old = None
+    if out.exists() or out.is_symlink():
+        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".old"))
+        old.rmdir()
+        os.rename(out, old)
+    try:
+        os.rename(tmp, out)
+    except BaseException:
+        if old is not None:
+            os.rename(old, out)
+        raise
+    if old is not None:
+        _remove(old)
+
+
+def _dataset_name(dataset) -> str:
+    if hasattr(dataset, "field_info"):
+        return os.path.basename(str(getattr(dataset, "parameter_filename", None) or dataset))
+    return os.path.basename(os.path.normpath(str(dataset)))
+
+
+def stack_coords(left: float, right: float, n: int) -> list:
+    """The centres of ``n`` equal bins from ``left`` to ``right``."""
+    return [left + (i + 0.5) * (right - left) / n for i in range(n)]
+
+
+def extract_stack(dataset, axis="z", n=8, fields=("density",), float32=False, compress=False, out=None,
+                  force=False, log=_stderr, yt_log_level=None) -> dict:
+    """``n`` slices of ``dataset`` along ``axis`` at the centres of ``n`` equal
+    bins across the domain, into the folder ``out`` (see :mod:`ytlite.stack`).
+
+    Each slice goes through the same path as a single slice (under MPI: every
+    rank computes it, rank 0 writes). The folder is made under a temporary
+    name beside ``out`` and renamed onto it once every file is complete: a
+    failure never leaves a partial ``out`` and never touches an existing one.
+    ``out`` may be a previous stack (it is replaced); anything else there is
+    refused unless ``force``. Returns a summary like :func:`extract`'s, with
+    ``kind`` ``"stack"``, ``coords``, ``files`` (the slice file names),
+    ``cells`` (all slices) and ``bytes`` (all files, stack.json included).
+    """
+    from .stack import STACK_FILE, STACK_FORMAT, STACK_VERSION
+
+    start = time.perf_counter()
+    if out is None:
+        raise ExtractError("no output folder given (-o OUTDIR)")
+    n = _stack_count(n)
+    fields = _field_args(fields)
+    out = _check_stack_output(out, force)
+    ax = _axis(axis)
+    name = AXIS_NAMES[ax]
+    yt, comm, say = _start(yt_log_level, log)
+
+    say(f"loading {dataset}")
+    ds = _stage(comm, lambda: _load(yt, dataset))
+    names = _stage(comm, lambda: _check_fields(ds, fields))
+
+    def positions():
+        left = float(ds.domain_left_edge[ax].to("code_length"))
+        right = float(ds.domain_right_edge[ax].to("code_length"))
+        coords = stack_coords(left, right, n)
+        if any(not b > a for a, b in zip(coords, coords[1:])):
+            raise ExtractError(f"--stack {n}: too many slices for the domain along {name} "
+                               f"({left:g} to {right:g}): their positions would not all differ")
+        return coords
+
+    coords = _stage(comm, positions)
+    files = [f"slice_{i:03d}.h5" for i in range(n)]
+    shown = ", ".join(",".join(f) for f in names)
+    say(f"stack of {n} slices of {shown} along {name} at {name} = {coords[0]:g} ... {coords[-1]:g} code_length "
+        f"into {out}")
+
+    tmp = None
+    previous = {}
+    if comm.rank == 0 and threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            previous[sig] = signal.signal(sig, _on_signal)
+    try:
+        def make_folder():
+            if comm.rank != 0:
+                return None
+            try:
+                return Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+            except OSError as exc:
+                raise ExtractError(f"cannot make a temporary folder beside {out}: {exc}") from None
+
+        tmp = _stage(comm, make_folder)
+        cells, nbytes, units = 0, 0, {}
+        for i, (c, fname) in enumerate(zip(coords, files)):
+            obj, ncells = _stage(comm, lambda: _compute(ds, names, ax, c))
+            if not units:
+                units = {f[1]: str(obj[f].units) for f in names}
+            target = (tmp if tmp is not None else out) / fname
+            size = _write(obj, target, names, float32, compress, comm, lambda m: None, shown=out / fname)
+            del obj
+            cells += ncells
+            nbytes += size
+            say(f"slice {i + 1}/{n}: {name} = {c:g} code_length, {ncells} cells, {size} bytes")
+
+        ok, message = True, ""
+        if comm.rank == 0:
+            meta = {"format": STACK_FORMAT, "version": STACK_VERSION, "axis": ax, "axis_name": name,
+                    "coords": coords, "coord_units": "code_length", "files": files,
+                    "fields": [f[1] for f in names], "dataset": _dataset_name(dataset)}
+            try:
+                path = tmp / STACK_FILE
+                path.write_text(json.dumps(meta, indent=1) + "\n")
+                os.chmod(path, 0o666 & ~_umask())
+                _fsync(path)
+                nbytes += path.stat().st_size
+                os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp made it 0700
+                _fsync(tmp)
+            except OSError as exc:
+                ok, message = False, f"writing {out / STACK_FILE} failed: {type(exc).__name__}: {exc}"
+        ok, message = _commit(comm, ok, message)
+        if not ok:
+            raise ExtractError(message)
+        if comm.rank == 0:
+            try:
+                _replace_folder(tmp, out)
+            except OSError as exc:
+                raise ExtractError(f"renaming the finished stack onto {out} failed: {exc}") from None
+            tmp = None
+            say(f"wrote {out}/{STACK_FILE}")
+    except _Interrupted as exc:
+        why = " (under mpirun: another rank failed?)" if comm.size > 1 else ""
+        raise ExtractError(f"interrupted by {exc}{why}; {out} was not written") from None
+    except ExtractError as exc:
+        msg = str(exc)
+        if msg.startswith("interrupted by") and "; " in msg:  # from _write: name the stack, not the slice
+            msg = msg.rsplit("; ", 1)[0]
+        if not msg.endswith(f"{out} was not written"):
+            msg = f"{msg}; {out} was not written"
+        raise ExtractError(msg) from None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return {
+        "output": str(out),
+        "kind": "stack",
+        "axis": name,
+        "coord": None,
+        "coords": coords,
+        "fields": [f[1] for f in names],
+        "units": units,
+        "weight": None,
+        "files": files,
+        "cells": cells,
+        "bytes": nbytes if comm.rank == 0 else 0,
+        "seconds": time.perf_counter() - start,
+        "ranks": comm.size,
+        "rank": comm.rank,
+        "float32": bool(float32),
+        "compress": bool(compress),
+    }
+
+
 def format_summary(s: dict) -> str:
-    where = f" at {s['axis']} = {s['coord']:g}" if s["kind"] == "slice" else f" along {s['axis']}"
-    weight = f" weighted by {s['weight']}" if s.get("weight") else ""
     storage = "float32" if s["float32"] else "float64"
     if s["compress"]:
         storage += ", gzip"
+    ranks = f" on {s['ranks']} MPI ranks" if s["ranks"] > 1 else ""
+    if s["kind"] == "stack":
+        coords = s["coords"]
+        n = len(coords)
+        where = f"{s['axis']} = {coords[0]:g}" + (f" to {coords[-1]:g}" if n > 1 else "")
+        return (f"wrote {s['output']}: stack of {n} slice{'s' if n != 1 else ''} along {s['axis']} "
+                f"({where} code_length), {s['cells']} cells in all, fields {', '.join(s['fields'])} ({storage}), "
+                f"{n} slice files + stack.json, {s['bytes']} bytes, {s['seconds']:.2f} s{ranks}")
+    where = f" at {s['axis']} = {s['coord']:g}" if s["kind"] == "slice" else f" along {s['axis']}"
+    weight = f" weighted by {s['weight']}" if s.get("weight") else ""
     return (f"wrote {s['output']}: {s['kind']}{where}{weight}, {s['cells']} cells, "
             f"fields {', '.join(s['fields'])} ({storage}), {s['bytes']} bytes, "
-            f"{s['seconds']:.2f} s" + (f" on {s['ranks']} MPI ranks" if s["ranks"] > 1 else ""))
+            f"{s['seconds']:.2f} s" + ranks)

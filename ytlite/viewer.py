@@ -89,6 +89,16 @@ def length_unit_choices(ds) -> dict:
     return out
 
 
+def _is_stack(obj) -> bool:
+    """A ytlite stack of slices (ytlite.stack.SliceStack), told by its shape."""
+    return hasattr(obj, "coords") and hasattr(obj, "files") and hasattr(obj, "__getitem__")
+
+
+def _mesh_state(ds, names) -> dict:
+    return {"px": ds.px.tobytes(), "py": ds.py.tobytes(), "pdx": ds.pdx.tobytes(), "pdy": ds.pdy.tobytes(),
+            "fields": {n: ds[n].tobytes() for n in names}}
+
+
 def _axis_info(ds) -> dict:
     from .dataset import AXIS_NAMES
 
@@ -165,6 +175,12 @@ class SliceViewer(anywidget.AnyWidget):
     vmax = t.Float(None, allow_none=True).tag(sync=True)
     linthresh = t.Float(None, allow_none=True).tag(sync=True)  # symlog; None: automatic
 
+    # A stack of slices (ytlite.load of a stack folder): every slice's cells,
+    # sent once, and the one shown; the px..fields traits are then empty.
+    depth = t.Int(0).tag(sync=True)
+    depth_coords = t.List(t.Float()).tag(sync=True)  # slice positions along the axis (code_length)
+    depth_meshes = t.List(t.Dict()).tag(sync=True)  # [{px, py, pdx, pdy: bytes, fields: {name: bytes}}]
+
     show_mesh = t.Bool(False).tag(sync=True)  # draw the AMR cell edges
     wheel_zoom = t.Bool(True).tag(sync=True)  # False: the mouse wheel scrolls the page
 
@@ -178,9 +194,28 @@ class SliceViewer(anywidget.AnyWidget):
     def __init__(self, ds, field=None, resolution=512, fields=None, **kwargs):
         if not isinstance(resolution, int) or isinstance(resolution, bool) or not 16 <= resolution <= MAX_IMAGE_SIDE:
             raise ValueError(f"resolution must be an integer from 16 to {MAX_IMAGE_SIDE}, got {resolution!r}")
+        depth = kwargs.pop("depth", None)
+        state = self._dataset_state(ds, field, fields, depth)
+        kwargs.setdefault("scale", state["field_scales"][state["field"]])
+        self._display_id = None
+        self._png_requests = {}
+        self._from_front_end = frozenset()
+        super().__init__(_assets=_assets(), resolution=resolution, _key=uuid.uuid4().hex, **{**state, **kwargs})
+        self.on_msg(self._on_front_end_message)
+
+    def _dataset_state(self, ds, field=None, fields=None, depth=None) -> dict:
+        """The traits that describe a dataset (or a stack at ``depth``): its
+        cells and fields, units, axes, domain; sets ``_ds`` and ``_stack``."""
         from .dataset import _field_name
 
-        self._ds = ds
+        stack = None
+        if _is_stack(ds):
+            stack, depth = ds, 0 if depth is None else depth
+            if not isinstance(depth, int) or isinstance(depth, bool) or not 0 <= depth < len(ds):
+                raise ValueError(f"depth must be a slice number from 0 to {len(ds) - 1}, got {depth!r}")
+            ds = ds[depth]
+        elif depth is not None:
+            raise ValueError("depth is for a stack of slices (ytlite.load of a stack folder); this is one slice")
         names = [*ds.field_list, *ds.derived_field_list] if fields is None else [_field_name(f) for f in fields]
         for name in names:
             ds[name]  # KeyError naming the fields there are
@@ -190,21 +225,44 @@ class SliceViewer(anywidget.AnyWidget):
         if field not in names:
             names = [field, *names]
         units = length_unit_choices(ds)
-        field_scales = {n: ds.default_scale(n) for n in names}
-        kwargs.setdefault("scale", field_scales[field])
-        self._display_id = None
-        self._png_requests = {}
-        self._from_front_end = frozenset()
-        super().__init__(
-            _assets=_assets(),
-            px=ds.px.tobytes(), py=ds.py.tobytes(), pdx=ds.pdx.tobytes(), pdy=ds.pdy.tobytes(),
-            fields={n: ds[n].tobytes() for n in names}, field_units={n: ds.units(n) for n in names},
-            info=_axis_info(ds), field=field, field_scales=field_scales,
+        state = dict(
+            field_units={n: ds.units(n) for n in names}, field=field,
+            field_scales={n: ds.default_scale(n) for n in names},
             length_units=units, length_unit=ds.length_unit[1] if ds.length_unit[1] in units else "code_length",
-            domain=list(ds.domain_bounds), view=list(ds.domain_bounds), resolution=resolution,
-            period=list(ds.period), _key=uuid.uuid4().hex, **kwargs,
+            domain=list(ds.domain_bounds), view=list(ds.domain_bounds), period=list(ds.period),
         )
-        self.on_msg(self._on_front_end_message)
+        if stack is None:
+            state.update(px=ds.px.tobytes(), py=ds.py.tobytes(), pdx=ds.pdx.tobytes(), pdy=ds.pdy.tobytes(),
+                         fields={n: ds[n].tobytes() for n in names}, info=_axis_info(ds),
+                         depth=0, depth_coords=[], depth_meshes=[])
+        else:
+            state.update(px=b"", py=b"", pdx=b"", pdy=b"", fields={n: b"" for n in names},
+                         depth=depth, depth_coords=[float(c) for c in stack.coords],
+                         depth_meshes=[_mesh_state(stack[i], names) for i in range(len(stack))],
+                         info={**_axis_info(ds), "name": pathlib.PurePath(stack.filename).name, "stack": len(stack)})
+        self._ds, self._stack = ds, stack
+        return state
+
+    def show(self, dataset, field=None):
+        """Show another dataset (a path, or what ``ytlite.load`` gives, a stack
+        too) in this viewer, keeping the colormap; the view, field, scale and
+        limits start afresh. A file dropped on the viewer in the browser
+        arrives here (saved next to the notebook first, so nothing is lost)."""
+        from .dataset import load
+
+        ds = load(dataset) if isinstance(dataset, (str, pathlib.PurePath)) else dataset
+        state = self._dataset_state(ds, field)
+        self.send({"type": "opening"})  # the browser stops drawing the old cells (and keeps their picture)
+        with self.hold_sync():
+            # (fields first: the field trait is validated against them)
+            self.fields = state.pop("fields")
+            for name, value in state.items():
+                setattr(self, name, value)
+            self.scale = self.field_scales[self.field]
+            self.vmin = self.vmax = self.linthresh = None
+            self.error = ""
+        self.send({"type": "reload"})
+        return self
 
     # -- validation: errors name the bad argument ------------------------------
     @t.validate("field")
@@ -237,6 +295,18 @@ class SliceViewer(anywidget.AnyWidget):
         if proposal["trait"].name == "linthresh" and v is not None and v <= 0:
             raise t.TraitError(f"linthresh must be positive, got {v!r}")
         return v
+
+    @t.validate("depth")
+    def _valid_depth(self, proposal):
+        v, n = proposal["value"], max(1, len(self.depth_coords))
+        if not 0 <= v < n:
+            raise t.TraitError(f"depth must be a slice number from 0 to {n - 1}, got {v}")
+        return v
+
+    @t.observe("depth")
+    def _depth_changed(self, change):
+        if self._stack is not None:
+            self._ds = self._stack[change["new"]]  # what frb() deposits
 
     @t.validate("view")
     def _valid_view(self, proposal):
@@ -338,7 +408,7 @@ class SliceViewer(anywidget.AnyWidget):
         return path
 
     # What the browser may change (toolbar, gestures, what it drew).
-    _FRONT_END_STATE = frozenset({"field", "view", "resolution", "cmap", "scale", "vmin", "vmax", "linthresh",
+    _FRONT_END_STATE = frozenset({"field", "depth", "view", "resolution", "cmap", "scale", "vmin", "vmax", "linthresh",
                                   "length_unit", "show_mesh", "wheel_zoom", "frame", "error", "_snapshot"})
 
     def _apply_front_end_state(self, state, binary, buffers):
@@ -375,6 +445,9 @@ class SliceViewer(anywidget.AnyWidget):
         if content.get("type") == "state":
             self._apply_front_end_state(json.loads(content.get("json", "{}")), list(content.get("binary", [])), buffers)
             return
+        if content.get("type") == "open":  # a file dropped on the viewer
+            self._open_dropped(str(content.get("name", "")), buffers)
+            return
         if content.get("type") != "png":
             return
         path = self._png_requests.pop(content.get("id"), None)
@@ -384,6 +457,22 @@ class SliceViewer(anywidget.AnyWidget):
             self.error = f"PNG export failed: {content.get('error', 'no data')}"
             return
         path.write_bytes(bytes(buffers[0]))
+
+    def _open_dropped(self, name, buffers):
+        name = pathlib.PurePath(name).name  # no folders from the browser's side
+        try:
+            if not name or not buffers:
+                raise ValueError("no file arrived")
+            path = pathlib.Path(name)
+            if path.exists() and path.read_bytes() != bytes(buffers[0]):
+                stem, n = path.stem, 1
+                while path.exists():
+                    path, n = pathlib.Path(f"{stem}-{n}{pathlib.PurePath(name).suffix}"), n + 1
+            path.write_bytes(bytes(buffers[0]))  # kept beside the notebook (the file browser shows it)
+            self.show(str(path))
+        except Exception as exc:  # noqa: BLE001 -- any reason the file cannot be shown is the user's to read
+            message = str(exc) if isinstance(exc, (ValueError, KeyError)) else f"{type(exc).__name__}: {exc}"
+            self.send({"type": "open-error", "message": message})
 
     # Saved notebooks keep a picture: the output holds the widget and, once the
     # browser has drawn it, a PNG of the last view (shown where no widget runs).
@@ -413,8 +502,12 @@ class SliceViewer(anywidget.AnyWidget):
     def __repr__(self):
         x0, x1, y0, y1 = self.view
         limits = "auto" if self.vmin is None and self.vmax is None else f"{self.vmin}..{self.vmax}"
-        return (f"<ytlite SliceViewer of {self.field!r} ({self.info.get('name', '?')}): view x [{x0:.4g}, {x1:.4g}] "
-                f"y [{y0:.4g}, {y1:.4g}] code_length, {self.scale} {self.cmap}, limits {limits}>")
+        depth = ""
+        if self.depth_coords:
+            depth = (f", slice {self.depth + 1}/{len(self.depth_coords)} at {self.info.get('axis', '?')} = "
+                     f"{self.depth_coords[self.depth]:.4g}")
+        return (f"<ytlite SliceViewer of {self.field!r} ({self.info.get('name', '?')}{depth}): view x [{x0:.4g}, "
+                f"{x1:.4g}] y [{y0:.4g}, {y1:.4g}] code_length, {self.scale} {self.cmap}, limits {limits}>")
 
 
 def link(*viewers, view=True, colormap=False, limits=False):

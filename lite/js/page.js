@@ -6,12 +6,13 @@
 
 import { loadRuntime } from "./core/runtime.js";
 import { defaultScale, lengthUnitChoices, readSliceFile, sliceFromRaw } from "./core/slicefile.js";
+import { stackSource } from "./core/stack.js";
 import { createStore } from "./core/store.js";
 import { decodeState, encodeState } from "./core/urlstate.js";
 import { Viewer } from "./ui/viewer.js";
 
 const $ = (sel) => document.querySelector(sel);
-const URL_KEYS = ["field", "view", "cmap", "scale", "vmin", "vmax", "linthresh", "resolution", "length_unit", "show_mesh"];
+const URL_KEYS = ["field", "depth", "view", "cmap", "scale", "vmin", "vmax", "linthresh", "resolution", "length_unit", "show_mesh"];
 
 async function fetchBytes(url, what) {
   const response = await fetch(url);
@@ -46,8 +47,41 @@ class Kiosk {
 
   async openUrl(file, urlState = {}) {
     this.say(`loading ${file} ...`);
-    const bytes = await fetchBytes(new URL(file, new URL("../files/", location.href)), file);
-    await this.show(bytes, file.split("/").pop(), { ...urlState, file });
+    const url = new URL(file, new URL("../files/", location.href));
+    if (file.endsWith("stack.json")) return this.showStack(url, file, { ...urlState, file });
+    const bytes = await fetchBytes(url, file);
+    return this.show(bytes, file.split("/").pop(), { ...urlState, file });
+  }
+
+  // A stack: its index, then each slice fetched and read when first shown
+  // (and its neighbours just after), a few kept in memory.
+  async showStack(url, file, urlState) {
+    const index = await fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`${file}: ${r.status} ${r.statusText} (${url})`);
+      return r.json();
+    });
+    if (index.format !== "ytlite-stack" || !Array.isArray(index.files) || !Array.isArray(index.coords)
+        || index.files.length !== index.coords.length || !index.files.length) {
+      throw new Error(`${file}: not a ytlite stack index (format, files and coords of one length)`);
+    }
+    const depth = Math.min(index.files.length - 1, urlState.depth ?? 0);
+    const read = async (i) => {
+      const name = index.files[i];
+      const bytes = await fetchBytes(new URL(name, url), `${file}: slice ${i}`);
+      return sliceFromRaw(readSliceFile(globalThis.h5wasm, bytes, name), name);
+    };
+    const first = await read(depth);
+    const stack = stackSource({
+      coords: index.coords, cacheSize: 8,
+      load: async (i) => {
+        const slice = i === depth ? first : await read(i);
+        const missing = first.fieldList.filter((f) => !slice.fieldList.includes(f));
+        if (missing.length) throw new Error(`${index.files[i]} lacks ${missing.join(", ")}`);
+        return slice.mesh;
+      },
+    });
+    const name = file.split("/").slice(-2, -1)[0] ?? file;
+    await this.show(null, name, { ...urlState, depth }, { slice: first, stack });
   }
 
   async openLocal(fileObject) {
@@ -56,10 +90,10 @@ class Kiosk {
     await this.show(bytes, fileObject.name, {}); // not in the site: the URL cannot name it
   }
 
-  async show(bytes, name, urlState) {
+  async show(bytes, name, urlState, stacked = null) {
     const t0 = performance.now();
     const { runtime, cmPerUnit } = await this.ready;
-    const slice = sliceFromRaw(readSliceFile(globalThis.h5wasm, bytes, name), name);
+    const slice = stacked ? stacked.slice : sliceFromRaw(readSliceFile(globalThis.h5wasm, bytes, name), name);
     const field = urlState.field && urlState.field in slice.mesh.fields ? urlState.field : slice.defaultField;
     const fieldScales = Object.fromEntries(Object.entries(slice.mesh.fields).map(([f, v]) => [f, defaultScale(f, v)]));
     const lengthUnits = lengthUnitChoices(slice.lengthUnit, slice.period, cmPerUnit);
@@ -71,18 +105,21 @@ class Kiosk {
       scale: urlState.scale ?? fieldScales[field], vmin: urlState.vmin ?? null, vmax: urlState.vmax ?? null,
       linthresh: urlState.linthresh ?? null, length_units: lengthUnits,
       length_unit: urlState.unit && urlState.unit in lengthUnits ? urlState.unit : unit,
-      show_mesh: !!urlState.mesh, wheel_zoom: true, frame: {}, error: "",
+      show_mesh: !!urlState.mesh, wheel_zoom: true, frame: {}, error: "", depth: urlState.depth ?? 0,
     });
     this.viewer?.destroy();
     const host = $("#viewer");
     host.replaceChildren();
-    this.viewer = new Viewer(host, store, runtime, slice.mesh);
+    const data = stacked ? { stack: stacked.stack, fieldNames: Object.keys(slice.mesh.fields), units: slice.mesh.units }
+      : slice.mesh;
+    if (stacked) store.set("info", { ...slice.info, name });
+    this.viewer = new Viewer(host, store, runtime, data);
     this.file = urlState.file ?? null;
     const toUrl = () => this.writeUrl(store);
     store.on(URL_KEYS.map((k) => `change:${k}`).join(" "), toUrl);
     toUrl();
     document.title = `${name} — ytlite`;
-    this.say(`${name}: ${slice.numCells.toLocaleString("en")} cells, fields ${slice.fieldList.join(", ")} `
+    this.say(`${name}: ${stacked ? `${stacked.stack.count} slices, ` : ""}${slice.numCells.toLocaleString("en")} cells${stacked ? " in this one" : ""}, fields ${slice.fieldList.join(", ")} `
       + `(read in ${(performance.now() - t0).toFixed(0)} ms)`);
   }
 
@@ -92,6 +129,7 @@ class Kiosk {
     const query = encodeState({
       file: this.file, field: s("field"), cmap: s("cmap"), scale: s("scale"), view: s("view"), vmin: s("vmin"),
       vmax: s("vmax"), linthresh: s("linthresh"), resolution: s("resolution"), unit: s("length_unit"), mesh: s("show_mesh"),
+      depth: this.viewer?.stack ? s("depth") : null,
     });
     history.replaceState(null, "", `${location.pathname}?${query}`);
   }

@@ -4,6 +4,7 @@
 // pixelizer runtime from the shared assets model, and mounts the Viewer.
 
 import { loadRuntime } from "./core/runtime.js";
+import { stackSource } from "./core/stack.js";
 import { Viewer } from "./ui/viewer.js";
 
 function float64s(dataView, what) {
@@ -31,13 +32,26 @@ async function runtimeOf(model) {
   });
 }
 
-function meshOf(model) {
+function meshFrom(state, units, what = "") {
   const fields = {};
-  for (const [name, dv] of Object.entries(model.get("fields"))) fields[name] = float64s(dv, `field ${name}`);
+  for (const [name, dv] of Object.entries(state.fields)) fields[name] = float64s(dv, `${what}field ${name}`);
   return {
-    px: float64s(model.get("px"), "px"), py: float64s(model.get("py"), "py"),
-    pdx: float64s(model.get("pdx"), "pdx"), pdy: float64s(model.get("pdy"), "pdy"),
-    fields, units: model.get("field_units"),
+    px: float64s(state.px, `${what}px`), py: float64s(state.py, `${what}py`),
+    pdx: float64s(state.pdx, `${what}pdx`), pdy: float64s(state.pdy, `${what}pdy`), fields, units,
+  };
+}
+
+// One mesh, or a stack: every depth's cells arrive with the model (sent once),
+// so moving through the depth never asks the kernel for anything.
+function meshOf(model) {
+  const units = model.get("field_units");
+  const coords = model.get("depth_coords") ?? [];
+  if (!coords.length) return meshFrom({ px: model.get("px"), py: model.get("py"), pdx: model.get("pdx"),
+    pdy: model.get("pdy"), fields: model.get("fields") }, units);
+  const meshes = model.get("depth_meshes");
+  return {
+    stack: stackSource({ coords, cacheSize: coords.length, load: (i) => meshFrom(meshes[i], units, `slice ${i}: `) }),
+    fieldNames: Object.keys(model.get("fields")), units,
   };
 }
 
@@ -116,32 +130,55 @@ function fail(el, model, err) {
 // A running viewer: its DOM, its store and the model listeners it needs.
 async function startViewer(model, el) {
   const store = modelStore(model);
-  let viewer;
+  let runtime;
+  // A file dropped on the viewer goes to Python, which keeps it beside the
+  // notebook, reads it and sends the new cells (then "reload", below).
+  const options = {
+    snapshots: true,
+    dropFile: async (file) => {
+      const bytes = await file.arrayBuffer();
+      store.send({ type: "open", name: file.name }, undefined, [bytes]);
+      return `opening ${file.name} (${(bytes.byteLength / 1e6).toFixed(1)} MB) ...`;
+    },
+  };
+  const record = { viewer: null, store, owner: null, timer: 0 };
   try {
-    const runtime = await runtimeOf(model);
-    viewer = new Viewer(el, store, runtime, meshOf(model), { snapshots: true });
+    runtime = await runtimeOf(model);
+    record.viewer = new Viewer(el, store, runtime, meshOf(model), options);
   } catch (err) {
     store.dispose();
     fail(el, model, err);
     return null;
   }
-  // Python asks for pictures it cannot draw itself (save_png(axes=False)).
   store.on("msg:custom", async (msg) => {
-    if (msg?.type !== "png") return;
-    try {
-      const png = await viewer.pngBytes(msg.axes !== false);
-      store.send({ type: "png", id: msg.id }, undefined, [png.buffer]);
-    } catch (err) {
-      store.send({ type: "png", id: msg.id, error: String(err.message ?? err) });
+    const viewer = record.viewer;
+    if (msg?.type === "opening") { // another dataset's state follows: stop drawing these cells
+      viewer.destroy();
+    } else if (msg?.type === "reload") { // ... and has arrived: a new viewer in the same place
+      const parent = viewer.root.parentElement;
+      viewer.destroy();
+      viewer.root.remove();
+      try {
+        record.viewer = new Viewer(parent, store, runtime, meshOf(store), options);
+      } catch (err) {
+        fail(parent, store, err);
+      }
+    } else if (msg?.type === "open-error") {
+      viewer.showError(`could not open the file: ${msg.message}`);
+    } else if (msg?.type === "png") { // Python asks for pictures it cannot draw itself (save_png(axes=False))
+      try {
+        const png = await viewer.pngBytes(msg.axes !== false);
+        store.send({ type: "png", id: msg.id }, undefined, [png.buffer]);
+      } catch (err) {
+        store.send({ type: "png", id: msg.id, error: String(err.message ?? err) });
+      }
     }
   });
-  return {
-    viewer, store, owner: null, timer: 0,
-    destroy() {
-      viewer.destroy();
-      store.dispose();
-    },
+  record.destroy = () => {
+    record.viewer.destroy();
+    store.dispose();
   };
+  return record;
 }
 
 // Viewers alive on this page, per model. JupyterLab re-renders a widget's

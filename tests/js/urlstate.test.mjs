@@ -7,7 +7,7 @@ test("a view state survives the URL exactly", () => {
   const state = {
     file: "data/real/ramses blast.h5", field: "velocity_x", cmap: "RdBu_r", scale: "symlog", unit: "kpc",
     view: [0.1 + 0.2, 1 / 3, -2.5e-17, 7.000000000000001], vmin: -1e-300, vmax: 123456.789, linthresh: 0.1,
-    resolution: 768, mesh: true,
+    resolution: 768, mesh: true, depth: 3,
   };
   const { state: back, problems } = decodeState(`?${encodeState(state)}`);
   assert.deepEqual(problems, []);
@@ -28,4 +28,6 @@ test("bad parameters are named, the rest still applies", () => {
   }
   assert.deepEqual(decodeState("?view=0,1,0,NaN").state, {});
   assert.deepEqual(decodeState("?vmin=").state, {});
+  assert.deepEqual(decodeState("?depth=-1").problems.length, 1);
+  assert.deepEqual(decodeState("?depth=0").state, { depth: 0 });
 });

@@ -1,6 +1,6 @@
 // The kiosk page's view state in its URL, so a link reopens the exact view:
 // ?file=data/x.h5&field=density&cmap=viridis&scale=log&view=x0,x1,y0,y1
-//  &vmin=..&vmax=..&linthresh=..&res=512&unit=pc&mesh=1
+//  &vmin=..&vmax=..&linthresh=..&res=512&unit=pc&mesh=1&depth=3 (a stack's slice)
 // Numbers are written with the shortest text that reads back as the same
 // float64 (JS's own Number -> string), so a round trip is exact.
 
@@ -13,6 +13,7 @@ export function encodeState(state) {
   if (state.view) p.set("view", state.view.map(String).join(","));
   for (const k of NUMBER_KEYS) if (state[k] != null) p.set(k, String(state[k]));
   if (state.resolution) p.set("res", String(state.resolution));
+  if (state.depth != null) p.set("depth", String(state.depth));
   if (state.mesh) p.set("mesh", "1");
   return p.toString();
 }
@@ -39,5 +40,10 @@ export function decodeState(search) {
     else problems.push(`res=${p.get("res")}: expected a whole number of pixels from 16 to 4096`);
   }
   if (p.get("mesh") === "1") state.mesh = true;
+  if (p.has("depth")) {
+    const d = Number(p.get("depth"));
+    if (p.get("depth") !== "" && Number.isInteger(d) && d >= 0) state.depth = d;
+    else problems.push(`depth=${p.get("depth")}: expected a slice number (0, 1, ...)`);
+  }
   return { state, problems };
 }

@@ -31,7 +31,7 @@ export function parseLimit(text) {
 // when typed back unchanged is not needed (the input is only read when edited).
 const showLimit = (v) => (v == null ? "" : String(Number(v.toPrecision(6))));
 
-export function buildControls({ store, colormaps, fields, lengthUnits, actions }) {
+export function buildControls({ store, colormaps, fields, lengthUnits, actions, depth = null }) {
   const listId = `ytlite-cmaps-${++datalistCount}`;
   const c = {
     field: el("select", { class: "ytlite-field", title: "field (switching picks its usual scale and automatic limits)" },
@@ -58,6 +58,11 @@ export function buildControls({ store, colormaps, fields, lengthUnits, actions }
     png: el("button", { type: "button", class: "ytlite-png", textContent: "PNG", title: "save the current view as PNG" }),
   };
   const linthreshLabel = el("label", {}, "linthresh", c.linthresh);
+  // a stack: move through the depth (PageUp / PageDown on the image too)
+  const depthControl = depth && el("label", { class: "ytlite-depth-control" }, "depth",
+    (c.depth = el("input", { type: "range", class: "ytlite-depth", min: "0", max: String(depth.count - 1), step: "1",
+      title: "slice of the stack (PageUp / PageDown on the image)" })),
+    (c.depthLabel = el("span", { class: "ytlite-depth-label" })));
   const bar = el("div", { class: "ytlite-toolbar" },
     el("label", {}, "field", c.field),
     el("label", {}, "cmap", c.cmap, c.cmapList), el("label", {}, c.reversed, "rev."),
@@ -65,6 +70,7 @@ export function buildControls({ store, colormaps, fields, lengthUnits, actions }
     el("label", {}, "min", c.vmin), el("label", {}, "max", c.vmax), el("label", {}, c.lock, "lock"),
     el("label", {}, "res.", c.resolution), el("label", {}, "unit", c.unit),
     c.reset, c.mesh, c.wheel, c.fullscreen, c.png);
+  if (depthControl) bar.prepend(depthControl);
 
   const commit = (changes) => {
     for (const [k, v] of Object.entries(changes)) store.set(k, v);
@@ -90,9 +96,14 @@ export function buildControls({ store, colormaps, fields, lengthUnits, actions }
     c.unit.value = store.get("length_unit");
     c.mesh.setAttribute("aria-pressed", String(!!store.get("show_mesh")));
     c.wheel.setAttribute("aria-pressed", String(!!store.get("wheel_zoom")));
+    if (depth) {
+      c.depth.value = String(store.get("depth") ?? 0);
+      c.depthLabel.textContent = depth.label(Number(c.depth.value));
+    }
   };
-  store.on("change:field change:cmap change:scale change:vmin change:vmax change:linthresh change:resolution "
-    + "change:length_unit change:show_mesh change:wheel_zoom", sync);
+  const events = "change:field change:cmap change:scale change:vmin change:vmax change:linthresh change:resolution "
+    + "change:length_unit change:show_mesh change:wheel_zoom change:depth";
+  store.on(events, sync);
   sync();
 
   // UI -> store
@@ -133,12 +144,16 @@ export function buildControls({ store, colormaps, fields, lengthUnits, actions }
     else commit({ vmin: null, vmax: null });
   });
   c.resolution.addEventListener("change", () => commit({ resolution: Number(c.resolution.value) }));
+  if (depth) {
+    c.depth.addEventListener("input", () => store.set("depth", Number(c.depth.value))); // drawn at once
+    c.depth.addEventListener("change", () => commit({ depth: Number(c.depth.value) })); // told once, at the end
+  }
   c.unit.addEventListener("change", () => commit({ length_unit: c.unit.value }));
   c.reset.addEventListener("click", () => actions.reset());
   c.mesh.addEventListener("click", () => commit({ show_mesh: !store.get("show_mesh") }));
   c.wheel.addEventListener("click", () => commit({ wheel_zoom: !store.get("wheel_zoom") }));
   c.fullscreen.addEventListener("click", () => actions.fullscreen());
   c.png.addEventListener("click", () => actions.downloadPng());
-  return { element: bar, controls: c, sync };
+  return { element: bar, controls: c, sync, dispose: () => store.off(events, sync) };
 }
 

@@ -5,7 +5,8 @@
 //   two pointers    -> zoom(fx, fy, factor) + pan (pinch, about the midpoint)
 //   wheel/trackpad  -> zoom(fx, fy, factor) (ctrl+wheel: a trackpad pinch)
 //   double-click    -> recentre(fx, fy)
-//   keys (focused)  -> arrows pan 10 %, + / - zoom, 0 or Home reset
+//   keys (focused)  -> arrows pan 10 %, + / - zoom, 0 or Home reset,
+//                      PageUp / PageDown or ] / [ move through a stack's depth
 //   hover / leave   -> hover(fx, fy) / leave()
 // and end() once a gesture is over (to tell the kernel the final view).
 // Returns {dispose(), busy()}: busy while a pointer is down.
@@ -122,6 +123,7 @@ export function bindGestures(canvas, h) {
       "+": () => h.zoom(0.5, 0.5, KEY_ZOOM), "=": () => h.zoom(0.5, 0.5, KEY_ZOOM),
       "-": () => h.zoom(0.5, 0.5, 1 / KEY_ZOOM), _: () => h.zoom(0.5, 0.5, 1 / KEY_ZOOM),
       0: () => h.reset(), Home: () => h.reset(),
+      PageUp: () => h.depth?.(1), PageDown: () => h.depth?.(-1), "]": () => h.depth?.(1), "[": () => h.depth?.(-1),
     }[e.key];
     if (!act || e.altKey || e.metaKey || e.ctrlKey) return;
     e.preventDefault();

@@ -15,6 +15,7 @@ const CSS = `
 .ytlite-title { font-weight: 600; margin: 0 0 4px 64px; }
 .ytlite-subtitle { font-weight: 400; color: #555; }
 .ytlite-stage { position: relative; }
+.ytlite-viewer.ytlite-dropping { outline: 3px dashed #6a8fd0; outline-offset: 2px; }
 .ytlite-figure { position: relative; transform-origin: 0 0; }
 .ytlite-stage canvas { position: absolute; left: 0; top: 0; }
 .ytlite-figure.ytlite-enlarged canvas.ytlite-image, .ytlite-figure.ytlite-enlarged canvas.ytlite-mesh {

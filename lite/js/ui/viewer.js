@@ -15,7 +15,7 @@ const SAVE_DELAY_MS = 150; // after a gesture: one kernel message, not one per f
 // After the last frame, the PNG kept with the notebook. Each one makes the
 // notebook re-render the output (see widget.js), so only once the view rests.
 const SNAPSHOT_DELAY_MS = 1500;
-const RENDER_KEYS = ["field", "view", "resolution", "antialias", "periodic", "period", "cmap", "scale", "vmin",
+const RENDER_KEYS = ["field", "depth", "view", "resolution", "antialias", "periodic", "period", "cmap", "scale", "vmin",
   "vmax", "linthresh", "length_unit", "show_mesh", "info"];
 
 const sameBytes = (a, b) => !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
@@ -23,12 +23,16 @@ let instances = 0; // per page: tells a re-used viewer from a new one (tests, de
 const make = (tag, cls) => Object.assign(document.createElement(tag), { className: cls });
 
 export class Viewer {
-  // data: {px, py, pdx, pdy: Float64Array, fields: {name: Float64Array}, units: {name: string}}
+  // data: one mesh {px, py, pdx, pdy: Float64Array, fields: {name: Float64Array}, units: {name: string}},
+  // or a stack {stack: core/stack.js source of such meshes, fieldNames, units}, shown at store "depth".
   // options: {snapshots: keep store._snapshot (PNG) up to date}
   constructor(el, store, runtime, data, options = {}) {
     this.store = store;
     this.runtime = runtime;
-    this.data = data;
+    this.stack = data.stack ?? null;
+    this.data = this.stack ? null : data; // the mesh drawn (the current depth's, for a stack)
+    this.units = data.units;
+    this.meshDepth = -1;
     this.options = options;
     this.pipeline = new Pipeline(runtime);
     this.cache = {};
@@ -40,7 +44,9 @@ export class Viewer {
     this.root = make("div", "ytlite-viewer");
     this.root.dataset.instance = String(++instances);
     this.toolbar = buildControls({
-      store, colormaps: runtime.colormaps, fields: Object.keys(data.fields), lengthUnits: store.get("length_units"),
+      store, colormaps: runtime.colormaps, fields: this.stack ? data.fieldNames : Object.keys(data.fields),
+      lengthUnits: store.get("length_units"),
+      depth: this.stack ? { count: this.stack.count, label: (i) => this.depthLabel(i) } : null,
       actions: {
         currentLimits: () => this.limits,
         reset: () => this.setView(store.get("domain"), true),
@@ -65,17 +71,19 @@ export class Viewer {
     this.root.append(this.toolbar.element, this.title, this.stage, this.readout);
     el.append(this.root);
 
-    this.pipeline.setMesh(data);
+    if (!this.stack) this.pipeline.setMesh(data);
     this.gestures = bindGestures(this.canvas, {
       pan: (dfx, dfy) => this.setView(panBy(this.view(), dfx, dfy, store.get("domain"))),
       zoom: (fx, fy, f) => this.setView(zoomAbout(this.view(), fx, fy, f, store.get("domain"))),
       recentre: (fx, fy) => this.setView(recentre(this.view(), fx, fy, store.get("domain"))),
       reset: () => this.setView(store.get("domain")),
+      depth: (step) => this.stepDepth(step),
       hover: (fx, fy) => this.showReadout(fx, fy),
       leave: () => { this.readout.textContent = ""; },
       end: () => this.saveSoon(),
       wheelEnabled: () => !!store.get("wheel_zoom"),
     });
+    if (options.dropFile) this.acceptDrops(options.dropFile);
     this.onResize = () => this.fit();
     this.resizeObserver = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(this.onResize);
     document.addEventListener("fullscreenchange", this.onResize);
@@ -86,6 +94,71 @@ export class Viewer {
 
   view() {
     return this.store.get("view");
+  }
+
+  // Files dropped on the viewer go to `open(file)` (-> a message to show).
+  acceptDrops(open) {
+    const hasFile = (e) => [...(e.dataTransfer?.types ?? [])].includes("Files");
+    this.root.addEventListener("dragover", (e) => {
+      if (!hasFile(e)) return;
+      e.preventDefault(); // (and keeps JupyterLab from taking the file)
+      e.stopPropagation();
+      this.root.classList.add("ytlite-dropping");
+    });
+    this.root.addEventListener("dragleave", () => this.root.classList.remove("ytlite-dropping"));
+    this.root.addEventListener("drop", async (e) => {
+      this.root.classList.remove("ytlite-dropping");
+      const file = e.dataTransfer?.files?.[0];
+      if (!file) return;
+      e.preventDefault();
+      e.stopPropagation();
+      try {
+        this.note.textContent = await open(file);
+        this.note.style.display = "block";
+      } catch (err) {
+        this.showError(`could not open ${file.name}: ${err?.message ?? err}`);
+      }
+    });
+  }
+
+  depth() {
+    return this.stack ? Math.min(this.stack.count - 1, Math.max(0, Math.trunc(this.store.get("depth") ?? 0))) : 0;
+  }
+
+  stepDepth(step) {
+    if (!this.stack) return;
+    this.store.set("depth", Math.min(this.stack.count - 1, Math.max(0, this.depth() + step)));
+    this.saveSoon();
+  }
+
+  depthLabel(i) {
+    const info = this.store.get("info") ?? {};
+    const units = info.coord?.[1] ?? "code_length";
+    const value = this.stack.coords[i];
+    const shown = units === "code_length"
+      ? `${formatNumber(value * this.unitScale())} ${this.store.get("length_unit")}` : `${formatNumber(value)} ${prettyUnits(units)}`;
+    return `${info.axis ?? "depth"} = ${shown} (${i + 1}/${this.stack.count})`;
+  }
+
+  // The current depth's mesh in the pipeline: true when it is there; else
+  // it starts loading it (the last picture stays meanwhile) and redraws then.
+  ensureDepth() {
+    const depth = this.depth();
+    if (depth === this.meshDepth) return true;
+    const mesh = this.stack.peek(depth);
+    if (mesh) {
+      this.pipeline.setMesh(mesh);
+      this.data = mesh;
+      this.meshDepth = depth;
+      this.stack.prefetch(depth);
+      return true;
+    }
+    this.note.textContent = `loading ${this.depthLabel(depth)} ...`;
+    this.note.style.display = "block";
+    this.stack.load(depth).then(() => this.schedule(), (err) => {
+      if (this.depth() === depth) this.showError(`${this.depthLabel(depth)}: ${err?.message ?? err}`);
+    });
+    return false;
   }
 
   setView(view, save = false) {
@@ -107,10 +180,12 @@ export class Viewer {
     const s = this.store;
     const t0 = performance.now();
     try {
+      if (this.stack && !this.ensureDepth()) return;
+      this.note.textContent = "no data in view";
       const field = s.get("field");
       const values = this.data.fields[field];
       if (!values) throw new Error(`no field ${JSON.stringify(field)}; fields: ${Object.keys(this.data.fields).join(", ")}`);
-      this.pipeline.useField(field, values);
+      this.pipeline.useField(field, values); // (setMesh, at a new depth, made it copy them again)
       const view = this.view();
       const [width, height] = imageSize(view, s.get("resolution"));
       const r = this.pipeline.render({
@@ -133,7 +208,7 @@ export class Viewer {
       this.report({
         view, width, height, field, cmap: s.get("cmap"), scale: s.get("scale"),
         vmin: r.limits?.vmin ?? null, vmax: r.limits?.vmax ?? null, linthresh: r.limits?.linthresh ?? null,
-        empty: r.empty, deposited: r.deposited, deposit_ms: r.depositMs, shade_ms: r.shadeMs,
+        depth: this.stack ? this.meshDepth : null, empty: r.empty, deposited: r.deposited, deposit_ms: r.depositMs, shade_ms: r.shadeMs,
         frame_ms: t1 - t0, count: this.frameCount,
       });
     } catch (err) {
@@ -206,7 +281,7 @@ export class Viewer {
       {
         name: cmap, table: this.runtime.colormaps.table(cmap), n: this.runtime.colormaps.entry(cmap).n,
         scale: s.get("scale"), limits: this.limits, positions: (v) => this.pipeline.positions(v),
-        label: fieldLabel(field, this.data.units[field]),
+        label: fieldLabel(field, this.units[field]),
       }, this.cache);
   }
 
@@ -229,13 +304,15 @@ export class Viewer {
     const parts = [];
     if (info.name) parts.push(info.name);
     if (info.kind === "projection") parts.push(`projection along ${info.axis}`);
-    else if (info.coord != null) {
+    else if (this.stack) {
+      parts.push(`slice at ${this.depthLabel(this.meshDepth >= 0 ? this.meshDepth : this.depth())}`);
+    } else if (info.coord != null) {
       const [value, units] = info.coord;
       const shown = units === "code_length" ? `${formatNumber(value * scale)} ${unit}` : `${formatNumber(value)} ${prettyUnits(units)}`;
       parts.push(`slice at ${info.axis} = ${shown}`);
     }
     if (info.time != null) parts.push(`t = ${formatNumber(info.time[0])} ${prettyUnits(info.time[1])}`);
-    return { main: fieldLabel(field, this.data.units[field]), sub: parts.join(" · ") };
+    return { main: fieldLabel(field, this.units[field]), sub: parts.join(" · ") };
   }
 
   showTitle() {
@@ -258,7 +335,7 @@ export class Viewer {
     const unit = s.get("length_unit"), scale = this.unitScale();
     const field = s.get("field");
     const value = this.pipeline.valueAt(col, row);
-    const units = prettyUnits(this.data.units[field]);
+    const units = prettyUnits(this.units[field]);
     const shown = Number.isNaN(value) ? "no data" : `${formatNumber(value)}${units ? ` ${units}` : ""}`;
     this.readout.textContent = `${info.x_axis ?? "x"} = ${formatNumber(x * scale)} ${unit}, `
       + `${info.y_axis ?? "y"} = ${formatNumber(y * scale)} ${unit}: ${field} = ${shown}`;
@@ -354,6 +431,9 @@ export class Viewer {
   }
 
   destroy() {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.toolbar.dispose();
     cancelAnimationFrame(this.raf);
     clearTimeout(this.reportTimer);
     clearTimeout(this.snapshotTimer);

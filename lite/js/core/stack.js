@@ -1,0 +1,56 @@
+// A stack of slices along one axis (a ytlite stack: stack.json + one yt
+// slice file per depth) as the viewer sees it: `count` depths at `coords`,
+// each mesh loaded on first use and kept in a small cache, so moving through
+// the depth is instant once a slice has been seen and memory stays bounded.
+//
+//   const s = stackSource({coords, load: (i) => mesh or Promise<mesh>, cacheSize});
+//   s.peek(i)      -> the mesh if loaded, else null
+//   s.load(i)      -> Promise<mesh> (one load per depth at a time; errors not cached)
+//   s.prefetch(i)  -> start loading the neighbours of i
+
+export function stackSource({ coords, load, cacheSize = 6 }) {
+  if (!Array.isArray(coords) || coords.length === 0) throw new Error("a stack needs at least one slice");
+  const count = coords.length;
+  const loaded = new Map(); // depth -> mesh, in order of use (oldest first)
+  const pending = new Map(); // depth -> Promise
+  const check = (i) => {
+    if (!Number.isInteger(i) || i < 0 || i >= count) throw new RangeError(`depth ${i} is outside 0..${count - 1}`);
+  };
+  const touch = (i, mesh) => {
+    loaded.delete(i);
+    loaded.set(i, mesh);
+    while (loaded.size > Math.max(1, cacheSize)) loaded.delete(loaded.keys().next().value);
+  };
+  const source = {
+    count, coords,
+    peek(i) {
+      check(i);
+      const mesh = loaded.get(i);
+      if (mesh) touch(i, mesh);
+      return mesh ?? null;
+    },
+    load(i) {
+      check(i);
+      if (loaded.has(i)) return Promise.resolve(source.peek(i));
+      if (!pending.has(i)) {
+        const p = Promise.resolve().then(() => load(i)).then((mesh) => {
+          pending.delete(i);
+          touch(i, mesh);
+          return mesh;
+        }, (err) => {
+          pending.delete(i);
+          throw err;
+        });
+        pending.set(i, p);
+      }
+      return pending.get(i);
+    },
+    prefetch(i) {
+      for (const j of [i + 1, i - 1]) {
+        if (j >= 0 && j < count && !loaded.has(j)) source.load(j).catch(() => {}); // (shown when asked for)
+      }
+    },
+    cached: () => [...loaded.keys()],
+  };
+  return source;
+}
