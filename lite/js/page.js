@@ -20,7 +20,19 @@ async function fetchBytes(url, what) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+// h5wasm (5.7 MB of script with its wasm inside) is parsed while everything
+// else downloads, not before: a classic script added now, awaited when needed.
+function loadH5wasm() {
+  return new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement("script"), { src: "h5wasm.js", async: true });
+    script.onload = () => globalThis.h5wasm.ready.then(() => resolve(globalThis.h5wasm), reject);
+    script.onerror = () => reject(new Error("h5wasm.js (the HDF5 reader) could not be loaded"));
+    document.head.append(script);
+  });
+}
+
 async function assets() {
+  const h5wasm = loadH5wasm();
   const [index, tables, cmPerUnit] = await Promise.all([
     fetch("colormaps.json").then((r) => r.json()),
     fetchBytes("colormaps.bin", "colormap tables"),
@@ -29,7 +41,7 @@ async function assets() {
   const runtime = await loadRuntime({
     key: "page", wasm: new URL("ytlite_pixelizer_bg.wasm", location.href), colormapIndex: index, colormapTables: tables,
   });
-  await globalThis.h5wasm.ready;
+  await h5wasm;
   return { runtime, cmPerUnit };
 }
 
@@ -65,6 +77,7 @@ class Kiosk {
       throw new Error(`${file}: not a ytlite stack index (format, files and coords of one length)`);
     }
     const depth = Math.min(index.files.length - 1, urlState.depth ?? 0);
+    await this.ready; // (h5wasm)
     const read = async (i) => {
       const name = index.files[i];
       const bytes = await fetchBytes(new URL(name, url), `${file}: slice ${i}`);

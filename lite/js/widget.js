@@ -209,6 +209,7 @@ function adopt(record, model, el, owner) {
   record.owner = owner;
   record.store.attach(model);
   el.append(record.viewer.root); // as it was: no redraw (a redraw would make a new snapshot)
+  record.viewer.fit(); // to its new container (and watch that one)
 }
 
 async function mount(key, running, model, el, owner, signal) {

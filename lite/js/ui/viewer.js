@@ -235,8 +235,11 @@ export class Viewer {
     this.figure.style.height = `${layout.height}px`;
     Object.assign(this.note.style, { left: `${image.left + 8}px`, top: `${image.top + 8}px` });
     Object.assign(this.errorBox.style, { left: `${image.left}px`, top: `${image.top}px` });
+    // (fit() reads the page's layout: only when the figure's size changed, not every frame;
+    // the container's own changes reach it through the ResizeObserver)
+    const resized = !this.layout || this.layout.width !== layout.width || this.layout.height !== layout.height;
     this.layout = layout;
-    this.fit();
+    if (resized) this.fit();
   }
 
   // Scale the figure to the space it has: the container's width (it may be
