@@ -15,6 +15,7 @@ const SAVE_DELAY_MS = 150; // after a gesture: one kernel message, not one per f
 // After the last frame, the PNG kept with the notebook. Each one makes the
 // notebook re-render the output (see widget.js), so only once the view rests.
 const SNAPSHOT_DELAY_MS = 1500;
+const NO_DATA = "no data in view";
 const RENDER_KEYS = ["field", "depth", "view", "resolution", "antialias", "periodic", "period", "cmap", "scale", "vmin",
   "vmax", "linthresh", "length_unit", "show_mesh", "info"];
 
@@ -61,7 +62,7 @@ export class Viewer {
     this.canvas.tabIndex = 0; // keyboard pan/zoom when focused
     this.meshCanvas = make("canvas", "ytlite-mesh");
     this.note = make("div", "ytlite-note");
-    this.note.textContent = "no data in view";
+    this.note.textContent = NO_DATA;
     this.errorBox = make("div", "ytlite-error");
     this.readout = make("div", "ytlite-readout");
     // the figure at its own pixel size, scaled as a whole to fit (see fit())
@@ -181,7 +182,7 @@ export class Viewer {
     const t0 = performance.now();
     try {
       if (this.stack && !this.ensureDepth()) return;
-      this.note.textContent = "no data in view";
+      if (this.note.textContent !== NO_DATA) this.note.textContent = NO_DATA; // (after "loading ...")
       const field = s.get("field");
       const values = this.data.fields[field];
       if (!values) throw new Error(`no field ${JSON.stringify(field)}; fields: ${Object.keys(this.data.fields).join(", ")}`);
