@@ -20,7 +20,7 @@ const RENDER_KEYS = ["field", "depth", "view", "resolution", "antialias", "perio
   "vmax", "linthresh", "length_unit", "show_mesh", "info"];
 
 const sameBytes = (a, b) => !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
-let instances = 0; // per page: tells a re-used viewer from a new one (tests, debugging)
+let instances = 0; // per bundle instance (anywidget loads one per model): a re-used viewer keeps its number
 const make = (tag, cls) => Object.assign(document.createElement(tag), { className: cls });
 
 export class Viewer {
