@@ -112,7 +112,7 @@ class Kiosk {
     const lengthUnits = lengthUnitChoices(slice.lengthUnit, slice.period, cmPerUnit);
     const unit = slice.lengthUnit[1] in lengthUnits ? slice.lengthUnit[1] : "code_length";
     const store = createStore({
-      field, field_scales: fieldScales, info: slice.info, domain: slice.domain, view: urlState.view ?? slice.domain,
+      field, field_scales: fieldScales, info: stacked ? { ...slice.info, name } : slice.info, domain: slice.domain, view: urlState.view ?? slice.domain,
       resolution: urlState.resolution ?? 512, antialias: true, periodic: false, period: slice.period,
       cmap: urlState.cmap && runtime.colormaps.has(urlState.cmap) ? urlState.cmap : "cmyt.arbre",
       scale: urlState.scale ?? fieldScales[field], vmin: urlState.vmin ?? null, vmax: urlState.vmax ?? null,
@@ -125,7 +125,6 @@ class Kiosk {
     host.replaceChildren();
     const data = stacked ? { stack: stacked.stack, fieldNames: Object.keys(slice.mesh.fields), units: slice.mesh.units }
       : slice.mesh;
-    if (stacked) store.set("info", { ...slice.info, name });
     this.viewer = new Viewer(host, store, runtime, data);
     this.file = urlState.file ?? null;
     const toUrl = () => this.writeUrl(store);
