@@ -255,16 +255,229 @@ def build_kiosk(site: Path, content: Path) -> None:
     with step("building the kiosk page: lite/js/page.js -> _site/view/"):
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / "page.js", "--bundle", "--format=esm",
-             "--target=es2020", "--log-level=warning", f"--outfile={out / 'ytlite-view.js'}"])
+        # the page, and the viewer its "Share as one file" inlines into each file it saves
+        for entry, bundle in (("page.js", "ytlite-view.js"), ("standalone.js", "ytlite-standalone.js")):
+            run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / entry, "--bundle", "--format=esm",
+                 "--target=es2020", "--log-level=warning", f"--outfile={out / bundle}"])
         shutil.copyfile(ROOT / "lite" / "view.html", out / "index.html")
         for name in KIOSK_ASSETS:
             shutil.copyfile(GENERATED / name, out / name)
-        # single files, and each stack once (its index), not its slices one by one
-        stacks = {p.parent for p in content.rglob("stack.json")}
-        datasets = sorted(p.relative_to(content).as_posix() for p in [*content.rglob("*.h5"), *content.rglob("stack.json")]
-                          if p.name == "stack.json" or p.parent not in stacks)
-        (out / "datasets.json").write_text(json.dumps(datasets, indent=1))
+        (out / "datasets.json").write_text(json.dumps(site_datasets(content), indent=1))
+
+
+def site_datasets(content: Path) -> list[str]:
+    """The site's datasets (paths in content/): single files, and each stack
+    once (its stack.json), not its slices one by one."""
+    stacks = {p.parent for p in content.rglob("stack.json")}
+    return sorted(p.relative_to(content).as_posix() for p in [*content.rglob("*.h5"), *content.rglob("stack.json")]
+                  if p.name == "stack.json" or p.parent not in stacks)
+
+
+THUMBNAIL_SIZE = 256  # pixels along the longer side, as the viewer's "resolution"
+THUMBNAIL_CMAP = "cmyt.arbre"  # the viewer's default colormap
+
+
+def gallery_thumbnail(path: Path) -> tuple[bytes, dict]:
+    """(PNG bytes, what it shows) of a dataset as the viewer first shows it:
+    its default field with that field's usual scale (SliceDataset.default_field,
+    default_scale), cmyt.arbre, the whole domain, automatic limits from the
+    image (log: positive values only; symlog: linthresh 1/1000 of the largest
+    magnitude, as core/pipeline.js); of a stack, its middle slice. Drawn with
+    yt's own pixelize_cartesian and matplotlib's colormap, the viewer's oracles."""
+    import io
+    import math
+
+    import cmyt  # noqa: F401  registers cmyt.* in matplotlib
+    import matplotlib
+    import matplotlib.colors
+    import numpy as np
+    from PIL import Image
+    from yt.utilities.lib.pixelization_routines import pixelize_cartesian
+
+    import ytlite
+    from ytlite.stack import SliceStack
+
+    ds = ytlite.load(path)
+    meta = {}
+    if isinstance(ds, SliceStack):
+        depth = len(ds) // 2
+        meta.update(depth=depth, count=len(ds), axis=ds.axis_name)
+        ds = ds[depth]
+    field = ds.default_field()
+    scale = ds.default_scale(field)
+    x0, x1, y0, y1 = ds.domain_bounds
+    w, h = x1 - x0, y1 - y0
+
+    def side(a, b):  # core/view.js imageSize: Math.round(resolution * a / b), in that order
+        return max(1, math.floor(THUMBNAIL_SIZE * a / b + 0.5))
+
+    width, height = (THUMBNAIL_SIZE, side(h, w)) if w >= h else (side(w, h), THUMBNAIL_SIZE)
+    buff = np.full((height, width), np.nan)
+    cells = [np.asarray(a, dtype="f8") for a in (ds.px, ds.py, ds.pdx, ds.pdy, ds[field])]
+    pixelize_cartesian(buff, *cells, (x0, x1, y0, y1), antialias=1, period=None, check_period=0)
+    shown = buff[np.isfinite(buff) & (buff > 0)] if scale == "log" else buff[np.isfinite(buff)]
+    vmin, vmax = (float(shown.min()), float(shown.max())) if shown.size else (None, None)
+    if vmin is None:
+        norm = matplotlib.colors.Normalize(0, 1)  # nothing to scale: every pixel takes the "bad" colour
+    elif scale == "log":
+        norm = matplotlib.colors.LogNorm(vmin, vmax)
+    elif scale == "symlog":
+        big = max(abs(vmin), abs(vmax))
+        norm = matplotlib.colors.SymLogNorm(big / 1000 if big > 0 else 1.0, linscale=1.0, vmin=vmin, vmax=vmax, base=10)
+    else:
+        norm = matplotlib.colors.Normalize(vmin, vmax)
+    rgba = matplotlib.colormaps[THUMBNAIL_CMAP](norm(np.ma.masked_invalid(buff)), bytes=True)
+    png = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba[::-1]), "RGBA").save(png, "PNG")  # (row 0 of buff is y_min)
+    kind = "slice" if ds.container_type == "slice" else "projection"
+    meta.update(field=field, scale=scale, cmap=THUMBNAIL_CMAP, width=width, height=height, vmin=vmin, vmax=vmax,
+                kind=kind, axis=meta.get("axis", "xyz"[ds.axis]), cells=ds.num_cells, fields=list(ds.field_list))
+    return png.getvalue(), meta
+
+
+def gallery_entry(content: Path, dataset: str) -> tuple[bytes, dict]:
+    """gallery_thumbnail of content/dataset, cached under CACHE/gallery keyed
+    by the files' content (for a stack: its index and the slice drawn), the
+    code that draws it and the versions of yt, matplotlib and cmyt."""
+    import importlib.metadata
+    import inspect
+
+    path = content / dataset
+    h = hashlib.sha256(inspect.getsource(gallery_thumbnail).encode())
+    h.update(f"{THUMBNAIL_SIZE}|{THUMBNAIL_CMAP}".encode())
+    for package in ("yt", "matplotlib", "cmyt"):
+        h.update(importlib.metadata.version(package).encode())
+    files = [path]
+    if path.name == "stack.json":
+        names = json.loads(path.read_text()).get("files") or []
+        files += [path.parent / names[len(names) // 2]] if names else []
+    for f in files:
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    cached = CACHE / "gallery" / h.hexdigest()[:24]
+    if (cached / "meta.json").exists():
+        return (cached / "thumb.png").read_bytes(), json.loads((cached / "meta.json").read_text())
+    png, meta = gallery_thumbnail(path)
+    tmp = cached.with_suffix(".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    (tmp / "thumb.png").write_bytes(png)
+    (tmp / "meta.json").write_text(json.dumps(meta))
+    shutil.rmtree(cached, ignore_errors=True)
+    tmp.rename(cached)
+    return png, meta
+
+
+GALLERY_STYLE = """
+  body { font: 14px system-ui, sans-serif; margin: 16px; color: #222; }
+  header { display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: baseline; margin-bottom: 12px; }
+  h1 { font-size: 18px; margin: 0; }
+  .about { color: #555; max-width: 70em; }
+  main { display: grid; grid-template-columns: repeat(auto-fill, minmax(290px, 1fr)); gap: 16px; }
+  .dataset { border: 1px solid #ddd; border-radius: 6px; padding: 10px; display: flex; flex-direction: column; gap: 6px; }
+  .dataset h2 { font-size: 14px; margin: 0; word-break: break-all; }
+  .thumb-link { display: block; background: #f4f4f4; text-align: center; }
+  .thumb { max-width: 100%; height: auto; image-rendering: pixelated; vertical-align: middle; }
+  .facts { color: #555; font-size: 12px; }
+  .links { display: flex; flex-wrap: wrap; gap: 4px 14px; }
+  .code { background: #f6f8fa; }
+  .code-head { display: flex; justify-content: space-between; align-items: center; padding: 3px 6px 0 8px;
+               color: #666; font-size: 11px; }
+  .copy { font-size: 11px; }
+  pre { margin: 0; padding: 2px 8px 6px; font-size: 12px; overflow-x: auto; }
+"""
+
+# (copies the code beside a button; navigator.clipboard where the page may
+# use it, else the selection and execCommand, as older browsers and file:// need)
+GALLERY_SCRIPT = """
+for (const button of document.querySelectorAll("button.copy")) {
+  button.addEventListener("click", async () => {
+    const code = button.closest(".code").querySelector("code");
+    try {
+      await navigator.clipboard.writeText(code.textContent);
+    } catch {
+      getSelection().selectAllChildren(code);
+      document.execCommand("copy");
+    }
+    button.textContent = "copied";
+    setTimeout(() => { button.textContent = "copy"; }, 1500);
+  });
+}
+"""
+
+
+def build_gallery(site: Path, content: Path) -> None:
+    """site/gallery/index.html: every dataset of the site (site_datasets, the
+    kiosk's list) with a thumbnail made here (gallery_entry), a link opening
+    it in the kiosk page and one to the notebook that uses it, and the lines
+    of Python that open it. A static page: no Python, no network."""
+    import html
+    import urllib.parse
+
+    out = site / "gallery"
+    with step("building the gallery: thumbnails with yt + matplotlib -> _site/gallery/"):
+        shutil.rmtree(out, ignore_errors=True)
+        (out / "thumbs").mkdir(parents=True)
+        notebooks = {nb.name: nb.read_text() for nb in sorted(content.glob("*.ipynb"))}
+        cards = []
+        for dataset in site_datasets(content):
+            png, meta = gallery_entry(content, dataset)
+            thumb = f"thumbs/{dataset.removesuffix('/stack.json').removesuffix('.h5').replace('/', '_')}.png"
+            (out / thumb).write_bytes(png)
+            stacked = dataset.endswith("/stack.json")
+            # what Python and the notebooks call it: a stack is its folder
+            python_path = dataset.removesuffix("/stack.json") if stacked else dataset
+            state = {"file": dataset, "field": meta["field"], **({"depth": meta["depth"]} if stacked else {})}
+            viewer = f"../view/?{urllib.parse.urlencode(state)}"
+            field = meta["field"]
+            plot = f'ds.plot("{field}", depth={meta["depth"]})' if stacked else f'ds.plot("{field}")'
+            code = f'import ytlite\nds = ytlite.load("{python_path}")\n{plot}'
+            users = [name for name, text in notebooks.items() if f'"{python_path}' in text or f"'{python_path}" in text]
+            if users:
+                notebook = (f'<a class="open-notebook" href="../notebooks/index.html?path={urllib.parse.quote(users[0])}">'
+                            f"open in a notebook ({html.escape(users[0])})</a>")
+            else:  # no notebook uses it: a new one, with the lines below
+                notebook = '<a class="open-notebook" href="../lab/index.html">open JupyterLab (paste the lines below into a new notebook)</a>'
+            name = python_path.split("/")[-1]
+            alt = f"{field} ({meta['scale']}) of {name}"
+            what = (f"stack of {meta['count']} slices along {meta['axis']} (shown: slice {meta['depth'] + 1})" if stacked
+                    else f"{meta['kind']} along {meta['axis']}")
+            cards.append(f"""<article class="dataset" data-file="{html.escape(dataset)}">
+  <h2>{html.escape(name)}</h2>
+  <a class="thumb-link" href="{html.escape(viewer)}"><img class="thumb" src="{html.escape(thumb)}" width="{meta['width']}" height="{meta['height']}"
+    alt="{html.escape(alt)}"></a>
+  <div class="facts">{html.escape(what)} · {meta['cells']:,} cells · {html.escape(meta['field'])} ({meta['scale']})
+    · fields: {html.escape(", ".join(meta['fields']))}</div>
+  <div class="links"><a class="open-viewer" href="{html.escape(viewer)}">open in the viewer</a> {notebook}</div>
+  <div class="code"><div class="code-head">Python<button type="button" class="copy" title="copy these lines">copy</button></div>
+    <pre><code>{html.escape(code)}</code></pre></div>
+</article>""")
+        page = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ytlite datasets</title>
+<link rel="icon" href="data:,">
+<style>{GALLERY_STYLE}</style>
+</head>
+<body>
+<header>
+  <h1>ytlite: the datasets of this site</h1>
+  <a href="../view/">the viewer</a>
+  <a href="../notebooks/index.html?path=demo.ipynb">the notebooks</a>
+</header>
+<p class="about">Each picture is what the viewer first shows (the default field in its usual scale, the colormap
+{THUMBNAIL_CMAP}, the whole domain; of a stack, its middle slice), drawn when the site was built by yt and matplotlib.
+Open a dataset in the viewer (pan, zoom, colormaps, no Python), or in Python with the lines under it.</p>
+<main>
+{chr(10).join(cards)}
+</main>
+<script>{GALLERY_SCRIPT}</script>
+</body>
+</html>
+"""
+        (out / "index.html").write_text(page)
+        log(f"{len(cards)} datasets")
 
 
 def build_wheel() -> Path:
@@ -383,7 +596,7 @@ def site_builder():
     return module
 
 
-def build_all() -> None:
+def build_all(pyodide_dist: Path | None = None) -> None:
     t0 = time.perf_counter()
     build_wasm()
     generate_colormaps()
@@ -393,9 +606,29 @@ def build_all() -> None:
     wheel = build_wheel()
     stage_content(BUILD / "content")
     with step("building the JupyterLite site into _site/"):
-        site_builder().build_site(SITE, BUILD / "content", [wheel], CACHE / "site", log=log)
+        site_builder().build_site(SITE, BUILD / "content", [wheel], CACHE / "site", log=log, pyodide_dist=pyodide_dist)
     build_kiosk(SITE, BUILD / "content")
+    build_gallery(SITE, BUILD / "content")
     log(f"site built in {time.perf_counter() - t0:.1f} s: {SITE}")
+    report_site_size(SITE)
+
+
+def report_site_size(site: Path) -> None:
+    """What a visitor's browser may download: the site's size and its biggest
+    folders (docs/coldstart.md says what is in them and why)."""
+    sizes: dict[str, int] = {}
+    total = 0
+    for f in site.rglob("*"):
+        if f.is_file():
+            n = f.stat().st_size
+            total += n
+            top = f.relative_to(site).parts
+            key = "/".join(top[:2]) + "/" if len(top) > 2 else (top[0] + "/" if len(top) == 2 else top[0])
+            sizes[key] = sizes.get(key, 0) + n
+    biggest = sorted(sizes.items(), key=lambda kv: -kv[1])[:6]
+    log(f"site size {total / 1e6:.1f} MB: " + ", ".join(f"{k} {v / 1e6:.1f}" for k, v in biggest))
+    log("cold-start figures (kiosk, notebook kernel idle and first image, vs plain JupyterLite): "
+        ".venv/bin/python bench/coldstart.py   (where the time goes: add --profile)")
 
 
 # --------------------------------------------------------------------------
@@ -403,7 +636,7 @@ def build_all() -> None:
 
 
 def cmd_serve(args) -> None:
-    build_all()
+    build_all(args.pyodide_dist)
     import http.server
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
@@ -411,6 +644,7 @@ def cmd_serve(args) -> None:
     log(f"serving {SITE} at http://127.0.0.1:{args.port}/  (Ctrl-C to stop)")
     log(f"demo notebook: http://127.0.0.1:{args.port}/notebooks/index.html?path=demo.ipynb")
     log(f"kiosk page (no Python): http://127.0.0.1:{args.port}/view/")
+    log(f"the site's datasets: http://127.0.0.1:{args.port}/gallery/")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -418,11 +652,11 @@ def cmd_serve(args) -> None:
 
 
 def cmd_build(args) -> None:
-    build_all()
+    build_all(args.pyodide_dist)
 
 
 def cmd_test(args) -> None:
-    build_all()
+    build_all(args.pyodide_dist)
     failures = []
     with step("Rust unit tests (cargo test)"):
         if run(["cargo", "test", "--release", "--locked"], cwd=RUST, check=False).returncode != 0:
@@ -455,10 +689,16 @@ def main() -> None:
     p = sub.add_parser("serve", help="build the site and serve it on 127.0.0.1")
     p.add_argument("--port", type=int, default=int(os.environ.get("YTLITE_PORT", 8000)))
     p.set_defaults(func=cmd_serve)
-    sub.add_parser("build", help="build the site into _site/").set_defaults(func=cmd_build)
+    builds = [p, sub.add_parser("build", help="build the site into _site/")]
+    builds[-1].set_defaults(func=cmd_build)
     p = sub.add_parser("test", help="build, then run every test")
     p.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
     p.set_defaults(func=cmd_test)
+    for p in (*builds, p):
+        p.add_argument("--pyodide-dist", type=Path, metavar="PATH",
+                       help="Pyodide's full distribution (pyodide-314.0.7.tar.bz2 or the folder it unpacks to): "
+                            "numpy, h5py, yt, ... then come from the site itself instead of Pyodide's CDN, "
+                            "so they work offline too")
     args = parser.parse_args()
 
     ensure_debian_packages()

@@ -2,6 +2,7 @@
 """Cold-start benchmark (issue 10, "Start in seconds"): how long a person waits.
 
     .venv/bin/python bench/coldstart.py [--runs 3] [--site _site] [--baseline DIR]
+    .venv/bin/python bench/coldstart.py --profile [--runs 1]   where the time goes, stage by stage
 
 Serves the ytlite site and a *baseline* site (the same JupyterLite + Pyodide
 kernel built by lite/site.py, but without ytlite and with one trivial
@@ -102,7 +103,8 @@ def build_baseline(dest: Path) -> Path:
             shared = CACHE / "site" / sub
             if shared.is_dir() and not (cache / sub).exists():
                 (cache / sub).symlink_to(shared, target_is_directory=True)
-        site.build_site(dest, Path(content), [], cache, log=lambda m: print(f"  {m}", flush=True))
+        site.build_site(dest, Path(content), [], cache, log=lambda m: print(f"  {m}", flush=True),
+                        kernel_speedups=False)  # JupyterLite's kernel as it comes
     return dest
 
 
@@ -220,6 +222,91 @@ def measure(browser, site_url: str, base_url: str, runs: int, log) -> tuple[dict
     return samples, sorted(set(foreign))
 
 
+# ---------------------------------------------------------------- profile ---
+
+# Stage marks inside @jupyterlite/pyodide-kernel's worker (0.8.x
+# PyodideRemoteKernel.initialize), patched into a COPY of the site: the core's
+# loadPyodide is split from the boot packages' install so each shows.
+_WORKER_PATCHES = (
+    ("await this.initRuntime(e),await this.initFilesystem(e),await this.initPackageManager(e),"
+     "await this.initKernel(e),await this.initGlobals(e),",
+     "(self.__prof=[['worker starts',performance.now()]]),await this.initRuntime(e),"
+     "self.__prof.push(['boot packages installed (unzipped)',performance.now()]),"
+     "await this.initFilesystem(e),self.__prof.push(['DriveFS mounted',performance.now()]),"
+     "await this.initPackageManager(e),self.__prof.push(['import micropip, piplite',performance.now()]),"
+     "await this.initKernel(e),self.__prof.push(['import pyodide_kernel (IPython, shell)',performance.now()]),"
+     "await this.initGlobals(e),self.__prof.push(['kernel globals',performance.now()]),"),
+    ("...e.loadPyodideOptions}),",
+     "...e.loadPyodideOptions,packages:[]}),self.__prof.push(['Pyodide core: wasm, Python start, stdlib',"
+     "performance.now()]),await this._pyodide.loadPackage((e.loadPyodideOptions||{}).packages||[]),"),
+)
+
+_CELL_WATCH_JS = r"""() => { window.__cells = {}; window.__img = null;
+  setInterval(() => { const w = window.jupyterapp.shell.currentWidget;
+    w.content.widgets.forEach((c, i) => { if (c.model.type === 'code' && c.model.executionCount !== null && !(i in window.__cells))
+      window.__cells[i] = [performance.now(), c.model.sharedModel.getSource().split('\n')[0].slice(0, 50)]; });
+    if (!window.__img && document.querySelector('canvas.ytlite-image[data-frame]')) window.__img = performance.now();
+  }, 10); }"""
+
+
+def patched_copy(site: Path, dest: Path) -> Path:
+    """A copy of ``site`` whose kernel worker records when each stage ends."""
+    import shutil
+
+    shutil.copytree(site, dest, symlinks=True)
+    (worker,) = (dest / "extensions" / "@jupyterlite" / "pyodide-kernel-extension" / "static").glob("comlink.worker.*.js")
+    text = worker.read_text()
+    for old, new in _WORKER_PATCHES:
+        if text.count(old) != 1:
+            sys.exit(f"profile: {worker.name} is not the pyodide-kernel 0.8 worker this patch knows; update _WORKER_PATCHES")
+        text = text.replace(old, new)
+    worker.write_text(text)
+    return dest
+
+
+def profile(browser, site_url: str) -> list[tuple[float, str]]:
+    """One fresh-context load of the demo notebook: [(seconds since navigation, what ended then)]."""
+    v = Visit(browser)
+    try:
+        v.goto(f"{site_url}/notebooks/index.html?path={DEMO_NOTEBOOK}")
+        idle = v.wait_kernel_idle()
+        v.page.evaluate(_CELL_WATCH_JS)
+        v.run_all()
+        v.wait_first_image()
+        time.sleep(0.3)
+        page = v.page.evaluate("""() => ({origin: performance.timeOrigin,
+            dom: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+            cells: window.__cells, img: window.__img})""")
+        worker = None
+        for w in v.page.workers:
+            try:
+                r = w.evaluate("() => ({origin: performance.timeOrigin, prof: self.__prof || null})")
+            except Exception:
+                continue
+            if r["prof"]:
+                worker = r
+    finally:
+        v.close()
+    events = [(page["dom"] / 1000, "page: HTML + JupyterLab's first script (DOMContentLoaded)")]
+    if worker:
+        shift = worker["origin"] - page["origin"]
+        events.append((shift / 1000, "JupyterLab front end up, kernel worker created"))
+        events += [((t + shift) / 1000, f"kernel: {what}") for what, t in worker["prof"][1:]]
+    events.append((idle, "kernel idle (kernel_info answered)"))
+    events += [(t / 1000, f"cell {i}: {src}") for i, (t, src) in sorted(page["cells"].items(), key=lambda kv: kv[1][0])]
+    if page["img"]:
+        events.append((page["img"] / 1000, "first image drawn"))
+    return sorted(events)
+
+
+def print_profile(events: list[tuple[float, str]]) -> None:
+    print(f"{'t (s)':>7s} {'stage (s)':>9s}  what ended")
+    last = 0.0
+    for t, what in events:
+        print(f"{t:7.2f} {t - last:9.2f}  {what}")
+        last = t
+
+
 # -------------------------------------------------------------- site size ---
 
 
@@ -259,6 +346,9 @@ def main(argv=None) -> int:
                     help="a baseline site folder (default: built with lite/site.py into "
                          "~/.cache/ytlite/coldstart/baseline)")
     ap.add_argument("--json", type=Path, default=None, help="also write every sample here")
+    ap.add_argument("--profile", action="store_true",
+                    help="instead: where the time goes, stage by stage, in --runs loads of the demo notebook "
+                         "(kernel worker instrumented in a copy of the site)")
     args = ap.parse_args(argv)
     t_start = time.perf_counter()
     log = lambda m: print(f"[coldstart] {m}", flush=True)  # noqa: E731
@@ -266,6 +356,24 @@ def main(argv=None) -> int:
     site = args.site.resolve()
     if not (site / "index.html").is_file():
         sys.exit(f"no site at {site}: run python3 build.py build")
+    if args.profile:
+        from playwright.sync_api import sync_playwright
+
+        with tempfile.TemporaryDirectory(prefix="coldstart-profile-") as tmp:
+            server = Server(patched_copy(site, Path(tmp) / "site"))
+            try:
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                    try:
+                        for r in range(args.runs):
+                            print(f"\nrun {r + 1}/{args.runs}: {DEMO_NOTEBOOK}, fresh context, {site}")
+                            print_profile(profile(browser, server.url))
+                    finally:
+                        browser.close()
+            finally:
+                server.close()
+        log(f"done in {time.perf_counter() - t_start:.0f} s")
+        return 0
     if args.baseline is None:
         log("baseline site (lite/site.py, no ytlite, one notebook) ...")
         baseline = build_baseline(CACHE / "coldstart" / "baseline")

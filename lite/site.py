@@ -8,7 +8,7 @@ everything fetched is cached under ``cache_dir``.
 
 Public API
 ----------
-``build_site(output_dir, content_dir, extra_wheels, cache_dir, log=print)``
+``build_site(output_dir, content_dir, extra_wheels, cache_dir, log=print, pyodide_dist=None)``
     Build (or reuse from cache) the site and write it into ``output_dir``
     (which is replaced as a whole).
 ``static_dir(output_dir)`` / ``STATIC_SUBDIR``
@@ -33,6 +33,20 @@ boots (before the first cell runs); in addition the kernel runs
 ``pyodide.loadPackagesFromImports`` on every cell, so anything in the lock is
 also found lazily by a plain ``import``.  No ``%pip install`` is needed.
 
+Pyodide's own packages (numpy, h5py, unyt, yt, ...)
+---------------------------------------------------
+Every other entry of Pyodide's lock (its 357 packages) is added too, so that
+``import yt`` in a cell loads yt and its dependencies at the version this
+Pyodide was built with. By default they point at Pyodide's CDN (absolute
+``file_name`` URLs, which Pyodide 314 fetches as they are, with the lock's
+sha256 as the request's integrity): nothing of it is fetched until a cell
+imports one of them, and the site itself stays whole offline. The boot wheel
+``ytlite-cdn-hint`` (``lite/cdn_hint.py``) makes such an import fail within
+seconds when the CDN is unreachable, saying what is missing and how to get it.
+With ``pyodide_dist`` (a folder or tarball of Pyodide's full distribution, the
+same version), they are copied into the site instead and it needs no network
+for them either.
+
 Requires (in the Python running the build): the packages pinned in
 ``lite/requirements.txt``; ``node``/``npm`` on PATH; ``pip``.
 """
@@ -42,14 +56,17 @@ from __future__ import annotations
 import email.parser
 import hashlib
 import json
+import lzma
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -75,6 +92,26 @@ PACKAGE_LOCK = LITE_DIR / "package-lock.json"
 
 PYODIDE_NPM_VERSION = "314.0.7"  # Python 3.14.2; must match package.json
 PYODIDE_PYTHON = "3.14"
+#: Pyodide's package CDN for exactly this version: the default site's lock
+#: points every package of Pyodide's distribution it does not serve itself here
+PYODIDE_CDN_URL = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_NPM_VERSION}/full/"
+#: where a user gets the full distribution for ``pyodide_dist``
+PYODIDE_RELEASE_URL = f"https://github.com/pyodide/pyodide/releases/tag/{PYODIDE_NPM_VERSION}"
+PYODIDE_DIST_HELP = (
+    f"--pyodide-dist takes Pyodide {PYODIDE_NPM_VERSION}'s full distribution: the release tarball "
+    f"pyodide-{PYODIDE_NPM_VERSION}.tar.bz2 from {PYODIDE_RELEASE_URL}, or the folder it unpacks to "
+    "(pyodide-lock.json beside every .whl/.zip it lists)"
+)
+#: told to the user in the kernel when a CDN package cannot be had
+OFFLINE_BUILD_HINT = (
+    "build it with `python3 build.py build --pyodide-dist PATH`, PATH being "
+    f"pyodide-{PYODIDE_NPM_VERSION}.tar.bz2 (Pyodide's full distribution, from {PYODIDE_RELEASE_URL}) "
+    "or the folder it unpacks to."
+)
+#: the boot wheel explaining a missing CDN package (lite/cdn_hint.py)
+CDN_HINT_SOURCE = LITE_DIR / "cdn_hint.py"
+CDN_HINT_NAME = "ytlite-cdn-hint"
+CDN_HINT_VERSION = "1.0"
 
 #: relative folder of the site that holds static assets; build.py may add
 #: its own sub-folders (e.g. ``static/ytlite``) after ``build_site``
@@ -175,10 +212,27 @@ IGNORE_CONTENTS = (
     r"doit\.db$",
 )
 
+#: font formats of JupyterLab's build/ that only pre-2016 browsers use
+LEGACY_FONT_SUFFIXES = (".eot", ".svg", ".ttf", ".woff")
+
 #: bump to invalidate every cached site
 _SITE_FORMAT = "1"
 
 Log = Callable[[str], None]
+
+
+def _load_sibling(name: str):
+    """A module of lite/ imported by path (lite/ on sys.path would shadow Python's `site`)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"ytlite_lite_{name}", LITE_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: start-up time: the kernel's wheels rewritten at build time (docs/coldstart.md)
+kernel_wheels = _load_sibling("kernel_wheels")
 
 
 # --------------------------------------------------------------------- API ---
@@ -212,6 +266,8 @@ def build_site(
     *,
     preload_extra_wheels: bool = True,
     apps: Sequence[str] | None = None,
+    kernel_speedups: bool = True,
+    pyodide_dist: Path | None = None,
 ) -> None:
     """Build the offline JupyterLite site into ``output_dir`` (replaced).
 
@@ -229,6 +285,14 @@ def build_site(
       boots (otherwise they are loaded at their first ``import``).
     - ``apps``: JupyterLite apps to include (default: all of them: lab,
       notebooks, tree, edit, repl, consoles).
+    - ``kernel_speedups``: rewrite the kernel's wheels for a faster start
+      (lite/kernel_wheels.py: .pyc compiled inside Pyodide, lazy jedi and
+      IPython.embed, slim jedi); off gives JupyterLite's kernel as it comes
+      (the baseline of bench/coldstart.py).
+    - ``pyodide_dist``: Pyodide's full distribution (the same version: a folder
+      with pyodide-lock.json and every file it lists, or the release tarball);
+      its packages are then served by the site itself instead of Pyodide's CDN
+      (see "Pyodide's own packages" above).
     """
     t0 = time.monotonic()
     output_dir = Path(output_dir).resolve()
@@ -243,8 +307,11 @@ def build_site(
     for whl in extra_wheels:
         _check_pure_wheel(whl)
     _check_build_env(log)
+    if pyodide_dist is not None:
+        pyodide_dist = _check_pyodide_dist_path(pyodide_dist)
 
-    key = _site_key(content_dir, extra_wheels, preload_extra_wheels, apps)
+    key = _site_key(content_dir, extra_wheels, preload_extra_wheels, apps, kernel_speedups)
+    key = _distribution_key(key, pyodide_dist)
     sites = cache_dir / "sites"
     cached = sites / key
     if (cached / ".complete").is_file():
@@ -253,6 +320,10 @@ def build_site(
     else:
         pyodide_pkg = _ensure_pyodide_npm(cache_dir, log)
         wheels = _ensure_pypi_wheels(cache_dir, pyodide_pkg, log)
+        dist = None
+        if pyodide_dist is not None:  # (checked now: a bad one fails before the long part)
+            dist = _pyodide_dist_folder(pyodide_dist, cache_dir, log)
+            _distribution_lock(dist, json.loads((pyodide_pkg / "pyodide-lock.json").read_text()))
         with tempfile.TemporaryDirectory(prefix="build-", dir=cache_dir) as tmp:
             tmp = Path(tmp)
             built = tmp / "site"
@@ -266,7 +337,9 @@ def build_site(
                 cache_dir,
                 preload_extra_wheels,
                 apps,
+                kernel_speedups,
                 log,
+                pyodide_dist=dist,
             )
             (built / ".complete").write_text(key + "\n")
             sites.mkdir(parents=True, exist_ok=True)
@@ -362,15 +435,16 @@ def _tree_digest(root: Path, h: "hashlib._Hash") -> None:
             h.update(_sha256(p).encode())
 
 
-def _site_key(content_dir, extra_wheels, preload, apps) -> str:
+def _site_key(content_dir, extra_wheels, preload, apps, kernel_speedups) -> str:
     from importlib import metadata
 
     h = hashlib.sha256()
     h.update(_SITE_FORMAT.encode())
-    h.update(Path(__file__).read_bytes())
+    for f in (Path(__file__), kernel_wheels.__file__, kernel_wheels.PRECOMPILE_MJS):
+        h.update(Path(f).read_bytes())
     for f in (PACKAGE_JSON, PACKAGE_LOCK, REQUIREMENTS_TXT):
         h.update(f.read_bytes() if f.is_file() else b"-")
-    h.update(json.dumps([preload, list(apps or []), sys.prefix]).encode())
+    h.update(json.dumps([preload, list(apps or []), sys.prefix, kernel_speedups]).encode())
     # the build env: versions of every installed distribution
     dists = sorted(
         f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"]
@@ -548,7 +622,10 @@ def _build(
     cache_dir: Path,
     preload_extra_wheels: bool,
     apps: Sequence[str],
+    kernel_speedups: bool,
     log: Log,
+    *,
+    pyodide_dist: Path | None = None,
 ) -> None:
     """Stage a throw-away lite dir (so the repo's lite/ stays clean and no
     stale .jupyterlite.doit.db can skip a merge), then ``jupyter lite build``."""
@@ -581,18 +658,21 @@ def _build(
     available = set(wheels)
     packages = {}
     for n, p in sorted(wheels.items()):
-        shutil.copy2(p, pyo / p.name)
+        if kernel_speedups:
+            kernel_wheels.stage_wheel(p, pyo / p.name)  # (pyodide-kernel and jedi rewritten)
+        else:
+            shutil.copy2(p, pyo / p.name)
         info = infos[n]
         if n in src_lock["packages"] and p.parent == cache_dir / "wheels":
             # keep Pyodide's own imports/depends, but our file + sha256
             entry = dict(src_lock["packages"][n])
-            entry.update(file_name=p.name, sha256=_sha256(p))
+            entry.update(file_name=p.name, sha256=_sha256(pyo / p.name))
             missing = [d for d in entry["depends"] if _canon(d) not in available]
             if missing:
                 raise RuntimeError(f"{n} depends on {missing}, not shipped")
         else:
             deps = _depends(info["requires"], available - {n}, p.name, log)
-            entry = _lock_entry(n, info, p.name, _sha256(p), deps)
+            entry = _lock_entry(n, info, p.name, _sha256(pyo / p.name), deps)
         packages[n] = entry
     lock = {"info": src_lock["info"], "packages": packages}
     (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
@@ -601,6 +681,20 @@ def _build(
     boot = list(BOOT_PACKAGES)
     if preload_extra_wheels:
         boot += [n for n in extra_names if n not in boot]
+
+    # .pyc of everything the kernel imports at start, compiled by this very
+    # Pyodide (in node); the rewritten files get their new sha256 in the lock
+    if kernel_speedups:
+        served = {n: e for n, e in packages.items() if (pyo / e["file_name"]).is_file()}
+        kernel_wheels.precompile(pyo, served, log)
+        for entry in served.values():
+            entry["sha256"] = _sha256(pyo / entry["file_name"])
+        (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
+
+    # Every other package of Pyodide's distribution: at its CDN, or copied
+    # from pyodide_dist (after the precompile above: none of it is imported at start)
+    boot += _add_distribution_packages(lock, pyo, src_lock, pyodide_dist, log)
+    (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
 
     lite_json = {
         "jupyter-lite-schema-version": 0,
@@ -640,6 +734,12 @@ def _build(
     env.pop("JUPYTERLITE_OUTPUT_DIR", None)
     env.pop("JUPYTERLITE_DIR", None)
     _run(cmd, log, cwd=lite, env=env)
+    # Font Awesome's pre-woff2 formats: 2.8 MB no browser of the last 8 years
+    # asks for (the CSS lists woff2 first, and every one of them reads it)
+    dropped = [f for f in (site / "build").glob("fa-*") if f.suffix in LEGACY_FONT_SUFFIXES]
+    for f in dropped:
+        f.unlink()
+    log(f"[lite] dropped {len(dropped)} legacy font files (kept {len(list((site / 'build').glob('fa-*.woff2')))} woff2)")
     _verify_site(site, lock, content_dir, log)
 
 
@@ -654,6 +754,8 @@ def _verify_site(site: Path, lock: dict, content_dir: Path, log: Log) -> None:
         problems.append("jupyter-lite.json was not merged (disablePyPIFallback missing)")
     pyo = site / PYODIDE_SUBDIR
     for entry in lock["packages"].values():
+        if entry["file_name"].startswith(PYODIDE_CDN_URL):
+            continue  # Pyodide's own package at its CDN (its sha256 is Pyodide's)
         f = pyo / entry["file_name"]
         if not f.is_file() or _sha256(f) != entry["sha256"]:
             problems.append(f"lock entry {entry['name']}: bad file {f.name}")
@@ -672,4 +774,227 @@ def _verify_site(site: Path, lock: dict, content_dir: Path, log: Log) -> None:
                 problems.append(f"content {rel} missing from site")
     if problems:
         raise RuntimeError("site verification failed:\n  " + "\n  ".join(problems))
-    log(f"[lite] verified: {len(lock['packages'])} kernel wheels, {n_files} content files")
+    at_cdn = sum(e["file_name"].startswith(PYODIDE_CDN_URL) for e in lock["packages"].values())
+    log(f"[lite] verified: {len(lock['packages']) - at_cdn} packages served by the site, {at_cdn} at Pyodide's CDN, "
+        f"{n_files} content files")
+
+
+# ------------------------------------------------ Pyodide's own packages ---
+
+
+def _check_pyodide_dist_path(path: Path) -> Path:
+    path = Path(path).expanduser().resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"--pyodide-dist {path}: no such file or folder. {PYODIDE_DIST_HELP}")
+    tar_name = path.name.endswith((".tar", ".tar.bz2", ".tbz2", ".tar.gz", ".tgz", ".tar.xz"))
+    if path.is_file() and not tar_name and not tarfile.is_tarfile(path):
+        raise ValueError(f"--pyodide-dist {path}: neither a folder nor a tar archive. {PYODIDE_DIST_HELP}")
+    return path
+
+
+def _distribution_key(key: str, pyodide_dist: Path | None) -> str:
+    """The site cache key, with what decides the Pyodide packages: the kernel
+    hint's source, and the distribution's files by name, size and mtime (their
+    contents are hashed when a site is built from them)."""
+    h = hashlib.sha256(key.encode())
+    h.update(CDN_HINT_SOURCE.read_bytes())
+    if pyodide_dist is not None:
+        files = [pyodide_dist] if pyodide_dist.is_file() else sorted(p for p in pyodide_dist.rglob("*") if p.is_file())
+        for p in files:
+            st = p.stat()
+            h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
+def _pyodide_dist_folder(path: Path, cache_dir: Path, log: Log) -> Path:
+    """The folder that holds the distribution's pyodide-lock.json: ``path``
+    itself or its ``pyodide/`` sub-folder; a tarball is unpacked (once) into
+    the cache first."""
+    if path.is_file():
+        path = _unpack_pyodide_tarball(path, cache_dir, log)
+    for folder in (path, path / "pyodide"):
+        if (folder / "pyodide-lock.json").is_file():
+            return folder
+    raise ValueError(f"--pyodide-dist {path}: no pyodide-lock.json in it (nor in pyodide/), "
+                     f"so not a Pyodide distribution. {PYODIDE_DIST_HELP}")
+
+
+def _unpack_pyodide_tarball(tarball: Path, cache_dir: Path, log: Log) -> Path:
+    st = tarball.stat()
+    key = hashlib.sha256(f"{tarball}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    dists = cache_dir / "pyodide-dist"
+    root = dists / key
+    if (root / ".complete").is_file():
+        return root
+    partial = dists / f"{key}.partial"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    log(f"[lite] unpacking {tarball} ({st.st_size / 1e6:.0f} MB) into {root}")
+    try:
+        # (streamed: bz2 has no random access; regular files only, each inside the folder)
+        with tarfile.open(tarball, "r|*") as tar:
+            for member in tar:
+                if not member.isfile():
+                    continue
+                parts = [p for p in member.name.split("/") if p not in ("", ".")]
+                if member.name.startswith("/") or ".." in parts:
+                    raise ValueError(f"--pyodide-dist {tarball}: member {member.name!r} points outside the archive")
+                dest = partial.joinpath(*parts)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with tar.extractfile(member) as src, open(dest, "wb") as out:
+                    shutil.copyfileobj(src, out, 1 << 20)
+    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:  # (damaged .gz/.xz: not TarError)
+        shutil.rmtree(partial, ignore_errors=True)
+        raise ValueError(f"--pyodide-dist {tarball}: cannot unpack it ({exc}); a truncated download? "
+                         f"{PYODIDE_DIST_HELP}") from None
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    (partial / ".complete").write_text(str(tarball) + "\n")
+    partial.rename(root)
+    # keep the 2 most recently unpacked distributions
+    for old in sorted((p for p in dists.iterdir() if p != root), key=lambda p: p.stat().st_mtime, reverse=True)[1:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return root
+
+
+def _distribution_lock(dist: Path, src_lock: dict) -> dict:
+    """The distribution's pyodide-lock.json, checked against the Pyodide the
+    site runs (npm pyodide@PYODIDE_NPM_VERSION: same platform, ABI, Python, and
+    the same version of every package both list) and against its own files
+    (each present, with the sha256 the lock gives)."""
+    where = f"--pyodide-dist {dist}"
+    try:
+        lock = json.loads((dist / "pyodide-lock.json").read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"{where}: pyodide-lock.json is not readable JSON ({exc})") from None
+    if not isinstance(lock, dict) or not isinstance(lock.get("info"), dict) or not isinstance(lock.get("packages"), dict):
+        raise ValueError(f"{where}: pyodide-lock.json has no 'info' and 'packages': not a Pyodide lock file")
+    v = PYODIDE_NPM_VERSION
+    differences = []
+    try:
+        version = json.loads((dist / "package.json").read_text()).get("version")
+    except (OSError, ValueError, AttributeError):
+        version = None  # (a folder of wheels need not have it)
+    if version is not None and version != v:
+        differences.append(f"package.json says version {version}")
+    want = src_lock["info"]
+    differences += [f"its lock says {k} {lock['info'].get(k)!r} where {v} has {want[k]!r}"
+                    for k in sorted(want) if lock["info"].get(k) != want[k]]
+    for name, entry in sorted(lock["packages"].items()):
+        ours = src_lock["packages"].get(name)
+        if ours is not None and isinstance(entry, dict) and entry.get("version") != ours["version"]:
+            differences.append(f"{name} is {entry.get('version')} there, {ours['version']} in {v}")
+    if differences:
+        shown = "; ".join(differences[:6]) + (f"; ... ({len(differences) - 6} more)" if len(differences) > 6 else "")
+        raise ValueError(f"{where} is not Pyodide {v}'s distribution (the site runs npm pyodide@{v}): {shown}. "
+                         f"{PYODIDE_DIST_HELP}")
+    problems = []
+    for name, entry in sorted(lock["packages"].items()):
+        file_name = entry.get("file_name") if isinstance(entry, dict) else None
+        if (not isinstance(file_name, str) or not file_name or "://" in file_name or file_name.startswith("/")
+                or ".." in file_name.split("/")):
+            problems.append(f"{name}: file_name {file_name!r} is not a file of the distribution")
+            continue
+        f = dist / file_name
+        if not f.is_file():
+            problems.append(f"{file_name} is missing")
+            continue
+        sha = _sha256(f)
+        if sha != entry.get("sha256"):
+            problems.append(f"{file_name} is damaged (its sha256 is {sha[:16]}..., the lock says {str(entry.get('sha256'))[:16]}...)")
+    if problems:
+        shown = "; ".join(problems[:8]) + (f"; ... ({len(problems) - 8} more)" if len(problems) > 8 else "")
+        raise ValueError(f"{where}: {len(problems)} of the {len(lock['packages'])} packages its pyodide-lock.json "
+                         f"lists are missing or damaged: {shown}. (A partial download, or the pyodide-core tarball? "
+                         f"{PYODIDE_DIST_HELP})")
+    return lock
+
+
+def _check_lock_closure(packages: dict, what: str) -> None:
+    """Every dependency of every entry is in the lock (Pyodide would fail at the first import otherwise)."""
+    names = {_canon(n) for n in packages}
+    missing = sorted({f"{n} needs {d}" for n, e in packages.items() for d in e.get("depends", []) if _canon(d) not in names})
+    if missing:
+        raise ValueError(f"{what}: {len(missing)} dependencies are not in it: {', '.join(missing[:8])}"
+                         + (" ..." if len(missing) > 8 else ""))
+
+
+def _add_distribution_packages(lock: dict, pyo: Path, src_lock: dict, pyodide_dist: Path | None, log: Log) -> list:
+    """Add to ``lock`` every package of Pyodide's distribution the site does
+    not serve itself (the site's own entries win). Default: at Pyodide's CDN
+    (absolute ``file_name``, Pyodide's sha256), plus the ``ytlite-cdn-hint``
+    boot wheel; with ``pyodide_dist``: copied into ``pyo`` from there.
+    Returns the packages to add to the boot list."""
+    packages = lock["packages"]
+    served = set(packages)
+    if pyodide_dist is None:
+        for name, entry in src_lock["packages"].items():
+            if name not in served:
+                packages[name] = {**entry, "file_name": PYODIDE_CDN_URL + entry["file_name"]}
+        _check_lock_closure(packages, f"Pyodide {PYODIDE_NPM_VERSION}'s lock with the site's packages")
+        hint = _cdn_hint_wheel(pyo, packages, served)
+        info = _wheel_info(hint)
+        packages[_canon(info["name"])] = _lock_entry(_canon(info["name"]), info, hint.name, _sha256(hint), [])
+        log(f"[lite] pyodide-lock.json: {len(packages) - len(served) - 1} more packages of Pyodide's at {PYODIDE_CDN_URL}"
+            f" (loaded when a cell imports them), and {hint.name}")
+        return [_canon(info["name"])]
+    dist_lock = _distribution_lock(pyodide_dist, src_lock)
+    size = 0
+    for name, entry in dist_lock["packages"].items():
+        if name in served:
+            continue
+        dest = pyo / entry["file_name"]
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(pyodide_dist / entry["file_name"], dest)
+        size += dest.stat().st_size
+        packages[name] = dict(entry)
+    _check_lock_closure(packages, f"the pyodide-lock.json of --pyodide-dist {pyodide_dist} with the site's packages")
+    log(f"[lite] pyodide-lock.json: {len(packages) - len(served)} more packages of Pyodide's, served by the site "
+        f"({size / 1e6:.0f} MB from {pyodide_dist})")
+    return []
+
+
+def _cdn_hint_wheel(pyo: Path, packages: dict, served: set) -> Path:
+    """The boot wheel of lite/cdn_hint.py: the module, what it needs to know
+    (the CDN, which imports it serves and which the site serves), and an
+    IPython start-up file (a wheel data file, installed by Pyodide under
+    sys.prefix) that installs it before the first cell. Byte-for-byte the
+    same for the same inputs (fixed timestamps)."""
+    cdn_imports, site_imports = {}, {}
+    for name, entry in sorted(packages.items()):
+        table = site_imports if name in served else cdn_imports
+        for imp in entry.get("imports", []):
+            table.setdefault(imp, entry["name"])
+    for imp in site_imports:  # the site's package wins an import name both have
+        cdn_imports.pop(imp, None)
+    config = {"cdn_url": PYODIDE_CDN_URL, "cdn_imports": cdn_imports, "site_imports": site_imports,
+              "offline_build": OFFLINE_BUILD_HINT}
+    module = CDN_HINT_NAME.replace("-", "_")
+    stem = f"{module}-{CDN_HINT_VERSION}"
+    startup = ("# Installed by ytlite's site build (lite/site.py, lite/cdn_hint.py): explain a missing\n"
+               "# package of Pyodide's CDN where the user sees it, and fail fast when the CDN is unreachable.\n"
+               f"__import__({module!r}).install()\n")
+    files = {
+        f"{module}/__init__.py": CDN_HINT_SOURCE.read_bytes(),
+        f"{module}/packages.json": json.dumps(config, indent=1, sort_keys=True).encode(),
+        f"{stem}.data/data/etc/ipython/startup/00-{CDN_HINT_NAME}.py": startup.encode(),
+        f"{stem}.dist-info/METADATA": (f"Metadata-Version: 2.1\nName: {CDN_HINT_NAME}\nVersion: {CDN_HINT_VERSION}\n"
+                                       "Summary: why a package of Pyodide's CDN is missing (ytlite site)\n").encode(),
+        f"{stem}.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: ytlite lite/site.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{stem}.dist-info/top_level.txt": f"{module}\n".encode(),
+    }
+    record = "".join(f"{n},sha256={_urlsafe_b64_sha256(d)},{len(d)}\n" for n, d in files.items())
+    files[f"{stem}.dist-info/RECORD"] = (record + f"{stem}.dist-info/RECORD,,\n").encode()
+    whl = pyo / f"{stem}-py3-none-any.whl"
+    with zipfile.ZipFile(whl, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    return whl
+
+
+def _urlsafe_b64_sha256(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "_site"
+# (YTLITE_SITE: run the browser tests on another built site, e.g. one built into /tmp)
+SITE = Path(os.environ.get("YTLITE_SITE", ROOT / "_site")).resolve()
 BUILT_DATA = ROOT / "_build" / "content" / "data"
 SHARED_SLICES = ROOT.parent / "shared" / "data" / "slices"
 REAL_SLICES = sorted(SHARED_SLICES.glob("*.h5")) if SHARED_SLICES.is_dir() else []

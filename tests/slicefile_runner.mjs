@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 
-import { readSliceFile, sliceFromRaw } from "../lite/js/core/slicefile.js";
+import { fsFileFromBytes, loadSlice, openSliceFile } from "../lite/js/core/slicefile.js";
 
 const source = readFileSync(new URL("../ytlite/_generated/h5wasm.js", import.meta.url), "utf8");
 const h5wasm = new Function(`${source}\n;return h5wasm;`)();
@@ -17,13 +17,14 @@ const out = [];
 for (const file of process.argv.slice(2)) {
   const name = basename(file);
   try {
-    const s = sliceFromRaw(readSliceFile(h5wasm, new Uint8Array(readFileSync(file)), name), name);
+    // the pages' path: the file in h5wasm's FS, read a dataset at a time (here into plain arrays)
+    const s = await loadSlice(openSliceFile(h5wasm, fsFileFromBytes(h5wasm, new Uint8Array(readFileSync(file)), name), name));
     const sum = (a) => a.reduce((x, y) => x + y, 0);
     out.push({
       file, summary: {
         numCells: s.numCells, fieldList: s.fieldList, domain: s.domain, info: s.info, lengthUnit: s.lengthUnit,
         units: s.mesh.units, sums: Object.fromEntries(Object.entries(s.mesh.fields).map(([k, v]) => [k, sum(v)])),
-        pdxSum: sum(s.mesh.pdx),
+        pdxSum: sum(s.mesh.pdx), scales: s.fieldScales,
       },
     });
   } catch (err) {

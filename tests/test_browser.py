@@ -346,3 +346,134 @@ def test_bad_input_in_the_browser(run_notebook, demo_dir):
         "() => JSON.parse(document.querySelectorAll('canvas.ytlite-image')[1].dataset.frame).vmin === 1e4")
     assert run.page.evaluate("() => document.querySelectorAll('canvas.ytlite-image')[1].dataset.error") == ""
 
+
+
+def test_the_kernel_starts_from_bytecode_its_own_pyodide_compiled(run_notebook):
+    """lite/kernel_wheels.py: the modules the kernel imports at start come as .pyc
+    made by the site's own Pyodide (a pyc with another magic number would be
+    recompiled and rewritten as a timestamp pyc: flags 0, not 1); prompt_toolkit
+    (IPython.embed) and jedi are not imported at start, and Tab completion still
+    works (jedi imported then)."""
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    out = run.execute(
+        "import sys, importlib.util, IPython.core.interactiveshell as m\n"
+        "head = open(m.__cached__, 'rb').read(8)\n"
+        "print(head[:4] == importlib.util.MAGIC_NUMBER, int.from_bytes(head[4:8], 'little'))\n"
+        "print(sys.modules['json'].__file__.endswith('.pyc'), sys.modules['ytlite.viewer'].__cached__ is not None)\n"
+        "print('prompt_toolkit' in sys.modules, 'jedi' in sys.modules)\n")
+    assert out.split() == ["True", "1", "True", "True", "False", "False"], out
+    matches = run.page.evaluate(
+        """async () => {
+            const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+            const reply = await k.requestComplete({code: "import os\\nos.pa", cursor_pos: 15});
+            return reply.content.matches;
+        }""")
+    assert any(m.endswith("path") for m in matches), matches
+    assert run.execute("import sys; print('jedi' in sys.modules)").strip() == "True"
+    assert run.error_outputs() == []
+
+
+PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v314.0.7/full/"
+
+
+class _SilentServer:
+    """Accepts TCP connections and never answers: a network that drops the CDN's packets."""
+
+    def __init__(self):
+        import socket
+
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.held, self.stop = [], threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.stop.is_set():
+            try:
+                self.held.append(self.sock.accept()[0])
+            except OSError:
+                pass
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("network", ["unresolvable", "silent"])
+def test_pyodide_packages_offline(browser, site_url, network):
+    """yt, numpy, h5py ... are Pyodide's own packages. In the default site they
+    come from Pyodide's CDN, which this browser cannot reach (its name does not
+    resolve; or, "silent", it resolves to a server that never answers): a
+    notebook (made here, through the page's contents API) that imports yt fails
+    within seconds with the reason and how to build an offline site, nothing of
+    the CDN is fetched at kernel start nor any wheel after, and the kernel goes
+    on. In a site built with --pyodide-dist, yt is served by the site: it
+    imports with no request leaving 127.0.0.1."""
+    lock = json.loads((SITE / "static" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    from_cdn = lock["yt"]["file_name"].startswith(PYODIDE_CDN)
+    assert lock["yt"]["version"] == "4.4.2" and {"numpy", "h5py", "unyt", "matplotlib"} <= set(lock)
+    if network == "silent" and not from_cdn:
+        pytest.skip("this site serves yt itself (--pyodide-dist): no CDN to be silent")
+    name = "offline_import.ipynb"
+    notebook = {
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python", "display_name": "Python (Pyodide)"}},
+        "cells": [{"cell_type": "code", "id": "import-yt", "metadata": {}, "execution_count": None, "outputs": [],
+                   "source": "import yt\nprint(yt.__version__)"}],
+    }
+    silent = own_browser = None
+    if network == "silent":
+        silent = _SilentServer()
+        rules = f"--host-resolver-rules=MAP cdn.jsdelivr.net 127.0.0.1:{silent.port}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+        args = [a for a in CHROMIUM_ARGS if not a.startswith("--host-resolver-rules")] + [rules]
+        own_browser = browser.browser_type.launch(executable_path=CHROMIUM, args=args)
+    run = NotebookRun(own_browser or browser, site_url, name)
+    try:
+        run.page.goto(f"{site_url}/tree/index.html")
+        run.page.wait_for_function("() => !!(window.jupyterapp && window.jupyterapp.serviceManager)",
+                                   timeout=NOTEBOOK_TIMEOUT_S * 1000)
+        run.page.evaluate("""async ([name, content]) => {
+            await window.jupyterapp.serviceManager.contents.save(name, {type: 'notebook', format: 'json', content});
+        }""", [name, notebook])
+        run.page.goto(f"{site_url}/notebooks/index.html?path={name}")
+        run.wait_for_kernel_idle()
+        assert run.foreign_requests() == []  # the CDN's packages are not prefetched
+        t0 = time.perf_counter()
+        run.page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        run.wait_until_cells_done()
+        took = time.perf_counter() - t0
+        errors, printed = run.error_outputs(), run.text_outputs()
+        if not from_cdn:
+            assert errors == [] and printed == ["4.4.2\n"], (errors, printed)
+            assert run.foreign_requests() == []
+            return
+        assert len(errors) == 1 and "ModuleNotFoundError" in errors[0], errors
+        assert ("yt is not part of this offline site: it comes from Pyodide's package CDN (cdn.jsdelivr.net), "
+                "which this browser cannot reach") in errors[0], errors[0]
+        if network == "silent":
+            assert "(no answer within 4 s)" in errors[0], errors[0]
+        assert "python3 build.py build --pyodide-dist PATH" in errors[0] and "pyodide-314.0.7.tar.bz2" in errors[0]
+        assert "micropip" not in errors[0]  # (Pyodide's own note would say to pip install it)
+        assert took < 10, f"import yt took {took:.1f} s to fail"
+        print(f"{network} CDN: import yt failed after {took:.1f} s")
+        # one HEAD of the CDN, answered by nothing; no wheel was asked for
+        assert run.foreign_requests() == [PYODIDE_CDN + "pyodide-lock.json"], run.foreign_requests()
+        # the kernel goes on, and a package of the site still loads at its import
+        t0 = time.perf_counter()
+        assert run.execute("import ipywidgets\nprint(ipywidgets.__version__, 6 * 7)").split() == ["8.1.9", "42"]
+        assert time.perf_counter() - t0 < 10
+        out = run.execute("import numpy")
+        assert out.startswith("ERROR") and "numpy" in out, out
+    except Exception:
+        run.screenshot(f"offline-import-{network}")
+        raise
+    finally:
+        run.close()
+        if own_browser is not None:
+            own_browser.close()
+        if silent is not None:
+            silent.close()

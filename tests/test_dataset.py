@@ -72,7 +72,8 @@ def test_refinement_level_is_yts_grid_level():
     raw = path.parents[1] / "ramses_blast3d" / "output_00003" / "info_00003.txt"
     if not raw.exists():
         pytest.skip(f"raw RAMSES output not present: {raw}")
-    sl = yt.load(str(raw)).slice(2, 0.5)
+    raw_ds = yt.load(str(raw))  # (kept: a yt data object holds only a weak reference to its dataset)
+    sl = raw_ds.slice(2, 0.5)
     ds = ytlite.load(path)
     theirs = np.lexsort((sl["py"].d, sl["px"].d))
     ours = np.lexsort((np.frombuffer(ds.py), np.frombuffer(ds.px)))

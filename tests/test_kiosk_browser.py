@@ -1,6 +1,7 @@
 """The kiosk page (_site/view/): the viewer with no Python, in headless
 Chromium. Pictures against yt's pixelizer and matplotlib, the view state in
-the URL, files opened from disk, bad files."""
+the URL, files opened from disk, bad files; "Share as one file": the saved
+file opened from disk with every network request refused."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import h5py
 import numpy as np
 import pytest
 
@@ -186,3 +188,134 @@ def test_kiosk_moves_through_a_stack_and_links_the_depth(kiosk):
     fetched = [u for u in run.requests if u.endswith(".h5")]
     assert len(fetched) == len(set(fetched)) and {Path(urlparse(u).path).name for u in fetched} <= set(files)
     assert run.errors == [] and run.foreign_requests() == []
+
+
+def drag(run, dx, dy):
+    box = run.page.locator("canvas.ytlite-image").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    run.page.mouse.move(x, y)
+    run.page.mouse.down()
+    run.page.mouse.move(x + dx, y + dy, steps=4)
+    run.page.mouse.up()
+
+
+def share(run, tmp_path):
+    """Click "Share as one file"; -> the saved file (the browser's download)."""
+    with run.page.expect_download() as info:
+        run.page.locator("#share").click()
+    download = info.value
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    run.page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('saved ')")
+    return saved
+
+
+def open_offline(kiosk, saved):
+    """The saved file from disk (file://) in a fresh context where every
+    request but file:// ones is refused (and recorded)."""
+    run = kiosk()
+    refused = []
+
+    def only_files(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    run.context.route("**", only_files)
+    t0 = time.perf_counter()
+    run.page.goto(saved.as_uri())
+    run.wait_frame("f => true")
+    return run, refused, time.perf_counter() - t0
+
+
+def test_kiosk_shares_the_view_as_one_file_that_works_from_disk_offline(kiosk, tmp_path):
+    path = real_slice("ramses_blast3d_z0.5_slice.h5")
+    run = kiosk()
+    # a view that is not the default one: zoomed in, off centre, magma, then linear from the toolbar
+    run.open("file=data/real/ramses_blast3d_z0.5_slice.h5&cmap=magma&view=0.3,0.8,0.2,0.7")
+    run.page.locator("select.ytlite-scale").select_option("linear")
+    f = run.wait_frame("f => f.scale === 'linear'")
+    compare(run, "share-kiosk", f, run.pixels(), path, "density", "magma", scale="linear",
+            expected_view=[0.3, 0.8, 0.2, 0.7])
+    shown = run.pixels()
+
+    saved = share(run, tmp_path)
+    size = saved.stat().st_size
+    h5_size = path.stat().st_size
+    print(f"\nshared file {saved.name}: {size / 1e6:.2f} MB ({h5_size / 1e6:.2f} MB yt file, "
+          f"{f['width']}x{f['height']} view)")
+    assert saved.name == "ramses_blast3d_z0.5_slice_density.html"
+    assert f"({size / 1e6:.2f} MB)" in run.status(), run.status()
+    text = saved.read_text()
+    assert "h5wasm" not in text  # the HDF5 reader stays out: the cells are decoded
+    assert size < h5_size + 0.3e6, size  # (gzip: about the yt file's size; not compressed, twice that)
+
+    other, refused, seconds = open_offline(kiosk, saved)
+    print(f"shared file: opened from disk to first image in {seconds:.2f} s")
+    g = other.frame()
+    for key in ("view", "field", "cmap", "scale", "vmin", "vmax", "width", "height"):
+        assert g[key] == f[key], key
+    got = other.pixels()
+    np.testing.assert_array_equal(got, shown)
+    compare(other, "share-file", g, got, path, "density", "magma", scale="linear", expected_view=f["view"])
+
+    # the whole viewer is there and works: every field, the colormaps, pan
+    fields = other.page.locator("select.ytlite-field option").all_text_contents()
+    with h5py.File(path, "r") as h:
+        in_file = sorted(k for k in h["grid"] if k not in ("px", "py", "pdx", "pdy", "pz", "pdz", "weight_field"))
+    assert fields == [*in_file, "refinement_level"]
+    assert other.page.locator("input.ytlite-cmap").input_value() == "magma"
+    assert other.page.locator("select.ytlite-scale").input_value() == "linear"
+    drag(other, -80, 50)
+    moved = other.wait_frame(f"f => f.count > {g['count']} && f.view[0] !== {g['view'][0]}")
+    compare(other, "share-file-panned", moved, other.pixels(), path, "density", "magma", scale="linear")
+    other.page.locator("select.ytlite-scale").select_option("log")
+    other.page.locator("input.ytlite-cmap").fill("viridis")
+    other.page.locator("select.ytlite-field").select_option("temperature")
+    h = other.wait_frame("f => f.cmap === 'viridis' && f.field === 'temperature'")
+    compare(other, "share-file-temperature", h, other.pixels(), path, "temperature", "viridis", scale=h["scale"])
+
+    assert refused == [], refused
+    assert [u for u in other.requests if not u.startswith("file://")] == []
+    assert run.errors == [] and other.errors == []
+
+
+def test_kiosk_shares_the_slice_shown_of_a_stack(kiosk, tmp_path):
+    from conftest import BUILT_DATA
+
+    real_slice("ramses_blast3d_z0.5_slice.h5")
+    stack_dir = BUILT_DATA / "real" / "ramses_blast3d_z_stack"
+    if not (stack_dir / "stack.json").exists():
+        pytest.skip("no demo stack in the built content")
+    meta = json.loads((stack_dir / "stack.json").read_text())
+    run = kiosk()
+    run.open("file=data/real/ramses_blast3d_z_stack/stack.json&depth=5&field=pressure")
+    f = run.wait_frame("f => f.depth === 5")
+    saved = share(run, tmp_path)
+    assert saved.name == "ramses_blast3d_z_stack_slice5_pressure.html"
+    assert "slice 6 of 8 of the stack" in run.status(), run.status()
+    print(f"\nshared slice of a stack: {saved.stat().st_size / 1e6:.2f} MB")
+    other, refused, _ = open_offline(kiosk, saved)
+    g = other.frame()
+    assert (g["field"], g["view"], g["depth"]) == ("pressure", f["view"], None)
+    compare(other, "share-stack", g, other.pixels(), stack_dir / meta["files"][5], "pressure", "cmyt.arbre")
+    np.testing.assert_array_equal(other.pixels(), run.pixels())
+    title = other.page.locator(".ytlite-title").text_content()
+    assert f"z = {meta['coords'][5]:g}" in title and "slice 6 of 8" in title, title
+    assert other.page.locator("input.ytlite-depth").count() == 0  # one slice: no depth slider
+    assert refused == [] and other.errors == [] and run.errors == []
+
+
+def test_kiosk_share_with_nothing_loaded_says_so(kiosk):
+    run = kiosk()
+    downloads = []
+    run.page.on("download", lambda d: downloads.append(d))
+    run.page.goto(f"{run.site_url}/view/")
+    run.page.wait_for_function("() => document.querySelector('#status').textContent.includes('open a file')")
+    run.page.locator("#share").click()
+    run.page.wait_for_function("() => document.querySelector('#status').classList.contains('error')")
+    assert run.status().startswith("nothing to share yet: open a dataset first"), run.status()
+    run.page.wait_for_timeout(500)
+    assert downloads == [] and run.errors == []

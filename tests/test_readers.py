@@ -134,6 +134,7 @@ def test_real_files_read_the_same_in_both_readers():
         assert s["lengthUnit"] == list(ds.length_unit)
         assert s["units"] == {**{f: ds.units(f) for f in ds.field_list}, "refinement_level": ""}
         assert s["pdxSum"] == pytest.approx(float(np.frombuffer(ds.pdx).sum()), rel=1e-12)
+        assert s["scales"] == {**{f: ds.default_scale(f) for f in ds.field_list}, "refinement_level": "linear"}
         for f in [*ds.field_list, "refinement_level"]:
             assert s["sums"][f] == pytest.approx(float(np.frombuffer(ds[f]).sum()), rel=1e-12, nan_ok=True), f
         assert s["info"]["axis"] == "xyz"[ds.axis] and (s["info"]["x_axis"], s["info"]["y_axis"]) == (

@@ -561,11 +561,14 @@ def test_a_file_uploaded_in_the_file_browser_opens_in_the_notebook(run_notebook,
     chooser.value.set_files(str(path))
     tree.get_by_text(path.name).first.wait_for(timeout=30000)
     tree.close()
-    add_cell(run, f"mine = ytlite.load({path.name!r})\nprint(mine)\nmine.plot('phi', scale='linear')")
+    add_cell(run, f"mine = ytlite.load({path.name!r})\nprint(mine)\nshown = mine.plot('phi', scale='linear')\nshown")
     run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4")
     assert any(f"77872 cells, fields phi ({path.name})" in t for t in run.text_outputs())
     f = frame(run, 3)
     compare(run, "uploaded", f, pixels(run, 3), path, "phi", "cmyt.arbre", scale="linear")
+    # the page read it from the browser's storage itself: no array came from the kernel
+    out = run.execute("print(shown._source['files'][0]['path'], len(shown.px), repr(shown.source_error))")
+    assert out.split() == [path.name, "0", "''"], out
     assert run.error_outputs() == []
 
 

@@ -1,9 +1,17 @@
 """Read yt ``save_as_dataset`` HDF5 files without numpy.
 
-Two backends give the same result, a :class:`RawSliceFile`:
+Two backends give the same result, a :class:`RawSliceFile`: the file's root
+attributes, and the length and units of every 1-D numeric dataset in
+``/grid``, with a reader for the values.
 
-* in Pyodide, h5wasm (the HDF5 C library compiled to wasm, see ``_runtime``);
-* on CPython, h5py (what yt itself uses).
+* In Pyodide, h5wasm (the HDF5 C library compiled to wasm, see ``_runtime``)
+  through the front end's own reader (``lite/js/core/slicefile.js``, bundled):
+  the file is copied into h5wasm's in-memory file system in the worker's
+  JavaScript realm, a few MB at a time, and stays open there. Loading reads
+  the metadata and checks the cells a slice of values at a time in
+  JavaScript; no array becomes Python objects until Python asks for numbers
+  (``read``), and then only that array.
+* On CPython, h5py (what yt itself uses), everything at load.
 
 The file layout written by yt 4 for slices and projections: root attributes
 (``container_type``, ``axis``, ``coord``, domain edges, ``unit_registry_json``,
@@ -15,10 +23,19 @@ each with a ``units`` attribute.
 from __future__ import annotations
 
 import json
+import math
+import os
+import weakref
 from array import array
 from dataclasses import dataclass, field
 
 from . import _runtime
+
+# The kernel's JupyterLite drive: files under it are the page's files too
+# (shipped with the site, or kept in the browser's storage), so the viewer
+# can read them itself in the page (see ytlite.viewer).
+DRIVE_ROOT = "/drive/"
+COPY_CHUNK = 8 << 20  # bytes copied at a time from the kernel's file system into h5wasm's
 
 
 class SliceFileError(ValueError):
@@ -27,30 +44,148 @@ class SliceFileError(ValueError):
 
 @dataclass
 class RawSliceFile:
+    """What a backend read: ``attrs`` and, per dataset key of ``/grid``, its
+    number of values (``lengths``) and unit string (``units``); ``reader``
+    gives the values (see :class:`_ArrayReader`); ``source`` says where the
+    page can read the same file (``None``: it cannot)."""
+
     attrs: dict
-    # name -> float64 values; includes px, py, pdx, pdy and every field
-    arrays: dict[str, array] = field(default_factory=dict)
+    lengths: dict[str, int] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
+    reader: object = None
+    source: dict | None = None
 
 
-def _read_with_h5wasm(data: bytes, name: str) -> RawSliceFile:
+class _ArrayReader:
+    """Values already read (h5py): the reader interface over a dict of arrays."""
+
+    def __init__(self, arrays: dict):
+        self._arrays = arrays
+
+    def read(self, key) -> array:
+        return self._arrays[key]
+
+    def all_positive(self, key) -> bool:
+        return all(not (v <= 0) for v in self._arrays[key])
+
+    def check_cells(self, filename) -> None:
+        _check_cells(filename, self._arrays)
+
+    def extent(self):
+        px, py, pdx, pdy = (self._arrays[k] for k in ("px", "py", "pdx", "pdy"))
+        return (min(c - d for c, d in zip(px, pdx)), max(c + d for c, d in zip(px, pdx)),
+                min(c - d for c, d in zip(py, pdy)), max(c + d for c, d in zip(py, pdy)))
+
+
+class _H5wasmReader:
+    """The file open in h5wasm in the worker (a ``SliceFile`` of slicefile.js):
+    each call reads what it needs from there; closed when the dataset goes."""
+
+    def __init__(self, rt, js_file, name):
+        self._rt, self._file, self._name = rt, js_file, name
+
+    def _call(self, fn, *args):
+        from pyodide.ffi import JsException
+
+        try:
+            return fn(*args)
+        except JsException as exc:
+            raise _js_error(exc, self._name) from None
+
+    def read(self, key) -> array:
+        values = self._call(self._file.read, key)
+        out = array("d", [0.0]) * values.length
+        values.assign_to(out)  # one copy, JS -> Python
+        return out
+
+    def all_positive(self, key) -> bool:
+        return bool(self._call(self._rt.slicefile.allPositive, self._file, key))
+
+    def check_cells(self, filename) -> None:
+        self._call(self._rt.slicefile.checkCellsStreamed, self._file)
+
+    def extent(self):
+        return tuple(float(v) for v in self._call(self._rt.slicefile.cellExtent, self._file))
+
+    def close(self):
+        self._file.close()
+
+
+def _js_error(exc, name) -> SliceFileError:
+    message = str(getattr(exc, "message", exc))
+    return SliceFileError(message if message.startswith(f"{name}: ") else f"{name}: {message}")
+
+
+def _check_cells(filename, arrays):
+    """Centres finite, half widths positive and finite: anything else would
+    draw a silently wrong picture (the front end's reader checks the same)."""
+    for key, ok, what in (("px", math.isfinite, "finite"), ("py", math.isfinite, "finite"),
+                          ("pdx", _positive, "positive and finite"), ("pdy", _positive, "positive and finite")):
+        values = arrays[key]
+        if all(map(math.isfinite, values)) and (ok is math.isfinite or min(values) > 0):
+            continue  # (the fast check; the slow one below only finds what is wrong)
+        bad = [i for i, v in enumerate(values) if not ok(v)]
+        if bad:
+            raise SliceFileError(f"{filename}: grid/{key} has {len(bad)} value(s) that are not {what} "
+                                 f"(first at cell {bad[0]}: {_show(values[bad[0]])})")
+
+
+def _positive(v):
+    return v > 0 and math.isfinite(v)
+
+
+def _show(v):
+    """A number as JS's String() writes it (the same message from both readers)."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    return repr(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
+
+
+def drive_source(path: str) -> dict | None:
+    """Where the page finds the file Python reads, when it is in JupyterLite's
+    drive: ``{"path"`` relative to the drive's root, ``"name"``, ``"size"``,
+    ``"mtime_ms"}`` (the size and time the page checks, so a file changed
+    since is not read in its place). ``None`` outside the drive, and outside Pyodide."""
+    if not _runtime.IN_PYODIDE:
+        return None
+    full = os.path.abspath(path)
+    if not full.startswith(DRIVE_ROOT):
+        return None
+    st = os.stat(full)
+    return {"path": full[len(DRIVE_ROOT):], "name": os.path.basename(full), "size": st.st_size,
+            "mtime_ms": st.st_mtime_ns // 1_000_000}
+
+
+def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
     """In Pyodide: the front end's reader (lite/js/core/slicefile.js, bundled),
-    so the kernel and the kiosk page say the same of the same file."""
+    so the kernel and the kiosk page say the same of the same file. The file
+    goes into h5wasm's FS a chunk at a time and stays open there."""
     from js import JSON
     from pyodide.ffi import JsException, to_js
 
     rt = _runtime.runtime()
+    size = os.path.getsize(path)
     try:
-        result = rt.slicefile.readSliceFile(rt.h5wasm, to_js(data), name)
+        sink = rt.slicefile.fsFile(rt.h5wasm, name, size)
     except JsException as exc:
-        message = str(getattr(exc, "message", exc))
-        raise SliceFileError(message if message.startswith(f"{name}: ") else f"{name}: {message}") from None
-    arrays = {}
-    for key in result.arrays.object_keys():
-        arr = array("d")
-        arr.frombytes(getattr(result.arrays, key).to_bytes())
-        arrays[key] = arr
-    return RawSliceFile(attrs=json.loads(JSON.stringify(result.attrs)), arrays=arrays, units=result.units.to_py())
+        raise _js_error(exc, name) from None
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(COPY_CHUNK):
+                sink.write(to_js(chunk))
+        fs_path = sink.finish()
+    except BaseException:
+        sink.discard()
+        raise
+    try:
+        js_file = rt.slicefile.openSliceFile(rt.h5wasm, fs_path, name)
+    except JsException as exc:
+        raise _js_error(exc, name) from None
+    reader = _H5wasmReader(rt, js_file, name)
+    return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),
+                        units=js_file.units.to_py(), reader=reader, source=drive_source(path))
 
 
 def _to_plain(value):
@@ -83,7 +218,7 @@ def _read_with_h5py(path: str) -> RawSliceFile:
             raise SliceFileError(f"{path}: no /grid group, so not a yt save_as_dataset slice or projection")
         if not attrs:  # (the front end's reader says the same: yt writes many root attributes)
             raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged (no root attribute could be read)")
-        raw = RawSliceFile(attrs=attrs)
+        arrays, raw = {}, RawSliceFile(attrs=attrs)
         for key, ds in grid.items():
             if not isinstance(ds, h5py.Dataset) or ds.ndim != 1 or ds.dtype.kind not in "fiu":
                 continue
@@ -93,14 +228,23 @@ def _read_with_h5py(path: str) -> RawSliceFile:
                 raise SliceFileError(
                     f"{path}: not an HDF5 file, or truncated or damaged (grid/{key} cannot be read: {exc})"
                 ) from None
-            raw.arrays[key] = array("d", values.tobytes())
+            arrays[key] = array("d", values.tobytes())
+            raw.lengths[key] = len(arrays[key])
             raw.units[key] = _to_plain(ds.attrs.get("units", ""))
+        raw.reader = _ArrayReader(arrays)
         return raw
 
 
 def read_slice_file(path: str) -> RawSliceFile:
+    """The file's metadata and a reader of its values (see the module docstring
+    for what each backend reads when)."""
     if _runtime.IN_PYODIDE:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        return _read_with_h5wasm(data, str(path).rsplit("/", 1)[-1])
+        return _read_with_h5wasm(str(path), str(path).rsplit("/", 1)[-1])
     return _read_with_h5py(str(path))
+
+
+def close_when_gone(owner, raw: RawSliceFile) -> None:
+    """Close the reader's open file (Pyodide: free h5wasm's copy) when ``owner`` is collected."""
+    close = getattr(raw.reader, "close", None)
+    if close is not None:
+        weakref.finalize(owner, close)

@@ -4,6 +4,16 @@ Mirrors what ``yt.load`` gives for such a file (a ``YTSpatialPlotDataset``)
 closely enough for plotting: the cells in the image plane, the fields with their
 units, the domain, the axis, and the time, without numpy, so it runs in the
 browser's Pyodide as well as on CPython.
+
+What is read when (see ``ytlite._hdf5``): ``load`` reads the metadata (root
+attributes; each dataset's name, length and units) and checks the cells
+(centres finite, half widths positive) without making Python objects of
+them; in Pyodide the file then stays open in h5wasm, in the worker.
+Numbers become Python ``array('d')`` only when asked for: ``ds.px`` (and
+``py``, ``pdx``, ``pdy``), ``ds[field]``, ``pixelize``, each array once
+(then kept). ``default_scale`` scans a field in JavaScript (no array); a
+``SliceViewer`` of a file the page can read itself sends no array at all
+(``ytlite.viewer``).
 """
 
 from __future__ import annotations
@@ -11,7 +21,7 @@ from __future__ import annotations
 import math
 from array import array
 
-from ._hdf5 import SliceFileError, read_slice_file
+from ._hdf5 import SliceFileError, close_when_gone, read_slice_file
 
 AXIS_NAMES = ("x", "y", "z")
 # yt's image-plane axes for a slice/projection along `axis` (cartesian
@@ -34,33 +44,6 @@ def _field_name(field) -> str:
     return str(field)
 
 
-def _check_cells(filename, arrays):
-    """Centres finite, half widths positive and finite: anything else would
-    draw a silently wrong picture (the front end's reader checks the same)."""
-    for key, ok, what in (("px", math.isfinite, "finite"), ("py", math.isfinite, "finite"),
-                          ("pdx", _positive, "positive and finite"), ("pdy", _positive, "positive and finite")):
-        values = arrays[key]
-        if all(map(math.isfinite, values)) and (ok is math.isfinite or min(values) > 0):
-            continue  # (the fast check; the slow one below only finds what is wrong)
-        bad = [i for i, v in enumerate(values) if not ok(v)]
-        if bad:
-            raise SliceFileError(f"{filename}: grid/{key} has {len(bad)} value(s) that are not {what} "
-                                 f"(first at cell {bad[0]}: {_show(values[bad[0]])})")
-
-
-def _positive(v):
-    return v > 0 and math.isfinite(v)
-
-
-def _show(v):
-    """A number as JS's String() writes it (the same message from both readers)."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    return repr(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
-
-
 class SliceDataset:
     """Cells of a 2-D slice or projection of an AMR simulation.
 
@@ -81,22 +64,23 @@ class SliceDataset:
     def __init__(self, filename: str, raw):
         self.filename = str(filename)
         self.attrs = raw.attrs
-        missing = [k for k in ("px", "py", "pdx", "pdy") if k not in raw.arrays]
+        missing = [k for k in ("px", "py", "pdx", "pdy") if k not in raw.lengths]
         if missing:
             raise SliceFileError(f"{self.filename}: /grid lacks {', '.join(missing)}")
-        self._arrays = raw.arrays
+        self._raw = raw
+        close_when_gone(self, raw)
+        self._arrays = {}  # key -> array('d'), read when first asked for
         self._units = raw.units
-        self.px, self.py = raw.arrays["px"], raw.arrays["py"]
-        self.pdx, self.pdy = raw.arrays["pdx"], raw.arrays["pdy"]
-        n = len(self.px)
-        for key, values in raw.arrays.items():
-            if len(values) != n:
-                raise SliceFileError(
-                    f"{self.filename}: grid/{key} has {len(values)} values but grid/px has {n}"
-                )
+        self._positive = {}  # field -> whether no value is <= 0 (default_scale)
+        n = raw.lengths["px"]
+        for key, length in raw.lengths.items():
+            if length != n:
+                raise SliceFileError(f"{self.filename}: grid/{key} has {length} values but grid/px has {n}")
         if n == 0:
             raise SliceFileError(f"{self.filename}: the slice has no cells")
-        _check_cells(self.filename, raw.arrays)
+        self._n = n
+        raw.reader.check_cells(self.filename)
+        self.source = raw.source  # where the page can read the same file itself (None: it cannot)
         self.container_type = str(raw.attrs.get("container_type", "slice"))
         try:
             self.axis = int(raw.attrs["axis"])
@@ -107,7 +91,7 @@ class SliceDataset:
         self.coord = raw.attrs.get("coord")
         self.x_axis_name = AXIS_NAMES[IMAGE_X_AXIS[self.axis]]
         self.y_axis_name = AXIS_NAMES[IMAGE_Y_AXIS[self.axis]]
-        self.field_list = sorted(k for k in raw.arrays if k not in GEOMETRY_DATASETS)
+        self.field_list = sorted(k for k in raw.lengths if k not in GEOMETRY_DATASETS)
         self.domain_bounds = self._domain_bounds()
         self.length_unit = (
             float(raw.attrs.get("length_unit", 1.0)),
@@ -133,17 +117,23 @@ class SliceDataset:
             bounds = None
         if bounds is None or not all(map(math.isfinite, bounds)) or bounds[0] >= bounds[1] or bounds[2] >= bounds[3]:
             # No usable domain attributes: fall back to the extent of the cells.
-            bounds = (
-                min(c - d for c, d in zip(self.px, self.pdx)),
-                max(c + d for c, d in zip(self.px, self.pdx)),
-                min(c - d for c, d in zip(self.py, self.pdy)),
-                max(c + d for c, d in zip(self.py, self.pdy)),
-            )
+            bounds = self._raw.reader.extent()
         return bounds
+
+    def _array(self, key) -> array:
+        if key not in self._arrays:
+            self._arrays[key] = self._raw.reader.read(key)
+        return self._arrays[key]
+
+    # The cell geometry, read when first asked for.
+    px = property(lambda self: self._array("px"), doc="cell centres along the image x axis (code_length)")
+    py = property(lambda self: self._array("py"), doc="cell centres along the image y axis (code_length)")
+    pdx = property(lambda self: self._array("pdx"), doc="cell half widths along x (code_length)")
+    pdy = property(lambda self: self._array("pdy"), doc="cell half widths along y (code_length)")
 
     @property
     def num_cells(self) -> int:
-        return len(self.px)
+        return self._n
 
     @property
     def period(self):
@@ -156,14 +146,20 @@ class SliceDataset:
         """Fields ytlite computes from the cells themselves (``refinement_level``)."""
         return list(DERIVED_FIELDS)
 
-    def __getitem__(self, field) -> array:
+    def check_field(self, field) -> str:
+        """The field's name, or a KeyError naming the fields there are (reads nothing)."""
         name = _field_name(field)
-        if name == REFINEMENT_LEVEL and name not in self._arrays:
-            self._arrays[name] = self._refinement_level()
         if name not in self.field_list and name not in DERIVED_FIELDS:
             raise KeyError(f"no field {name!r} in {self.filename}; fields: {', '.join(self.field_list)} "
                            f"(and {', '.join(DERIVED_FIELDS)})")
-        return self._arrays[name]
+        return name
+
+    def __getitem__(self, field) -> array:
+        """The field's values (read from the file, or derived, when first asked for)."""
+        name = self.check_field(field)
+        if name == REFINEMENT_LEVEL and name not in self._arrays:
+            self._arrays[name] = self._refinement_level()
+        return self._array(name)
 
     def _refinement_level(self) -> array:
         """Each cell's level below the coarsest cell in the file: 0 for the
@@ -176,18 +172,19 @@ class SliceDataset:
                            for w in self.pdx))
 
     def units(self, field) -> str:
-        self[field]
-        return self._units.get(_field_name(field), "")
+        return self._units.get(self.check_field(field), "")
 
     def default_scale(self, field) -> str:
         """The colour scale a field is usually shown with, as yt chooses it:
         ``log`` when every finite value is positive, ``symlog`` when some are
         zero or negative, ``linear`` for the refinement level."""
-        name = _field_name(field)
+        name = self.check_field(field)
         if name in DERIVED_FIELDS:
             return "linear"
-        values = self[name]
-        return "log" if all(not (v <= 0) for v in values) else "symlog"
+        if name not in self._positive:
+            self._positive[name] = (all(not (v <= 0) for v in self._arrays[name]) if name in self._arrays
+                                    else self._raw.reader.all_positive(name))
+        return "log" if self._positive[name] else "symlog"
 
     def default_field(self) -> str:
         if not self.field_list:
@@ -229,6 +226,8 @@ def load(filename):
     (a :class:`ytlite.stack.SliceStack`).
 
     Works in the browser (Pyodide, no numpy) and on CPython (needs h5py).
+    Reads the metadata and checks the cells now; the values are read when
+    Python first asks for them (see this module's docstring).
     """
     from .stack import SliceStack, is_stack
 

@@ -3,9 +3,17 @@ drawn in the browser by the Rust/wasm pixelizer, with no round trip to Python.
 
 State lives in traitlets (anywidget) and is reflected both ways: set
 ``viewer.cmap = "viridis"`` and the image follows; drag the image and
-``viewer.view`` follows (once the gesture ends). The cell geometry and every
-field's values travel once, as binary buffers; the wasm module and colormap
+``viewer.view`` follows (once the gesture ends). The wasm module and colormap
 tables travel once per page, in one shared :class:`PixelizerAssets` model.
+
+The cells: when the dataset came from a file the page can reach itself (in
+Pyodide, a file in JupyterLite's drive: shipped with the site or kept in the
+browser's storage), Python sends only ``_source`` (the file's drive path,
+size and modification time) and the page reads the file with its own h5wasm
+straight into the wasm mesh; no array goes through the kernel. Otherwise
+(CPython, a file outside the drive, a dataset made in memory), or when the
+page reports it could not read the file, Python sends the cell geometry and
+every field's values once, as binary buffers.
 
 The front end is ``lite/js/`` (core: pipeline, view maths, ticks; ui:
 toolbar, figure, gestures), bundled into ``_generated/widget.js``. It keeps
@@ -94,6 +102,19 @@ def _is_stack(obj) -> bool:
     return hasattr(obj, "coords") and hasattr(obj, "files") and hasattr(obj, "__getitem__")
 
 
+def _sources(ds, stack) -> dict:
+    """``_source`` for a dataset (or a stack) whose files the page can read
+    itself, else ``{}``: ``{"files": [{path, name, size, mtime_ms[, cells]}]}``,
+    one per slice (see ytlite._hdf5.drive_source)."""
+    from ._hdf5 import drive_source
+
+    if stack is None:
+        source = getattr(ds, "source", None)
+        return {"files": [{**source, "cells": ds.num_cells}]} if source else {}
+    files = [drive_source(f) for f in stack.files]
+    return {"files": files} if all(files) else {}
+
+
 def _mesh_state(ds, names) -> dict:
     return {"px": ds.px.tobytes(), "py": ds.py.tobytes(), "pdx": ds.pdx.tobytes(), "pdy": ds.pdy.tobytes(),
             "fields": {n: ds[n].tobytes() for n in names}}
@@ -149,6 +170,9 @@ class SliceViewer(anywidget.AnyWidget):
     _assets = t.Instance(PixelizerAssets).tag(sync=True, **ipywidgets.widget_serialization)
 
     # The mesh: float64 little-endian bytes; every field's values, sent once.
+    # Empty when the page reads the file itself (_source), except the field
+    # names (the keys of ``fields``).
+    _source = t.Dict().tag(sync=True)  # {"files": [{path, name, size, mtime_ms}]}: the page reads these
     px = t.Bytes().tag(sync=True)
     py = t.Bytes().tag(sync=True)
     pdx = t.Bytes().tag(sync=True)
@@ -198,6 +222,7 @@ class SliceViewer(anywidget.AnyWidget):
         state = self._dataset_state(ds, field, fields, depth)
         kwargs.setdefault("scale", state["field_scales"][state["field"]])
         self._display_id = None
+        self.source_error = ""  # why the page could not read the file itself (it then got the arrays)
         self._png_requests = {}
         self._from_front_end = frozenset()
         super().__init__(_assets=_assets(), resolution=resolution, _key=uuid.uuid4().hex, **{**state, **kwargs})
@@ -207,7 +232,9 @@ class SliceViewer(anywidget.AnyWidget):
         """The traits that describe a dataset (or a stack at ``depth``): its
         cells and fields, units, axes, domain; sets ``_ds`` and ``_stack``."""
         from .dataset import _field_name
+        from .from_yt import as_slice_dataset
 
+        ds = as_slice_dataset(ds, field, fields)  # a yt slice, projection or slice file: converted
         stack = None
         if _is_stack(ds):
             stack, depth = ds, 0 if depth is None else depth
@@ -218,7 +245,7 @@ class SliceViewer(anywidget.AnyWidget):
             raise ValueError("depth is for a stack of slices (ytlite.load of a stack folder); this is one slice")
         names = [*ds.field_list, *ds.derived_field_list] if fields is None else [_field_name(f) for f in fields]
         for name in names:
-            ds[name]  # KeyError naming the fields there are
+            ds.check_field(name)  # KeyError naming the fields there are
         if not names:
             raise ValueError("fields must name at least one field")
         field = _field_name(ds.default_field() if field is None else field)
@@ -231,17 +258,39 @@ class SliceViewer(anywidget.AnyWidget):
             length_units=units, length_unit=ds.length_unit[1] if ds.length_unit[1] in units else "code_length",
             domain=list(ds.domain_bounds), view=list(ds.domain_bounds), period=list(ds.period),
         )
+        source = _sources(ds, stack)
         if stack is None:
-            state.update(px=ds.px.tobytes(), py=ds.py.tobytes(), pdx=ds.pdx.tobytes(), pdy=ds.pdy.tobytes(),
-                         fields={n: ds[n].tobytes() for n in names}, info=_axis_info(ds),
-                         depth=0, depth_coords=[], depth_meshes=[])
+            state.update(info=_axis_info(ds), depth=0, depth_coords=[], depth_meshes=[], _source=source)
         else:
-            state.update(px=b"", py=b"", pdx=b"", pdy=b"", fields={n: b"" for n in names},
-                         depth=depth, depth_coords=[float(c) for c in stack.coords],
-                         depth_meshes=[_mesh_state(stack[i], names) for i in range(len(stack))],
+            state.update(px=b"", py=b"", pdx=b"", pdy=b"", fields={n: b"" for n in names}, _source=source,
+                         depth=depth, depth_coords=[float(c) for c in stack.coords], depth_meshes=[],
                          info={**_axis_info(ds), "name": pathlib.PurePath(stack.filename).name, "stack": len(stack)})
+        state.update(self._mesh_traits(ds, stack, names, with_arrays=not source))
         self._ds, self._stack = ds, stack
         return state
+
+    @staticmethod
+    def _mesh_traits(ds, stack, names, with_arrays) -> dict:
+        """The cells as traits: the arrays (``with_arrays``), or only the field names."""
+        if stack is None:
+            if not with_arrays:
+                return dict(px=b"", py=b"", pdx=b"", pdy=b"", fields={n: b"" for n in names})
+            return dict(px=ds.px.tobytes(), py=ds.py.tobytes(), pdx=ds.pdx.tobytes(), pdy=ds.pdy.tobytes(),
+                        fields={n: ds[n].tobytes() for n in names})
+        return dict(depth_meshes=[_mesh_state(stack[i], names) for i in range(len(stack))] if with_arrays else [])
+
+    def _source_failed(self, message):
+        """The page could not read the file itself: it gets the arrays instead
+        (today's path), then redraws with them."""
+        if not self._source:
+            return
+        self.source_error = message
+        state = self._mesh_traits(self._ds, self._stack, list(self.fields), with_arrays=True)
+        with self.hold_sync():
+            for name, value in state.items():
+                setattr(self, name, value)
+            self._source = {}
+        self.send({"type": "reload"})
 
     def show(self, dataset, field=None):
         """Show another dataset (a path, or what ``ytlite.load`` gives, a stack
@@ -444,6 +493,9 @@ class SliceViewer(anywidget.AnyWidget):
             return
         if content.get("type") == "state":
             self._apply_front_end_state(json.loads(content.get("json", "{}")), list(content.get("binary", [])), buffers)
+            return
+        if content.get("type") == "source-failed":  # the page could not read the file: send the arrays
+            self._source_failed(str(content.get("message", "")))
             return
         if content.get("type") == "open":  # a file dropped on the viewer
             self._open_dropped(str(content.get("name", "")), buffers)

@@ -3,10 +3,15 @@
 // user's disk (file picker or drag and drop), reads it with h5wasm straight
 // into the pixelizer's mesh, and keeps the view state in the URL so a link
 // reopens the exact view. A thin host over the same core as the widget.
+// "Share as one file" saves the view and its data as one HTML file that
+// opens from disk with no server (core/standalone.js, ./standalone.js).
 
+import { fetchToFS, loadH5wasm, progressText, streamToFS } from "./core/fetchfile.js";
+import { wasmGeometry } from "./core/pipeline.js";
 import { loadRuntime } from "./core/runtime.js";
-import { defaultScale, lengthUnitChoices, readSliceFile, sliceFromRaw } from "./core/slicefile.js";
+import { REFINEMENT_LEVEL, lengthUnitChoices, loadSlice, openSliceFile } from "./core/slicefile.js";
 import { stackSource } from "./core/stack.js";
+import { buildStandaloneHtml } from "./core/standalone.js";
 import { createStore } from "./core/store.js";
 import { decodeState, encodeState } from "./core/urlstate.js";
 import { Viewer } from "./ui/viewer.js";
@@ -20,19 +25,10 @@ async function fetchBytes(url, what) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-// h5wasm (5.7 MB of script with its wasm inside) is parsed while everything
-// else downloads, not before: a classic script added now, awaited when needed.
-function loadH5wasm() {
-  return new Promise((resolve, reject) => {
-    const script = Object.assign(document.createElement("script"), { src: "h5wasm.js", async: true });
-    script.onload = () => globalThis.h5wasm.ready.then(() => resolve(globalThis.h5wasm), reject);
-    script.onerror = () => reject(new Error("h5wasm.js (the HDF5 reader) could not be loaded"));
-    document.head.append(script);
-  });
-}
-
 async function assets() {
-  const h5wasm = loadH5wasm();
+  // h5wasm (5.7 MB of script with its wasm inside) is parsed while everything
+  // else downloads, not before: a classic script added now, awaited when needed.
+  const h5wasm = loadH5wasm(new URL("h5wasm.js", location.href));
   const [index, tables, cmPerUnit] = await Promise.all([
     fetch("colormaps.json").then((r) => r.json()),
     fetchBytes("colormaps.bin", "colormap tables"),
@@ -41,9 +37,11 @@ async function assets() {
   const runtime = await loadRuntime({
     key: "page", wasm: new URL("ytlite_pixelizer_bg.wasm", location.href), colormapIndex: index, colormapTables: tables,
   });
-  await h5wasm;
-  return { runtime, cmPerUnit };
+  return { runtime, cmPerUnit, colormapIndex: index, colormapTables: tables, h5wasm: await h5wasm };
 }
+
+const MB = (bytes) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1)} MB`;
+const fileSafe = (text) => text.replace(/\.(h5|hdf5)$/i, "").replace(/[^A-Za-z0-9_.-]+/g, "_");
 
 class Kiosk {
   constructor() {
@@ -58,11 +56,34 @@ class Kiosk {
   }
 
   async openUrl(file, urlState = {}) {
+    this.readStart = performance.now();
     this.say(`loading ${file} ...`);
     const url = new URL(file, new URL("../files/", location.href));
     if (file.endsWith("stack.json")) return this.showStack(url, file, { ...urlState, file });
-    const bytes = await fetchBytes(url, file);
-    return this.show(bytes, file.split("/").pop(), { ...urlState, file });
+    const name = file.split("/").pop();
+    const { h5wasm } = await this.ready;
+    try {
+      const path = await fetchToFS(h5wasm, url, file, { onProgress: (got, total) => this.progress(name, got, total) });
+      return await this.show(await this.read(path, name), name, { ...urlState, file });
+    } finally {
+      this.viewer?.schedule(); // (the picture shown meanwhile gets its own note back, if the new one failed)
+    }
+  }
+
+  // While a file arrives: the status line, and the note of the viewer shown (if any).
+  progress(name, received, total) {
+    const text = progressText(name, received, total);
+    this.say(text);
+    if (this.viewer && !this.viewer.stack) this.viewer.showLoading(text);
+  }
+
+  // A file in h5wasm's FS -> the slice, its cells straight into a wasm mesh
+  // (one dataset at a time; the FS copy is gone after).
+  async read(path, name, report = (text) => this.say(text)) {
+    const { runtime, h5wasm } = await this.ready;
+    return loadSlice(openSliceFile(h5wasm, path, name), {
+      geometry: wasmGeometry(runtime.px), progress: (done, total) => report(`Reading ${name}: arrays ${done} of ${total}`),
+    });
   }
 
   // A stack: its index, then each slice fetched and read when first shown
@@ -77,38 +98,52 @@ class Kiosk {
       throw new Error(`${file}: not a ytlite stack index (format, files and coords of one length)`);
     }
     const depth = Math.min(index.files.length - 1, urlState.depth ?? 0);
-    await this.ready; // (h5wasm)
-    const read = async (i) => {
+    const { h5wasm } = await this.ready;
+    const read = async (i, report = (text) => this.say(text)) => {
       const name = index.files[i];
-      const bytes = await fetchBytes(new URL(name, url), `${file}: slice ${i}`);
-      return sliceFromRaw(readSliceFile(globalThis.h5wasm, bytes, name), name);
+      const onProgress = (got, total) => report(progressText(name, got, total));
+      const path = await fetchToFS(h5wasm, new URL(name, url), `${file}: slice ${i}`, { onProgress });
+      return this.read(path, name, report);
     };
     const first = await read(depth);
+    let firstUnused = first; // (its mesh is shown first; read again if evicted and asked for later)
     const stack = stackSource({
-      coords: index.coords, cacheSize: 8,
-      load: async (i) => {
-        const slice = i === depth ? first : await read(i);
+      coords: index.coords, cacheSize: 8, dispose: (mesh) => mesh.free(),
+      load: async (i, report) => {
+        let slice = i === depth ? firstUnused : null;
+        if (slice) firstUnused = null;
+        else slice = await read(i, report);
         const missing = first.fieldList.filter((f) => !slice.fieldList.includes(f));
-        if (missing.length) throw new Error(`${index.files[i]} lacks ${missing.join(", ")}`);
+        if (missing.length) { slice.mesh.free(); throw new Error(`${index.files[i]} lacks ${missing.join(", ")}`); }
         return slice.mesh;
       },
     });
     const name = file.split("/").slice(-2, -1)[0] ?? file;
-    await this.show(null, name, { ...urlState, depth }, { slice: first, stack });
+    await this.show(first, name, { ...urlState, depth }, { slice: first, stack });
   }
 
   async openLocal(fileObject) {
-    this.say(`reading ${fileObject.name} ...`);
-    const bytes = new Uint8Array(await fileObject.arrayBuffer());
-    await this.show(bytes, fileObject.name, {}); // not in the site: the URL cannot name it
+    const { h5wasm } = await this.ready;
+    const name = fileObject.name;
+    this.readStart = performance.now();
+    this.progress(name, 0, fileObject.size);
+    try {
+      const path = await streamToFS(h5wasm, new Response(fileObject), name, {
+        size: fileObject.size, onProgress: (got, total) => this.progress(name, got, total),
+      });
+      await this.show(await this.read(path, name), name, {}); // not in the site: the URL cannot name it
+    } finally {
+      this.viewer?.schedule(); // (see openUrl)
+    }
   }
 
-  async show(bytes, name, urlState, stacked = null) {
-    const t0 = performance.now();
+  // slice: what read() gave (the cells already in wasm memory)
+  async show(slice, name, urlState, stacked = null) {
+    const t0 = this.readStart ?? performance.now(); // (from the first byte asked for)
     const { runtime, cmPerUnit } = await this.ready;
-    const slice = stacked ? stacked.slice : sliceFromRaw(readSliceFile(globalThis.h5wasm, bytes, name), name);
+    if (stacked) slice = stacked.slice;
     const field = urlState.field && urlState.field in slice.mesh.fields ? urlState.field : slice.defaultField;
-    const fieldScales = Object.fromEntries(Object.entries(slice.mesh.fields).map(([f, v]) => [f, defaultScale(f, v)]));
+    const fieldScales = slice.fieldScales;
     const lengthUnits = lengthUnitChoices(slice.lengthUnit, slice.period, cmPerUnit);
     const unit = slice.lengthUnit[1] in lengthUnits ? slice.lengthUnit[1] : "code_length";
     const store = createStore({
@@ -126,6 +161,8 @@ class Kiosk {
     const data = stacked ? { stack: stacked.stack, fieldNames: Object.keys(slice.mesh.fields), units: slice.mesh.units }
       : slice.mesh;
     this.viewer = new Viewer(host, store, runtime, data);
+    this.store = store;
+    this.name = name;
     this.file = urlState.file ?? null;
     const toUrl = () => this.writeUrl(store);
     store.on(URL_KEYS.map((k) => `change:${k}`).join(" "), toUrl);
@@ -133,6 +170,59 @@ class Kiosk {
     document.title = `${name} — ytlite`;
     this.say(`${name}: ${stacked ? `${stacked.stack.count} slices, ` : ""}${slice.numCells.toLocaleString("en")} cells${stacked ? " in this one" : ""}, fields ${slice.fieldList.join(", ")} `
       + `(read in ${(performance.now() - t0).toFixed(0)} ms)`);
+  }
+
+  // The view shown and its data as one HTML file (saved as a download):
+  // the standalone viewer's code, the wasm, the colormap tables and the
+  // decoded cells with every field of the file; of a stack, the slice
+  // shown. -> the message to show.
+  async shareAsOneFile() {
+    const { viewer, store } = this;
+    if (!viewer || !store) {
+      throw new Error("nothing to share yet: open a dataset first (from the list, from your disk, or drop a file here)");
+    }
+    this.say("making the file ...");
+    const { colormapIndex, colormapTables } = await this.ready;
+    let mesh = viewer.data, info = store.get("info") ?? {}, name = this.name, what = name;
+    if (viewer.stack) {
+      const depth = viewer.depth(), count = viewer.stack.count;
+      mesh = await viewer.stack.load(depth); // (the slice shown: loaded, or about to be)
+      // one slice of it, at its own depth
+      info = { ...info, name: `${name} (slice ${depth + 1} of ${count})`,
+        coord: [viewer.stack.coords[depth], info.coord?.[1] ?? "code_length"] };
+      name = `${name}_slice${depth}`;
+      what = `slice ${depth + 1} of ${count} of the stack ${this.name} (only that one)`;
+    }
+    if (!mesh) throw new Error("nothing to share yet: the data is still arriving");
+    // The cells copied now: views of a wasm mesh die when its memory grows, and a
+    // stack's mesh may leave the cache (freed) while the file is made.
+    const names = Object.keys(mesh.fields).filter((f) => f !== REFINEMENT_LEVEL);
+    const cells = {
+      px: mesh.px.slice(), py: mesh.py.slice(), pdx: mesh.pdx.slice(), pdy: mesh.pdy.slice(), units: { ...mesh.units },
+      fields: Object.fromEntries(names.map((f) => [f, mesh.fields[f]])),
+    };
+    const [script, wasm] = await Promise.all([
+      fetch("ytlite-standalone.js").then((r) => {
+        if (!r.ok) throw new Error(`the standalone viewer (ytlite-standalone.js): ${r.status} ${r.statusText}`);
+        return r.text();
+      }),
+      fetchBytes("ytlite_pixelizer_bg.wasm", "the pixelizer"),
+    ]);
+    const field = store.get("field");
+    const html = await buildStandaloneHtml({
+      script, wasm, colormapIndex, colormapTables, mesh: cells, derived: [REFINEMENT_LEVEL],
+      state: { ...store.snapshot(), info }, title: `${info.name ?? name} — ${field} — ytlite`,
+      note: `${what}: a view shared from the ytlite viewer, with its data inside this file (works offline)`,
+    });
+    const filename = `${fileSafe(name)}_${fileSafe(field)}.html`;
+    const blob = new Blob([html], { type: "text/html" });
+    const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: filename });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+    return `saved ${filename} (${MB(blob.size)}): this view of ${what}, ${names.length} fields; `
+      + "it opens from disk in any browser, with no server and no network";
   }
 
   writeUrl(store) {
@@ -158,6 +248,7 @@ async function main() {
     if (state.file) select.value = state.file;
     select.addEventListener("change", () => select.value && kiosk.openUrl(select.value).catch(fail));
   }).catch(fail);
+  $("#share").addEventListener("click", () => kiosk.shareAsOneFile().then((m) => kiosk.say(m), fail));
   $("#open").addEventListener("change", (e) => e.target.files[0] && kiosk.openLocal(e.target.files[0]).catch(fail));
   document.addEventListener("dragover", (e) => { e.preventDefault(); document.body.classList.add("dropping"); });
   document.addEventListener("dragleave", () => document.body.classList.remove("dropping"));

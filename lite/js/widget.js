@@ -1,9 +1,13 @@
 // ytlite's slice viewer as an anywidget (the _esm of ytlite.SliceViewer;
 // bundled by esbuild into ytlite/_generated/widget.js). A thin host: it
-// turns the model's binary buffers into arrays, gets the page's one
-// pixelizer runtime from the shared assets model, and mounts the Viewer.
+// reads the dataset's file itself when Python names one it can reach
+// (`_source`), else turns the model's binary buffers into arrays; gets the
+// page's one pixelizer runtime from the shared assets model; mounts the Viewer.
 
+import { base64ToFS, fetchToFS, loadH5wasm, progressText, siteRoot } from "./core/fetchfile.js";
+import { wasmGeometry } from "./core/pipeline.js";
 import { loadRuntime } from "./core/runtime.js";
+import { loadSlice, openSliceFile } from "./core/slicefile.js";
 import { stackSource } from "./core/stack.js";
 import { Viewer } from "./ui/viewer.js";
 
@@ -41,17 +45,98 @@ function meshFrom(state, units, what = "") {
   };
 }
 
-// One mesh, or a stack: every depth's cells arrive with the model (sent once),
-// so moving through the depth never asks the kernel for anything.
-function meshOf(model) {
+// The site's files, as JupyterLite serves them to the page: `path` is
+// relative to the drive's root (what the kernel sees under /drive).
+const encodePath = (path) => path.split("/").map(encodeURIComponent).join("/");
+
+// Whether the drive's copy of `path` is the file shipped with the site (its
+// static listing has it, same time and size) and not one in the browser's
+// storage (uploaded, dropped, written by Python), which takes precedence.
+async function shippedWithSite(root, path, model) {
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+  const url = new URL(`api/contents/${dir ? `${encodePath(dir)}/` : ""}all.json`, root);
+  const response = await fetch(url).catch(() => null);
+  if (!response?.ok) return false;
+  const listing = await response.json().catch(() => null);
+  const entry = listing?.content?.find?.((e) => e.path === path);
+  return !!entry && entry.last_modified === model.last_modified && entry.size === model.size;
+}
+
+// A file named by Python's `_source` ({path, name, size, mtime_ms[, cells]})
+// read in the page: its bytes into h5wasm's FS (a streamed fetch of the
+// site's copy, or the browser's stored copy), then one dataset at a time
+// into the wasm mesh. Any failure throws with what happened.
+async function readSource(entry, runtime, fieldNames, report) {
+  const { path, name } = entry;
+  const app = globalThis.jupyterapp;
+  const root = siteRoot();
+  if (!app?.serviceManager?.contents || !root) throw new Error("this page is not a JupyterLite app: it cannot read the drive");
+  const h5wasm = await loadH5wasm(new URL("view/h5wasm.js", root)); // (the kiosk's copy: one file on the site)
+  const contents = app.serviceManager.contents;
+  const model = await contents.get(path, { content: false }).catch((err) => {
+    throw new Error(`${path} is not in the drive (${err?.message ?? err})`);
+  });
+  if (Date.parse(model.last_modified) !== entry.mtime_ms || (model.size || 0) !== entry.size) {
+    throw new Error(`${path} changed since Python read it`);
+  }
+  const onProgress = (received, total) => report(progressText(name, received, total));
+  report(progressText(name, 0, entry.size));
+  let fsPath;
+  if (await shippedWithSite(root, path, model)) {
+    fsPath = await fetchToFS(h5wasm, new URL(`files/${encodePath(path)}`, root), name, { size: entry.size, onProgress });
+  } else {
+    const stored = await contents.get(path, { content: true, format: "base64" });
+    if (stored.format !== "base64" || typeof stored.content !== "string") {
+      throw new Error(`${path}: the browser's storage holds it as ${stored.format}, not binary`);
+    }
+    fsPath = base64ToFS(h5wasm, stored.content, name, { onProgress });
+  }
+  const slice = await loadSlice(openSliceFile(h5wasm, fsPath, name), {
+    geometry: wasmGeometry(runtime.px), fields: fieldNames,
+    progress: (done, total) => report(`Reading ${name}: arrays ${done} of ${total} into the viewer`),
+  });
+  // the page read what Python read (same cells, the fields Python offers)
+  const missing = fieldNames.filter((f) => !(f in slice.mesh.fields));
+  if ((entry.cells != null && slice.numCells !== entry.cells) || missing.length) {
+    slice.mesh.free();
+    throw new Error(`${name} in the page differs from what Python read`
+      + (missing.length ? ` (no ${missing.join(", ")})` : ` (${slice.numCells} cells, not ${entry.cells})`));
+  }
+  return slice.mesh;
+}
+
+// The page could not read the file: Python sends the arrays instead (then "reload").
+function fallBack(store, err) {
+  const message = String(err?.message ?? err);
+  store.send({ type: "source-failed", message });
+  return Object.assign(new Error(`${message}; Python is sending the cells instead ...`), { fallback: true });
+}
+
+// What the Viewer draws: from `_source`, read in the page (a mesh arriving,
+// or a stack whose slices are read when first shown, a few kept); else the
+// model's buffers, every depth's cells with the model (sent once), so moving
+// through the depth never asks the kernel for anything.
+function meshOf(model, runtime, store) {
   const units = model.get("field_units");
   const coords = model.get("depth_coords") ?? [];
+  const fieldNames = Object.keys(model.get("fields"));
+  const files = model.get("_source")?.files ?? [];
+  if (files.length) {
+    const read = (i, report) => readSource(files[i], runtime, fieldNames, report).catch((err) => {
+      throw fallBack(store, err);
+    });
+    if (!coords.length) return { pending: (report) => read(0, report), fieldNames, units };
+    return {
+      stack: stackSource({ coords, cacheSize: 8, load: read, dispose: (mesh) => mesh.free?.() }),
+      fieldNames, units,
+    };
+  }
   if (!coords.length) return meshFrom({ px: model.get("px"), py: model.get("py"), pdx: model.get("pdx"),
     pdy: model.get("pdy"), fields: model.get("fields") }, units);
   const meshes = model.get("depth_meshes");
   return {
     stack: stackSource({ coords, cacheSize: coords.length, load: (i) => meshFrom(meshes[i], units, `slice ${i}: `) }),
-    fieldNames: Object.keys(model.get("fields")), units,
+    fieldNames, units,
   };
 }
 
@@ -144,7 +229,7 @@ async function startViewer(model, el) {
   const record = { viewer: null, store, owner: null, timer: 0 };
   try {
     runtime = await runtimeOf(model);
-    record.viewer = new Viewer(el, store, runtime, meshOf(model), options);
+    record.viewer = new Viewer(el, store, runtime, meshOf(model, runtime, store), options);
   } catch (err) {
     store.dispose();
     fail(el, model, err);
@@ -159,7 +244,7 @@ async function startViewer(model, el) {
       viewer.destroy();
       viewer.root.remove();
       try {
-        record.viewer = new Viewer(parent, store, runtime, meshOf(store), options);
+        record.viewer = new Viewer(parent, store, runtime, meshOf(store, runtime, store), options);
       } catch (err) {
         fail(parent, store, err);
       }

@@ -39,3 +39,23 @@ test("prefetch loads the neighbours; depths outside the stack are errors", async
   for (const bad of [-1, 3, 1.5, NaN]) assert.throws(() => s.peek(bad), RangeError);
   assert.throws(() => stackSource({ coords: [], load: () => ({}) }), /at least one slice/);
 });
+
+test("a mesh leaving the cache is disposed, never the pinned one; clear() disposes the rest", async () => {
+  const disposed = [];
+  const s = stackSource({ coords: [0, 1, 2, 3], cacheSize: 2, load: (i) => ({ i }), dispose: (m) => disposed.push(m.i) });
+  await s.load(0);
+  s.pin(0); // shown: stays although least recently used
+  await s.load(1);
+  await s.load(2);
+  assert.deepEqual(disposed, [1]);
+  assert.deepEqual(s.cached().sort(), [0, 2]);
+  const seen = [];
+  s.onProgress = (i, text) => seen.push([i, text]);
+  const t = stackSource({ coords: [0, 1], load: (i, report) => { report(`reading ${i}`); return { i }; } });
+  t.onProgress = (i, text) => seen.push([i, text]);
+  await t.load(1);
+  assert.deepEqual(seen, [[1, "reading 1"]]);
+  s.clear();
+  assert.deepEqual(disposed.sort(), [0, 1, 2]);
+  assert.deepEqual(s.cached(), []);
+});

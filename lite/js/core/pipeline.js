@@ -18,11 +18,33 @@ export function autoLinthresh(vmin, vmax) {
   return big > 0 && Number.isFinite(big) ? big / 1000 : 1;
 }
 
+// Where slicefile.js's loadSlice puts a file's cell geometry: straight into
+// a wasm mesh of `n` cells, a dataset at a time through its views (no whole
+// JS copy of any array). Its `mesh` ({wasmMesh, px..pdy}) goes to Pipeline.setMesh;
+// free() releases the wasm memory when the mesh is no longer shown.
+export function wasmGeometry(px) {
+  return (n) => {
+    const mesh = px.VariableMesh.withLength(n);
+    const views = { px: () => mesh.pxView(), py: () => mesh.pyView(), pdx: () => mesh.pdxView(), pdy: () => mesh.pdyView() };
+    let freed = false;
+    // px..pdy: getters of fresh views (for whoever reads the cells, e.g. an export), valid until
+    // the next allocation in wasm
+    const data = { wasmMesh: mesh };
+    for (const key of Object.keys(views)) Object.defineProperty(data, key, { enumerable: true, get: views[key] });
+    return {
+      view: (key) => views[key](),
+      mesh: data,
+      free() { if (!freed) { freed = true; mesh.free(); } },
+    };
+  };
+}
+
 export class Pipeline {
   constructor(runtime) {
     this.px = runtime.px;
     this.colormaps = runtime.colormaps;
     this.mesh = null;
+    this.ownsMesh = false;
     this.frb = null;
     this.norm = null; // the normalization that shaded the current image
     this.fieldKey = null;
@@ -31,24 +53,41 @@ export class Pipeline {
     this.result = null;
   }
 
-  // Cell geometry (Float64Arrays of one length n > 0), copied once into wasm
-  // memory; the values come with useField.
-  setMesh({ px, py, pdx, pdy }) {
-    const n = px.length;
-    for (const [name, a] of Object.entries({ py, pdx, pdy })) {
-      if (a.length !== n) throw new Error(`${name} has ${a.length} values but px has ${n}`);
-    }
-    this.mesh?.free();
+  // Cell geometry: Float64Arrays {px, py, pdx, pdy} of one length n > 0,
+  // copied once into a wasm mesh of the pipeline's own, or {wasmMesh, n}: a
+  // mesh already filled in place (wasmGeometry below), used as it is and
+  // left to its owner to free. The values come with useField.
+  setMesh(data) {
+    if (this.ownsMesh) this.mesh?.free();
     this.mesh = null;
-    const mesh = this.px.VariableMesh.withLength(n); // throws for n == 0
-    // Views die when wasm memory grows: take each just before use.
-    mesh.pxView().set(px);
-    mesh.pyView().set(py);
-    mesh.pdxView().set(pdx);
-    mesh.pdyView().set(pdy);
-    this.mesh = mesh;
-    this.n = n;
+    if (data.wasmMesh) {
+      this.mesh = data.wasmMesh;
+      this.ownsMesh = false;
+      this.n = this.mesh.len();
+    } else {
+      const { px, py, pdx, pdy } = data;
+      const n = px.length;
+      for (const [name, a] of Object.entries({ py, pdx, pdy })) {
+        if (a.length !== n) throw new Error(`${name} has ${a.length} values but px has ${n}`);
+      }
+      const mesh = this.px.VariableMesh.withLength(n); // throws for n == 0
+      // Views die when wasm memory grows: take each just before use.
+      mesh.pxView().set(px);
+      mesh.pyView().set(py);
+      mesh.pdxView().set(pdx);
+      mesh.pdyView().set(pdy);
+      this.mesh = mesh;
+      this.ownsMesh = true;
+      this.n = n;
+    }
     this.fieldKey = this.depositKey = this.shadeKey = null;
+  }
+
+  // The mesh's cell geometry as views of wasm memory (valid until the next
+  // allocation in wasm: take them just before use), for the mesh overlay.
+  geometry() {
+    const m = this.mesh;
+    return m ? { px: m.pxView(), py: m.pyView(), pdx: m.pdxView(), pdy: m.pdyView() } : null;
   }
 
   // The values of field `name` (Float64Array, one per cell); copied into
@@ -192,7 +231,7 @@ export class Pipeline {
   }
 
   free() {
-    this.mesh?.free();
+    if (this.ownsMesh) this.mesh?.free();
     this.frb?.free();
     this.norm?.free();
     this.mesh = this.frb = this.norm = null;

@@ -17,48 +17,336 @@ export const REFINEMENT_LEVEL = "refinement_level";
 
 export class SliceFileError extends Error {}
 
-// bytes (Uint8Array) of an HDF5 file -> {attrs, arrays: {name: Float64Array}, units: {name: string}}
-export function readSliceFile(h5wasm, bytes, name) {
-  const path = `/ytlite-${name.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
-  const damaged = (e) => new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (${e?.message ?? e})`);
-  h5wasm.FS.writeFile(path, bytes);
-  let file;
-  try {
+// Values read from a dataset at a time: a few MB, so reading never holds a
+// second whole copy of an array (h5wasm's heap and the JS side both see one
+// slice of it), and a multiple of the dataset's HDF5 chunks when it has any.
+const READ_VALUES = 1 << 20;
+
+const damagedError = (name, e) => new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (${e?.message ?? e})`);
+// Numbers files in h5wasm's FS: several may be arriving at once (a stack's
+// neighbours, two viewers of one file), from several copies of this module
+// (anywidget loads one bundle per widget) writing into the page's one h5wasm.
+const FS_FILES = Symbol.for("ytlite.fsFiles");
+
+// A file written into h5wasm's in-memory FS as its bytes arrive (a streamed
+// fetch, a file from the browser's storage, the kernel's own file system):
+// preallocated to `size` when known, so the chunks land in place with no
+// regrowth and no second copy of the whole file.
+//   const f = fsFile(h5wasm, name, size); f.write(chunk) ...; const path = f.finish();
+// or f.discard() on failure. openSliceFile(h5wasm, path, name) then owns the path.
+export function fsFile(h5wasm, name, size = 0) {
+  const FS = h5wasm.FS;
+  FS[FS_FILES] = (FS[FS_FILES] ?? 0) + 1;
+  const path = `/ytlite-${FS[FS_FILES]}-${String(name).replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+  const stream = FS.open(path, "w+");
+  let position = 0, open = true;
+  if (size > 0) {
     try {
-      file = new h5wasm.File(path, "r");
+      FS.ftruncate(stream.fd, size);
     } catch (e) {
-      throw damaged(e);
+      FS.close(stream);
+      FS.unlink(path);
+      throw new SliceFileError(`${name}: no memory for its ${size} bytes (${e?.message ?? e})`);
     }
-    let grid;
-    const attrs = {}, arrays = {}, units = {};
+  }
+  const file = {
+    path,
+    get written() { return position; },
+    write(chunk) {
+      FS.write(stream, chunk, 0, chunk.length, position);
+      position += chunk.length;
+    },
+    // the file is complete: fewer bytes than announced (a compressed response) are cut off
+    finish() {
+      if (FS.stat(path).size !== position) FS.ftruncate(stream.fd, position);
+      FS.close(stream);
+      open = false;
+      return path;
+    },
+    discard() {
+      if (open) FS.close(stream);
+      open = false;
+      try { FS.unlink(path); } catch { /* already gone */ }
+    },
+  };
+  return file;
+}
+
+// Bytes already in memory (a file from the user's disk, the kernel's copy)
+// into h5wasm's FS; `canOwn`: the FS keeps `bytes` itself instead of a copy.
+export function fsFileFromBytes(h5wasm, bytes, name, { canOwn = false } = {}) {
+  const file = fsFile(h5wasm, name);
+  h5wasm.FS.writeFile(file.path, bytes, { canOwn });
+  return file.path;
+}
+
+// An open yt slice file in h5wasm's FS: its root attributes and, for every
+// 1-D numeric dataset in /grid, its length and units, read from the HDF5
+// metadata alone. Values are read only when asked, a slice at a time
+// (chunks, read). close() closes the file and removes it from the FS.
+export class SliceFile {
+  constructor(h5wasm, path, name) {
+    this.name = name;
+    this.path = path;
+    this.h5wasm = h5wasm;
+    this.attrs = {};
+    this.datasets = {}; // key -> {length, units, type}
     try {
-      for (const key of Object.keys(file.attrs)) attrs[key] = file.attrs[key].json_value;
-      grid = file.get("grid");
-      if (grid && grid.type === "Group") {
-        for (const key of grid.keys()) {
-          const ds = grid.get(key);
-          if (!ds || ds.type !== "Dataset" || ds.shape.length !== 1) continue;
-          const value = ds.value;
-          if (typeof value === "string" || !value || value.length === undefined) continue;
-          arrays[key] = value instanceof Float64Array ? value : Float64Array.from(value, Number);
-          const u = ds.attrs.units;
-          units[key] = u ? String(u.json_value) : "";
+      try {
+        this.file = new h5wasm.File(path, "r");
+      } catch (e) {
+        throw damagedError(name, e);
+      }
+      let grid;
+      try {
+        for (const key of Object.keys(this.file.attrs)) this.attrs[key] = this.file.attrs[key].json_value;
+        grid = this.file.get("grid");
+        if (grid && grid.type === "Group") {
+          const { H5T_INTEGER, H5T_FLOAT } = h5wasm.Module.H5T_class_t;
+          for (const key of grid.keys()) {
+            const ds = grid.get(key);
+            if (!ds || ds.type !== "Dataset") continue;
+            const meta = ds.metadata;
+            if (!meta.shape || meta.shape.length !== 1 || (meta.type !== H5T_INTEGER.value && meta.type !== H5T_FLOAT.value)) continue;
+            const u = ds.attrs.units;
+            this.datasets[key] = {
+              length: Number(meta.shape[0]), units: u ? String(u.json_value) : "", chunks: meta.chunks, ds,
+              float64: meta.type === H5T_FLOAT.value && meta.size === 8 && meta.littleEndian,
+            };
+          }
         }
+      } catch (e) {
+        throw damagedError(name, e);
+      }
+      if (!grid || grid.type !== "Group") {
+        throw new SliceFileError(`${name}: no /grid group, so not a yt save_as_dataset slice or projection`);
+      }
+      if (!Object.keys(this.attrs).length) {
+        // yt writes many root attributes; h5wasm skips ones it cannot decode without a word
+        throw damagedError(name, "no root attribute could be read");
       }
     } catch (e) {
-      throw damaged(e);
+      this.close();
+      throw e;
     }
-    if (!grid || grid.type !== "Group") {
-      throw new SliceFileError(`${name}: no /grid group, so not a yt save_as_dataset slice or projection`);
+  }
+
+  get keys() {
+    return Object.keys(this.datasets);
+  }
+
+  get units() {
+    return Object.fromEntries(Object.entries(this.datasets).map(([k, d]) => [k, d.units]));
+  }
+
+  get lengths() {
+    return Object.fromEntries(Object.entries(this.datasets).map(([k, d]) => [k, d.length]));
+  }
+
+  // fn(values, offset) for consecutive slices of dataset `key` (float64 or
+  // not: float32 and integer values come as their own typed arrays). A
+  // float64 slice is a view of h5wasm's memory, valid during fn only.
+  chunks(key, fn) {
+    const d = this.datasets[key];
+    if (!d) throw new SliceFileError(`${this.name}: no dataset grid/${key}`);
+    if (!this.file) throw new SliceFileError(`${this.name}: the file is closed`);
+    const chunk = d.chunks?.length === 1 && d.chunks[0] > 0 ? Number(d.chunks[0]) : 0;
+    const step = chunk ? Math.max(chunk, Math.floor(READ_VALUES / chunk) * chunk) : READ_VALUES;
+    const cannotRead = (e) => damagedError(this.name, `grid/${key} cannot be read: ${e?.message ?? e}`);
+    const M = this.h5wasm.Module;
+    if (d.float64 && typeof M?.get_dataset_data === "function") {
+      // Straight from HDF5 into one reused buffer in h5wasm's memory (what
+      // Dataset.slice does, less the JS copy it makes of every slice: those
+      // copies are garbage the page would hold until the next collection).
+      const ptr = M._malloc(Math.min(step, d.length) * 8);
+      if (!ptr) throw cannotRead("no memory in h5wasm for a slice of it");
+      try {
+        for (let start = 0; start < d.length; start += step) {
+          const count = Math.min(d.length, start + step) - start;
+          let status;
+          try {
+            status = M.get_dataset_data(this.file.file_id, d.ds.path, [BigInt(count)], [BigInt(start)], [1n], BigInt(ptr));
+          } catch (e) {
+            throw cannotRead(e);
+          }
+          if (typeof status === "number" && status < 0) throw cannotRead(`HDF5 error ${status}`);
+          fn(new Float64Array(M.HEAPU8.buffer, ptr, count), start);
+        }
+      } finally {
+        M._free(ptr);
+      }
+      return;
     }
-    if (!Object.keys(attrs).length) {
-      // yt writes many root attributes; h5wasm skips ones it cannot decode without a word
-      throw damaged("no root attribute could be read");
+    for (let start = 0; start < d.length; start += step) {
+      const stop = Math.min(d.length, start + step);
+      let values;
+      try {
+        values = d.length <= step ? d.ds.value : d.ds.slice([[start, stop]]);
+      } catch (e) {
+        throw cannotRead(e);
+      }
+      fn(values, start);
     }
-    return { attrs, arrays, units };
+  }
+
+  // The values of `key` as float64: into `target()` (a Float64Array of the
+  // dataset's length, e.g. a view of wasm memory, asked for afresh each
+  // slice since views die when wasm memory grows) or a new Float64Array.
+  read(key, target = null) {
+    const out = target ?? (() => { const a = new Float64Array(this.datasets[key].length); return () => a; })();
+    this.chunks(key, (values, offset) => {
+      const into = out();
+      if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+        for (let i = 0; i < values.length; i++) into[offset + i] = Number(values[i]);
+      } else {
+        into.set(values, offset);
+      }
+    });
+    return out();
+  }
+
+  close() {
+    try { this.file?.close(); } catch { /* already failing */ }
+    this.file = null;
+    try { this.h5wasm.FS.unlink(this.path); } catch { /* already gone */ }
+  }
+}
+
+export function openSliceFile(h5wasm, path, name) {
+  return new SliceFile(h5wasm, path, name);
+}
+
+// The checks ytlite.dataset.SliceDataset makes from the metadata alone, in
+// its order and with its messages: the four geometry datasets, one length,
+// at least one cell. -> the number of cells
+export function checkLayout(name, lengths) {
+  const missing = ["px", "py", "pdx", "pdy"].filter((k) => !(k in lengths));
+  if (missing.length) throw new SliceFileError(`${name}: /grid lacks ${missing.join(", ")}`);
+  const n = lengths.px;
+  for (const [key, length] of Object.entries(lengths)) {
+    if (length !== n) throw new SliceFileError(`${name}: grid/${key} has ${length} values but grid/px has ${n}`);
+  }
+  if (n === 0) throw new SliceFileError(`${name}: the slice has no cells`);
+  return n;
+}
+
+// The cell checks, a slice of values at a time (the kernel never holds a
+// whole array for them): centres finite, half widths positive and finite.
+export function checkCellsStreamed(file) {
+  for (const [key, ok, what] of CELL_CHECKS) {
+    let count = 0, first = -1, firstValue;
+    file.chunks(key, (values, offset) => {
+      for (let i = 0; i < values.length; i++) {
+        if (!ok(Number(values[i]))) { count += 1; if (first < 0) { first = offset + i; firstValue = Number(values[i]); } }
+      }
+    });
+    if (count) throw cellError(file.name, key, count, what, first, firstValue);
+  }
+}
+
+// Whether no value of `key` is <= 0 (NaN allowed): the field's usual scale is log.
+export function allPositive(file, key) {
+  let positive = true;
+  file.chunks(key, (values) => {
+    if (positive) for (const v of values) if (v <= 0) { positive = false; break; }
+  });
+  return positive;
+}
+
+// [xmin, xmax, ymin, ymax] of the cell edges, a slice at a time.
+export function cellExtent(file) {
+  const b = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const [c, d, lo] of [["px", "pdx", 0], ["py", "pdy", 2]]) {
+    const half = file.read(d);
+    file.chunks(c, (values, offset) => {
+      for (let i = 0; i < values.length; i++) {
+        const v = Number(values[i]), w = half[offset + i];
+        b[lo] = Math.min(b[lo], v - w);
+        b[lo + 1] = Math.max(b[lo + 1], v + w);
+      }
+    });
+  }
+  return b;
+}
+
+// bytes (Uint8Array) of an HDF5 file -> {attrs, arrays: {name: Float64Array}, units: {name: string}}
+// (everything at once; the viewer's hosts use loadSlice instead)
+export function readSliceFile(h5wasm, bytes, name) {
+  const file = openSliceFile(h5wasm, fsFileFromBytes(h5wasm, bytes, name), name);
+  try {
+    const arrays = {};
+    for (const key of file.keys) arrays[key] = file.read(key);
+    return { attrs: file.attrs, arrays, units: file.units };
   } finally {
-    try { file?.close(); } catch { /* already failing */ }
-    h5wasm.FS.unlink(path);
+    file.close();
+  }
+}
+
+// Where loadSlice puts the cell geometry: plain Float64Arrays here (tests,
+// node); the viewer's hosts pass pipeline.js's wasmGeometry, which writes it
+// straight into the pixelizer's mesh.
+export function arrayGeometry(n) {
+  const arrays = { px: new Float64Array(n), py: new Float64Array(n), pdx: new Float64Array(n), pdy: new Float64Array(n) };
+  return { view: (key) => arrays[key], mesh: arrays, free() {} };
+}
+
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+// What the viewer needs from an open slice file, read one dataset at a time:
+// the geometry into `geometry(n)`'s views (the wasm mesh), each field into
+// a Float64Array of its own (the field switch needs them all), the checks
+// and messages of ytlite.SliceDataset, then the file closed. `fields`: only
+// these are read (default: all). `progress(done, total)` after each
+// dataset, between which the page may repaint.
+// -> sliceFromRaw's result; its mesh {n, fields, units, ...geometry, free()}.
+export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted = null, progress = null } = {}) {
+  const { name, attrs } = file;
+  let target = null;
+  try {
+    const n = checkLayout(name, file.lengths);
+    const fieldList = file.keys.filter((k) => !GEOMETRY_DATASETS.includes(k)).sort();
+    const read = wanted ? fieldList.filter((f) => wanted.includes(f)) : fieldList;
+    const total = 4 + read.length;
+    let done = 0;
+    const step = async () => {
+      done += 1;
+      if (progress) { progress(done, total); await nextTask(); }
+    };
+    target = geometry(n);
+    for (const [key, ok, what] of CELL_CHECKS) {
+      const values = file.read(key, () => target.view(key));
+      checkValues(name, key, values, ok, what);
+      await step();
+    }
+    const axis = checkAxis(name, attrs);
+    if (!fieldList.length) throw new SliceFileError(`${name}: no fields, only cell positions`);
+    const fields = {}, fieldUnits = {}, scales = {};
+    for (const f of read) {
+      fields[f] = file.read(f);
+      fieldUnits[f] = file.datasets[f].units;
+      scales[f] = defaultScale(f, fields[f]);
+      await step();
+    }
+    // the level: from the widths, made when first shown (it is not in the file)
+    let level = null;
+    const widths = target;
+    Object.defineProperty(fields, REFINEMENT_LEVEL, {
+      enumerable: true, get: () => (level ??= refinementLevel(widths.view("pdx"))),
+    });
+    fieldUnits[REFINEMENT_LEVEL] = "";
+    scales[REFINEMENT_LEVEL] = "linear";
+    const geometryView = { px: target.view("px"), py: target.view("py"), pdx: target.view("pdx"), pdy: target.view("pdy") };
+    const slice = describe(name, attrs, axis, n, fieldList, geometryView);
+    const owned = target;
+    target = null;
+    // (assigned onto the geometry's own object: a wasm mesh's px..pdy are getters of fresh views)
+    const mesh = Object.assign(owned.mesh, { n, fields, units: fieldUnits, free: () => owned.free() });
+    return { ...slice, fieldScales: scales, mesh };
+  } catch (e) {
+    target?.free();
+    throw e;
+  } finally {
+    file.close();
   }
 }
 
@@ -66,29 +354,33 @@ export function readSliceFile(h5wasm, bytes, name) {
 // the domain and the axes (yt's choices), as ytlite.SliceDataset has them.
 export function sliceFromRaw(raw, name) {
   const { attrs, arrays, units } = raw;
-  const missing = ["px", "py", "pdx", "pdy"].filter((k) => !(k in arrays));
-  if (missing.length) throw new SliceFileError(`${name}: /grid lacks ${missing.join(", ")}`);
-  const n = arrays.px.length;
-  for (const [key, values] of Object.entries(arrays)) {
-    if (values.length !== n) throw new SliceFileError(`${name}: grid/${key} has ${values.length} values but grid/px has ${n}`);
-  }
-  if (n === 0) throw new SliceFileError(`${name}: the slice has no cells`);
-  checkCells(name, arrays);
+  const n = checkLayout(name, Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, v.length])));
+  for (const [key, ok, what] of CELL_CHECKS) checkValues(name, key, arrays[key], ok, what);
+  const axis = checkAxis(name, attrs);
+  const fieldList = Object.keys(arrays).filter((k) => !GEOMETRY_DATASETS.includes(k)).sort();
+  if (!fieldList.length) throw new SliceFileError(`${name}: no fields, only cell positions`);
+  const fields = {}, fieldUnits = {};
+  for (const f of fieldList) { fields[f] = arrays[f]; fieldUnits[f] = units[f] ?? ""; }
+  fields[REFINEMENT_LEVEL] = refinementLevel(arrays.pdx);
+  fieldUnits[REFINEMENT_LEVEL] = "";
+  const slice = describe(name, attrs, axis, n, fieldList, arrays);
+  return { ...slice, mesh: { px: arrays.px, py: arrays.py, pdx: arrays.pdx, pdy: arrays.pdy, n, fields, units: fieldUnits } };
+}
+
+function checkAxis(name, attrs) {
   const axis = Number(attrs.axis);
   if (!("axis" in attrs) || !Number.isInteger(axis)) {
     throw new SliceFileError(`${name}: root attribute 'axis' missing or not an integer`);
   }
   if (!(axis in IMAGE_X_AXIS)) throw new SliceFileError(`${name}: axis ${axis} is not 0, 1 or 2`);
-  const fieldList = Object.keys(arrays).filter((k) => !GEOMETRY_DATASETS.includes(k)).sort();
-  if (!fieldList.length) throw new SliceFileError(`${name}: no fields, only cell positions`);
+  return axis;
+}
+
+function describe(name, attrs, axis, n, fieldList, geometry) {
   const xa = IMAGE_X_AXIS[axis], ya = IMAGE_Y_AXIS[axis];
-  const domain = domainBounds(attrs, arrays, xa, ya);
+  const domain = domainBounds(attrs, geometry, xa, ya);
   const containerType = String(attrs.container_type ?? "slice");
   const kind = containerType === "slice" ? "slice" : "projection";
-  const fields = {}, fieldUnits = {};
-  for (const f of fieldList) { fields[f] = arrays[f]; fieldUnits[f] = units[f] ?? ""; }
-  fields[REFINEMENT_LEVEL] = refinementLevel(arrays.pdx);
-  fieldUnits[REFINEMENT_LEVEL] = "";
   const periodicity = Array.isArray(attrs.periodicity) ? attrs.periodicity : [false, false, false];
   return {
     name, numCells: n, fieldList, domain,
@@ -96,7 +388,6 @@ export function sliceFromRaw(raw, name) {
     periodic: [!!periodicity[xa], !!periodicity[ya]],
     lengthUnit: [Number(attrs.length_unit ?? 1), String(attrs.length_unit_units ?? "code_length")],
     defaultField: fieldList.includes("density") ? "density" : fieldList[0],
-    mesh: { px: arrays.px, py: arrays.py, pdx: arrays.pdx, pdy: arrays.pdy, fields, units: fieldUnits },
     info: {
       name, kind, axis: AXIS_NAMES[axis], x_axis: AXIS_NAMES[xa], y_axis: AXIS_NAMES[ya],
       coord: kind === "slice" && attrs.coord != null ? [Number(attrs.coord), String(attrs.coord_units ?? "code_length")] : null,
@@ -107,20 +398,19 @@ export function sliceFromRaw(raw, name) {
 
 // Centres finite, half widths positive and finite: anything else would draw
 // a silently wrong picture (ytlite.dataset._check_cells says the same).
-function checkCells(name, arrays) {
-  const positive = (v) => v > 0 && Number.isFinite(v);
-  for (const [key, ok, what] of [["px", Number.isFinite, "finite"], ["py", Number.isFinite, "finite"],
-    ["pdx", positive, "positive and finite"], ["pdy", positive, "positive and finite"]]) {
-    const values = arrays[key];
-    let count = 0, first = -1;
-    for (let i = 0; i < values.length; i++) {
-      if (!ok(values[i])) { count += 1; if (first < 0) first = i; }
-    }
-    if (count) {
-      throw new SliceFileError(`${name}: grid/${key} has ${count} value(s) that are not ${what} `
-        + `(first at cell ${first}: ${String(values[first])})`);
-    }
+const positive = (v) => v > 0 && Number.isFinite(v);
+const CELL_CHECKS = [["px", Number.isFinite, "finite"], ["py", Number.isFinite, "finite"],
+  ["pdx", positive, "positive and finite"], ["pdy", positive, "positive and finite"]];
+
+const cellError = (name, key, count, what, first, value) => new SliceFileError(
+  `${name}: grid/${key} has ${count} value(s) that are not ${what} (first at cell ${first}: ${String(value)})`);
+
+function checkValues(name, key, values, ok, what) {
+  let count = 0, first = -1;
+  for (let i = 0; i < values.length; i++) {
+    if (!ok(values[i])) { count += 1; if (first < 0) first = i; }
   }
+  if (count) throw cellError(name, key, count, what, first, values[first]);
 }
 
 function domainBounds(attrs, arrays, xa, ya) {

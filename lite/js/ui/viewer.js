@@ -24,14 +24,17 @@ let instances = 0; // per bundle instance (anywidget loads one per model): a re-
 const make = (tag, cls) => Object.assign(document.createElement(tag), { className: cls });
 
 export class Viewer {
-  // data: one mesh {px, py, pdx, pdy: Float64Array, fields: {name: Float64Array}, units: {name: string}},
-  // or a stack {stack: core/stack.js source of such meshes, fieldNames, units}, shown at store "depth".
+  // data: one mesh {px, py, pdx, pdy: Float64Array (or wasmMesh, see core/pipeline.js), fields: {name:
+  // Float64Array}, units: {name: string}}; or one mesh still arriving {pending: (report) => Promise<mesh>,
+  // fieldNames, units} (report(text): what the loading note says meanwhile); or a stack {stack:
+  // core/stack.js source of such meshes, fieldNames, units}, shown at store "depth". The viewer owns
+  // them: destroy() frees them (mesh.free(), stack.clear()).
   // options: {snapshots: keep store._snapshot (PNG) up to date}
   constructor(el, store, runtime, data, options = {}) {
     this.store = store;
     this.runtime = runtime;
     this.stack = data.stack ?? null;
-    this.data = this.stack ? null : data; // the mesh drawn (the current depth's, for a stack)
+    this.data = this.stack || data.pending ? null : data; // the mesh drawn (the current depth's, for a stack)
     this.units = data.units;
     this.meshDepth = -1;
     this.options = options;
@@ -45,7 +48,7 @@ export class Viewer {
     this.root = make("div", "ytlite-viewer");
     this.root.dataset.instance = String(++instances);
     this.toolbar = buildControls({
-      store, colormaps: runtime.colormaps, fields: this.stack ? data.fieldNames : Object.keys(data.fields),
+      store, colormaps: runtime.colormaps, fields: data.fieldNames ?? Object.keys(data.fields),
       lengthUnits: store.get("length_units"),
       depth: this.stack ? { count: this.stack.count, label: (i) => this.depthLabel(i) } : null,
       actions: {
@@ -72,7 +75,9 @@ export class Viewer {
     this.root.append(this.toolbar.element, this.title, this.stage, this.readout);
     el.append(this.root);
 
-    if (!this.stack) this.pipeline.setMesh(data);
+    if (this.data) this.pipeline.setMesh(data);
+    else if (data.pending) this.awaitMesh(data.pending);
+    if (this.stack) this.stack.onProgress = (i, text) => { if (i === this.depth() && i !== this.meshDepth) this.showLoading(text); };
     this.gestures = bindGestures(this.canvas, {
       pan: (dfx, dfy) => this.setView(panBy(this.view(), dfx, dfy, store.get("domain"))),
       zoom: (fx, fy, f) => this.setView(zoomAbout(this.view(), fx, fy, f, store.get("domain"))),
@@ -122,6 +127,30 @@ export class Viewer {
     });
   }
 
+  // The loading note (on the empty view): what is arriving, or why it did not.
+  showLoading(text) {
+    this.note.textContent = text;
+    this.note.style.display = "block";
+  }
+
+  // One mesh arriving (read in the page): the note says how far it got; a
+  // failure says what happened (err.fallback: someone else is bringing the
+  // cells, a note rather than an error).
+  awaitMesh(pending) {
+    this.showLoading("loading the cells ...");
+    pending((text) => { if (!this.data && !this.destroyed) this.showLoading(text); }).then((mesh) => {
+      if (this.destroyed) { mesh.free?.(); return; }
+      this.pipeline.setMesh(mesh);
+      this.data = mesh;
+      this.schedule();
+    }, (err) => {
+      if (this.destroyed) return;
+      const message = String(err?.message ?? err);
+      if (err?.fallback) this.showLoading(message);
+      else this.showError(message);
+    });
+  }
+
   depth() {
     return this.stack ? Math.min(this.stack.count - 1, Math.max(0, Math.trunc(this.store.get("depth") ?? 0))) : 0;
   }
@@ -151,13 +180,16 @@ export class Viewer {
       this.pipeline.setMesh(mesh);
       this.data = mesh;
       this.meshDepth = depth;
+      this.stack.pin(depth); // (never evicted, so never freed, while drawn)
       this.stack.prefetch(depth);
       return true;
     }
     this.note.textContent = `loading ${this.depthLabel(depth)} ...`;
     this.note.style.display = "block";
     this.stack.load(depth).then(() => this.schedule(), (err) => {
-      if (this.depth() === depth) this.showError(`${this.depthLabel(depth)}: ${err?.message ?? err}`);
+      if (this.depth() !== depth || this.destroyed) return;
+      if (err?.fallback) this.showLoading(String(err.message));
+      else this.showError(`${this.depthLabel(depth)}: ${err?.message ?? err}`);
     });
     return false;
   }
@@ -182,6 +214,7 @@ export class Viewer {
     const t0 = performance.now();
     try {
       if (this.stack && !this.ensureDepth()) return;
+      if (!this.data) return; // (still arriving: the note says so)
       if (this.note.textContent !== NO_DATA) this.note.textContent = NO_DATA; // (after "loading ...")
       const field = s.get("field");
       const values = this.data.fields[field];
@@ -293,7 +326,7 @@ export class Viewer {
     const ctx = this.meshCanvas.getContext("2d");
     if (this.store.get("show_mesh")) {
       this.meshCanvas.style.display = "";
-      drawMesh(ctx, this.data, view, width, height);
+      drawMesh(ctx, this.pipeline.geometry(), view, width, height); // (views of the wasm mesh: none allocates meanwhile)
     } else {
       this.meshCanvas.style.display = "none";
     }
@@ -447,5 +480,7 @@ export class Viewer {
     document.removeEventListener("fullscreenchange", this.onResize);
     this.store.off(RENDER_KEYS.map((k) => `change:${k}`).join(" "), this.onChange);
     this.pipeline.free();
+    if (this.stack) this.stack.clear?.();
+    else this.data?.free?.();
   }
 }

@@ -1,0 +1,110 @@
+// The page's file reading (lite/js/core/fetchfile.js, core/slicefile.js's
+// FS files): progress text, streamed and base64 bytes landing in h5wasm's
+// FS exactly, a short download refused, and loadSlice into the wasm mesh
+// equal to the plain-array read (the built wasm and h5wasm in node).
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { base64ToFS, progressText, streamToFS } from "../../lite/js/core/fetchfile.js";
+import { fsFile, loadSlice, openSliceFile } from "../../lite/js/core/slicefile.js";
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const gen = path.join(root, "ytlite", "_generated");
+const built = fs.existsSync(path.join(gen, "h5wasm.js")) && fs.existsSync(path.join(gen, "ytlite_pixelizer_bg.wasm"));
+const demo = path.join(root, "_build", "content", "data", "amr_demo_slice.h5");
+
+async function h5wasm() {
+  const h5 = new Function(`${fs.readFileSync(path.join(gen, "h5wasm.js"), "utf8")}\n;return h5wasm;`)();
+  await h5.ready;
+  return h5;
+}
+
+test("progress: whole MB from 10 MB up, one decimal below, no total when unknown", () => {
+  assert.equal(progressText("big.h5", 45e6, 300e6), "Reading big.h5: 45 of 300 MB");
+  assert.equal(progressText("big.h5", 300.4e6, 300.4e6), "Reading big.h5: 300 of 300 MB");
+  assert.equal(progressText("s.h5", 0.31e6, 1.8e6), "Reading s.h5: 0.3 of 1.8 MB");
+  assert.equal(progressText("s.h5", 2e6, 1.8e6), "Reading s.h5: 1.8 of 1.8 MB"); // (never beyond the total)
+  assert.equal(progressText("s.h5", 12.4e6), "Reading s.h5: 12 MB");
+});
+
+// a Response whose body arrives in `pieces`, with the headers given
+function responseOf(bytes, pieces, headers = {}) {
+  const size = Math.ceil(bytes.length / pieces);
+  const body = new ReadableStream({
+    start(controller) {
+      for (let i = 0; i < bytes.length; i += size) controller.enqueue(bytes.slice(i, i + size));
+      controller.close();
+    },
+  });
+  return new Response(body, { headers });
+}
+
+test("a streamed body lands in the FS byte for byte, with progress; short or unknown lengths", { skip: !built && "not built" }, async () => {
+  const h5 = await h5wasm();
+  const bytes = Uint8Array.from({ length: 100003 }, (_, i) => (i * 7919) % 251);
+  const seen = [];
+  const p = await streamToFS(h5, responseOf(bytes, 7, { "Content-Length": String(bytes.length) }), "a.h5",
+    { onProgress: (got, total) => seen.push([got, total]) });
+  assert.deepEqual(h5.FS.readFile(p), bytes);
+  assert.equal(seen.at(-1)[0], bytes.length);
+  assert.ok(seen.length >= 7 && seen.every(([, total]) => total === bytes.length));
+  assert.ok(seen.every(([got], i) => i === 0 || got >= seen[i - 1][0]));
+  h5.FS.unlink(p);
+  // no Content-Length: the file grows as needed
+  const q = await streamToFS(h5, responseOf(bytes, 3), "b.h5");
+  assert.deepEqual(h5.FS.readFile(q), bytes);
+  h5.FS.unlink(q);
+  // fewer bytes than announced: an error naming the file, and nothing left in the FS
+  const before = h5.FS.readdir("/").length;
+  await assert.rejects(streamToFS(h5, responseOf(bytes.slice(0, 5000), 2, { "Content-Length": "9000" }), "cut.h5"),
+    /cut\.h5: the download stopped after 5000 of 9000 bytes/);
+  assert.equal(h5.FS.readdir("/").length, before);
+});
+
+test("base64 from the browser's storage decodes a piece at a time into the FS", { skip: !built && "not built" }, async () => {
+  const h5 = await h5wasm();
+  for (const n of [0, 1, 2, 3, 5 * (1 << 20) + 2]) {
+    const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) % 256);
+    const text = Buffer.from(bytes).toString("base64");
+    const p = base64ToFS(h5, text, `b${n}.h5`);
+    assert.deepEqual(h5.FS.readFile(p), bytes, `${n} bytes`);
+    h5.FS.unlink(p);
+  }
+  assert.throws(() => base64ToFS(h5, "@@@@", "bad.h5"), /bad\.h5: the stored file is not valid base64/);
+});
+
+test("two files of one name arriving at once do not share an FS path", { skip: !built && "not built" }, async () => {
+  const h5 = await h5wasm();
+  const a = fsFile(h5, "same.h5", 4), b = fsFile(h5, "same.h5", 4);
+  assert.notEqual(a.path, b.path);
+  a.discard();
+  b.discard();
+});
+
+test("loadSlice into the wasm mesh equals the plain read; the file is gone after", { skip: (!built || !fs.existsSync(demo)) && "not built" }, async () => {
+  const h5 = await h5wasm();
+  const glue = await import(path.join(gen, "ytlite_pixelizer.js"));
+  glue.initSync({ module: fs.readFileSync(path.join(gen, "ytlite_pixelizer_bg.wasm")) });
+  const { wasmGeometry } = await import("../../lite/js/core/pipeline.js");
+  const bytes = new Uint8Array(fs.readFileSync(demo));
+  const read = async (geometry) => {
+    const p = await streamToFS(h5, responseOf(bytes, 4), "demo.h5");
+    const steps = [];
+    const slice = await loadSlice(openSliceFile(h5, p, "demo.h5"), { geometry, progress: (d, t) => steps.push([d, t]) });
+    assert.throws(() => h5.FS.stat(p)); // closed and unlinked
+    return { slice, steps };
+  };
+  const plain = await read(undefined);
+  const { slice, steps } = await read(wasmGeometry(glue));
+  assert.deepEqual(steps.at(-1), [6, 6]); // px, py, pdx, pdy, density, temperature
+  assert.ok(slice.mesh.wasmMesh && slice.mesh.wasmMesh.len() === plain.slice.numCells);
+  for (const k of ["px", "py", "pdx", "pdy"]) assert.deepEqual(slice.mesh[k], plain.slice.mesh[k], k);
+  for (const f of Object.keys(plain.slice.mesh.fields)) assert.deepEqual(slice.mesh.fields[f], plain.slice.mesh.fields[f], f);
+  assert.deepEqual(slice.fieldScales, { density: "log", temperature: "log", refinement_level: "linear" });
+  assert.deepEqual(slice.domain, plain.slice.domain);
+  slice.mesh.free();
+  slice.mesh.free(); // (twice is harmless)
+});

@@ -1,0 +1,226 @@
+"""The widget reads the dataset's file itself (issue 9): for a file in
+JupyterLite's drive, Python sends only where it is (``_source``) and the
+page reads it with its own h5wasm into the wasm mesh. Checked in headless
+Chromium on the built site: no cell array crosses the kernel's comm and the
+picture is still yt's; when the page cannot read the file, Python sends the
+arrays and the picture is still yt's; a big file shows its progress before
+the first image.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import SITE
+from test_browser import browser, compare, pytestmark, run_notebook, site_url  # noqa: F401
+from test_viewer_browser import add_cell, frame, level_values, pixels, viewer
+
+import test_browser
+
+
+def count_kernel_buffers(run):
+    """From now on, count the bytes of binary buffers the kernel sends on its comms."""
+    run.page.evaluate("""() => {
+        const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        window.ytliteTestBuffers = {bytes: 0, messages: 0};
+        k.anyMessage.connect((_, {msg, direction}) => {
+            if (direction !== 'recv' || !String(msg.header.msg_type).startsWith('comm_')) return;
+            window.ytliteTestBuffers.messages += 1;
+            for (const b of msg.buffers || []) window.ytliteTestBuffers.bytes += b.byteLength;
+        });
+    }""")
+
+
+def kernel_buffer_bytes(run):
+    return run.page.evaluate("() => window.ytliteTestBuffers")
+
+
+def test_the_widget_reads_a_file_itself_no_array_through_the_kernel(run_notebook, demo_dir):
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    path = demo_dir / "amr_demo_slice.h5"
+    count_kernel_buffers(run)
+    add_cell(run, "again = ytlite.load('data/amr_demo_slice.h5')\n"
+                  "mine = again.plot('temperature', cmap='magma')\nmine")
+    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4")
+    f = frame(run, 3)
+    compare(run, "source-temperature", f, pixels(run, 3), path, "temperature", "magma")
+    sent = kernel_buffer_bytes(run)
+    cells = 8 * 4 * json.loads(run.execute("print(again.num_cells)"))
+    # the new viewer's model came with no cells (its px .. fields are empty);
+    # what buffers there are: the browser's PNG snapshots do not count (sent, not received)
+    assert sent["messages"] >= 1 and sent["bytes"] < 1000 < cells, sent
+    out = run.execute("import json\nprint(json.dumps([mine._source['files'][0]['path'], len(mine.px), "
+                      "sum(len(v) for v in mine.fields.values()), mine.source_error]))")
+    assert json.loads(out) == ["data/amr_demo_slice.h5", 0, 0, ""], out
+    # Python read no array to make the viewer (metadata and scales only)
+    assert run.execute("print(sorted(again._arrays))").strip() == "[]"
+    # every field the toolbar offers is there, the derived level identical to yt's grid levels
+    viewer(run, 3).locator("select.ytlite-field").select_option("refinement_level")
+    f = wait(run, 3, "f => f.field === 'refinement_level'")
+    assert f["scale"] == "linear"
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(test_browser, "expected_values", lambda p, field, *a: level_values(p, *a))
+        test_browser.compare(run, "source-levels", f, pixels(run, 3), path, "refinement_level", "magma", scale="linear")
+    viewer(run, 3).locator("select.ytlite-field").select_option("density")
+    f = wait(run, 3, "f => f.field === 'density'")
+    compare(run, "source-density", f, pixels(run, 3), path, "density", "magma")
+    # the mesh overlay draws from the wasm mesh's geometry
+    viewer(run, 3).locator("button.ytlite-mesh").click()
+    run.page.wait_for_timeout(300)
+    assert viewer(run, 3).locator("canvas.ytlite-mesh").is_visible()
+    assert run.error_outputs() == []
+
+
+def wait(run, i, predicate, timeout=20000):
+    from test_viewer_browser import wait_frame
+
+    return wait_frame(run, i, predicate, timeout=timeout)
+
+
+def test_when_the_page_cannot_read_the_file_python_sends_the_arrays(run_notebook, demo_dir):
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    path = demo_dir / "amr_demo_proj.h5"
+    add_cell(run, "again = ytlite.load('data/amr_demo_proj.h5')")  # (the kernel reads it while it can)
+    # from now on the site's copy cannot be fetched by the page (JupyterLite's service worker
+    # would keep playwright's routing out: the page's fetch itself answers 404)
+    run.page.evaluate("""() => {
+        const fetch0 = window.fetch;
+        window.fetch = (input, init) => String(input?.url ?? input).endsWith('/files/data/amr_demo_proj.h5')
+            ? Promise.resolve(new Response('gone', {status: 404, statusText: 'Not Found'})) : fetch0(input, init);
+    }""")
+    count_kernel_buffers(run)
+    add_cell(run, "mine = again.plot('density', cmap='viridis')\nmine")
+    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4",
+                               timeout=60000)
+    f = frame(run, 3)
+    compare(run, "fallback-density", f, pixels(run, 3), path, "density", "viridis")
+    cells = json.loads(run.execute("print(again.num_cells)"))
+    assert kernel_buffer_bytes(run)["bytes"] >= 8 * 5 * cells  # geometry and the field, at least
+    out = run.execute("print(repr(mine.source_error), mine._source, len(mine.px))")
+    assert "404" in out and "amr_demo_proj.h5" in out and out.strip().endswith(f"{{}} {8 * cells}"), out
+    # and the field switch works on the arrays sent
+    viewer(run, 3).locator("select.ytlite-field").select_option("refinement_level")
+    f = wait(run, 3, "f => f.field === 'refinement_level'")
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(test_browser, "expected_values", lambda p, field, *a: level_values(p, *a))
+        test_browser.compare(run, "fallback-levels", f, pixels(run, 3), path, "refinement_level", "viridis",
+                             scale="linear")
+    # a dataset not backed by a file the page sees (the kernel's own /tmp): arrays from the start
+    add_cell(run, "import shutil\nshutil.copyfile('data/amr_demo_slice.h5', '/tmp/elsewhere.h5')\n"
+                  "other = ytlite.load('/tmp/elsewhere.h5').plot('temperature')\nother")
+    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 5",
+                               timeout=60000)
+    assert run.execute("print(other._source, other.source_error == '', len(other.px) > 0)").split() == ["{}", "True", "True"]
+    compare(run, "elsewhere", frame(run, 4), pixels(run, 4), demo_dir / "amr_demo_slice.h5", "temperature", "cmyt.arbre")
+
+
+# -- a big file, shipped with the site: its progress, then yt's picture ----------
+
+BIG_NAME = "ytlite_test_big.h5"
+BIG_CELLS = 900 * 900  # 5 arrays of 810k float64: 32 MB
+
+
+def make_big_slice(path: Path):
+    """A uniform 900 x 900 slice over [0, 1]^2 in yt's layout, density positive and varied."""
+    n = 900
+    iy, ix = np.divmod(np.arange(n * n), n)
+    px, py = (ix + 0.5) / n, (iy + 0.5) / n
+    density = 1.0 + np.exp(-((px - 0.3) ** 2 + (py - 0.6) ** 2) / 0.01) + 0.5 * np.sin(20 * px) ** 2
+    with h5py.File(path, "w") as f:
+        for k, v in {"axis": 2, "container_type": "slice", "coord": 0.5, "domain_left_edge": [0.0, 0.0, 0.0],
+                     "domain_right_edge": [1.0, 1.0, 1.0], "length_unit": 1.0, "length_unit_units": "cm"}.items():
+            f.attrs[k] = v
+        for k, v in {"px": px, "py": py, "pdx": np.full(n * n, 0.5 / n), "pdy": np.full(n * n, 0.5 / n),
+                     "density": density}.items():
+            f[f"grid/{k}"] = v.astype("f8")
+            f[f"grid/{k}"].attrs["units"] = "g/cm**3" if k == "density" else "code_length"
+    return path
+
+
+class _OverlayHandler(test_browser._QuietHandler):
+    """The site, plus one extra file in data/ (listed in JupyterLite's static
+    listing), sent slowly: 1 MB every 40 ms, so its progress can be seen."""
+
+    extra: dict = {}
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        path = self.path.split("?", 1)[0]
+        if path == f"/files/data/{BIG_NAME}":
+            data = self.extra["bytes"]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-hdf5")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            for start in range(0, len(data), 1 << 20):
+                self.wfile.write(data[start:start + (1 << 20)])
+                self.wfile.flush()
+                time.sleep(0.04)
+            return
+        if path == "/api/contents/data/all.json":
+            body = self.extra["listing"]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory):
+    big = make_big_slice(tmp_path_factory.mktemp("big") / BIG_NAME)
+    listing = json.loads((SITE / "api" / "contents" / "data" / "all.json").read_text())
+    listing["content"].append({
+        "content": None, "created": "2026-01-01T00:00:00Z", "format": None, "hash": None, "hash_algorithm": None,
+        "last_modified": "2026-01-01T00:00:00.000000Z", "mimetype": "application/x-hdf5", "name": BIG_NAME,
+        "path": f"data/{BIG_NAME}", "size": big.stat().st_size, "type": "file", "writable": True})
+    handler = type("Handler", (_OverlayHandler,), {"extra": {
+        "bytes": big.read_bytes(), "listing": json.dumps(listing).encode()}})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(SITE)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", big
+    server.shutdown()
+
+
+def test_a_big_file_shows_its_progress_then_yts_picture(browser, big_site):  # noqa: F811
+    url, big = big_site
+    run = test_browser.NotebookRun(browser, url, "demo.ipynb")
+    try:
+        run.run_all(3)
+        # every text the notes show from now on, and whether an image was drawn by then
+        run.page.evaluate("""() => {
+            window.ytliteNotes = [];
+            new MutationObserver(() => {
+                const v = document.querySelectorAll('.ytlite-viewer')[3];
+                const note = v?.querySelector('.ytlite-note');
+                if (!note) return;
+                const text = note.style.display === 'none' ? '' : note.textContent;
+                const drawn = !!v.querySelector('canvas.ytlite-image[data-frame]');
+                const last = window.ytliteNotes[window.ytliteNotes.length - 1];
+                if (!last || last.text !== text || last.drawn !== drawn) window.ytliteNotes.push({text, drawn});
+            }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+        }""")
+        add_cell(run, f"big = ytlite.load('data/{BIG_NAME}')\nprint(big.num_cells)\nbig.plot()")
+        run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4",
+                                   timeout=120000)
+        notes = run.page.evaluate("() => window.ytliteNotes")
+        reading = [n["text"] for n in notes if n["text"].startswith(f"Reading {BIG_NAME}: ") and not n["drawn"]]
+        size_mb = round(big.stat().st_size / 1e6)
+        partial = [t for t in reading if t.endswith(f" of {size_mb} MB") and not t.startswith(f"Reading {BIG_NAME}: {size_mb} of")]
+        assert partial, notes  # e.g. "Reading ytlite_test_big.h5: 12 of 32 MB", while the bytes arrived
+        assert any("arrays" in t for t in reading), notes  # then into the viewer, a dataset at a time
+        assert str(BIG_CELLS) in "".join(run.text_outputs())
+        compare(run, "big", frame(run, 3), pixels(run, 3), big, "density", "cmyt.arbre")
+        assert run.error_outputs() == []
+    finally:
+        run.close()
