@@ -477,3 +477,21 @@ def test_pyodide_packages_offline(browser, site_url, network):
             own_browser.close()
         if silent is not None:
             silent.close()
+
+
+def test_the_kernel_reads_the_sites_files_over_http_not_through_the_drive(run_notebook):
+    """A file shipped with the site reaches the kernel as the static file
+    files/<path> (binary) instead of the drive's base64 text; a file written
+    in the drive under a new name is read from the drive; same cells either way."""
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    out = run.execute(
+        "import hashlib, ytlite\n"
+        "a = ytlite.load('data/amr_demo_slice.h5')\n"
+        "open('copy_of_demo.h5', 'wb').write(open('data/amr_demo_slice.h5', 'rb').read())\n"
+        "b = ytlite.load('copy_of_demo.h5')\n"
+        "digest = lambda d: hashlib.sha256(b''.join(getattr(d, k).tobytes() for k in ('px', 'py', 'pdx', 'pdy')) + d['density'].tobytes()).hexdigest()\n"
+        "print(a._raw.read_from, b._raw.read_from, digest(a) == digest(b), a.num_cells)\n")
+    assert out.split()[:3] == ["site", "drive", "True"], out
+    assert int(out.split()[3]) > 1000
+    assert any(u.endswith("/files/data/amr_demo_slice.h5") for u in run.requests), "no request for the static file"
+    assert run.error_outputs() == []

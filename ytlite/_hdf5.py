@@ -54,6 +54,9 @@ class RawSliceFile:
     units: dict[str, str] = field(default_factory=dict)
     reader: object = None
     source: dict | None = None
+    #: where the bytes came from: "site" (the site's own copy, over HTTP),
+    #: "drive" (JupyterLite's drive), "disk" (CPython)
+    read_from: str = "disk"
 
 
 class _ArrayReader:
@@ -172,9 +175,14 @@ def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
     except JsException as exc:
         raise _js_error(exc, name) from None
     try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(COPY_CHUNK):
-                sink.write(to_js(chunk))
+        url = _site_copy_url(path)
+        if url is not None and _http_into(sink, url, size):
+            read_from = "site"
+        else:
+            read_from = "drive"
+            with open(path, "rb") as fh:
+                while chunk := fh.read(COPY_CHUNK):
+                    sink.write(to_js(chunk))
         fs_path = sink.finish()
     except BaseException:
         sink.discard()
@@ -185,7 +193,79 @@ def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
         raise _js_error(exc, name) from None
     reader = _H5wasmReader(rt, js_file, name)
     return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),
-                        units=js_file.units.to_py(), reader=reader, source=drive_source(path))
+                        units=js_file.units.to_py(), reader=reader, source=drive_source(path), read_from=read_from)
+
+
+# JupyterLite's drive hands the kernel a file's bytes as base64 text through its
+# in-browser server (~1.5 MB/s here: minutes for a file of hundreds of MB). A
+# file shipped with the site is also a plain static file, files/<path>: the
+# kernel's worker fetches that instead (binary, synchronous XHR, allowed in a
+# worker), when the drive's copy is that file (the site's listing gives the same
+# size and time; an uploaded or rewritten file of the same name is not).
+
+
+def _site_root() -> str | None:
+    """The site's root URL, from the kernel worker's own address
+    (<root>extensions/@jupyterlite/pyodide-kernel-extension/static/...)."""
+    from js import location
+
+    href = str(location.href)
+    i = href.find("/extensions/")
+    return href[: i + 1] if i >= 0 else None
+
+
+def _sync_get(url: str, binary: bool):
+    """(status, body) of a synchronous GET; body None on any failure."""
+    from js import XMLHttpRequest
+    from pyodide.ffi import JsException
+
+    xhr = XMLHttpRequest.new()
+    try:
+        xhr.open("GET", url, False)
+        if binary:
+            xhr.responseType = "arraybuffer"
+        xhr.send()
+    except JsException:
+        return 0, None
+    if xhr.status != 200:
+        return xhr.status, None
+    return 200, (xhr.response if binary else str(xhr.responseText))
+
+
+def _site_copy_url(path: str) -> str | None:
+    """The URL of the site's own copy of ``path`` when the drive's file is it, else None."""
+    from datetime import datetime, timedelta, timezone
+    from urllib.parse import quote
+
+    source = drive_source(path)
+    root = _site_root() if source else None
+    if root is None:
+        return None
+    rel = source["path"]
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    status, text = _sync_get(f"{root}api/contents/{quote(folder) + '/' if folder else ''}all.json", binary=False)
+    if text is None:
+        return None
+    try:
+        entry = next((e for e in json.loads(text).get("content") or [] if e.get("path") == rel), None)
+        # (whole milliseconds, cut as JavaScript's Date.parse does, which gives the drive's time)
+        when = datetime.fromisoformat(entry["last_modified"].replace("Z", "+00:00")) if entry else None
+        shipped = entry is not None and entry.get("size") == source["size"] and (
+            (when - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(milliseconds=1) == source["mtime_ms"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return f"{root}files/{quote(rel)}" if shipped else None
+
+
+def _http_into(sink, url: str, size: int) -> bool:
+    """The site's copy into h5wasm's file (True), or False (then the drive is used)."""
+    from js import Uint8Array
+
+    status, body = _sync_get(url, binary=True)
+    if body is None or body.byteLength != size:
+        return False
+    sink.write(Uint8Array.new(body))
+    return True
 
 
 def _to_plain(value):
