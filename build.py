@@ -234,9 +234,10 @@ def copy_h5wasm() -> None:
 def bundle_frontend() -> None:
     """lite/js/ (ES modules) -> ytlite/_generated/widget.js, one file for anywidget."""
     node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
-    with step("bundling the front end (esbuild): lite/js/widget.js, core/slicefile.js -> ytlite/_generated/"):
-        run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / "widget.js", "--bundle", "--format=esm",
-             "--target=es2020", "--log-level=warning", f"--outfile={GENERATED / 'widget.js'}"])
+    with step("bundling the front end (esbuild): lite/js/widget.js, link.js, core/slicefile.js -> ytlite/_generated/"):
+        for entry in ("widget.js", "link.js"):  # the viewer's and ytlite.link's anywidget modules
+            run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / entry, "--bundle", "--format=esm",
+                 "--target=es2020", "--log-level=warning", f"--outfile={GENERATED / entry}"])
         # the kernel reads files with the front end's own reader (one set of checks and messages)
         run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / "core" / "slicefile.js", "--bundle",
              "--format=iife", "--global-name=ytliteSlicefile", "--target=es2020", "--log-level=warning",
@@ -274,7 +275,7 @@ def site_datasets(content: Path) -> list[str]:
 
 
 THUMBNAIL_SIZE = 256  # pixels along the longer side, as the viewer's "resolution"
-THUMBNAIL_CMAP = "cmyt.arbre"  # the viewer's default colormap
+THUMBNAIL_CMAP = "cmyt.arbre"  # the viewer's default colormap (ytlite.DEFAULT_COLORMAP)
 
 
 def gallery_thumbnail(path: Path) -> tuple[bytes, dict]:
@@ -282,10 +283,9 @@ def gallery_thumbnail(path: Path) -> tuple[bytes, dict]:
     its default field with that field's usual scale (SliceDataset.default_field,
     default_scale), cmyt.arbre, the whole domain, automatic limits from the
     image (log: positive values only; symlog: linthresh 1/1000 of the largest
-    magnitude, as core/pipeline.js); of a stack, its middle slice. Drawn with
+    magnitude: ytlite._conventions, the viewer's own rules); of a stack, its middle slice. Drawn with
     yt's own pixelize_cartesian and matplotlib's colormap, the viewer's oracles."""
     import io
-    import math
 
     import cmyt  # noqa: F401  registers cmyt.* in matplotlib
     import matplotlib
@@ -295,6 +295,7 @@ def gallery_thumbnail(path: Path) -> tuple[bytes, dict]:
     from yt.utilities.lib.pixelization_routines import pixelize_cartesian
 
     import ytlite
+    from ytlite import _conventions as conventions
     from ytlite.stack import SliceStack
 
     ds = ytlite.load(path)
@@ -305,16 +306,10 @@ def gallery_thumbnail(path: Path) -> tuple[bytes, dict]:
         ds = ds[depth]
     field = ds.default_field()
     scale = ds.default_scale(field)
-    x0, x1, y0, y1 = ds.domain_bounds
-    w, h = x1 - x0, y1 - y0
-
-    def side(a, b):  # core/view.js imageSize: Math.round(resolution * a / b), in that order
-        return max(1, math.floor(THUMBNAIL_SIZE * a / b + 0.5))
-
-    width, height = (THUMBNAIL_SIZE, side(h, w)) if w >= h else (side(w, h), THUMBNAIL_SIZE)
+    width, height = conventions.image_size(ds.domain_bounds, THUMBNAIL_SIZE)
     buff = np.full((height, width), np.nan)
     cells = [np.asarray(a, dtype="f8") for a in (ds.px, ds.py, ds.pdx, ds.pdy, ds[field])]
-    pixelize_cartesian(buff, *cells, (x0, x1, y0, y1), antialias=1, period=None, check_period=0)
+    pixelize_cartesian(buff, *cells, tuple(ds.domain_bounds), antialias=1, period=None, check_period=0)
     shown = buff[np.isfinite(buff) & (buff > 0)] if scale == "log" else buff[np.isfinite(buff)]
     vmin, vmax = (float(shown.min()), float(shown.max())) if shown.size else (None, None)
     if vmin is None:
@@ -322,8 +317,8 @@ def gallery_thumbnail(path: Path) -> tuple[bytes, dict]:
     elif scale == "log":
         norm = matplotlib.colors.LogNorm(vmin, vmax)
     elif scale == "symlog":
-        big = max(abs(vmin), abs(vmax))
-        norm = matplotlib.colors.SymLogNorm(big / 1000 if big > 0 else 1.0, linscale=1.0, vmin=vmin, vmax=vmax, base=10)
+        norm = matplotlib.colors.SymLogNorm(conventions.auto_linthresh(vmin, vmax), linscale=1.0, vmin=vmin, vmax=vmax,
+                                            base=10)
     else:
         norm = matplotlib.colors.Normalize(vmin, vmax)
     rgba = matplotlib.colormaps[THUMBNAIL_CMAP](norm(np.ma.masked_invalid(buff)), bytes=True)

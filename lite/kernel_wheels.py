@@ -11,7 +11,7 @@ kernel never uses, and importing jedi before anyone asks for a completion.
     pyodide-kernel gets two more entries in its start-up mocks (below), and
     jedi loses the third-party type stubs (requests, six, django, ... none of
     which the site ships; 1126 of its 1880 files, most of its unzip time).
-``precompile(pyodide_dir, packages, imports, log)``
+``precompile(pyodide_dir, packages, log, imports=STARTUP_IMPORTS)``
     Run ``precompile.mjs`` in node: the site's own Pyodide imports what the
     kernel imports at start and compiles exactly those modules to .pyc (the
     stdlib's in place of their source, the wheels' beside it). Run after the

@@ -612,3 +612,17 @@ def test_a_file_dropped_on_the_viewer_opens_in_it_and_is_kept(run_notebook, tmp_
     assert "not an HDF5 file, or truncated or damaged" in text, text
     np.testing.assert_array_equal(pixels(run, 1), good)
     assert before["view"] != f["view"]
+
+
+def test_frb_has_the_shape_of_the_picture_on_screen(run_notebook, demo_dir):
+    """A view whose shorter side is exactly 2.5 pixels: the browser draws 3 rows
+    (halves up, ytlite._conventions.image_size / conventions.js imageSize), and
+    Python's image_size and frb() say the same (Python's round once gave 2)."""
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    # 16 x 0.078125 code_length (exact binary fractions): 512 * 0.078125 / 16 = 2.5
+    add_cell(run, "temperature.view = [-8.0, 8.0, 0.0, 0.078125]")
+    f = wait_frame(run, 1, "f => f.view[3] === 0.078125 && f.view[0] === -8")
+    assert (f["width"], f["height"]) == (512, 3)
+    compare(run, "half-pixel-rows", f, pixels(run, 1), demo_dir / "amr_demo_slice.h5", "temperature", "inferno")
+    out = run.execute("img = temperature.frb(); print(img.width, img.height, *temperature.image_size)")
+    assert out.split() == ["512", "3", "512", "3"], out

@@ -11,7 +11,8 @@ pixelizing run as WebAssembly shipped inside this package.
 
 from ._runtime import ready, start as _start_runtime
 from .colormaps import DEFAULT_COLORMAP, colormap_names
-from .dataset import SliceDataset, load
+from ._open import load
+from .dataset import SliceDataset
 from .pixelizer import PixelizedImage, pixelize
 from .stack import SliceStack
 

@@ -29,13 +29,9 @@ import weakref
 from array import array
 from dataclasses import dataclass, field
 
-from . import _runtime
+from . import _conventions as conventions
+from . import _drive, _runtime
 
-# The kernel's JupyterLite drive: files under it are the page's files too
-# (shipped with the site, or kept in the browser's storage), so the viewer
-# can read them itself in the page (see ytlite.viewer).
-DRIVE_ROOT = "/drive/"
-COPY_CHUNK = 8 << 20  # bytes copied at a time from the kernel's file system into h5wasm's
 
 
 class SliceFileError(ValueError):
@@ -46,7 +42,7 @@ class SliceFileError(ValueError):
 class RawSliceFile:
     """What a backend read: ``attrs`` and, per dataset key of ``/grid``, its
     number of values (``lengths``) and unit string (``units``); ``reader``
-    gives the values (see :class:`_ArrayReader`); ``source`` says where the
+    gives the values (see :class:`ArrayReader`); ``source`` says where the
     page can read the same file (``None``: it cannot)."""
 
     attrs: dict
@@ -59,7 +55,7 @@ class RawSliceFile:
     read_from: str = "disk"
 
 
-class _ArrayReader:
+class ArrayReader:
     """Values already read (h5py): the reader interface over a dict of arrays."""
 
     def __init__(self, arrays: dict):
@@ -69,7 +65,7 @@ class _ArrayReader:
         return self._arrays[key]
 
     def all_positive(self, key) -> bool:
-        return all(not (v <= 0) for v in self._arrays[key])
+        return conventions.all_positive(self._arrays[key])
 
     def check_cells(self, filename) -> None:
         _check_cells(filename, self._arrays)
@@ -146,27 +142,12 @@ def _show(v):
     return repr(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
 
 
-def drive_source(path: str) -> dict | None:
-    """Where the page finds the file Python reads, when it is in JupyterLite's
-    drive: ``{"path"`` relative to the drive's root, ``"name"``, ``"size"``,
-    ``"mtime_ms"}`` (the size and time the page checks, so a file changed
-    since is not read in its place). ``None`` outside the drive, and outside Pyodide."""
-    if not _runtime.IN_PYODIDE:
-        return None
-    full = os.path.abspath(path)
-    if not full.startswith(DRIVE_ROOT):
-        return None
-    st = os.stat(full)
-    return {"path": full[len(DRIVE_ROOT):], "name": os.path.basename(full), "size": st.st_size,
-            "mtime_ms": st.st_mtime_ns // 1_000_000}
-
-
 def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
     """In Pyodide: the front end's reader (lite/js/core/slicefile.js, bundled),
     so the kernel and the kiosk page say the same of the same file. The file
     goes into h5wasm's FS a chunk at a time and stays open there."""
     from js import JSON
-    from pyodide.ffi import JsException, to_js
+    from pyodide.ffi import JsException
 
     rt = _runtime.runtime()
     size = os.path.getsize(path)
@@ -175,14 +156,7 @@ def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
     except JsException as exc:
         raise _js_error(exc, name) from None
     try:
-        url = _site_copy_url(path)
-        if url is not None and _http_into(sink, url, size):
-            read_from = "site"
-        else:
-            read_from = "drive"
-            with open(path, "rb") as fh:
-                while chunk := fh.read(COPY_CHUNK):
-                    sink.write(to_js(chunk))
+        read_from = _drive.copy_into(sink, path, size)
         fs_path = sink.finish()
     except BaseException:
         sink.discard()
@@ -193,79 +167,7 @@ def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
         raise _js_error(exc, name) from None
     reader = _H5wasmReader(rt, js_file, name)
     return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),
-                        units=js_file.units.to_py(), reader=reader, source=drive_source(path), read_from=read_from)
-
-
-# JupyterLite's drive hands the kernel a file's bytes as base64 text through its
-# in-browser server (~1.5 MB/s here: minutes for a file of hundreds of MB). A
-# file shipped with the site is also a plain static file, files/<path>: the
-# kernel's worker fetches that instead (binary, synchronous XHR, allowed in a
-# worker), when the drive's copy is that file (the site's listing gives the same
-# size and time; an uploaded or rewritten file of the same name is not).
-
-
-def _site_root() -> str | None:
-    """The site's root URL, from the kernel worker's own address
-    (<root>extensions/@jupyterlite/pyodide-kernel-extension/static/...)."""
-    from js import location
-
-    href = str(location.href)
-    i = href.find("/extensions/")
-    return href[: i + 1] if i >= 0 else None
-
-
-def _sync_get(url: str, binary: bool):
-    """(status, body) of a synchronous GET; body None on any failure."""
-    from js import XMLHttpRequest
-    from pyodide.ffi import JsException
-
-    xhr = XMLHttpRequest.new()
-    try:
-        xhr.open("GET", url, False)
-        if binary:
-            xhr.responseType = "arraybuffer"
-        xhr.send()
-    except JsException:
-        return 0, None
-    if xhr.status != 200:
-        return xhr.status, None
-    return 200, (xhr.response if binary else str(xhr.responseText))
-
-
-def _site_copy_url(path: str) -> str | None:
-    """The URL of the site's own copy of ``path`` when the drive's file is it, else None."""
-    from datetime import datetime, timedelta, timezone
-    from urllib.parse import quote
-
-    source = drive_source(path)
-    root = _site_root() if source else None
-    if root is None:
-        return None
-    rel = source["path"]
-    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
-    status, text = _sync_get(f"{root}api/contents/{quote(folder) + '/' if folder else ''}all.json", binary=False)
-    if text is None:
-        return None
-    try:
-        entry = next((e for e in json.loads(text).get("content") or [] if e.get("path") == rel), None)
-        # (whole milliseconds, cut as JavaScript's Date.parse does, which gives the drive's time)
-        when = datetime.fromisoformat(entry["last_modified"].replace("Z", "+00:00")) if entry else None
-        shipped = entry is not None and entry.get("size") == source["size"] and (
-            (when - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(milliseconds=1) == source["mtime_ms"])
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None
-    return f"{root}files/{quote(rel)}" if shipped else None
-
-
-def _http_into(sink, url: str, size: int) -> bool:
-    """The site's copy into h5wasm's file (True), or False (then the drive is used)."""
-    from js import Uint8Array
-
-    status, body = _sync_get(url, binary=True)
-    if body is None or body.byteLength != size:
-        return False
-    sink.write(Uint8Array.new(body))
-    return True
+                        units=js_file.units.to_py(), reader=reader, source=_drive.drive_source(path), read_from=read_from)
 
 
 def _to_plain(value):
@@ -311,7 +213,7 @@ def _read_with_h5py(path: str) -> RawSliceFile:
             arrays[key] = array("d", values.tobytes())
             raw.lengths[key] = len(arrays[key])
             raw.units[key] = _to_plain(ds.attrs.get("units", ""))
-        raw.reader = _ArrayReader(arrays)
+        raw.reader = ArrayReader(arrays)
         return raw
 
 

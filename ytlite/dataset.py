@@ -21,27 +21,10 @@ from __future__ import annotations
 import math
 from array import array
 
+from . import _conventions as conventions
+from ._conventions import (AXIS_NAMES, DERIVED_FIELDS, GEOMETRY_DATASETS, IMAGE_X_AXIS, IMAGE_Y_AXIS,
+                           REFINEMENT_LEVEL, field_name)
 from ._hdf5 import SliceFileError, close_when_gone, read_slice_file
-
-AXIS_NAMES = ("x", "y", "z")
-# yt's image-plane axes for a slice/projection along `axis` (cartesian
-# coordinate handler: x_axis and y_axis).
-IMAGE_X_AXIS = {0: 1, 1: 2, 2: 0}
-IMAGE_Y_AXIS = {0: 2, 1: 0, 2: 1}
-
-GEOMETRY_DATASETS = ("px", "py", "pdx", "pdy", "pz", "pdz", "weight_field")
-# Fields ytlite derives from the cell sizes (not stored in the file).
-REFINEMENT_LEVEL = "refinement_level"
-DERIVED_FIELDS = (REFINEMENT_LEVEL,)
-
-
-def _field_name(field) -> str:
-    """Accept yt-style field keys: "density", ("gas", "density"), ("grid", "density")."""
-    if isinstance(field, tuple):
-        if len(field) != 2:
-            raise KeyError(f"field {field!r}: expected (field_type, field_name)")
-        return field[1]
-    return str(field)
 
 
 class SliceDataset:
@@ -60,6 +43,8 @@ class SliceDataset:
         ``(x_min, x_max, y_min, y_max)`` of the simulation domain in the image
         plane, in code length.
     """
+
+    viewable_kind = "dataset"  # (ytlite._viewable: what the viewer may show)
 
     def __init__(self, filename: str, raw):
         self.filename = str(filename)
@@ -148,7 +133,7 @@ class SliceDataset:
 
     def check_field(self, field) -> str:
         """The field's name, or a KeyError naming the fields there are (reads nothing)."""
-        name = _field_name(field)
+        name = field_name(field)
         if name not in self.field_list and name not in DERIVED_FIELDS:
             raise KeyError(f"no field {name!r} in {self.filename}; fields: {', '.join(self.field_list)} "
                            f"(and {', '.join(DERIVED_FIELDS)})")
@@ -164,12 +149,10 @@ class SliceDataset:
     def _refinement_level(self) -> array:
         """Each cell's level below the coarsest cell in the file: 0 for the
         coarsest, 1 for cells half as wide, ... (from pdx: cells are refined by
-        factors of 2 in both directions, as in yt's AMR frontends). NaN where a
+        factors of 2 in both directions, as in yt's AMR frontends; the rule,
+        ties included, is ``_conventions.refinement_level``). NaN where a
         width is not positive and finite."""
-        widths = [w for w in self.pdx if w > 0 and math.isfinite(w)]
-        coarsest = max(widths) if widths else 1.0
-        return array("d", (float(round(math.log2(coarsest / w))) if w > 0 and math.isfinite(w) else math.nan
-                           for w in self.pdx))
+        return array("d", conventions.refinement_level(self.pdx))
 
     def units(self, field) -> str:
         return self._units.get(self.check_field(field), "")
@@ -180,16 +163,16 @@ class SliceDataset:
         zero or negative, ``linear`` for the refinement level."""
         name = self.check_field(field)
         if name in DERIVED_FIELDS:
-            return "linear"
+            return conventions.default_scale(name, True)
         if name not in self._positive:
-            self._positive[name] = (all(not (v <= 0) for v in self._arrays[name]) if name in self._arrays
+            self._positive[name] = (conventions.all_positive(self._arrays[name]) if name in self._arrays
                                     else self._raw.reader.all_positive(name))
-        return "log" if self._positive[name] else "symlog"
+        return conventions.default_scale(name, self._positive[name])
 
     def default_field(self) -> str:
         if not self.field_list:
             raise SliceFileError(f"{self.filename}: no fields, only cell positions")
-        return "density" if "density" in self.field_list else self.field_list[0]
+        return conventions.default_field(self.field_list)
 
     def pixelize(self, field=None, bounds=None, width=512, height=None, antialias=True, periodic=False):
         """Deposit the cells onto a ``height`` x ``width`` image (see :mod:`ytlite.pixelizer`)."""
@@ -220,18 +203,7 @@ class SliceDataset:
         )
 
 
-def load(filename):
-    """Load a yt slice or projection saved with ``save_as_dataset`` (a :class:`SliceDataset`),
-    or a depth stack: a folder holding a ``stack.json``, or that ``stack.json``
-    (a :class:`ytlite.stack.SliceStack`).
-
-    Works in the browser (Pyodide, no numpy) and on CPython (needs h5py).
-    Reads the metadata and checks the cells now; the values are read when
-    Python first asks for them (see this module's docstring).
-    """
-    from .stack import SliceStack, is_stack
-
-    if is_stack(filename):
-        return SliceStack(filename)
-    raw = read_slice_file(str(filename))
-    return SliceDataset(filename, raw)
+def read_dataset(filename) -> SliceDataset:
+    """The :class:`SliceDataset` of one yt slice/projection file (``ytlite.load``
+    also opens stacks)."""
+    return SliceDataset(filename, read_slice_file(str(filename)))

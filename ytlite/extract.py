@@ -50,10 +50,9 @@ import time
 import warnings
 from pathlib import Path
 
+from ._conventions import AXIS_NAMES, GEOMETRY_DATASETS
+
 AXES = {"x": 0, "y": 1, "z": 2, "0": 0, "1": 1, "2": 2}
-AXIS_NAMES = ("x", "y", "z")
-# Datasets in /grid that are geometry, not field values (never converted).
-GEOMETRY = ("px", "py", "pz", "pdx", "pdy", "pdz", "weight_field")
 # Environment variables set by MPI launchers (Open MPI; MPICH/Hydra and PMI-based ones; MVAPICH).
 _MPI_SIZE_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE")
 _MPI_RANK_VARS = ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "MV2_COMM_WORLD_RANK")
@@ -428,9 +427,9 @@ def _check_fields(ds, fields) -> list:
     names = [_field(ds, f) for f in fields]
     seen = {}
     for f in names:
-        if f[1] in GEOMETRY:
+        if f[1] in GEOMETRY_DATASETS:
             raise ExtractError(f"field {','.join(f)!r}: its name clashes with the cell geometry datasets "
-                               f"({', '.join(GEOMETRY)})")
+                               f"({', '.join(GEOMETRY_DATASETS)})")
         if f[1] in seen and seen[f[1]] != f:
             raise ExtractError(f"fields {','.join(seen[f[1]])!r} and {','.join(f)!r} would both be "
                                f"saved as grid/{f[1]}: give one of them")

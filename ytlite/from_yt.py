@@ -26,14 +26,13 @@ from __future__ import annotations
 
 from array import array
 
-from ._hdf5 import RawSliceFile, _ArrayReader
-from .dataset import GEOMETRY_DATASETS, SliceDataset
+from ._conventions import GEOMETRY_DATASETS
+from ._hdf5 import ArrayReader, RawSliceFile
+from .dataset import SliceDataset
 
 #: yt's data-object types (``_type_name``) of an on-axis slice or projection
 SLICE_TYPES = ("slice",)
 PROJECTION_TYPES = ("proj", "quad_proj")
-#: geometry yt keeps in an object's field_data beside the fields
-_GEOMETRY = (*GEOMETRY_DATASETS, "pz", "pdz")
 DEFAULT_FIELD = ("gas", "density")
 
 
@@ -134,7 +133,7 @@ def _code_length(ds, values):
 def _slice_dataset(name, attrs, arrays, units) -> SliceDataset:
     """A SliceDataset of arrays in memory (as h5py's reader gives them), with its checks."""
     raw = RawSliceFile(attrs=attrs, lengths={k: len(v) for k, v in arrays.items()}, units=units,
-                       reader=_ArrayReader(arrays))
+                       reader=ArrayReader(arrays))
     return SliceDataset(name, raw)
 
 
@@ -169,7 +168,7 @@ def _from_container(obj, field, fields) -> SliceDataset:
     _check_mesh_dataset(ds)
     projection = obj._type_name in PROJECTION_TYPES
     wanted = [f for f in [field, *(fields or ())] if f is not None]
-    keys = [] if fields is not None else [k for k in obj.field_data if isinstance(k, tuple) and k[1] not in _GEOMETRY]
+    keys = [] if fields is not None else [k for k in obj.field_data if isinstance(k, tuple) and k[1] not in GEOMETRY_DATASETS]
     keys += [_field_key(ds, f) for f in wanted]
     if not keys:
         if projection:
@@ -178,8 +177,8 @@ def _from_container(obj, field, fields) -> SliceDataset:
     keys = list(dict.fromkeys(keys))
     names = {}
     for key in keys:
-        if key[1] in _GEOMETRY:
-            raise FromYTError(f"field {','.join(key)!r}: its name clashes with the cell geometry ({', '.join(_GEOMETRY)})")
+        if key[1] in GEOMETRY_DATASETS:
+            raise FromYTError(f"field {','.join(key)!r}: its name clashes with the cell geometry ({', '.join(GEOMETRY_DATASETS)})")
         if key[1] in names and names[key[1]] != key:
             raise FromYTError(f"fields {','.join(names[key[1]])!r} and {','.join(key)!r} have the same name "
                               f"in ytlite: give one of them")

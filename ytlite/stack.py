@@ -19,8 +19,9 @@ import json
 import math
 import os
 
+from ._conventions import AXIS_NAMES
 from ._hdf5 import SliceFileError
-from .dataset import AXIS_NAMES, SliceDataset
+from .dataset import SliceDataset, read_dataset
 
 STACK_FORMAT = "ytlite-stack"
 STACK_VERSION = 1
@@ -60,6 +61,8 @@ class SliceStack:
     filename : str
         The stack folder.
     """
+
+    viewable_kind = "stack"  # (ytlite._viewable: what the viewer may show)
 
     def __init__(self, path):
         path = os.fspath(path)
@@ -156,9 +159,7 @@ class SliceStack:
         return self._slices[i]
 
     def _load(self, i) -> SliceDataset:
-        from .dataset import load
-
-        ds = load(self.files[i])
+        ds = read_dataset(self.files[i])
         where = f"slice {i} ({os.path.basename(self.files[i])})"
         if ds.container_type != "slice":
             self._fail(f"{where} is a {ds.container_type}, not a slice")

@@ -35,23 +35,17 @@ import anywidget
 import ipywidgets
 import traitlets as t
 
+from . import _conventions as conventions
 from . import colormaps
+from ._conventions import AXIS_NAMES, SCALES, field_name
+from ._drive import drive_source
 from ._runtime import PIXELIZER_WASM, generated_file
+from ._viewable import is_stack, open_viewable
 from .pixelizer import MAX_IMAGE_SIDE
 
-SCALES = ("linear", "log", "symlog")
 VIEW_TRAITS = ("view",)
 COLORMAP_TRAITS = ("cmap",)
 LIMIT_TRAITS = ("scale", "vmin", "vmax", "linthresh")
-
-
-def _image_size(bounds, resolution):
-    """(width, height) with square pixels and the longer side = resolution
-    (the front end's imageSize, lite/js/core/view.js)."""
-    w, h = bounds[1] - bounds[0], bounds[3] - bounds[2]
-    if w >= h:
-        return resolution, max(1, round(resolution * h / w))
-    return max(1, round(resolution * w / h)), resolution
 
 
 class PixelizerAssets(ipywidgets.Widget):
@@ -80,33 +74,14 @@ def _length_units_cm() -> dict:
 
 def length_unit_choices(ds) -> dict:
     """{unit name: value of one code_length in it} for the units that make
-    sense for this domain (it spans 1e-3 to 1e6 of them), always with
-    code_length and the dataset's own unit."""
-    value, unit = ds.length_unit
-    table = _length_units_cm()
-    out = {"code_length": 1.0}
-    if unit in table:
-        code_cm = value * table[unit]
-        size = max(ds.period)
-        for name, cm in table.items():
-            factor = code_cm / cm
-            if name == unit or 1e-3 <= size * factor <= 1e6:
-                out[name] = factor
-    elif unit != "code_length":
-        out[unit] = value
-    return out
-
-
-def _is_stack(obj) -> bool:
-    """A ytlite stack of slices (ytlite.stack.SliceStack), told by its shape."""
-    return hasattr(obj, "coords") and hasattr(obj, "files") and hasattr(obj, "__getitem__")
+    sense for this domain (see ``_conventions.length_unit_choices``)."""
+    return conventions.length_unit_choices(ds.length_unit, ds.period, _length_units_cm())
 
 
 def _sources(ds, stack) -> dict:
     """``_source`` for a dataset (or a stack) whose files the page can read
     itself, else ``{}``: ``{"files": [{path, name, size, mtime_ms[, cells]}]}``,
-    one per slice (see ytlite._hdf5.drive_source)."""
-    from ._hdf5 import drive_source
+    one per slice (see ytlite._drive.drive_source)."""
 
     if stack is None:
         source = getattr(ds, "source", None)
@@ -121,8 +96,6 @@ def _mesh_state(ds, names) -> dict:
 
 
 def _axis_info(ds) -> dict:
-    from .dataset import AXIS_NAMES
-
     kind = "slice" if ds.container_type == "slice" else "projection"
     coord = None
     if kind == "slice" and ds.coord is not None:
@@ -231,24 +204,21 @@ class SliceViewer(anywidget.AnyWidget):
     def _dataset_state(self, ds, field=None, fields=None, depth=None) -> dict:
         """The traits that describe a dataset (or a stack at ``depth``): its
         cells and fields, units, axes, domain; sets ``_ds`` and ``_stack``."""
-        from .dataset import _field_name
-        from .from_yt import as_slice_dataset
-
-        ds = as_slice_dataset(ds, field, fields)  # a yt slice, projection or slice file: converted
+        ds = open_viewable(ds, field, fields)  # a path loaded; a yt slice, projection or slice file converted
         stack = None
-        if _is_stack(ds):
+        if is_stack(ds):
             stack, depth = ds, 0 if depth is None else depth
             if not isinstance(depth, int) or isinstance(depth, bool) or not 0 <= depth < len(ds):
                 raise ValueError(f"depth must be a slice number from 0 to {len(ds) - 1}, got {depth!r}")
             ds = ds[depth]
         elif depth is not None:
             raise ValueError("depth is for a stack of slices (ytlite.load of a stack folder); this is one slice")
-        names = [*ds.field_list, *ds.derived_field_list] if fields is None else [_field_name(f) for f in fields]
+        names = [*ds.field_list, *ds.derived_field_list] if fields is None else [field_name(f) for f in fields]
         for name in names:
             ds.check_field(name)  # KeyError naming the fields there are
         if not names:
             raise ValueError("fields must name at least one field")
-        field = _field_name(ds.default_field() if field is None else field)
+        field = field_name(ds.default_field() if field is None else field)
         if field not in names:
             names = [field, *names]
         units = length_unit_choices(ds)
@@ -297,10 +267,7 @@ class SliceViewer(anywidget.AnyWidget):
         too) in this viewer, keeping the colormap; the view, field, scale and
         limits start afresh. A file dropped on the viewer in the browser
         arrives here (saved next to the notebook first, so nothing is lost)."""
-        from .dataset import load
-
-        ds = load(dataset) if isinstance(dataset, (str, pathlib.PurePath)) else dataset
-        state = self._dataset_state(ds, field)
+        state = self._dataset_state(dataset, field)
         self.send({"type": "opening"})  # the browser stops drawing the old cells (and keeps their picture)
         with self.hold_sync():
             # (fields first: the field trait is validated against them)
@@ -316,9 +283,7 @@ class SliceViewer(anywidget.AnyWidget):
     # -- validation: errors name the bad argument ------------------------------
     @t.validate("field")
     def _valid_field(self, proposal):
-        from .dataset import _field_name
-
-        name = _field_name(proposal["value"])
+        name = field_name(proposal["value"])
         if name not in self.fields:
             raise t.TraitError(f"field {name!r} is not in this viewer; fields: {', '.join(self.fields)}")
         return name
@@ -381,7 +346,7 @@ class SliceViewer(anywidget.AnyWidget):
     @property
     def image_size(self):
         """(width, height) in pixels of the image for the current view."""
-        return _image_size(self.view, self.resolution)
+        return conventions.image_size(self.view, self.resolution)
 
     @property
     def center(self):
@@ -432,7 +397,7 @@ class SliceViewer(anywidget.AnyWidget):
         """The current view's fixed-resolution buffer (a :class:`ytlite.PixelizedImage`),
         deposited by the same pixelizer the browser draws with (wasm in the browser,
         yt's own on CPython): ``viewer.frb().rows()[i, j]``, row 0 at y_min."""
-        width, height = _image_size(self.view, self.resolution if resolution is None else resolution)
+        width, height = conventions.image_size(self.view, self.resolution if resolution is None else resolution)
         return self._ds.pixelize(field or self.field, bounds=tuple(self.view), width=width, height=height,
                                  antialias=self.antialias, periodic=self.periodic)
 
@@ -587,37 +552,6 @@ def link(*viewers, view=True, colormap=False, limits=False):
 class ViewerLink(anywidget.AnyWidget):
     """Keeps traits of several viewers equal, in the browser (see :func:`link`)."""
 
-    _esm = """
-export default {
-  async initialize({ model }) {
-    const ids = model.get("viewers").map((ref) => ref.replace(/^IPY_MODEL_/, ""));
-    const models = await Promise.all(ids.map((id) => model.widget_manager.get_model(id)));
-    const names = model.get("names");
-    let updating = false;
-    const handlers = [];
-    for (const source of models) {
-      for (const name of names) {
-        const fn = () => {
-          if (updating) return;
-          updating = true;
-          try {
-            // set, not save: each viewer tells the kernel itself, after drawing
-            for (const target of models) {
-              if (target === source) continue;
-              target.set(name, source.get(name));
-              target.trigger("ytlite:local-change", name);
-            }
-          } finally {
-            updating = false;
-          }
-        };
-        source.on(`change:${name}`, fn);
-        handlers.push([source, name, fn]);
-      }
-    }
-    return () => { for (const [m, name, fn] of handlers) m.off(`change:${name}`, fn); };
-  },
-};
-"""
+    _esm = pathlib.Path(__file__).parent / "_generated" / "link.js"  # lite/js/link.js, bundled
     viewers = t.List(t.Instance(SliceViewer)).tag(sync=True, **ipywidgets.widget_serialization)
     names = t.List(t.Unicode()).tag(sync=True)

@@ -9,7 +9,8 @@
 import { fetchToFS, loadH5wasm, progressText, streamToFS } from "./core/fetchfile.js";
 import { wasmGeometry } from "./core/pipeline.js";
 import { loadRuntime } from "./core/runtime.js";
-import { REFINEMENT_LEVEL, lengthUnitChoices, loadSlice, openSliceFile } from "./core/slicefile.js";
+import { lengthUnitChoices, REFINEMENT_LEVEL } from "./core/conventions.js";
+import { loadSlice, openSliceFile } from "./core/slicefile.js";
 import { stackSource } from "./core/stack.js";
 import { buildStandaloneHtml } from "./core/standalone.js";
 import { createStore } from "./core/store.js";

@@ -6,7 +6,7 @@
 // which the kiosk page inlines into each file it saves.
 
 import { loadRuntime } from "./core/runtime.js";
-import { REFINEMENT_LEVEL, refinementLevel } from "./core/slicefile.js";
+import { REFINEMENT_LEVEL, refinementLevel } from "./core/conventions.js";
 import { PAYLOAD_ELEMENT_ID, readStandalonePayload } from "./core/standalone.js";
 import { createStore } from "./core/store.js";
 import { Viewer } from "./ui/viewer.js";

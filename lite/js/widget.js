@@ -4,6 +4,7 @@
 // (`_source`), else turns the model's binary buffers into arrays; gets the
 // page's one pixelizer runtime from the shared assets model; mounts the Viewer.
 
+import { isShippedCopy } from "./core/conventions.js";
 import { base64ToFS, fetchToFS, loadH5wasm, progressText, siteRoot } from "./core/fetchfile.js";
 import { wasmGeometry } from "./core/pipeline.js";
 import { loadRuntime } from "./core/runtime.js";
@@ -52,14 +53,14 @@ const encodePath = (path) => path.split("/").map(encodeURIComponent).join("/");
 // Whether the drive's copy of `path` is the file shipped with the site (its
 // static listing has it, same time and size) and not one in the browser's
 // storage (uploaded, dropped, written by Python), which takes precedence.
-async function shippedWithSite(root, path, model) {
+async function shippedWithSite(root, path, size, mtimeMs) {
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
   const url = new URL(`api/contents/${dir ? `${encodePath(dir)}/` : ""}all.json`, root);
   const response = await fetch(url).catch(() => null);
   if (!response?.ok) return false;
   const listing = await response.json().catch(() => null);
   const entry = listing?.content?.find?.((e) => e.path === path);
-  return !!entry && entry.last_modified === model.last_modified && entry.size === model.size;
+  return isShippedCopy(entry, path, size, mtimeMs);
 }
 
 // A file named by Python's `_source` ({path, name, size, mtime_ms[, cells]})
@@ -82,7 +83,7 @@ async function readSource(entry, runtime, fieldNames, report) {
   const onProgress = (received, total) => report(progressText(name, received, total));
   report(progressText(name, 0, entry.size));
   let fsPath;
-  if (await shippedWithSite(root, path, model)) {
+  if (await shippedWithSite(root, path, entry.size, entry.mtime_ms)) {
     fsPath = await fetchToFS(h5wasm, new URL(`files/${encodePath(path)}`, root), name, { size: entry.size, onProgress });
   } else {
     const stored = await contents.get(path, { content: true, format: "base64" });

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  clampView, imageSize, MAX_ZOOM_OUT, panBy, pointAt, recentre, viewCentre, viewSize, wheelPixels, wheelZoomFactor,
+  clampView, MAX_ZOOM_OUT, panBy, pointAt, recentre, viewCentre, viewSize, wheelPixels, wheelZoomFactor,
   zoomAbout,
 } from "../../lite/js/core/view.js";
+import { imageSize } from "../../lite/js/core/conventions.js";
 
 const DOMAIN = [-20, 20, -10, 10];
 const close = (a, b, what) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-12, `${what}: ${a} vs ${b}`));
@@ -44,7 +45,7 @@ test("clampView: no further out than MAX_ZOOM_OUT domains, never lost, never deg
   assert.deepEqual(clampView([1, 0, 0, 1], DOMAIN), DOMAIN);
 });
 
-test("imageSize: square pixels, the longer side the resolution (as ytlite.viewer._image_size)", () => {
+test("imageSize: square pixels, the longer side the resolution (the rule of ytlite._conventions.image_size; both: tests/test_conventions.py)", () => {
   assert.deepEqual(imageSize(DOMAIN, 512), [512, 256]);
   assert.deepEqual(imageSize([0, 1, 0, 8], 512), [64, 512]);
   assert.deepEqual(imageSize([0, 1e-9, 0, 1], 512), [1, 512]);

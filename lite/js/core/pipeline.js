@@ -5,18 +5,12 @@
 // re-shades without depositing again, a pan re-deposits and re-shades.
 // No DOM here: the result is drawn by whoever asked (a canvas, a PNG).
 
-export const SCALES = ["linear", "log", "symlog"];
+import { autoLinthresh, SCALES } from "./conventions.js";
 
 // Inputs of each stage, in the order they make its cache key.
 const DEPOSIT_INPUTS = ["view", "width", "height", "antialias", "periodic", "period"];
 const SHADE_INPUTS = ["cmap", "scale", "vmin", "vmax", "linthresh"];
 const key = (state, names) => names.map((n) => JSON.stringify(state[n] ?? null)).join("|");
-
-// The automatic symlog linthresh: 1/1000 of the largest magnitude shown.
-export function autoLinthresh(vmin, vmax) {
-  const big = Math.max(Math.abs(vmin), Math.abs(vmax));
-  return big > 0 && Number.isFinite(big) ? big / 1000 : 1;
-}
 
 // Where slicefile.js's loadSlice puts a file's cell geometry: straight into
 // a wasm mesh of `n` cells, a dataset at a time through its views (no whole

@@ -8,12 +8,10 @@
 // /grid of 1-D datasets px, py, pdx, pdy (cell centres and half widths in
 // the image plane) and one per field, each with a "units" attribute.
 
-export const AXIS_NAMES = ["x", "y", "z"];
-// yt's image-plane axes for a slice/projection along an axis (cartesian)
-const IMAGE_X_AXIS = { 0: 1, 1: 2, 2: 0 };
-const IMAGE_Y_AXIS = { 0: 2, 1: 0, 2: 1 };
-export const GEOMETRY_DATASETS = ["px", "py", "pdx", "pdy", "pz", "pdz", "weight_field"];
-export const REFINEMENT_LEVEL = "refinement_level";
+import {
+  allPositive as allValuesPositive, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, IMAGE_X_AXIS,
+  IMAGE_Y_AXIS, REFINEMENT_LEVEL, refinementLevel,
+} from "./conventions.js";
 
 export class SliceFileError extends Error {}
 
@@ -247,9 +245,7 @@ export function checkCellsStreamed(file) {
 // Whether no value of `key` is <= 0 (NaN allowed): the field's usual scale is log.
 export function allPositive(file, key) {
   let positive = true;
-  file.chunks(key, (values) => {
-    if (positive) for (const v of values) if (v <= 0) { positive = false; break; }
-  });
+  file.chunks(key, (values) => { positive &&= allValuesPositive(values); });
   return positive;
 }
 
@@ -324,7 +320,7 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
     for (const f of read) {
       fields[f] = file.read(f);
       fieldUnits[f] = file.datasets[f].units;
-      scales[f] = defaultScale(f, fields[f]);
+      scales[f] = defaultScale(f, allValuesPositive(fields[f]));
       await step();
     }
     // the level: from the widths, made when first shown (it is not in the file)
@@ -334,7 +330,7 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
       enumerable: true, get: () => (level ??= refinementLevel(widths.view("pdx"))),
     });
     fieldUnits[REFINEMENT_LEVEL] = "";
-    scales[REFINEMENT_LEVEL] = "linear";
+    scales[REFINEMENT_LEVEL] = defaultScale(REFINEMENT_LEVEL, true);
     const geometryView = { px: target.view("px"), py: target.view("py"), pdx: target.view("pdx"), pdy: target.view("pdy") };
     const slice = describe(name, attrs, axis, n, fieldList, geometryView);
     const owned = target;
@@ -387,7 +383,7 @@ function describe(name, attrs, axis, n, fieldList, geometry) {
     period: [domain[1] - domain[0], domain[3] - domain[2]],
     periodic: [!!periodicity[xa], !!periodicity[ya]],
     lengthUnit: [Number(attrs.length_unit ?? 1), String(attrs.length_unit_units ?? "code_length")],
-    defaultField: fieldList.includes("density") ? "density" : fieldList[0],
+    defaultField: defaultField(fieldList),
     info: {
       name, kind, axis: AXIS_NAMES[axis], x_axis: AXIS_NAMES[xa], y_axis: AXIS_NAMES[ya],
       coord: kind === "slice" && attrs.coord != null ? [Number(attrs.coord), String(attrs.coord_units ?? "code_length")] : null,
@@ -426,41 +422,4 @@ function domainBounds(attrs, arrays, xa, ya) {
     }
   }
   return b;
-}
-
-// 0 for the coarsest cell in the file, +1 per halving of the width; NaN where
-// a width is not positive and finite (ytlite.SliceDataset's refinement_level).
-export function refinementLevel(pdx) {
-  let coarsest = 0;
-  for (const w of pdx) if (w > 0 && Number.isFinite(w) && w > coarsest) coarsest = w;
-  if (coarsest === 0) coarsest = 1;
-  return Float64Array.from(pdx, (w) => (w > 0 && Number.isFinite(w) ? Math.round(Math.log2(coarsest / w)) : NaN));
-}
-
-// The scale a field is usually shown with (as yt chooses): log when every
-// finite value is positive, symlog otherwise, linear for the level.
-export function defaultScale(name, values) {
-  if (name === REFINEMENT_LEVEL) return "linear";
-  for (const v of values) if (v <= 0) return "symlog";
-  return "log";
-}
-
-// {unit: value of one code_length in it} for the units that make sense for
-// this domain (spanning 1e-3 to 1e6 of them), always with code_length and the
-// dataset's own unit; `cmPerUnit`: {unit: its length in cm} (from unyt, at
-// build time). ytlite.viewer.length_unit_choices in Python.
-export function lengthUnitChoices(lengthUnit, period, cmPerUnit) {
-  const [value, unit] = lengthUnit;
-  const out = { code_length: 1 };
-  if (unit in cmPerUnit) {
-    const codeCm = value * cmPerUnit[unit];
-    const size = Math.max(...period);
-    for (const [name, cm] of Object.entries(cmPerUnit)) {
-      const factor = codeCm / cm;
-      if (name === unit || (size * factor >= 1e-3 && size * factor <= 1e6)) out[name] = factor;
-    }
-  } else if (unit !== "code_length") {
-    out[unit] = value;
-  }
-  return out;
 }

@@ -66,14 +66,6 @@ export function recentre(view, fx, fy, domain) {
   return domain ? clampView(next, domain) : next;
 }
 
-// Image size in pixels for a view: square pixels, the longer side
-// `resolution` (the same rule as ytlite.viewer._image_size in Python).
-export function imageSize(view, resolution) {
-  const [w, h] = viewSize(view);
-  if (w >= h) return [resolution, Math.max(1, Math.round((resolution * h) / w))];
-  return [Math.max(1, Math.round((resolution * w) / h)), resolution];
-}
-
 // Wheel delta in pixels, whatever the device reports (deltaMode 0: pixels,
 // 1: lines, 2: pages).
 export function wheelPixels(deltaY, deltaMode, pageHeight = 800) {

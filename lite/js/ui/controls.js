@@ -2,7 +2,7 @@
 // control writes the store (the widget's model) and follows it, so Python
 // and the toolbar stay in step both ways.
 
-import { SCALES } from "../core/pipeline.js";
+import { SCALES } from "../core/conventions.js";
 
 export const RESOLUTIONS = [256, 384, 512, 768, 1024, 1536, 2048];
 let datalistCount = 0;

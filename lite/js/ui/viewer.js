@@ -5,7 +5,8 @@
 
 import { formatNumber, prettyUnits } from "../core/format.js";
 import { Pipeline } from "../core/pipeline.js";
-import { imageSize, panBy, pointAt, recentre, zoomAbout } from "../core/view.js";
+import { imageSize } from "../core/conventions.js";
+import { panBy, pointAt, recentre, zoomAbout } from "../core/view.js";
 import { buildControls } from "./controls.js";
 import { drawFigure, drawMesh, fieldLabel, figureLayout, fitScale } from "./figure.js";
 import { bindGestures } from "./interaction.js";

@@ -1,0 +1,132 @@
+// The rules the front end and Python must agree on, written once in
+// JavaScript. Their twin is ytlite/_conventions.py (the same rules, the same
+// names in snake_case); tests/test_conventions.py runs both, in node and in
+// CPython, on one table of edge cases. Change a rule in both files and in
+// that table.
+//
+// Every rule here is defined by IEEE arithmetic alone (+ - * /, comparisons,
+// exact exponent extraction), never by a transcendental function's last bit,
+// so both languages give the same answer on any CPU. No imports, no DOM.
+
+export const AXIS_NAMES = ["x", "y", "z"];
+// yt's image-plane axes for a slice/projection along an axis (cartesian)
+export const IMAGE_X_AXIS = { 0: 1, 1: 2, 2: 0 };
+export const IMAGE_Y_AXIS = { 0: 2, 1: 0, 2: 1 };
+
+// Datasets of /grid that are cell geometry, not fields.
+export const GEOMETRY_DATASETS = ["px", "py", "pdx", "pdy", "pz", "pdz", "weight_field"];
+// Fields derived from the cells themselves (not stored in the file).
+export const REFINEMENT_LEVEL = "refinement_level";
+export const DERIVED_FIELDS = [REFINEMENT_LEVEL];
+
+export const SCALES = ["linear", "log", "symlog"];
+
+// The integer nearest x, halves up (Math.round; Python's round takes halves to even).
+export const roundHalfUp = (x) => Math.round(x);
+
+// Image size in pixels for a view [x_min, x_max, y_min, y_max]: square
+// pixels, the longer side `resolution`, the shorter resolution * short / long
+// (in that order) rounded half up, at least 1.
+export function imageSize(view, resolution) {
+  const w = view[1] - view[0], h = view[3] - view[2];
+  if (w >= h) return [resolution, Math.max(1, roundHalfUp((resolution * h) / w))];
+  return [Math.max(1, roundHalfUp((resolution * w) / h)), resolution];
+}
+
+const usableWidth = (w) => w > 0 && Number.isFinite(w);
+
+// e with r = m * 2**e, 1 <= m < 2, exactly (Math.log2 may be off by one
+// near a power of two: 2 ** e is exact, so the comparisons settle it).
+function exponentOf(r) {
+  let e = Math.floor(Math.log2(r));
+  if (2 ** e > r) e -= 1;
+  else if (2 ** (e + 1) <= r) e += 1;
+  return e;
+}
+
+// The refinement level of a cell `width` wide below a coarsest cell
+// `coarsest` wide: k for coarsest / 2**k; a ratio between powers of two goes
+// to the nearer one in the geometric sense (r = m * 2**e: e + 1 when
+// m * m >= 2, else e). NaN when the width is not positive and finite or the
+// ratio overflows.
+export function levelOf(coarsest, width) {
+  if (!usableWidth(width)) return NaN;
+  const r = coarsest / width;
+  if (!Number.isFinite(r) || !(r > 0)) return NaN;
+  const e = exponentOf(r);
+  const m = r / 2 ** e;
+  return m * m >= 2 ? e + 1 : e;
+}
+
+// Each cell's level: 0 for the coarsest cell in the file (the largest
+// positive finite half width; 1 if there is none), +1 per halving.
+export function refinementLevel(pdx) {
+  let coarsest = 0;
+  for (const w of pdx) if (usableWidth(w) && w > coarsest) coarsest = w;
+  if (coarsest === 0) coarsest = 1;
+  return Float64Array.from(pdx, (w) => levelOf(coarsest, w));
+}
+
+// Whether no value is <= 0 (NaN does not count against it).
+export function allPositive(values) {
+  for (const v of values) if (v <= 0) return false;
+  return true;
+}
+
+// The scale a field is usually shown with (as yt chooses): linear for the
+// level, else log when every value is positive, else symlog.
+export function defaultScale(name, positive) {
+  if (DERIVED_FIELDS.includes(name)) return "linear";
+  return positive ? "log" : "symlog";
+}
+
+// The field shown first: density when there is one, else the first in sorted order.
+export function defaultField(fieldList) {
+  const names = [...fieldList].sort();
+  if (names.includes("density")) return "density";
+  return names.length ? names[0] : null;
+}
+
+// {unit: value of one code_length in it} for the units that make sense for
+// a domain of size max(period) (spanning 1e-3 to 1e6 of them), always with
+// code_length and the dataset's own unit; `cmPerUnit`: {unit: its length in
+// cm} (from unyt, at build time), in the order the choices are listed.
+export function lengthUnitChoices(lengthUnit, period, cmPerUnit) {
+  const [value, unit] = lengthUnit;
+  const out = { code_length: 1 };
+  if (unit in cmPerUnit) {
+    const codeCm = value * cmPerUnit[unit];
+    const size = Math.max(...period);
+    for (const [name, cm] of Object.entries(cmPerUnit)) {
+      const factor = codeCm / cm;
+      if (name === unit || (size * factor >= 1e-3 && size * factor <= 1e6)) out[name] = factor;
+    }
+  } else if (unit !== "code_length") {
+    out[unit] = value;
+  }
+  return out;
+}
+
+// The automatic symlog linthresh: 1/1000 of the largest magnitude shown, or
+// 1 when that is 0 or not finite.
+export function autoLinthresh(vmin, vmax) {
+  const big = Math.max(Math.abs(vmin), Math.abs(vmax));
+  return big > 0 && Number.isFinite(big) ? big / 1000 : 1;
+}
+
+// A time as JupyterLite's contents listing writes it (ISO 8601 with a zone)
+// in whole milliseconds since 1970 (Date.parse, which gives the drive's
+// last_modified); null when it is not such a time.
+export function listingTimeMs(text) {
+  if (typeof text !== "string" || !/(Z|[+-]\d\d:\d\d)$/.test(text)) return null;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+// Whether the drive's file `path` (`size` bytes, modified at `mtimeMs`) is
+// the file shipped with the site: its static listing's `entry` names the
+// same path, size and time (an upload or rewrite of the same name differs).
+export function isShippedCopy(entry, path, size, mtimeMs) {
+  if (!entry || typeof entry !== "object") return false;
+  return entry.path === path && entry.size === size && listingTimeMs(entry.last_modified) === mtimeMs;
+}

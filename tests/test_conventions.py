@@ -1,0 +1,133 @@
+"""One table of edge cases through both copies of each shared rule:
+ytlite/_conventions.py (CPython) and lite/js/core/conventions.js (node).
+Every rule is IEEE arithmetic, so the two must agree exactly, and where a
+value is defined from outside (JavaScript's Math.round, Date.parse, powers
+of two) the test says so."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ytlite import _conventions as py
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = ROOT / "tests" / "support" / "conventions_runner.mjs"
+NAN, INF = math.nan, math.inf
+TINY = 5e-324
+SQRT_HALF = 2 ** -0.5
+
+ROUND_CASES = [0.5, 1.5, 2.5, -0.5, -2.5, 0.49999999999999994, 1.4999999999999998, 2.5000000000000004,
+               4503599627370495.5, 1e300, 0.0, 3.0, 170.66666666666666]
+VIEWS = [
+    ([0, 1024, 0, 5], 512),  # 2.5 rows: halves up (Python's round gave 2)
+    ([0, 5, 0, 1024], 512),
+    ([0, 2048, 0, 10], 512), ([0, 2048, 0, 5], 512), ([0, 1024, 0, 1], 512),
+    ([-20, 20, -10, 10], 512), ([0, 1, 0, 8], 512), ([0, 1e-9, 0, 1], 512), ([0, 3, 0, 1], 512),
+    ([0, 1, 0, 1], 16), ([0.1, 0.7, 0.2, 0.5], 300), ([-1e-300, 1e-300, 0, 1e-300], 8192),
+]
+WIDTHS = [1, 0.5, 0.25, 2 ** -30, 2 ** -2.5, SQRT_HALF, math.nextafter(SQRT_HALF, 0), math.nextafter(SQRT_HALF, 1),
+          1 / 3, 3 / 8, 0.3, 0, -1, NAN, INF, -INF, TINY, 1e-300]
+PDX = [[1, 0.5, 0.25, 0.125], [0.3, 0.15, 0.1, 0.075], [NAN, 1, 0.5], [0, -1], [], [2.0], [1e-3, 5e-4, 3e-4, 1e-4]]
+VALUES = [[1, 2], [1, 0], [NAN, 1], [-0.0], [INF], [-INF], [], [NAN], [1e-300, -1e-300]]
+LENGTH_TABLE = {"cm": 1.0, "m": 100.0, "km": 1e5, "au": 1.495978707e13, "pc": 3.0856775814913673e18,
+                "kpc": 3.0856775814913673e21, "Mpc": 3.0856775814913673e24}
+LENGTH_CASES = [
+    ([3.0856775814913673e18, "cm"], [40, 40]), ([1.0, "kpc"], [1, 1]), ([1.0, "code_length"], [2, 1]),
+    ([2.5, "furlong"], [1, 1]), ([1.0, "Mpc"], [0, 0]), ([1.0, "pc"], [1e-3, 1e-9]), ([1e-5, "m"], [1, 2]),
+]
+TIMES = ["2026-12-04T16:10:11.123456Z", "2026-12-04T16:10:11Z", "2026-12-04T16:10:11.5Z",
+         "2026-12-04T16:10:11.999999Z", "2026-12-04T18:10:11.123+02:00", "2026-12-04T16:10:11", "garbage",
+         12, None, "1969-12-31T23:59:59.9995Z", "2026-12-04"]
+SHIPPED = {"path": "data/a.h5", "size": 10, "last_modified": "2026-12-04T16:10:11.123456Z"}
+
+
+def cases():
+    out = [(name, []) for name in ("AXIS_NAMES", "IMAGE_X_AXIS", "IMAGE_Y_AXIS", "GEOMETRY_DATASETS",
+                                   "REFINEMENT_LEVEL", "DERIVED_FIELDS", "SCALES")]
+    out += [("round_half_up", [x]) for x in ROUND_CASES]
+    out += [("image_size", [v, r]) for v, r in VIEWS]
+    out += [("level_of", [c, w]) for c in (1, 8, 3, 1e300) for w in WIDTHS]
+    out += [("refinement_level", [p]) for p in PDX]
+    out += [("all_positive", [v]) for v in VALUES]
+    out += [("default_scale", [n, p]) for n in ("density", "velocity_x", "refinement_level") for p in (True, False)]
+    out += [("default_field", [f]) for f in (["temperature", "density"], ["b", "a"], [], ["density"])]
+    out += [("length_unit_choices", [u, p, LENGTH_TABLE]) for u, p in LENGTH_CASES]
+    generated = ROOT / "ytlite" / "_generated" / "length_units.json"
+    if generated.exists():  # the table the site ships (from unyt, at build time)
+        table = json.loads(generated.read_text())
+        out += [("length_unit_choices", [u, p, table]) for u, p in LENGTH_CASES]
+    out += [("auto_linthresh", list(a)) for a in ((0, 0), (-5, 2), (1e-30, 3e-30), (-INF, 1), (1, NAN), (NAN, 1),
+                                                  (-1e308, 1e308), (0, -0.0))]
+    out += [("listing_time_ms", [t]) for t in TIMES]
+    out += [("is_shipped_copy", [e, "data/a.h5", 10, 1796400611123]) for e in (
+        SHIPPED, {**SHIPPED, "size": 11}, {**SHIPPED, "path": "a.h5"}, {**SHIPPED, "last_modified": "2026-12-04T16:10:11.124Z"},
+        {**SHIPPED, "last_modified": "2026-12-04T16:10:11.123Z"}, None, {})]
+    return out
+
+
+def camel(name):
+    if name.isupper():
+        return name
+    head, *rest = name.split("_")
+    return head + "".join(w.title() for w in rest)
+
+
+def encode(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return {"$num": "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")}
+    if isinstance(v, (list, tuple)):
+        return [encode(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): encode(x) for k, x in v.items()}
+    return v
+
+
+def run_python(rule, args):
+    value = getattr(py, rule)
+    try:
+        return {"value": json.loads(json.dumps(encode(value(*args) if callable(value) else value)))}
+    except Exception as exc:  # noqa: BLE001 -- the same case must fail in JS too
+        return {"error": str(exc)}
+
+
+@pytest.fixture(scope="module")
+def both():
+    table = cases()
+    proc = subprocess.run(["node", RUNNER], input=json.dumps([[camel(r), encode(a)] for r, a in table]),
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    # (JS writes a large float such as 3.0856775814913674e18 as 3085677581491367400: read it as a float)
+    return table, json.loads(proc.stdout, parse_int=float)
+
+
+def test_every_rule_gives_the_same_answer_in_python_and_javascript(both):
+    table, js = both
+    assert len(js) == len(table)
+    differ = [(rule, args, run_python(rule, args), j) for (rule, args), j in zip(table, js)
+              if run_python(rule, args) != j]
+    assert not differ, "\n".join(f"{r}{tuple(a)}: Python {p}, JS {j}" for r, a, p, j in differ)
+
+
+def test_every_python_rule_is_in_the_table():
+    shared = {n for n in dir(py) if not n.startswith("_") and (n.isupper() or callable(getattr(py, n)))}
+    python_only = {"field_name", "annotations", "datetime", "timedelta", "timezone", "math"}
+    assert shared - python_only <= {rule for rule, _ in cases()}
+
+
+def test_the_defined_values():
+    """What the rules are, from outside the code: Math.round's halves up,
+    powers of two, the rounding case the viewer once got wrong."""
+    assert [py.round_half_up(x) for x in (2.5, -2.5, 0.49999999999999994, 1.5)] == [3, -2, 0, 2]
+    assert py.image_size([0, 1024, 0, 5], 512) == (512, 3)  # 2.5 rows -> 3, as the browser draws it
+    assert py.image_size([0, 5, 0, 1024], 512) == (3, 512)
+    assert [py.level_of(1, 2.0 ** -k) for k in range(40)] == list(range(40))
+    assert py.level_of(1, 3 / 8) == 1 and py.level_of(3, 1) == 2  # nearer power of two (2.67 -> 2, 3 -> 4)
+    assert math.isnan(py.level_of(1, 0)) and math.isnan(py.level_of(1, TINY))
+    assert py.refinement_level([0.3, 0.15, 0.075]) == [0, 1, 2]
+    assert py.default_scale("velocity_x", py.all_positive([1, -1])) == "symlog"
+    assert py.auto_linthresh(-5, 2) == 5 / 1000
+    assert py.listing_time_ms("1970-01-01T00:00:01.0019Z") == 1001
