@@ -231,17 +231,26 @@ def copy_h5wasm() -> None:
     shutil.copyfile(src / "LICENSE.txt", GENERATED / "h5wasm-LICENSE.txt")
 
 
+#: What lite/js/ imports from outside itself, by the bare names its modules
+#: use (esbuild aliases): lite/js reads as a library whose inputs are named here.
+FRONT_END_INPUTS = {"ytlite-pixelizer": GENERATED / "ytlite_pixelizer.js"}  # wasm-bindgen's glue
+
+
+def esbuild(entry: str, outfile: Path, *flags: str) -> None:
+    """Bundle lite/js/<entry> (an ES module and what it imports) into one file."""
+    node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
+    aliases = [f"--alias:{name}={path}" for name, path in FRONT_END_INPUTS.items()]
+    run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / entry, "--bundle", "--target=es2020",
+         "--log-level=warning", *aliases, *(flags or ("--format=esm",)), f"--outfile={outfile}"])
+
+
 def bundle_frontend() -> None:
     """lite/js/ (ES modules) -> ytlite/_generated/widget.js, one file for anywidget."""
-    node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
     with step("bundling the front end (esbuild): lite/js/widget.js, link.js, core/slicefile.js -> ytlite/_generated/"):
         for entry in ("widget.js", "link.js"):  # the viewer's and ytlite.link's anywidget modules
-            run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / entry, "--bundle", "--format=esm",
-                 "--target=es2020", "--log-level=warning", f"--outfile={GENERATED / entry}"])
+            esbuild(entry, GENERATED / entry)
         # the kernel reads files with the front end's own reader (one set of checks and messages)
-        run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / "core" / "slicefile.js", "--bundle",
-             "--format=iife", "--global-name=ytliteSlicefile", "--target=es2020", "--log-level=warning",
-             f"--outfile={GENERATED / 'slicefile.js'}"])
+        esbuild("core/slicefile.js", GENERATED / "slicefile.js", "--format=iife", "--global-name=ytliteSlicefile")
 
 
 KIOSK_ASSETS = ("ytlite_pixelizer_bg.wasm", "colormaps.json", "colormaps.bin", "length_units.json", "h5wasm.js")
@@ -251,15 +260,13 @@ def build_kiosk(site: Path, content: Path) -> None:
     """The kiosk page (no Python): site/view/, the same front-end core as the
     widget (lite/js/page.js), the wasm and tables as files, and the list of
     the site's datasets."""
-    node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
     out = site / "view"
     with step("building the kiosk page: lite/js/page.js -> _site/view/"):
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
         # the page, and the viewer its "Share as one file" inlines into each file it saves
         for entry, bundle in (("page.js", "ytlite-view.js"), ("standalone.js", "ytlite-standalone.js")):
-            run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / entry, "--bundle", "--format=esm",
-                 "--target=es2020", "--log-level=warning", f"--outfile={out / bundle}"])
+            esbuild(entry, out / bundle)
         shutil.copyfile(ROOT / "lite" / "view.html", out / "index.html")
         for name in KIOSK_ASSETS:
             shutil.copyfile(GENERATED / name, out / name)

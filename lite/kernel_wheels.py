@@ -38,7 +38,7 @@ PRECOMPILE_MJS = HERE / "precompile.mjs"
 #: Tab completion imports (jedi is loaded lazily, see _LAZY_MOCKS)
 STARTUP_IMPORTS = (
     "micropip", "piplite", "pyodide_kernel",
-    "ytlite", "ytlite.viewer", "anywidget", "ipywidgets",
+    "ytlite", "ytlite.viewer", "ytlite._linking", "anywidget", "ipywidgets",
     "jedi", "jedi.api.classes", "jedi.api.helpers",
 )
 

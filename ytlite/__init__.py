@@ -26,10 +26,14 @@ __all__ = [
 
 def __getattr__(name):
     # The widget pulls in anywidget/ipywidgets: import it only when used.
-    if name in ("SliceViewer", "link"):
-        from . import viewer
+    if name == "SliceViewer":
+        from .viewer import SliceViewer
 
-        return getattr(viewer, name)
+        return SliceViewer
+    if name == "link":
+        from ._linking import link
+
+        return link
     raise AttributeError(f"module 'ytlite' has no attribute {name!r}")
 
 

@@ -18,7 +18,7 @@ from . import _runtime
 
 # The kernel's JupyterLite drive: files under it are the page's files too
 # (shipped with the site, or kept in the browser's storage), so the viewer
-# can read them itself in the page (see ytlite.viewer).
+# can read them itself in the page (see ytlite._dataset_traits).
 DRIVE_ROOT = "/drive/"
 COPY_CHUNK = 8 << 20  # bytes copied at a time from the kernel's file system into h5wasm's
 

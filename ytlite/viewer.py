@@ -15,6 +15,12 @@ straight into the wasm mesh; no array goes through the kernel. Otherwise
 page reports it could not read the file, Python sends the cell geometry and
 every field's values once, as binary buffers.
 
+Here: the traits, their validation and the view API (zoom, pan, frb). The
+dataset's traits are made in ``ytlite._dataset_traits``, the shared assets in
+``ytlite._assets``, the messages from the page handled by ``ytlite._sync``,
+PNG files and the notebook's kept picture by ``ytlite._pictures``; linked
+viewers are ``ytlite._linking``.
+
 The front end is ``lite/js/`` (core: pipeline, view maths, ticks; ui:
 toolbar, figure, gestures), bundled into ``_generated/widget.js``. It keeps
 the mesh in wasm memory and runs two cached stages: *deposit* (cells ->
@@ -24,12 +30,9 @@ RGBA, on colormap/scale/limit change).
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 import pathlib
 import uuid
-from functools import lru_cache
 
 import anywidget
 import ipywidgets
@@ -37,79 +40,16 @@ import traitlets as t
 
 from . import _conventions as conventions
 from . import colormaps
-from ._conventions import AXIS_NAMES, SCALES, field_name
-from ._drive import drive_source
-from ._runtime import PIXELIZER_WASM, generated_file
-from ._viewable import is_stack, open_viewable
+from ._assets import PixelizerAssets, shared_assets
+from ._conventions import SCALES, field_name
+from ._dataset_traits import dataset_traits, mesh_traits
+from ._drops import keep_dropped_file
+from ._pictures import KeptPictures
+from ._sync import FrontEndSync
 from .pixelizer import MAX_IMAGE_SIDE
 
-VIEW_TRAITS = ("view",)
-COLORMAP_TRAITS = ("cmap",)
-LIMIT_TRAITS = ("scale", "vmin", "vmax", "linthresh")
 
-
-class PixelizerAssets(ipywidgets.Widget):
-    """The wasm pixelizer and the colormap tables, sent to the page once and
-    shared by every viewer on it (no view of its own)."""
-
-    pixelizer_wasm = t.Bytes().tag(sync=True)
-    colormap_tables = t.Bytes().tag(sync=True)
-    colormap_index = t.Dict().tag(sync=True)
-
-
-@lru_cache(maxsize=1)
-def _assets() -> PixelizerAssets:
-    return PixelizerAssets(
-        pixelizer_wasm=generated_file(PIXELIZER_WASM),
-        colormap_tables=colormaps.colormap_table_bytes(),
-        colormap_index=colormaps.colormap_index(),
-    )
-
-
-@lru_cache(maxsize=1)
-def _length_units_cm() -> dict:
-    """{unit: its length in cm}, generated at build time from unyt."""
-    return json.loads(generated_file("length_units.json"))
-
-
-def length_unit_choices(ds) -> dict:
-    """{unit name: value of one code_length in it} for the units that make
-    sense for this domain (see ``_conventions.length_unit_choices``)."""
-    return conventions.length_unit_choices(ds.length_unit, ds.period, _length_units_cm())
-
-
-def _sources(ds, stack) -> dict:
-    """``_source`` for a dataset (or a stack) whose files the page can read
-    itself, else ``{}``: ``{"files": [{path, name, size, mtime_ms[, cells]}]}``,
-    one per slice (see ytlite._drive.drive_source)."""
-
-    if stack is None:
-        source = getattr(ds, "source", None)
-        return {"files": [{**source, "cells": ds.num_cells}]} if source else {}
-    files = [drive_source(f) for f in stack.files]
-    return {"files": files} if all(files) else {}
-
-
-def _mesh_state(ds, names) -> dict:
-    return {"px": ds.px.tobytes(), "py": ds.py.tobytes(), "pdx": ds.pdx.tobytes(), "pdy": ds.pdy.tobytes(),
-            "fields": {n: ds[n].tobytes() for n in names}}
-
-
-def _axis_info(ds) -> dict:
-    kind = "slice" if ds.container_type == "slice" else "projection"
-    coord = None
-    if kind == "slice" and ds.coord is not None:
-        coord = [float(ds.coord), str(ds.attrs.get("coord_units", "code_length"))]
-    time = None
-    if ds.current_time[0] is not None:
-        time = [float(ds.current_time[0]), ds.current_time[1]]
-    return {
-        "name": pathlib.PurePath(ds.filename).name, "kind": kind, "axis": AXIS_NAMES[ds.axis],
-        "x_axis": ds.x_axis_name, "y_axis": ds.y_axis_name, "coord": coord, "time": time,
-    }
-
-
-class SliceViewer(anywidget.AnyWidget):
+class SliceViewer(FrontEndSync, KeptPictures, anywidget.AnyWidget):
     """Interactive view of a :class:`ytlite.SliceDataset` (a yt slice or projection).
 
     In the browser: drag to pan, scroll (or pinch) to zoom about the cursor,
@@ -182,80 +122,29 @@ class SliceViewer(anywidget.AnyWidget):
     wheel_zoom = t.Bool(True).tag(sync=True)  # False: the mouse wheel scrolls the page
 
     # Written by the front end: what was drawn (view, limits used, timings) or
-    # why nothing could be, and a PNG of the last view (kept in the notebook).
+    # why nothing could be.
     frame = t.Dict().tag(sync=True)
     error = t.Unicode("").tag(sync=True)
-    _snapshot = t.Bytes(b"").tag(sync=True)
+    # (and _snapshot, the PNG of the last view: ytlite._pictures)
     _key = t.Unicode().tag(sync=True)  # names this viewer in the browser, across re-rendered views
 
     def __init__(self, ds, field=None, resolution=512, fields=None, **kwargs):
         if not isinstance(resolution, int) or isinstance(resolution, bool) or not 16 <= resolution <= MAX_IMAGE_SIDE:
             raise ValueError(f"resolution must be an integer from 16 to {MAX_IMAGE_SIDE}, got {resolution!r}")
         depth = kwargs.pop("depth", None)
-        state = self._dataset_state(ds, field, fields, depth)
+        state, self._ds, self._stack = dataset_traits(ds, field, fields, depth)
         kwargs.setdefault("scale", state["field_scales"][state["field"]])
-        self._display_id = None
         self.source_error = ""  # why the page could not read the file itself (it then got the arrays)
-        self._png_requests = {}
-        self._from_front_end = frozenset()
-        super().__init__(_assets=_assets(), resolution=resolution, _key=uuid.uuid4().hex, **{**state, **kwargs})
+        super().__init__(_assets=shared_assets(), resolution=resolution, _key=uuid.uuid4().hex, **{**state, **kwargs})
         self.on_msg(self._on_front_end_message)
 
-    def _dataset_state(self, ds, field=None, fields=None, depth=None) -> dict:
-        """The traits that describe a dataset (or a stack at ``depth``): its
-        cells and fields, units, axes, domain; sets ``_ds`` and ``_stack``."""
-        ds = open_viewable(ds, field, fields)  # a path loaded; a yt slice, projection or slice file converted
-        stack = None
-        if is_stack(ds):
-            stack, depth = ds, 0 if depth is None else depth
-            if not isinstance(depth, int) or isinstance(depth, bool) or not 0 <= depth < len(ds):
-                raise ValueError(f"depth must be a slice number from 0 to {len(ds) - 1}, got {depth!r}")
-            ds = ds[depth]
-        elif depth is not None:
-            raise ValueError("depth is for a stack of slices (ytlite.load of a stack folder); this is one slice")
-        names = [*ds.field_list, *ds.derived_field_list] if fields is None else [field_name(f) for f in fields]
-        for name in names:
-            ds.check_field(name)  # KeyError naming the fields there are
-        if not names:
-            raise ValueError("fields must name at least one field")
-        field = field_name(ds.default_field() if field is None else field)
-        if field not in names:
-            names = [field, *names]
-        units = length_unit_choices(ds)
-        state = dict(
-            field_units={n: ds.units(n) for n in names}, field=field,
-            field_scales={n: ds.default_scale(n) for n in names},
-            length_units=units, length_unit=ds.length_unit[1] if ds.length_unit[1] in units else "code_length",
-            domain=list(ds.domain_bounds), view=list(ds.domain_bounds), period=list(ds.period),
-        )
-        source = _sources(ds, stack)
-        if stack is None:
-            state.update(info=_axis_info(ds), depth=0, depth_coords=[], depth_meshes=[], _source=source)
-        else:
-            state.update(px=b"", py=b"", pdx=b"", pdy=b"", fields={n: b"" for n in names}, _source=source,
-                         depth=depth, depth_coords=[float(c) for c in stack.coords], depth_meshes=[],
-                         info={**_axis_info(ds), "name": pathlib.PurePath(stack.filename).name, "stack": len(stack)})
-        state.update(self._mesh_traits(ds, stack, names, with_arrays=not source))
-        self._ds, self._stack = ds, stack
-        return state
-
-    @staticmethod
-    def _mesh_traits(ds, stack, names, with_arrays) -> dict:
-        """The cells as traits: the arrays (``with_arrays``), or only the field names."""
-        if stack is None:
-            if not with_arrays:
-                return dict(px=b"", py=b"", pdx=b"", pdy=b"", fields={n: b"" for n in names})
-            return dict(px=ds.px.tobytes(), py=ds.py.tobytes(), pdx=ds.pdx.tobytes(), pdy=ds.pdy.tobytes(),
-                        fields={n: ds[n].tobytes() for n in names})
-        return dict(depth_meshes=[_mesh_state(stack[i], names) for i in range(len(stack))] if with_arrays else [])
-
-    def _source_failed(self, message):
-        """The page could not read the file itself: it gets the arrays instead
-        (today's path), then redraws with them."""
+    def _on_source_failed(self, content, _buffers):
+        """The page could not read the file itself: it gets the arrays instead,
+        then redraws with them."""
         if not self._source:
             return
-        self.source_error = message
-        state = self._mesh_traits(self._ds, self._stack, list(self.fields), with_arrays=True)
+        self.source_error = str(content.get("message", ""))
+        state = mesh_traits(self._ds, self._stack, list(self.fields), with_arrays=True)
         with self.hold_sync():
             for name, value in state.items():
                 setattr(self, name, value)
@@ -267,7 +156,7 @@ class SliceViewer(anywidget.AnyWidget):
         too) in this viewer, keeping the colormap; the view, field, scale and
         limits start afresh. A file dropped on the viewer in the browser
         arrives here (saved next to the notebook first, so nothing is lost)."""
-        state = self._dataset_state(dataset, field)
+        state, self._ds, self._stack = dataset_traits(dataset, field)
         self.send({"type": "opening"})  # the browser stops drawing the old cells (and keeps their picture)
         with self.hold_sync():
             # (fields first: the field trait is validated against them)
@@ -401,120 +290,24 @@ class SliceViewer(anywidget.AnyWidget):
         return self._ds.pixelize(field or self.field, bounds=tuple(self.view), width=width, height=height,
                                  antialias=self.antialias, periodic=self.periodic)
 
-    # -- pictures ----------------------------------------------------------------
-    def save_png(self, path, axes=True):
-        """Write the current view as a PNG: with title, axes and colorbar
-        (``axes=True``) or the image alone (``axes=False``).
-
-        The browser draws the picture. With axes, the file is written at once
-        from the last picture the browser kept (it keeps one whenever the view
-        rests); either way the browser is asked for the view as it is now and
-        the file is (re)written when it answers, once this cell has finished.
-        Returns the path."""
-        path = pathlib.Path(path)
-        if self._display_id is None and not self._snapshot:
-            raise RuntimeError("the viewer has not been drawn yet: display it (and let it draw) first")
-        if axes and self._snapshot:
-            path.write_bytes(self._snapshot)
-        request = uuid.uuid4().hex
-        self._png_requests[request] = path
-        self.send({"type": "png", "axes": bool(axes), "id": request})
-        return path
-
+    # -- what the browser says (see ytlite._sync) ----------------------------------
     # What the browser may change (toolbar, gestures, what it drew).
-    _FRONT_END_STATE = frozenset({"field", "depth", "view", "resolution", "cmap", "scale", "vmin", "vmax", "linthresh",
-                                  "length_unit", "show_mesh", "wheel_zoom", "frame", "error", "_snapshot"})
+    FRONT_END_STATE = frozenset({"field", "depth", "view", "resolution", "cmap", "scale", "vmin", "vmax", "linthresh",
+                                 "length_unit", "show_mesh", "wheel_zoom", "frame", "error", "_snapshot"})
+    FRONT_END_MESSAGES = {
+        "source-failed": "_on_source_failed",  # the page could not read the file: send the arrays
+        "open": "_on_dropped_file",  # a file dropped on the viewer
+        "png": "_on_png",  # the answer to save_png (ytlite._pictures)
+    }
 
-    def _apply_front_end_state(self, state, binary, buffers):
-        state = dict(state)
-        for name, buf in zip(binary, buffers):
-            state[name] = bytes(buf)
-        state = {k: v for k, v in state.items() if k in self._FRONT_END_STATE}
-        # These values came from the browser: do not send them back (a stale
-        # echo would undo what the user did since). Saved and restored, not
-        # cleared: an observer below may run another message's handler.
-        outer = self._from_front_end
-        self._from_front_end = outer | set(state)
-        rejected = []
+    def _on_dropped_file(self, content, buffers):
         try:
-            with self.hold_trait_notifications():
-                for name, value in state.items():
-                    try:
-                        setattr(self, name, value)
-                    except t.TraitError:
-                        rejected.append(name)
-        finally:
-            self._from_front_end = outer
-        for name in rejected:  # the browser shows what Python holds
-            self.send_state(name)
-
-    def _should_send_property(self, key, value):
-        if key in self._from_front_end:
-            return False
-        return super()._should_send_property(key, value)
-
-    def _on_front_end_message(self, _widget, content, buffers):
-        if not isinstance(content, dict):
-            return
-        if content.get("type") == "state":
-            self._apply_front_end_state(json.loads(content.get("json", "{}")), list(content.get("binary", [])), buffers)
-            return
-        if content.get("type") == "source-failed":  # the page could not read the file: send the arrays
-            self._source_failed(str(content.get("message", "")))
-            return
-        if content.get("type") == "open":  # a file dropped on the viewer
-            self._open_dropped(str(content.get("name", "")), buffers)
-            return
-        if content.get("type") != "png":
-            return
-        path = self._png_requests.pop(content.get("id"), None)
-        if path is None:
-            return
-        if content.get("error") or not buffers:
-            self.error = f"PNG export failed: {content.get('error', 'no data')}"
-            return
-        path.write_bytes(bytes(buffers[0]))
-
-    def _open_dropped(self, name, buffers):
-        name = pathlib.PurePath(name).name  # no folders from the browser's side
-        try:
-            if not name or not buffers:
+            if not buffers:
                 raise ValueError("no file arrived")
-            path = pathlib.Path(name)
-            if path.exists() and path.read_bytes() != bytes(buffers[0]):
-                stem, n = path.stem, 1
-                while path.exists():
-                    path, n = pathlib.Path(f"{stem}-{n}{pathlib.PurePath(name).suffix}"), n + 1
-            path.write_bytes(bytes(buffers[0]))  # kept beside the notebook (the file browser shows it)
-            self.show(str(path))
+            self.show(str(keep_dropped_file(str(content.get("name", "")), bytes(buffers[0]))))
         except Exception as exc:  # noqa: BLE001 -- any reason the file cannot be shown is the user's to read
             message = str(exc) if isinstance(exc, (ValueError, KeyError)) else f"{type(exc).__name__}: {exc}"
             self.send({"type": "open-error", "message": message})
-
-    # Saved notebooks keep a picture: the output holds the widget and, once the
-    # browser has drawn it, a PNG of the last view (shown where no widget runs).
-    def _mimebundle(self):
-        bundle = {
-            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
-                                                          "model_id": self.model_id},
-            "text/plain": repr(self),
-        }
-        if self._snapshot:
-            bundle["image/png"] = base64.b64encode(self._snapshot).decode("ascii")
-        return bundle
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        self._display_id = self._display_id or uuid.uuid4().hex
-        display(self._mimebundle(), raw=True, display_id=self._display_id)
-
-    @t.observe("_snapshot")
-    def _snapshot_changed(self, change):
-        if self._display_id and change["new"]:
-            from IPython.display import update_display
-
-            update_display(self._mimebundle(), raw=True, display_id=self._display_id)
 
     def __repr__(self):
         x0, x1, y0, y1 = self.view
@@ -526,32 +319,3 @@ class SliceViewer(anywidget.AnyWidget):
         return (f"<ytlite SliceViewer of {self.field!r} ({self.info.get('name', '?')}{depth}): view x [{x0:.4g}, "
                 f"{x1:.4g}] y [{y0:.4g}, {y1:.4g}] code_length, {self.scale} {self.cmap}, limits {limits}>")
 
-
-def link(*viewers, view=True, colormap=False, limits=False):
-    """Link viewers in the browser: panning/zooming one moves the others
-    (``view``), and optionally the colormap and the colour scale/limits.
-    Nothing goes through the kernel while you drag. Returns the link (a
-    widget; ``.close()`` unlinks)::
-
-        rho, temp = ds.plot("density"), ds.plot("temperature")
-        ytlite.link(rho, temp)
-    """
-    if len(viewers) < 2 or not all(isinstance(v, SliceViewer) for v in viewers):
-        raise TypeError(f"link needs two or more SliceViewers, got {[type(v).__name__ for v in viewers]}")
-    names = [*(VIEW_TRAITS if view else ()), *(COLORMAP_TRAITS if colormap else ()),
-             *(LIMIT_TRAITS if limits else ())]
-    if not names:
-        raise ValueError("nothing to link: set view, colormap or limits to True")
-    for follower in viewers[1:]:  # start equal: the first viewer leads
-        with follower.hold_trait_notifications():
-            for name in names:
-                setattr(follower, name, getattr(viewers[0], name))
-    return ViewerLink(viewers=list(viewers), names=names)
-
-
-class ViewerLink(anywidget.AnyWidget):
-    """Keeps traits of several viewers equal, in the browser (see :func:`link`)."""
-
-    _esm = pathlib.Path(__file__).parent / "_generated" / "link.js"  # lite/js/link.js, bundled
-    viewers = t.List(t.Instance(SliceViewer)).tag(sync=True, **ipywidgets.widget_serialization)
-    names = t.List(t.Unicode()).tag(sync=True)

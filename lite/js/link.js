@@ -1,4 +1,4 @@
-// The anywidget host of ytlite.link (ytlite.viewer.ViewerLink): keeps the
+// The anywidget host of ytlite.link (ytlite._linking.ViewerLink): keeps the
 // named traits of several viewers' models equal, in the browser, so that
 // dragging one moves the others with no kernel round trip. Bundled by
 // esbuild into ytlite/_generated/link.js.

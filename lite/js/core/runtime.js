@@ -2,7 +2,9 @@
 // once per page with the wasm module's bytes (widget: sent once per page in
 // a shared model) or its URL (a plain page), plus the colormap library.
 
-import initPixelizer, * as glue from "../../../ytlite/_generated/ytlite_pixelizer.js";
+// "ytlite-pixelizer": the wasm-bindgen glue, named for the bundler in build.py
+// (FRONT_END_INPUTS), so this folder reaches into no other.
+import initPixelizer, * as glue from "ytlite-pixelizer";
 import { ColormapLibrary } from "./colormaps.js";
 
 // Shared through globalThis: several bundles of this module (one per widget
