@@ -1,6 +1,6 @@
 //! Fast deposition used by [`crate::FixedResolutionBuffer`]: the same
-//! arithmetic as [`crate::pixelize_cartesian`] (bit-identical results),
-//! organised for speed.
+//! arithmetic as the reference port [`crate::reference::pixelize_cartesian`]
+//! (bit-identical results), organised for speed.
 //!
 //! # Why it is exact
 //! * Cells are visited in input order (the per-pixel result depends on the
@@ -47,16 +47,18 @@
 //!   same expressions as the cell test (exact); for shifted periodic images
 //!   the box is widened by a relative margin of 1e-12 (conservative).
 //!
-//! Tested against [`crate::pixelize_cartesian`] bit for bit on random
-//! meshes (coherent and random cell order, zero widths, NaN values, views
-//! inside/across/outside the data, antialiased or not, periodic or not), and
-//! against yt itself by `tests/test_wasm_parity.py`.
+//! Tested against [`crate::reference::pixelize_cartesian`] bit for bit on
+//! random meshes (coherent and random cell order, zero widths, NaN values,
+//! views inside/across/outside the data, antialiased or not, periodic or
+//! not), and against yt itself by `tests/test_wasm_parity.py`.
 //!
 //! Inputs are assumed validated (finite cell geometry, bounds accepted by
-//! [`crate::Bounds::validate`]); [`crate::pixelize_cartesian`] remains the
-//! reference for arbitrary inputs.
+//! [`crate::bounds::Bounds::validate`]);
+//! [`crate::reference::pixelize_cartesian`] remains the reference for
+//! arbitrary inputs.
 
-use crate::fixed_resolution_buffer::{fmax, fmin, Bounds};
+use crate::bounds::{fmax, fmin, Bounds};
+use crate::error::{try_filled, Result};
 use crate::variable_mesh::{BlockIndex, BLOCK};
 
 /// Per-frame scratch space, owned by the buffer (no allocation per frame).
@@ -70,8 +72,7 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    pub(crate) fn new(width: usize, height: usize) -> crate::Result<Self> {
-        use crate::error::try_filled;
+    pub(crate) fn new(width: usize, height: usize) -> Result<Self> {
         Ok(Scratch {
             lx: try_filled(width + 1, 0.0, "the deposit scratch")?,
             ly: try_filled(height + 1, 0.0, "the deposit scratch")?,
@@ -503,7 +504,30 @@ pub(crate) fn deposit(
 
 #[cfg(test)]
 mod tests {
-    use crate::{pixelize_cartesian, Bounds, FixedResolutionBuffer, VariableMesh};
+    use super::*;
+    use crate::reference::pixelize_cartesian;
+    use crate::variable_mesh::VariableMesh;
+
+    /// What `FixedResolutionBuffer::deposit` / `deposit_periodic` do: check
+    /// the bounds and the mesh, reset `buff` to NaN, then the fast deposit.
+    #[allow(clippy::too_many_arguments)]
+    fn fast(
+        buff: &mut [f64],
+        w: usize,
+        h: usize,
+        scratch: &mut Scratch,
+        mesh: &VariableMesh,
+        b: Bounds,
+        aa: bool,
+        period: [f64; 2],
+        periodic: bool,
+    ) {
+        b.validate(w, h).unwrap();
+        let index = mesh.block_index().unwrap();
+        buff.fill(f64::NAN);
+        let (px, py, pdx, pdy, v) = (mesh.px(), mesh.py(), mesh.pdx(), mesh.pdy(), mesh.values());
+        deposit(buff, w, h, scratch, &index, px, py, pdx, pdy, v, b, aa, period, periodic);
+    }
 
     /// xorshift64*
     struct Rng(u64);
@@ -550,18 +574,15 @@ mod tests {
             let cy = rng.next() * 1.4 - 0.2;
             let sz = 0.02 + rng.next() * 1.2;
             let b = Bounds::new(cx - sz / 2.0, cx + sz / 2.0, cy - sz / 3.0, cy + sz / 2.0);
-            let mut frb = FixedResolutionBuffer::new(w, h).unwrap();
+            let mut scratch = Scratch::new(w, h).unwrap();
+            let mut buff = vec![0.0; w * h];
             for aa in [true, false] {
                 for periodic in [false, true] {
                     let mut r = vec![f64::NAN; w * h];
                     let period = if periodic { [1.0, 1.0] } else { [0.0, 0.0] };
                     pixelize_cartesian(&mut r, w, h, &px, &py, &pdx, &pdy, &v, b, aa, period, periodic).unwrap();
-                    if periodic {
-                        frb.deposit_periodic(&mesh, b, aa, 1.0, 1.0).unwrap();
-                    } else {
-                        frb.deposit(&mesh, b, aa).unwrap();
-                    }
-                    assert!(same(frb.values(), &r), "case {case} aa {aa} periodic {periodic}");
+                    fast(&mut buff, w, h, &mut scratch, &mesh, b, aa, period, periodic);
+                    assert!(same(&buff, &r), "case {case} aa {aa} periodic {periodic}");
                 }
             }
         }
@@ -584,19 +605,16 @@ mod tests {
                 }
             }
             let mesh = VariableMesh::new(px.clone(), py.clone(), pdx.clone(), pdy.clone(), v.clone()).unwrap();
-            let mut frb = FixedResolutionBuffer::new(w, h).unwrap();
+            let mut scratch = Scratch::new(w, h).unwrap();
+            let mut buff = vec![0.0; w * h];
             for &(x0, x1, y0, y1) in &[(0.0, 1.0, 0.0, 1.0), (0.25, 0.75, 0.125, 0.625), (1e-9, 1.0, 0.0, 1.0 - 1e-9), (0.1, 0.9, 0.3, 0.7)] {
                 let b = Bounds::new(x0, x1, y0, y1);
                 for periodic in [false, true] {
                     let mut r = vec![f64::NAN; w * h];
                     let period = if periodic { [1.0, 1.0] } else { [0.0, 0.0] };
                     pixelize_cartesian(&mut r, w, h, &px, &py, &pdx, &pdy, &v, b, true, period, periodic).unwrap();
-                    if periodic {
-                        frb.deposit_periodic(&mesh, b, true, 1.0, 1.0).unwrap();
-                    } else {
-                        frb.deposit(&mesh, b, true).unwrap();
-                    }
-                    assert!(same(frb.values(), &r), "n {n} {w}x{h} view {x0} {x1} {y0} {y1} periodic {periodic}");
+                    fast(&mut buff, w, h, &mut scratch, &mesh, b, true, period, periodic);
+                    assert!(same(&buff, &r), "n {n} {w}x{h} view {x0} {x1} {y0} {y1} periodic {periodic}");
                 }
             }
         }

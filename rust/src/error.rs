@@ -1,7 +1,11 @@
-//! Error type shared by every stage. The wasm layer converts it into a JS
-//! `Error` whose `message` is the `Display` text below.
+//! Error type shared by every stage, and the image size limit
+//! [`MAX_DIMENSION`] its messages state. The wasm layer converts an error
+//! into a JS `Error` whose `message` is the `Display` text below.
 
 use std::fmt;
+
+/// Largest accepted image width or height.
+pub const MAX_DIMENSION: usize = 8192;
 
 /// Every way an operation of this crate can fail. No function of this crate
 /// panics on bad input; it returns one of these instead.
@@ -27,7 +31,7 @@ pub enum Error {
         index: usize,
         value: f64,
     },
-    /// Image width or height is 0 or larger than [`crate::MAX_DIMENSION`].
+    /// Image width or height is 0 or larger than [`MAX_DIMENSION`].
     InvalidDimensions { width: usize, height: usize },
     /// Memory for a buffer could not be allocated.
     AllocationFailed { what: &'static str, bytes: usize },
@@ -73,7 +77,7 @@ impl fmt::Display for Error {
             Error::InvalidDimensions { width, height } => write!(
                 f,
                 "invalid image size {width}x{height}: width and height must be between 1 and {}",
-                crate::MAX_DIMENSION
+                MAX_DIMENSION
             ),
             Error::AllocationFailed { what, bytes } => {
                 write!(f, "could not allocate {bytes} bytes for {what}")

@@ -7,7 +7,7 @@
 //!
 //! 1. **Deposit** ([`FixedResolutionBuffer::deposit`]): cells -> f64 buffer,
 //!    bit-for-bit port of yt's `pixelize_cartesian`
-//!    (see [`fixed_resolution_buffer`] for the exact contract).
+//!    (see [`reference`](mod@reference) for the exact contract).
 //! 2. **Shade** ([`FixedResolutionBuffer::shade`]): f64 buffer ->
 //!    [`Normalization`] (matplotlib `Normalize` / `LogNorm` / `SymLogNorm`)
 //!    -> [`Colormap`] (matplotlib `Colormap.__call__(..., bytes=True)`) ->
@@ -41,13 +41,27 @@
 //!   patterns with the shading formula itself (cached per normalization),
 //!   guard bands around every threshold where the formula is evaluated
 //!   directly, and a bucket table over the bit patterns of `[vmin, vmax]`.
-//! * **Automatic limits**: one SIMD min/max pass, cached per deposit
-//!   ([`FixedResolutionBuffer::value_range`]).
+//! * **Automatic limits** ([`auto_limits`]): one SIMD min/max pass, cached
+//!   per deposit ([`FixedResolutionBuffer::value_range`]).
 //! * **Mesh memory**: the JS constructor / `setValues` take ownership of the
 //!   copies wasm-bindgen makes (no second copy): ~1.02x the raw f64 bytes
 //!   including the culling index (~1.3 %).
 //!
 //! Because of those caches, `frb.values()` must be treated as read-only.
+//!
+//! ## Modules
+//! Each module uses only the ones listed before it (no cycle):
+//! * [`error`]: [`Error`], [`Result`], [`MAX_DIMENSION`];
+//! * [`bounds`]: the view rectangle [`Bounds`] and yt's `fmin`/`fmax`;
+//! * [`auto_limits`]: [`value_range`], the min/max scan for automatic limits;
+//! * [`variable_mesh`]: the cells ([`VariableMesh`]) and their culling index;
+//! * [`colormap`], [`normalization`]: the matplotlib-compatible shade stage;
+//! * [`reference`](mod@reference): [`pixelize_cartesian`], the reference
+//!   port of yt's loop, and the deposit contract;
+//! * [`deposit`], [`shade`]: the fast paths, bit-identical to the reference
+//!   and to the definition of shading;
+//! * [`fixed_resolution_buffer`]: [`FixedResolutionBuffer`], which runs them
+//!   on reused buffers with their caches.
 //!
 //! ## Errors
 //! Every fallible operation returns [`Error`] (clear `Display` messages); no
@@ -92,20 +106,24 @@
 // `!(a < b)` is used deliberately throughout so that NaN fails validation.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod auto_limits;
+pub mod bounds;
 pub mod colormap;
 pub mod deposit;
 pub mod error;
 pub mod fixed_resolution_buffer;
 pub mod normalization;
+pub mod reference;
 pub mod shade;
 pub mod variable_mesh;
 
+pub use auto_limits::value_range;
+pub use bounds::Bounds;
 pub use colormap::Colormap;
-pub use error::{Error, Result};
-pub use fixed_resolution_buffer::{
-    pixelize_cartesian, value_range, Bounds, FixedResolutionBuffer, MAX_DIMENSION,
-};
+pub use error::{Error, Result, MAX_DIMENSION};
+pub use fixed_resolution_buffer::FixedResolutionBuffer;
 pub use normalization::{Normalization, ResolvedNormalization, Scale};
+pub use reference::pixelize_cartesian;
 pub use variable_mesh::VariableMesh;
 
 #[cfg(target_arch = "wasm32")]

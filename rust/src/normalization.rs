@@ -177,7 +177,7 @@ impl Normalization {
 
     /// Resolve automatic limits from `data` (the deposited buffer).
     pub fn resolve(&self, data: &[f64]) -> Result<ResolvedNormalization> {
-        self.resolve_with(|log| crate::fixed_resolution_buffer::value_range(data, log))
+        self.resolve_with(|log| crate::auto_limits::value_range(data, log))
     }
 
     /// Resolve automatic limits with `range(log)` giving the data's
