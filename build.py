@@ -20,10 +20,12 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from ytlite.site import _steps
+from ytlite.site._steps import cached_dir, printer, run
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -60,29 +62,12 @@ NO_AVX512 = "AVX512F AVX512_SKX"
 CRATE_LIB = "ytlite_pixelizer"
 
 
-def log(msg: str) -> None:
-    print(f"[build] {msg}", flush=True)
+log = printer("build")
 
 
-class step:
-    """Context manager printing a step and its duration."""
-
-    def __init__(self, what: str):
-        self.what = what
-
-    def __enter__(self):
-        log(f"{self.what} ...")
-        self.t0 = time.perf_counter()
-
-    def __exit__(self, exc_type, exc, tb):
-        dt = time.perf_counter() - self.t0
-        log(f"{self.what}: {'done' if exc is None else 'FAILED'} in {dt:.1f} s")
-
-
-def run(cmd, **kwargs):
-    cmd = [str(c) for c in cmd]
-    kwargs.setdefault("check", True)
-    return subprocess.run(cmd, **kwargs)
+def step(what: str) -> _steps.step:
+    """``with step("doing x"):`` logs the step and how long it took."""
+    return _steps.step(what, log)
 
 
 # --------------------------------------------------------------------------
@@ -225,7 +210,7 @@ def generate_length_units() -> None:
 
 def copy_h5wasm() -> None:
     """h5wasm's single-file bundle goes inside the ytlite wheel (the kernel reads HDF5 with it)."""
-    node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
+    node_modules = npm_modules()
     src = node_modules / "h5wasm"
     shutil.copyfile(src / "dist" / "iife" / "h5wasm.js", GENERATED / "h5wasm.js")
     shutil.copyfile(src / "LICENSE.txt", GENERATED / "h5wasm-LICENSE.txt")
@@ -238,248 +223,35 @@ FRONT_END_INPUTS = {"ytlite-pixelizer": GENERATED / "ytlite_pixelizer.js"}  # wa
 
 def esbuild(entry: str, outfile: Path, *flags: str) -> None:
     """Bundle lite/js/<entry> (an ES module and what it imports) into one file."""
-    node_modules = site_builder().ensure_npm_modules(CACHE / "site", log)
+    node_modules = npm_modules()
     aliases = [f"--alias:{name}={path}" for name, path in FRONT_END_INPUTS.items()]
     run([node_modules / ".bin" / "esbuild", ROOT / "lite" / "js" / entry, "--bundle", "--target=es2020",
          "--log-level=warning", *aliases, *(flags or ("--format=esm",)), f"--outfile={outfile}"])
 
 
 def bundle_frontend() -> None:
-    """lite/js/ (ES modules) -> ytlite/_generated/widget.js, one file for anywidget."""
-    with step("bundling the front end (esbuild): lite/js/widget.js, link.js, core/slicefile.js -> ytlite/_generated/"):
+    """lite/js/ (ES modules) -> ytlite/_generated/: widget.js (one file for
+    anywidget), link.js, slicefile.js (the kernel's reader), and kiosk/ (the
+    kiosk page, ytlite.site.kiosk copies it into a site)."""
+    with step("bundling the front end (esbuild): lite/js/ -> ytlite/_generated/ (widget, link, reader, kiosk)"):
         for entry in ("widget.js", "link.js"):  # the viewer's and ytlite.link's anywidget modules
             esbuild(entry, GENERATED / entry)
         # the kernel reads files with the front end's own reader (one set of checks and messages)
         esbuild("core/slicefile.js", GENERATED / "slicefile.js", "--format=iife", "--global-name=ytliteSlicefile")
-
-
-KIOSK_ASSETS = ("ytlite_pixelizer_bg.wasm", "colormaps.json", "colormaps.bin", "length_units.json", "h5wasm.js")
-
-
-def build_kiosk(site: Path, content: Path) -> None:
-    """The kiosk page (no Python): site/view/, the same front-end core as the
-    widget (lite/js/page.js), the wasm and tables as files, and the list of
-    the site's datasets."""
-    out = site / "view"
-    with step("building the kiosk page: lite/js/page.js -> _site/view/"):
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir(parents=True)
+        kiosk = GENERATED / "kiosk"
+        shutil.rmtree(kiosk, ignore_errors=True)
+        kiosk.mkdir()
         # the page, and the viewer its "Share as one file" inlines into each file it saves
         for entry, bundle in (("page.js", "ytlite-view.js"), ("standalone.js", "ytlite-standalone.js")):
-            esbuild(entry, out / bundle)
-        shutil.copyfile(ROOT / "lite" / "view.html", out / "index.html")
-        for name in KIOSK_ASSETS:
-            shutil.copyfile(GENERATED / name, out / name)
-        (out / "datasets.json").write_text(json.dumps(site_datasets(content), indent=1))
+            esbuild(entry, kiosk / bundle)
+        shutil.copyfile(ROOT / "lite" / "view.html", kiosk / "index.html")
 
 
-def site_datasets(content: Path) -> list[str]:
-    """The site's datasets (paths in content/): single files, and each stack
-    once (its stack.json), not its slices one by one."""
-    stacks = {p.parent for p in content.rglob("stack.json")}
-    return sorted(p.relative_to(content).as_posix() for p in [*content.rglob("*.h5"), *content.rglob("stack.json")]
-                  if p.name == "stack.json" or p.parent not in stacks)
+def npm_modules() -> Path:
+    """node_modules of lite/package-lock.json (esbuild, h5wasm, pyodide), installed once."""
+    from ytlite.site import jupyterlite
 
-
-THUMBNAIL_SIZE = 256  # pixels along the longer side, as the viewer's "resolution"
-THUMBNAIL_CMAP = "cmyt.arbre"  # the viewer's default colormap (ytlite.DEFAULT_COLORMAP)
-
-
-def gallery_thumbnail(path: Path) -> tuple[bytes, dict]:
-    """(PNG bytes, what it shows) of a dataset as the viewer first shows it:
-    its default field with that field's usual scale (SliceDataset.default_field,
-    default_scale), cmyt.arbre, the whole domain, automatic limits from the
-    image (log: positive values only; symlog: linthresh 1/1000 of the largest
-    magnitude: ytlite._conventions, the viewer's own rules); of a stack, its middle slice. Drawn with
-    yt's own pixelize_cartesian and matplotlib's colormap, the viewer's oracles."""
-    import io
-
-    import cmyt  # noqa: F401  registers cmyt.* in matplotlib
-    import matplotlib
-    import matplotlib.colors
-    import numpy as np
-    from PIL import Image
-    from yt.utilities.lib.pixelization_routines import pixelize_cartesian
-
-    import ytlite
-    from ytlite import _conventions as conventions
-    from ytlite.stack import SliceStack
-
-    ds = ytlite.load(path)
-    meta = {}
-    if isinstance(ds, SliceStack):
-        depth = len(ds) // 2
-        meta.update(depth=depth, count=len(ds), axis=ds.axis_name)
-        ds = ds[depth]
-    field = ds.default_field()
-    scale = ds.default_scale(field)
-    width, height = conventions.image_size(ds.domain_bounds, THUMBNAIL_SIZE)
-    buff = np.full((height, width), np.nan)
-    cells = [np.asarray(a, dtype="f8") for a in (ds.px, ds.py, ds.pdx, ds.pdy, ds[field])]
-    pixelize_cartesian(buff, *cells, tuple(ds.domain_bounds), antialias=1, period=None, check_period=0)
-    shown = buff[np.isfinite(buff) & (buff > 0)] if scale == "log" else buff[np.isfinite(buff)]
-    vmin, vmax = (float(shown.min()), float(shown.max())) if shown.size else (None, None)
-    if vmin is None:
-        norm = matplotlib.colors.Normalize(0, 1)  # nothing to scale: every pixel takes the "bad" colour
-    elif scale == "log":
-        norm = matplotlib.colors.LogNorm(vmin, vmax)
-    elif scale == "symlog":
-        norm = matplotlib.colors.SymLogNorm(conventions.auto_linthresh(vmin, vmax), linscale=1.0, vmin=vmin, vmax=vmax,
-                                            base=10)
-    else:
-        norm = matplotlib.colors.Normalize(vmin, vmax)
-    rgba = matplotlib.colormaps[THUMBNAIL_CMAP](norm(np.ma.masked_invalid(buff)), bytes=True)
-    png = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgba[::-1]), "RGBA").save(png, "PNG")  # (row 0 of buff is y_min)
-    kind = "slice" if ds.container_type == "slice" else "projection"
-    meta.update(field=field, scale=scale, cmap=THUMBNAIL_CMAP, width=width, height=height, vmin=vmin, vmax=vmax,
-                kind=kind, axis=meta.get("axis", "xyz"[ds.axis]), cells=ds.num_cells, fields=list(ds.field_list))
-    return png.getvalue(), meta
-
-
-def gallery_entry(content: Path, dataset: str) -> tuple[bytes, dict]:
-    """gallery_thumbnail of content/dataset, cached under CACHE/gallery keyed
-    by the files' content (for a stack: its index and the slice drawn), the
-    code that draws it and the versions of yt, matplotlib and cmyt."""
-    import importlib.metadata
-    import inspect
-
-    path = content / dataset
-    h = hashlib.sha256(inspect.getsource(gallery_thumbnail).encode())
-    h.update(f"{THUMBNAIL_SIZE}|{THUMBNAIL_CMAP}".encode())
-    for package in ("yt", "matplotlib", "cmyt"):
-        h.update(importlib.metadata.version(package).encode())
-    files = [path]
-    if path.name == "stack.json":
-        names = json.loads(path.read_text()).get("files") or []
-        files += [path.parent / names[len(names) // 2]] if names else []
-    for f in files:
-        h.update(hashlib.sha256(f.read_bytes()).digest())
-    cached = CACHE / "gallery" / h.hexdigest()[:24]
-    if (cached / "meta.json").exists():
-        return (cached / "thumb.png").read_bytes(), json.loads((cached / "meta.json").read_text())
-    png, meta = gallery_thumbnail(path)
-    tmp = cached.with_suffix(".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    (tmp / "thumb.png").write_bytes(png)
-    (tmp / "meta.json").write_text(json.dumps(meta))
-    shutil.rmtree(cached, ignore_errors=True)
-    tmp.rename(cached)
-    return png, meta
-
-
-GALLERY_STYLE = """
-  body { font: 14px system-ui, sans-serif; margin: 16px; color: #222; }
-  header { display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: baseline; margin-bottom: 12px; }
-  h1 { font-size: 18px; margin: 0; }
-  .about { color: #555; max-width: 70em; }
-  main { display: grid; grid-template-columns: repeat(auto-fill, minmax(290px, 1fr)); gap: 16px; }
-  .dataset { border: 1px solid #ddd; border-radius: 6px; padding: 10px; display: flex; flex-direction: column; gap: 6px; }
-  .dataset h2 { font-size: 14px; margin: 0; word-break: break-all; }
-  .thumb-link { display: block; background: #f4f4f4; text-align: center; }
-  .thumb { max-width: 100%; height: auto; image-rendering: pixelated; vertical-align: middle; }
-  .facts { color: #555; font-size: 12px; }
-  .links { display: flex; flex-wrap: wrap; gap: 4px 14px; }
-  .code { background: #f6f8fa; }
-  .code-head { display: flex; justify-content: space-between; align-items: center; padding: 3px 6px 0 8px;
-               color: #666; font-size: 11px; }
-  .copy { font-size: 11px; }
-  pre { margin: 0; padding: 2px 8px 6px; font-size: 12px; overflow-x: auto; }
-"""
-
-# (copies the code beside a button; navigator.clipboard where the page may
-# use it, else the selection and execCommand, as older browsers and file:// need)
-GALLERY_SCRIPT = """
-for (const button of document.querySelectorAll("button.copy")) {
-  button.addEventListener("click", async () => {
-    const code = button.closest(".code").querySelector("code");
-    try {
-      await navigator.clipboard.writeText(code.textContent);
-    } catch {
-      getSelection().selectAllChildren(code);
-      document.execCommand("copy");
-    }
-    button.textContent = "copied";
-    setTimeout(() => { button.textContent = "copy"; }, 1500);
-  });
-}
-"""
-
-
-def build_gallery(site: Path, content: Path) -> None:
-    """site/gallery/index.html: every dataset of the site (site_datasets, the
-    kiosk's list) with a thumbnail made here (gallery_entry), a link opening
-    it in the kiosk page and one to the notebook that uses it, and the lines
-    of Python that open it. A static page: no Python, no network."""
-    import html
-    import urllib.parse
-
-    out = site / "gallery"
-    with step("building the gallery: thumbnails with yt + matplotlib -> _site/gallery/"):
-        shutil.rmtree(out, ignore_errors=True)
-        (out / "thumbs").mkdir(parents=True)
-        notebooks = {nb.name: nb.read_text() for nb in sorted(content.glob("*.ipynb"))}
-        cards = []
-        for dataset in site_datasets(content):
-            png, meta = gallery_entry(content, dataset)
-            thumb = f"thumbs/{dataset.removesuffix('/stack.json').removesuffix('.h5').replace('/', '_')}.png"
-            (out / thumb).write_bytes(png)
-            stacked = dataset.endswith("/stack.json")
-            # what Python and the notebooks call it: a stack is its folder
-            python_path = dataset.removesuffix("/stack.json") if stacked else dataset
-            state = {"file": dataset, "field": meta["field"], **({"depth": meta["depth"]} if stacked else {})}
-            viewer = f"../view/?{urllib.parse.urlencode(state)}"
-            field = meta["field"]
-            plot = f'ds.plot("{field}", depth={meta["depth"]})' if stacked else f'ds.plot("{field}")'
-            code = f'import ytlite\nds = ytlite.load("{python_path}")\n{plot}'
-            users = [name for name, text in notebooks.items() if f'"{python_path}' in text or f"'{python_path}" in text]
-            if users:
-                notebook = (f'<a class="open-notebook" href="../notebooks/index.html?path={urllib.parse.quote(users[0])}">'
-                            f"open in a notebook ({html.escape(users[0])})</a>")
-            else:  # no notebook uses it: a new one, with the lines below
-                notebook = '<a class="open-notebook" href="../lab/index.html">open JupyterLab (paste the lines below into a new notebook)</a>'
-            name = python_path.split("/")[-1]
-            alt = f"{field} ({meta['scale']}) of {name}"
-            what = (f"stack of {meta['count']} slices along {meta['axis']} (shown: slice {meta['depth'] + 1})" if stacked
-                    else f"{meta['kind']} along {meta['axis']}")
-            cards.append(f"""<article class="dataset" data-file="{html.escape(dataset)}">
-  <h2>{html.escape(name)}</h2>
-  <a class="thumb-link" href="{html.escape(viewer)}"><img class="thumb" src="{html.escape(thumb)}" width="{meta['width']}" height="{meta['height']}"
-    alt="{html.escape(alt)}"></a>
-  <div class="facts">{html.escape(what)} · {meta['cells']:,} cells · {html.escape(meta['field'])} ({meta['scale']})
-    · fields: {html.escape(", ".join(meta['fields']))}</div>
-  <div class="links"><a class="open-viewer" href="{html.escape(viewer)}">open in the viewer</a> {notebook}</div>
-  <div class="code"><div class="code-head">Python<button type="button" class="copy" title="copy these lines">copy</button></div>
-    <pre><code>{html.escape(code)}</code></pre></div>
-</article>""")
-        page = f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>ytlite datasets</title>
-<link rel="icon" href="data:,">
-<style>{GALLERY_STYLE}</style>
-</head>
-<body>
-<header>
-  <h1>ytlite: the datasets of this site</h1>
-  <a href="../view/">the viewer</a>
-  <a href="../notebooks/index.html?path=demo.ipynb">the notebooks</a>
-</header>
-<p class="about">Each picture is what the viewer first shows (the default field in its usual scale, the colormap
-{THUMBNAIL_CMAP}, the whole domain; of a stack, its middle slice), drawn when the site was built by yt and matplotlib.
-Open a dataset in the viewer (pan, zoom, colormaps, no Python), or in Python with the lines under it.</p>
-<main>
-{chr(10).join(cards)}
-</main>
-<script>{GALLERY_SCRIPT}</script>
-</body>
-</html>
-"""
-        (out / "index.html").write_text(page)
-        log(f"{len(cards)} datasets")
+    return jupyterlite.ensure_npm_modules(CACHE / "site", log)
 
 
 def build_wheel() -> Path:
@@ -500,13 +272,9 @@ def make_demo_data(data_dir: Path) -> None:
     source = (ROOT / "ytlite" / "demo.py").read_bytes()
     key = hashlib.sha256(source).hexdigest()[:16]
     cached = CACHE / f"demo-data-{key}"
-    if not (cached / "amr_demo_slice.h5").exists():
+    if not (cached / ".complete").is_file():
         with step("making the demo AMR slice and projection with yt"):
-            tmp = cached.with_suffix(".tmp")
-            shutil.rmtree(tmp, ignore_errors=True)
-            run([sys.executable, "-m", "ytlite.demo", tmp], cwd=ROOT)
-            shutil.rmtree(cached, ignore_errors=True)
-            tmp.rename(cached)
+            cached_dir(cached, lambda tmp: run([sys.executable, "-m", "ytlite.demo", tmp], cwd=ROOT))
     data_dir.mkdir(parents=True, exist_ok=True)
     for f in cached.glob("*.h5"):
         shutil.copyfile(f, data_dir / f.name)
@@ -573,29 +341,17 @@ def compress_content_data(data_dir: Path) -> None:
     """Every shipped .h5 rewritten with gzip + shuffle (lossless; still yt's own
     file, read by yt, h5py and h5wasm): the site and what the kernel pulls
     through DriveFS shrink about 4x (docs/coldstart.md)."""
-    from ytlite.extract import _rewrite
+    from ytlite.extract import rewrite
 
     before = after = 0
     for f in sorted(data_dir.rglob("*.h5")):
         tmp = f.with_name(f".{f.name}.gz.tmp")
-        _rewrite(f, tmp, set(), float32=False, compress=True)
+        rewrite(f, tmp, set(), float32=False, compress=True)
         before += f.stat().st_size
         after += tmp.stat().st_size
         tmp.replace(f)
     if before:
         log(f"shipped data compressed (gzip + shuffle): {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
-
-
-@functools.lru_cache(maxsize=1)
-def site_builder():
-    """lite/site.py, imported by path (putting lite/ on sys.path would shadow
-    Python's own `site` module)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("ytlite_lite_site", ROOT / "lite" / "site.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def build_all(pyodide_dist: Path | None = None) -> None:
@@ -607,10 +363,14 @@ def build_all(pyodide_dist: Path | None = None) -> None:
     bundle_frontend()
     wheel = build_wheel()
     stage_content(BUILD / "content")
+    from ytlite.site import gallery, jupyterlite, kiosk
+
     with step("building the JupyterLite site into _site/"):
-        site_builder().build_site(SITE, BUILD / "content", [wheel], CACHE / "site", log=log, pyodide_dist=pyodide_dist)
-    build_kiosk(SITE, BUILD / "content")
-    build_gallery(SITE, BUILD / "content")
+        jupyterlite.build_site(SITE, BUILD / "content", [wheel], CACHE / "site", log=log, pyodide_dist=pyodide_dist)
+    with step("building the kiosk page: _site/view/"):
+        kiosk.build_kiosk(SITE, BUILD / "content")
+    with step("building the gallery: thumbnails with yt + matplotlib -> _site/gallery/"):
+        gallery.build_gallery(SITE, BUILD / "content", CACHE / "gallery", log)
     log(f"site built in {time.perf_counter() - t0:.1f} s: {SITE}")
     report_site_size(SITE)
 

@@ -349,7 +349,7 @@ def test_bad_input_in_the_browser(run_notebook, demo_dir):
 
 
 def test_the_kernel_starts_from_bytecode_its_own_pyodide_compiled(run_notebook):
-    """lite/kernel_wheels.py: the modules the kernel imports at start come as .pyc
+    """ytlite/site/kernel_wheels.py: the modules the kernel imports at start come as .pyc
     made by the site's own Pyodide (a pyc with another magic number would be
     recompiled and rewritten as a timestamp pyc: flags 0, not 1); prompt_toolkit
     (IPython.embed) and jedi are not imported at start, and Tab completion still

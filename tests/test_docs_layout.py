@@ -32,5 +32,6 @@ def test_every_module_has_its_place_in_the_table():
 def test_every_path_in_the_table_exists():
     named = re.findall(r"`((?:ytlite|lite|rust|tests|bench|docs|content)/[\w./-]+)", concerns_table())
     assert named, "no path found: the pattern is broken"
-    gone = [p for p in named if not (ROOT / p.rstrip("/").replace("*.rs", "")).exists()]
+    # (build outputs, ytlite/_generated/..., exist only once built)
+    gone = [p for p in named if "_generated" not in p and not (ROOT / p.rstrip("/")).exists()]
     assert not gone, f"docs/architecture.md names paths that do not exist: {', '.join(gone)}"

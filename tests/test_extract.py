@@ -412,7 +412,7 @@ def test_failed_write_keeps_existing_output(tmp_path, monkeypatch):
             f["grid/px"] = np.arange(3.0)
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(ex, "_rewrite", broken)
+    monkeypatch.setattr(ex, "rewrite", broken)
     with pytest.raises(ex.ExtractError, match="writing .*out.h5 failed: OSError: disk full"):
         ex.extract(need("amrex"), fields=["phi"], float32=True, out=out, log=lambda m: None)
     assert out.read_bytes() == b"old"

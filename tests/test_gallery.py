@@ -1,11 +1,10 @@
-"""The gallery's thumbnails (build.py: gallery_thumbnail, gallery_entry,
+"""The gallery's thumbnails (ytlite/site/gallery.py: thumbnail, cached_thumbnail,
 build_gallery) on CPython: each is yt's pixelize_cartesian of the file,
 coloured by matplotlib, with the viewer's first choices worked out here from
 the file itself (h5py), not from ytlite; the cache follows the files' content."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import shutil
@@ -19,18 +18,17 @@ import pytest
 from PIL import Image
 from yt.utilities.lib.pixelization_routines import pixelize_cartesian
 
-from conftest import BUILT_DATA, REAL_SLICES, ROOT
+from conftest import BUILT_DATA, REAL_SLICES
 
 IMAGE_AXES = {0: (1, 2), 1: (2, 0), 2: (0, 1)}  # yt's cartesian (x_axis, y_axis) per slice axis
 GEOMETRY = {"px", "py", "pdx", "pdy", "pz", "pdz", "weight_field"}
 
 
 @pytest.fixture(scope="module")
-def build():
-    spec = importlib.util.spec_from_file_location("ytlite_build", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def gallery():
+    from ytlite.site import gallery
+
+    return gallery
 
 
 def expected_thumbnail(path, size=256):
@@ -75,9 +73,9 @@ def sample_files():
     return files
 
 
-def test_thumbnails_are_yts_picture_in_the_viewers_first_colours(build):
+def test_thumbnails_are_yts_picture_in_the_viewers_first_colours(gallery):
     for path in sample_files():
-        png, meta = build.gallery_thumbnail(path)
+        png, meta = gallery.thumbnail(path)
         want, field, scale = expected_thumbnail(path)
         got = decoded(png)
         assert got.shape == want.shape, path.name
@@ -87,12 +85,12 @@ def test_thumbnails_are_yts_picture_in_the_viewers_first_colours(build):
         assert len(np.unique(got.reshape(-1, 4), axis=0)) > 10, f"{path.name}: a flat picture"
 
 
-def test_a_stack_shows_its_middle_slice(build):
+def test_a_stack_shows_its_middle_slice(gallery):
     stack = BUILT_DATA / "real" / "ramses_blast3d_z_stack"
     if not (stack / "stack.json").exists():
         pytest.skip("no demo stack in the built content")
     files = json.loads((stack / "stack.json").read_text())["files"]
-    png, meta = build.gallery_thumbnail(stack / "stack.json")
+    png, meta = gallery.thumbnail(stack / "stack.json")
     assert (meta["depth"], meta["count"]) == (len(files) // 2, len(files))
     want, _, _ = expected_thumbnail(stack / files[len(files) // 2])
     np.testing.assert_array_equal(decoded(png), want)
@@ -100,7 +98,7 @@ def test_a_stack_shows_its_middle_slice(build):
     assert not np.array_equal(decoded(png), expected_thumbnail(stack / files[0])[0])
 
 
-def test_the_gallery_page_and_its_cache(build, tmp_path, monkeypatch):
+def test_the_gallery_page_and_its_cache(gallery, tmp_path, monkeypatch):
     sources = sample_files()[:2]
     content = tmp_path / "content"
     (content / "data").mkdir(parents=True)
@@ -108,9 +106,9 @@ def test_the_gallery_page_and_its_cache(build, tmp_path, monkeypatch):
         shutil.copyfile(f, content / "data" / f.name)
     # a notebook that uses the first file only
     (content / "tour.ipynb").write_text(json.dumps({"cells": [{"source": [f'ds = ytlite.load("data/{sources[0].name}")']}]}))
-    monkeypatch.setattr(build, "CACHE", tmp_path / "cache")
+    cache = tmp_path / "cache"
     site = tmp_path / "site"
-    build.build_gallery(site, content)
+    gallery.build_gallery(site, content, cache, log=lambda m: None)
     page = (site / "gallery" / "index.html").read_text()
     assert page.count('<article class="dataset"') == 2
     for f in sources:
@@ -121,7 +119,7 @@ def test_the_gallery_page_and_its_cache(build, tmp_path, monkeypatch):
     assert page.count("../notebooks/index.html?path=tour.ipynb") == 1  # the other: a new notebook
     assert "paste the lines below into a new notebook" in page
     assert "http://" not in page and "https://" not in page  # nothing from elsewhere
-    cached = sorted((tmp_path / "cache" / "gallery").iterdir())
+    cached = sorted(cache.iterdir())
     assert len(cached) == 2
 
     # a rebuild draws nothing again ...
@@ -132,7 +130,7 @@ def test_the_gallery_page_and_its_cache(build, tmp_path, monkeypatch):
 
     with monkeypatch.context() as patched:
         patched.setattr(routines, "pixelize_cartesian", fail)
-        build.build_gallery(site, content)
+        gallery.build_gallery(site, content, cache, log=lambda m: None)
         assert (site / "gallery" / "index.html").read_text() == page
         # ... until a file's content changes (same name, same size)
         changed = content / "data" / sources[1].name
@@ -144,6 +142,6 @@ def test_the_gallery_page_and_its_cache(build, tmp_path, monkeypatch):
         data[offset] ^= 1
         changed.write_bytes(bytes(data))
         with pytest.raises(AssertionError, match="drawn again"):
-            build.build_gallery(site, content)
-    build.build_gallery(site, content)
-    assert len(list((tmp_path / "cache" / "gallery").iterdir())) == 3
+            gallery.build_gallery(site, content, cache, log=lambda m: None)
+    gallery.build_gallery(site, content, cache, log=lambda m: None)
+    assert len(list(cache.iterdir())) == 3

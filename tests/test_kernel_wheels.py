@@ -1,4 +1,4 @@
-"""The build's rewrite of the kernel's wheels (lite/kernel_wheels.py): what it
+"""The build's rewrite of the kernel's wheels (ytlite/site/kernel_wheels.py): what it
 changes in the built site, and that a kernel wheel laid out differently fails
 the build loudly (the browser test test_the_kernel_starts_from_bytecode_...
 shows the kernel using the result)."""
@@ -6,17 +6,14 @@ shows the kernel using the result)."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import zipfile
 
 import pytest
 
-from conftest import ROOT, SITE
+from conftest import SITE
 
-spec = importlib.util.spec_from_file_location("kernel_wheels_under_test", ROOT / "lite" / "kernel_wheels.py")
-kernel_wheels = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(kernel_wheels)
+from ytlite.site import kernel_wheels
 
 PYO = SITE / "static" / "pyodide"
 built = pytest.mark.skipif(not (PYO / "pyodide-lock.json").is_file(), reason="site not built")

@@ -1,4 +1,4 @@
-"""The site's pyodide-lock.json and Pyodide's own packages (lite/site.py).
+"""The site's pyodide-lock.json and Pyodide's own packages (ytlite/site/jupyterlite.py).
 
 Default build: every package of Pyodide 314.0.7's lock that the site does not
 serve itself points at Pyodide's CDN, with Pyodide's own sha256; the site's
@@ -15,7 +15,6 @@ own pyodide-lock.json.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import tarfile
@@ -25,9 +24,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("ytlite_lite_site_under_test", ROOT / "lite" / "site.py")
-site = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(site)
+from ytlite.site import jupyterlite as site
 
 VERSION = "314.0.7"
 CDN = f"https://cdn.jsdelivr.net/pyodide/v{VERSION}/full/"
@@ -146,7 +143,7 @@ def test_default_lock_points_every_pyodide_package_at_the_cdn(tmp_path, npm_lock
 
 
 def test_the_cdn_hint_wheel(tmp_path, npm_lock):
-    """The boot wheel: lite/cdn_hint.py as its module, the tables it needs, and an
+    """The boot wheel: ytlite/site/cdn_hint.py as its module, the tables it needs, and an
     IPython start-up file installed (as a wheel data file) under sys.prefix."""
     pyo, lock = site_lock(tmp_path, npm_lock)
     site._add_distribution_packages(lock, pyo, npm_lock, None, no_log)
@@ -155,7 +152,7 @@ def test_the_cdn_hint_wheel(tmp_path, npm_lock):
     assert entry["sha256"] == sha256(whl) and entry["imports"] == ["ytlite_cdn_hint"] and entry["depends"] == []
     with zipfile.ZipFile(whl) as zf:
         names = set(zf.namelist())
-        assert zf.read("ytlite_cdn_hint/__init__.py") == (ROOT / "lite" / "cdn_hint.py").read_bytes()
+        assert zf.read("ytlite_cdn_hint/__init__.py") == (ROOT / "ytlite" / "site" / "cdn_hint.py").read_bytes()
         config = json.loads(zf.read("ytlite_cdn_hint/packages.json"))
         startup = zf.read("ytlite_cdn_hint-1.0.data/data/etc/ipython/startup/00-ytlite-cdn-hint.py").decode()
     assert "ytlite_cdn_hint-1.0.dist-info/METADATA" in names

@@ -262,7 +262,7 @@ def _check_float32(values, name):
             )
 
 
-def _rewrite(src_path, dst_path, field_names, float32, compress):
+def rewrite(src_path, dst_path, field_names, float32, compress):
     """Copy yt's file, dataset by dataset with every attribute: the requested
     fields as float32 if asked, every /grid dataset gzip-compressed if asked
     (the cell positions and widths are very regular: they shrink 10-100x)."""
@@ -345,7 +345,7 @@ def _write(obj, out: Path, names, float32, compress, comm, log, shown=None) -> i
                     fd, final = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp.h5")
                     os.close(fd)
                     tmp_files.append(final)
-                    _rewrite(raw, final, {f[1] for f in names}, float32, compress)
+                    rewrite(raw, final, {f[1] for f in names}, float32, compress)
                 os.chmod(final, 0o666 & ~_umask())  # mkstemp made it 0600
                 _fsync(final)
             except ExtractError as exc:

@@ -2,7 +2,7 @@
 // file): it reads the view state, the mesh and the assets embedded in the
 // document and mounts the same viewer as the kiosk page and the widget.
 // Nothing is fetched: the file works from disk (file://) with no network.
-// Bundled by esbuild (build.py: build_kiosk) into view/ytlite-standalone.js,
+// Bundled by esbuild (build.py: bundle_frontend) into view/ytlite-standalone.js,
 // which the kiosk page inlines into each file it saves.
 
 import { loadRuntime } from "./core/runtime.js";

@@ -1,4 +1,4 @@
-"""Build the offline JupyterLite site for ytlite.
+"""The offline JupyterLite site: apps, Pyodide core, kernel wheels, lock, contents.
 
 The site works with no network at run time: every file (the JupyterLab/Notebook
 apps, the Pyodide runtime, every kernel-side wheel, the contents) is served from
@@ -16,6 +16,8 @@ Public API
     after ``build_site`` returned.
 ``ensure_npm_modules(cache_dir, log)``
     ``npm ci`` of lite/package-lock.json (cached by its hash) -> node_modules.
+    (The pins this build reads, lite/requirements.txt and lite/package*.json,
+    are the checkout's: ``PINS_DIR``.)
 ``notebook_url(base, path)`` / ``lab_url(base, path)``
     URLs that open a content notebook directly.
 ``KERNEL_WHEELS``, ``PYODIDE_NPM_VERSION``, ``REQUIREMENTS_TXT``
@@ -41,7 +43,7 @@ Pyodide was built with. By default they point at Pyodide's CDN (absolute
 ``file_name`` URLs, which Pyodide 314 fetches as they are, with the lock's
 sha256 as the request's integrity): nothing of it is fetched until a cell
 imports one of them, and the site itself stays whole offline. The boot wheel
-``ytlite-cdn-hint`` (``lite/cdn_hint.py``) makes such an import fail within
+``ytlite-cdn-hint`` (``ytlite/site/cdn_hint.py``) makes such an import fail within
 seconds when the CDN is unreachable, saying what is missing and how to get it.
 With ``pyodide_dist`` (a folder or tarball of Pyodide's full distribution, the
 same version), they are copied into the site instead and it needs no network
@@ -60,7 +62,6 @@ import lzma
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -68,7 +69,10 @@ import time
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
+
+from . import kernel_wheels
+from ._steps import Log, cached_dir, run
 
 __all__ = [
     "build_site",
@@ -80,15 +84,17 @@ __all__ = [
     "KERNEL_WHEELS",
     "PYODIDE_NPM_VERSION",
     "REQUIREMENTS_TXT",
-    "LITE_DIR",
+    "PINS_DIR",
 ]
 
-LITE_DIR = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent
+#: the pinned versions (pip and npm), in the checkout's lite/
+PINS_DIR = HERE.parents[1] / "lite"
 #: pinned Python requirements of the *build* environment (also lite/requirements.txt)
-REQUIREMENTS_TXT = LITE_DIR / "requirements.txt"
+REQUIREMENTS_TXT = PINS_DIR / "requirements.txt"
 #: npm inputs (pyodide pinned in package.json + package-lock.json)
-PACKAGE_JSON = LITE_DIR / "package.json"
-PACKAGE_LOCK = LITE_DIR / "package-lock.json"
+PACKAGE_JSON = PINS_DIR / "package.json"
+PACKAGE_LOCK = PINS_DIR / "package-lock.json"
 
 PYODIDE_NPM_VERSION = "314.0.7"  # Python 3.14.2; must match package.json
 PYODIDE_PYTHON = "3.14"
@@ -108,8 +114,8 @@ OFFLINE_BUILD_HINT = (
     f"pyodide-{PYODIDE_NPM_VERSION}.tar.bz2 (Pyodide's full distribution, from {PYODIDE_RELEASE_URL}) "
     "or the folder it unpacks to."
 )
-#: the boot wheel explaining a missing CDN package (lite/cdn_hint.py)
-CDN_HINT_SOURCE = LITE_DIR / "cdn_hint.py"
+#: the boot wheel explaining a missing CDN package (cdn_hint.py)
+CDN_HINT_SOURCE = HERE / "cdn_hint.py"
 CDN_HINT_NAME = "ytlite-cdn-hint"
 CDN_HINT_VERSION = "1.0"
 
@@ -218,21 +224,6 @@ LEGACY_FONT_SUFFIXES = (".eot", ".svg", ".ttf", ".woff")
 #: bump to invalidate every cached site
 _SITE_FORMAT = "1"
 
-Log = Callable[[str], None]
-
-
-def _load_sibling(name: str):
-    """A module of lite/ imported by path (lite/ on sys.path would shadow Python's `site`)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(f"ytlite_lite_{name}", LITE_DIR / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-#: start-up time: the kernel's wheels rewritten at build time (docs/coldstart.md)
-kernel_wheels = _load_sibling("kernel_wheels")
 
 
 # --------------------------------------------------------------------- API ---
@@ -286,7 +277,7 @@ def build_site(
     - ``apps``: JupyterLite apps to include (default: all of them: lab,
       notebooks, tree, edit, repl, consoles).
     - ``kernel_speedups``: rewrite the kernel's wheels for a faster start
-      (lite/kernel_wheels.py: .pyc compiled inside Pyodide, lazy jedi and
+      (kernel_wheels.py: .pyc compiled inside Pyodide, lazy jedi and
       IPython.embed, slim jedi); off gives JupyterLite's kernel as it comes
       (the baseline of bench/coldstart.py).
     - ``pyodide_dist``: Pyodide's full distribution (the same version: a folder
@@ -303,7 +294,7 @@ def build_site(
 
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content_dir {content_dir} is not a folder")
-    _check_output_dir(output_dir, [content_dir, cache_dir, LITE_DIR, *extra_wheels])
+    _check_output_dir(output_dir, [content_dir, cache_dir, HERE, PINS_DIR, *extra_wheels])
     for whl in extra_wheels:
         _check_pure_wheel(whl)
     _check_build_env(log)
@@ -312,44 +303,22 @@ def build_site(
 
     key = _site_key(content_dir, extra_wheels, preload_extra_wheels, apps, kernel_speedups)
     key = _distribution_key(key, pyodide_dist)
-    sites = cache_dir / "sites"
-    cached = sites / key
+    cached = cache_dir / "sites" / key
     if (cached / ".complete").is_file():
-        os.utime(cached)  # most recently used
         log(f"[lite] site up to date (cache {key[:12]})")
-    else:
-        pyodide_pkg = _ensure_pyodide_npm(cache_dir, log)
+    pyodide_pkg = _ensure_pyodide_npm(cache_dir, log)
+
+    def make(tmp: Path) -> None:
         wheels = _ensure_pypi_wheels(cache_dir, pyodide_pkg, log)
         dist = None
         if pyodide_dist is not None:  # (checked now: a bad one fails before the long part)
             dist = _pyodide_dist_folder(pyodide_dist, cache_dir, log)
             _distribution_lock(dist, json.loads((pyodide_pkg / "pyodide-lock.json").read_text()))
-        with tempfile.TemporaryDirectory(prefix="build-", dir=cache_dir) as tmp:
-            tmp = Path(tmp)
-            built = tmp / "site"
-            _build(
-                built,
-                tmp / "lite",
-                content_dir,
-                pyodide_pkg,
-                wheels,
-                extra_wheels,
-                cache_dir,
-                preload_extra_wheels,
-                apps,
-                kernel_speedups,
-                log,
-                pyodide_dist=dist,
-            )
-            (built / ".complete").write_text(key + "\n")
-            sites.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(cached, ignore_errors=True)
-            built.rename(cached)
-            # keep the 3 most recently built sites
-            old = sorted(sites.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)[3:]
-            for p in old:
-                shutil.rmtree(p, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix="build-", dir=cache_dir) as lite:
+            _build(tmp, Path(lite) / "lite", content_dir, pyodide_pkg, wheels, extra_wheels, cache_dir,
+                   preload_extra_wheels, apps, kernel_speedups, log, pyodide_dist=dist)
 
+    cached_dir(cached, make, keep=3)  # (the 3 most recently built sites)
     _replace_tree(cached, output_dir)
     (output_dir / ".complete").unlink(missing_ok=True)
     log(f"[lite] site ready in {output_dir} ({time.monotonic() - t0:.1f}s)")
@@ -361,20 +330,6 @@ def ensure_npm_modules(cache_dir: Path, log: Log = print) -> Path:
 
 
 # -------------------------------------------------------------- internals ---
-
-
-def _run(cmd: list[str], log: Log, **kw) -> None:
-    log("[lite] $ " + " ".join(str(c) for c in cmd))
-    proc = subprocess.run(
-        [str(c) for c in cmd],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        **kw,
-    )
-    if proc.returncode != 0:
-        log(proc.stdout[-8000:])
-        raise RuntimeError(f"command failed ({proc.returncode}): {cmd[:4]}...")
 
 
 def _sha256(path: Path) -> str:
@@ -477,23 +432,19 @@ def _ensure_pyodide_npm(cache_dir: Path, log: Log) -> Path:
     """``npm ci`` the pinned pyodide into cache_dir/npm/<lock hash>; return the
     pyodide package folder."""
     lock_key = hashlib.sha256(PACKAGE_JSON.read_bytes() + PACKAGE_LOCK.read_bytes()).hexdigest()[:16]
-    root = cache_dir / "npm" / lock_key
-    pkg = root / "node_modules" / "pyodide"
-    if (root / ".complete").is_file() and (pkg / "pyodide.mjs").is_file():
-        return pkg
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
-    shutil.copy2(PACKAGE_JSON, root / "package.json")
-    shutil.copy2(PACKAGE_LOCK, root / "package-lock.json")
-    npm = shutil.which("npm")
-    if not npm:
-        raise RuntimeError("npm not found on PATH (needed once to fetch pyodide)")
-    _run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev"], log, cwd=root)
-    version = json.loads((pkg / "package.json").read_text())["version"]
-    if version != PYODIDE_NPM_VERSION:
-        raise RuntimeError(f"npm installed pyodide {version}, expected {PYODIDE_NPM_VERSION}")
-    (root / ".complete").write_text(version)
-    return pkg
+
+    def make(root: Path) -> None:
+        shutil.copy2(PACKAGE_JSON, root / "package.json")
+        shutil.copy2(PACKAGE_LOCK, root / "package-lock.json")
+        npm = shutil.which("npm")
+        if not npm:
+            raise RuntimeError("npm not found on PATH (needed once to fetch pyodide)")
+        run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev"], log, cwd=root)
+        version = json.loads((root / "node_modules" / "pyodide" / "package.json").read_text())["version"]
+        if version != PYODIDE_NPM_VERSION:
+            raise RuntimeError(f"npm installed pyodide {version}, expected {PYODIDE_NPM_VERSION}")
+
+    return cached_dir(cache_dir / "npm" / lock_key, make) / "node_modules" / "pyodide"
 
 
 def _ensure_pypi_wheels(cache_dir: Path, pyodide_pkg: Path, log: Log) -> dict[str, Path]:
@@ -521,7 +472,7 @@ def _ensure_pypi_wheels(cache_dir: Path, pyodide_pkg: Path, log: Log) -> dict[st
     missing = [f"{n}=={v}" for n, v in pins.items() if find(n, v) is None]
     if missing:
         with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
-            _run(
+            run(
                 [
                     sys.executable, "-m", "pip", "download", "--no-deps",
                     "--only-binary=:all:", "--python-version", PYODIDE_PYTHON,
@@ -733,7 +684,7 @@ def _build(
     env.pop("JUPYTERLITE_PYODIDE_URL", None)
     env.pop("JUPYTERLITE_OUTPUT_DIR", None)
     env.pop("JUPYTERLITE_DIR", None)
-    _run(cmd, log, cwd=lite, env=env)
+    run(cmd, log, cwd=lite, env=env)
     # Font Awesome's pre-woff2 formats: 2.8 MB no browser of the last 8 years
     # asks for (the CSS lists woff2 first, and every one of them reads it)
     dropped = [f for f in (site / "build").glob("fa-*") if f.suffix in LEGACY_FONT_SUFFIXES]
@@ -822,41 +773,29 @@ def _pyodide_dist_folder(path: Path, cache_dir: Path, log: Log) -> Path:
 def _unpack_pyodide_tarball(tarball: Path, cache_dir: Path, log: Log) -> Path:
     st = tarball.stat()
     key = hashlib.sha256(f"{tarball}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
-    dists = cache_dir / "pyodide-dist"
-    root = dists / key
-    if (root / ".complete").is_file():
-        return root
-    partial = dists / f"{key}.partial"
-    shutil.rmtree(root, ignore_errors=True)
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    log(f"[lite] unpacking {tarball} ({st.st_size / 1e6:.0f} MB) into {root}")
-    try:
-        # (streamed: bz2 has no random access; regular files only, each inside the folder)
-        with tarfile.open(tarball, "r|*") as tar:
-            for member in tar:
-                if not member.isfile():
-                    continue
-                parts = [p for p in member.name.split("/") if p not in ("", ".")]
-                if member.name.startswith("/") or ".." in parts:
-                    raise ValueError(f"--pyodide-dist {tarball}: member {member.name!r} points outside the archive")
-                dest = partial.joinpath(*parts)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                with tar.extractfile(member) as src, open(dest, "wb") as out:
-                    shutil.copyfileobj(src, out, 1 << 20)
-    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:  # (damaged .gz/.xz: not TarError)
-        shutil.rmtree(partial, ignore_errors=True)
-        raise ValueError(f"--pyodide-dist {tarball}: cannot unpack it ({exc}); a truncated download? "
-                         f"{PYODIDE_DIST_HELP}") from None
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    (partial / ".complete").write_text(str(tarball) + "\n")
-    partial.rename(root)
-    # keep the 2 most recently unpacked distributions
-    for old in sorted((p for p in dists.iterdir() if p != root), key=lambda p: p.stat().st_mtime, reverse=True)[1:]:
-        shutil.rmtree(old, ignore_errors=True)
-    return root
+    root = cache_dir / "pyodide-dist" / key
+    if not (root / ".complete").is_file():
+        log(f"[lite] unpacking {tarball} ({st.st_size / 1e6:.0f} MB) into {root}")
+
+    def make(partial: Path) -> None:
+        try:
+            # (streamed: bz2 has no random access; regular files only, each inside the folder)
+            with tarfile.open(tarball, "r|*") as tar:
+                for member in tar:
+                    if not member.isfile():
+                        continue
+                    parts = [p for p in member.name.split("/") if p not in ("", ".")]
+                    if member.name.startswith("/") or ".." in parts:
+                        raise ValueError(f"--pyodide-dist {tarball}: member {member.name!r} points outside the archive")
+                    dest = partial.joinpath(*parts)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    with tar.extractfile(member) as src, open(dest, "wb") as out:
+                        shutil.copyfileobj(src, out, 1 << 20)
+        except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:  # (damaged .gz/.xz: not TarError)
+            raise ValueError(f"--pyodide-dist {tarball}: cannot unpack it ({exc}); a truncated download? "
+                             f"{PYODIDE_DIST_HELP}") from None
+
+    return cached_dir(root, make, keep=2)  # (the 2 most recently unpacked distributions)
 
 
 def _distribution_lock(dist: Path, src_lock: dict) -> dict:
@@ -957,7 +896,7 @@ def _add_distribution_packages(lock: dict, pyo: Path, src_lock: dict, pyodide_di
 
 
 def _cdn_hint_wheel(pyo: Path, packages: dict, served: set) -> Path:
-    """The boot wheel of lite/cdn_hint.py: the module, what it needs to know
+    """The boot wheel of cdn_hint.py: the module, what it needs to know
     (the CDN, which imports it serves and which the site serves), and an
     IPython start-up file (a wheel data file, installed by Pyodide under
     sys.prefix) that installs it before the first cell. Byte-for-byte the
@@ -973,7 +912,7 @@ def _cdn_hint_wheel(pyo: Path, packages: dict, served: set) -> Path:
               "offline_build": OFFLINE_BUILD_HINT}
     module = CDN_HINT_NAME.replace("-", "_")
     stem = f"{module}-{CDN_HINT_VERSION}"
-    startup = ("# Installed by ytlite's site build (lite/site.py, lite/cdn_hint.py): explain a missing\n"
+    startup = ("# Installed by ytlite's site build (ytlite/site/jupyterlite.py, cdn_hint.py): explain a missing\n"
                "# package of Pyodide's CDN where the user sees it, and fail fast when the CDN is unreachable.\n"
                f"__import__({module!r}).install()\n")
     files = {
@@ -982,7 +921,7 @@ def _cdn_hint_wheel(pyo: Path, packages: dict, served: set) -> Path:
         f"{stem}.data/data/etc/ipython/startup/00-{CDN_HINT_NAME}.py": startup.encode(),
         f"{stem}.dist-info/METADATA": (f"Metadata-Version: 2.1\nName: {CDN_HINT_NAME}\nVersion: {CDN_HINT_VERSION}\n"
                                        "Summary: why a package of Pyodide's CDN is missing (ytlite site)\n").encode(),
-        f"{stem}.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: ytlite lite/site.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{stem}.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: ytlite ytlite/site/jupyterlite.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
         f"{stem}.dist-info/top_level.txt": f"{module}\n".encode(),
     }
     record = "".join(f"{n},sha256={_urlsafe_b64_sha256(d)},{len(d)}\n" for n, d in files.items())

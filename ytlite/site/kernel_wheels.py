@@ -30,6 +30,8 @@ import zipfile
 from pathlib import Path
 from typing import Callable, Sequence
 
+from ._steps import Log
+
 HERE = Path(__file__).resolve().parent
 PRECOMPILE_MJS = HERE / "precompile.mjs"
 
@@ -55,7 +57,7 @@ KERNEL_MOCKS_LIST = "ALL_MOCKS = ["
 # pyodide_kernel/__init__, before IPython is imported.
 _LAZY_MOCKS = '''
 
-# --- added by ytlite's site build (lite/kernel_wheels.py): start-up time ---
+# --- added by ytlite's site build (ytlite/site/kernel_wheels.py): start-up time ---
 
 
 def mock_ipython_embed():
@@ -109,8 +111,6 @@ def mock_lazy_jedi():
 ALL_MOCKS += [mock_ipython_embed, mock_lazy_jedi]
 '''
 
-Log = Callable[[str], None]
-
 
 def _rewrite_zip(src: Path, dest: Path, edit: Callable[[str, bytes], bytes | None], extra: dict[str, bytes]) -> None:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -129,7 +129,7 @@ def _patch_kernel_mocks(name: str, data: bytes) -> bytes:
     if KERNEL_MOCKS_ANCHOR not in text or KERNEL_MOCKS_LIST not in text:
         raise RuntimeError(
             f"{KERNEL_MOCKS_FILE} has no {KERNEL_MOCKS_ANCHOR.strip()!r} / {KERNEL_MOCKS_LIST!r}: "
-            "a new pyodide-kernel? update lite/kernel_wheels.py"
+            "a new pyodide-kernel? update ytlite/site/kernel_wheels.py"
         )
     i = text.index(KERNEL_MOCKS_ANCHOR)
     return (text[:i] + _LAZY_MOCKS + text[i:]).encode("utf-8")
@@ -145,12 +145,12 @@ def stage_wheel(src: Path, dest: Path) -> None:
     if project == "pyodide-kernel":
         with zipfile.ZipFile(src) as zf:
             if KERNEL_MOCKS_FILE not in zf.namelist():
-                raise RuntimeError(f"{src.name} has no {KERNEL_MOCKS_FILE}: update lite/kernel_wheels.py")
+                raise RuntimeError(f"{src.name} has no {KERNEL_MOCKS_FILE}: update ytlite/site/kernel_wheels.py")
         _rewrite_zip(src, dest, _patch_kernel_mocks, {})
     elif project == "jedi":
         with zipfile.ZipFile(src) as zf:
             if not any(n.startswith(JEDI_KEPT_EMPTY) for n in zf.namelist()):
-                raise RuntimeError(f"{src.name} has no {JEDI_KEPT_EMPTY}: update lite/kernel_wheels.py")
+                raise RuntimeError(f"{src.name} has no {JEDI_KEPT_EMPTY}: update ytlite/site/kernel_wheels.py")
         _rewrite_zip(src, dest, _slim_jedi, {JEDI_KEPT_EMPTY: b""})
     else:
         shutil.copy2(src, dest)

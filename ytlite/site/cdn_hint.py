@@ -1,6 +1,6 @@
 """Kernel-side help for the packages a default site leaves to Pyodide's CDN.
 
-Shipped by lite/site.py as the module of a small boot wheel (``ytlite-cdn-hint``)
+Shipped by the site build (jupyterlite.py) as the module of a small boot wheel (``ytlite-cdn-hint``)
 together with ``packages.json`` (the CDN's address and which imports it
 serves) and an IPython start-up file (a wheel data file that Pyodide installs
 under ``sys.prefix/etc/ipython/startup/``), so it is in place when the kernel

@@ -1,0 +1,150 @@
+"""The gallery page: every dataset of a site with a thumbnail drawn at build
+time, a link opening it in the kiosk viewer and one to the notebook that uses
+it, and the lines of Python that open it. A static page: no Python, no network.
+Its HTML, CSS and JS are the files in ``templates/``."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import shutil
+import urllib.parse
+from pathlib import Path
+from string import Template
+
+from ._steps import Log, cached_dir
+from .kiosk import site_datasets
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+THUMBNAIL_SIZE = 256  # pixels along the longer side, as the viewer's "resolution"
+THUMBNAIL_CMAP = "cmyt.arbre"  # the viewer's default colormap (ytlite.DEFAULT_COLORMAP)
+
+
+def thumbnail(path: Path) -> tuple[bytes, dict]:
+    """(PNG bytes, what it shows) of a dataset as the viewer first shows it:
+    its default field with that field's usual scale (SliceDataset.default_field,
+    default_scale), cmyt.arbre, the whole domain, automatic limits from the
+    image (log: positive values only; symlog: linthresh 1/1000 of the largest
+    magnitude: ytlite._conventions, the viewer's own rules); of a stack, its
+    middle slice. Drawn with yt's own pixelize_cartesian and matplotlib's
+    colormap, the viewer's oracles (native only: yt, matplotlib, cmyt, PIL)."""
+    import io
+
+    import cmyt  # noqa: F401  registers cmyt.* in matplotlib
+    import matplotlib
+    import matplotlib.colors
+    import numpy as np
+    from PIL import Image
+    from yt.utilities.lib.pixelization_routines import pixelize_cartesian
+
+    from .. import _conventions as conventions
+    from .._open import load
+
+    ds = load(path)
+    meta = {}
+    if ds.viewable_kind == "stack":
+        depth = len(ds) // 2
+        meta.update(depth=depth, count=len(ds), axis=ds.axis_name)
+        ds = ds[depth]
+    field = ds.default_field()
+    scale = ds.default_scale(field)
+    width, height = conventions.image_size(ds.domain_bounds, THUMBNAIL_SIZE)
+    buff = np.full((height, width), np.nan)
+    cells = [np.asarray(a, dtype="f8") for a in (ds.px, ds.py, ds.pdx, ds.pdy, ds[field])]
+    pixelize_cartesian(buff, *cells, tuple(ds.domain_bounds), antialias=1, period=None, check_period=0)
+    shown = buff[np.isfinite(buff) & (buff > 0)] if scale == "log" else buff[np.isfinite(buff)]
+    vmin, vmax = (float(shown.min()), float(shown.max())) if shown.size else (None, None)
+    if vmin is None:
+        norm = matplotlib.colors.Normalize(0, 1)  # nothing to scale: every pixel takes the "bad" colour
+    elif scale == "log":
+        norm = matplotlib.colors.LogNorm(vmin, vmax)
+    elif scale == "symlog":
+        norm = matplotlib.colors.SymLogNorm(conventions.auto_linthresh(vmin, vmax), linscale=1.0, vmin=vmin, vmax=vmax,
+                                            base=10)
+    else:
+        norm = matplotlib.colors.Normalize(vmin, vmax)
+    rgba = matplotlib.colormaps[THUMBNAIL_CMAP](norm(np.ma.masked_invalid(buff)), bytes=True)
+    png = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba[::-1]), "RGBA").save(png, "PNG")  # (row 0 of buff is y_min)
+    kind = "slice" if ds.container_type == "slice" else "projection"
+    meta.update(field=field, scale=scale, cmap=THUMBNAIL_CMAP, width=width, height=height, vmin=vmin, vmax=vmax,
+                kind=kind, axis=meta.get("axis", "xyz"[ds.axis]), cells=ds.num_cells, fields=list(ds.field_list))
+    return png.getvalue(), meta
+
+
+def cached_thumbnail(content: Path, dataset: str, cache: Path) -> tuple[bytes, dict]:
+    """:func:`thumbnail` of content/dataset, cached under ``cache`` keyed by
+    the files' content (for a stack: its index and the slice drawn), the code
+    that draws it and the versions of yt, matplotlib and cmyt."""
+    import importlib.metadata
+    import inspect
+
+    path = content / dataset
+    h = hashlib.sha256(inspect.getsource(thumbnail).encode())
+    h.update(f"{THUMBNAIL_SIZE}|{THUMBNAIL_CMAP}".encode())
+    for package in ("yt", "matplotlib", "cmyt"):
+        h.update(importlib.metadata.version(package).encode())
+    files = [path]
+    if path.name == "stack.json":
+        names = json.loads(path.read_text()).get("files") or []
+        files += [path.parent / names[len(names) // 2]] if names else []
+    for f in files:
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+
+    def draw(tmp: Path) -> None:
+        png, meta = thumbnail(path)
+        (tmp / "thumb.png").write_bytes(png)
+        (tmp / "meta.json").write_text(json.dumps(meta))
+
+    folder = cached_dir(cache / h.hexdigest()[:24], draw)
+    return (folder / "thumb.png").read_bytes(), json.loads((folder / "meta.json").read_text())
+
+
+def _card(dataset: str, thumb: str, meta: dict, notebooks: dict[str, str]) -> str:
+    stacked = dataset.endswith("/stack.json")
+    # what Python and the notebooks call it: a stack is its folder
+    python_path = dataset.removesuffix("/stack.json") if stacked else dataset
+    state = {"file": dataset, "field": meta["field"], **({"depth": meta["depth"]} if stacked else {})}
+    viewer = f"../view/?{urllib.parse.urlencode(state)}"
+    field = meta["field"]
+    plot = f'ds.plot("{field}", depth={meta["depth"]})' if stacked else f'ds.plot("{field}")'
+    users = [name for name, text in notebooks.items() if f'"{python_path}' in text or f"'{python_path}" in text]
+    if users:
+        notebook = (f'<a class="open-notebook" href="../notebooks/index.html?path={urllib.parse.quote(users[0])}">'
+                    f"open in a notebook ({html.escape(users[0])})</a>")
+    else:  # no notebook uses it: a new one, with the lines below
+        notebook = '<a class="open-notebook" href="../lab/index.html">open JupyterLab (paste the lines below into a new notebook)</a>'
+    name = python_path.split("/")[-1]
+    what = (f"stack of {meta['count']} slices along {meta['axis']} (shown: slice {meta['depth'] + 1})" if stacked
+            else f"{meta['kind']} along {meta['axis']}")
+    e = html.escape
+    return Template((TEMPLATES / "gallery-card.html").read_text()).substitute(
+        dataset=e(dataset), name=e(name), viewer=e(viewer), thumb=e(thumb), width=meta["width"],
+        height=meta["height"], alt=e(f"{field} ({meta['scale']}) of {name}"), what=e(what), cells=f"{meta['cells']:,}",
+        field=e(field), scale=meta["scale"], fields=e(", ".join(meta["fields"])), notebook=notebook,
+        code=e(f'import ytlite\nds = ytlite.load("{python_path}")\n{plot}'),
+    ).rstrip("\n")
+
+
+def build_gallery(site: Path, content: Path, cache: Path, log: Log, start_notebook: str = "demo.ipynb") -> int:
+    """site/gallery/: index.html and thumbs/, for every dataset of ``content``
+    (:func:`ytlite.site.kiosk.site_datasets`, the kiosk's list); thumbnails
+    cached under ``cache``. Returns the number of datasets."""
+    out = site / "gallery"
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "thumbs").mkdir(parents=True)
+    notebooks = {nb.name: nb.read_text() for nb in sorted(content.glob("*.ipynb"))}
+    cards = []
+    for dataset in site_datasets(content):
+        png, meta = cached_thumbnail(content, dataset, cache)
+        thumb = f"thumbs/{dataset.removesuffix('/stack.json').removesuffix('.h5').replace('/', '_')}.png"
+        (out / thumb).write_bytes(png)
+        cards.append(_card(dataset, thumb, meta, notebooks))
+    page = Template((TEMPLATES / "gallery.html").read_text()).substitute(
+        style=(TEMPLATES / "gallery.css").read_text(), script=(TEMPLATES / "gallery.js").read_text(),
+        cmap=THUMBNAIL_CMAP, cards="\n".join(cards), start_notebook=urllib.parse.quote(start_notebook),
+    )
+    (out / "index.html").write_text(page)
+    log(f"{len(cards)} datasets")
+    return len(cards)
