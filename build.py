@@ -3,6 +3,7 @@
 
     python3 build.py serve [--port 8000]   set up, build the site, serve it on 127.0.0.1
     python3 build.py build                 set up and build the site into _site/
+    python3 build.py wheel                 set up and build the installable wheel into dist/ (then: ytlite site build)
     python3 build.py test                  set up, build, run every test (Rust, Python, browser)
 
 Set-up installs what is missing: Debian packages (when run as root; otherwise
@@ -254,17 +255,59 @@ def npm_modules() -> Path:
     return jupyterlite.ensure_npm_modules(CACHE / "site", log)
 
 
-def build_wheel() -> Path:
-    with step("building the ytlite wheel"):
-        out = BUILD / "wheels"
-        shutil.rmtree(out, ignore_errors=True)
-        run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-             "--disable-pip-version-check", "-w", out, ROOT])
-        # setuptools leaves build/ and *.egg-info behind in the source tree
-        shutil.rmtree(ROOT / "build", ignore_errors=True)
-        wheels = list(out.glob("ytlite-*.whl"))
-        log(f"{wheels[0].name}: {wheels[0].stat().st_size // 1024} KiB")
-        return wheels[0]
+#: what the kernel's copy of ytlite leaves out of the package: the site kit
+#: and what only it uses (the kernel needs none of it)
+KERNEL_WHEEL_DROPS = ("ytlite/site/", "ytlite/_generated/kit/", "ytlite/_generated/kiosk/")
+
+
+def build_wheel(out: Path) -> Path:
+    """The installable ytlite wheel (pyproject.toml: the package with its
+    site kit and whatever ytlite/_generated/ holds now) into ``out``."""
+    shutil.rmtree(out, ignore_errors=True)
+    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+         "--disable-pip-version-check", "-w", out, ROOT])
+    # setuptools leaves build/ and *.egg-info behind in the source tree
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
+    (wheel,) = out.glob("ytlite-*.whl")
+    return wheel
+
+
+def build_kernel_wheel() -> Path:
+    """ytlite as the kernel gets it: the installable wheel without the site
+    kit (KERNEL_WHEEL_DROPS) and without the dependencies only the kit has."""
+    import base64
+    import email.parser
+    import zipfile
+
+    with step("building the ytlite wheel for the kernel"):
+        full = build_wheel(BUILD / "wheels" / "full")
+        kernel = BUILD / "wheels" / full.name
+        kept = {}
+        with zipfile.ZipFile(full) as zf:
+            for info in zf.infolist():
+                if not info.filename.startswith(KERNEL_WHEEL_DROPS) and not info.filename.endswith("/RECORD"):
+                    kept[info.filename] = zf.read(info)
+        (meta_name,) = [n for n in kept if n.endswith(".dist-info/METADATA")]
+        meta = email.parser.Parser().parsestr(kept[meta_name].decode())
+        requires = meta.get_all("Requires-Dist") or []
+        del meta["Requires-Dist"]
+        for req in requires:  # the kernel's own: anywidget, traitlets (no extras, no site kit)
+            if req.split(";")[0].split("=")[0].split(">")[0].split("<")[0].strip() in KERNEL_REQUIRES:
+                meta["Requires-Dist"] = req
+        kept[meta_name] = meta.as_string().encode()
+        record = meta_name.replace("METADATA", "RECORD")
+        lines = [f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()},{len(d)}"
+                 for n, d in kept.items()]
+        kept[record] = ("\n".join([*lines, f"{record},,"]) + "\n").encode()
+        with zipfile.ZipFile(kernel, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in kept.items():
+                zf.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+        log(f"{kernel.name}: {kernel.stat().st_size // 1024} KiB (the installable wheel: {full.stat().st_size // 1024} KiB)")
+        return kernel
+
+
+#: the kernel's copy of ytlite depends on these only (pyproject.toml's first ones)
+KERNEL_REQUIRES = ("anywidget", "traitlets")
 
 
 def make_demo_data(data_dir: Path) -> None:
@@ -334,45 +377,34 @@ def stage_content(content: Path) -> None:
             (content / "real_data.ipynb").unlink()
             log(f"no real slices at {SHARED_SLICES}: real_data.ipynb left out")
         make_demo_stack(content / "data" / "real")
-        compress_content_data(content / "data")
 
 
-def compress_content_data(data_dir: Path) -> None:
-    """Every shipped .h5 rewritten with gzip + shuffle (lossless; still yt's own
-    file, read by yt, h5py and h5wasm): the site and what the kernel pulls
-    through DriveFS shrink about 4x (docs/coldstart.md)."""
-    from ytlite.extract import rewrite
+def build_frontend_and_kit(pyodide_dist=None) -> Path:
+    """Everything ytlite/_generated/ holds but the kit, the kernel's wheel of
+    ytlite, and the kernel kit made with it (returned)."""
+    from ytlite.site import jupyterlite
 
-    before = after = 0
-    for f in sorted(data_dir.rglob("*.h5")):
-        tmp = f.with_name(f".{f.name}.gz.tmp")
-        rewrite(f, tmp, set(), float32=False, compress=True)
-        before += f.stat().st_size
-        after += tmp.stat().st_size
-        tmp.replace(f)
-    if before:
-        log(f"shipped data compressed (gzip + shuffle): {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
-
-
-def build_all(pyodide_dist: Path | None = None) -> None:
-    t0 = time.perf_counter()
     build_wasm()
     generate_colormaps()
     generate_length_units()
     copy_h5wasm()
     bundle_frontend()
-    wheel = build_wheel()
-    stage_content(BUILD / "content")
-    from ytlite.site import gallery, jupyterlite, kiosk
+    wheel = build_kernel_wheel()
+    with step("the kernel kit: Pyodide, the kernel's wheels, their .pyc (npm, node)"):
+        return jupyterlite.kernel_kit(CACHE / "site", [wheel], log)
 
-    with step("building the JupyterLite site into _site/"):
-        jupyterlite.build_site(SITE, BUILD / "content", [wheel], CACHE / "site", log=log, pyodide_dist=pyodide_dist)
-    with step("building the kiosk page: _site/view/"):
-        kiosk.build_kiosk(SITE, BUILD / "content")
-    with step("building the gallery: thumbnails with yt + matplotlib -> _site/gallery/"):
-        gallery.build_gallery(SITE, BUILD / "content", CACHE / "gallery", log)
-    log(f"site built in {time.perf_counter() - t0:.1f} s: {SITE}")
+
+def build_all(pyodide_dist: Path | None = None) -> Path:
+    """The site of content/ (with the demo data) into _site/; returns the kit."""
+    import ytlite.site
+
+    t0 = time.perf_counter()
+    kit = build_frontend_and_kit()
+    stage_content(BUILD / "content")
+    ytlite.site.build(BUILD / "content", SITE, kit=kit, cache=CACHE, log=log, pyodide_dist=pyodide_dist)
+    log(f"everything built in {time.perf_counter() - t0:.1f} s")
     report_site_size(SITE)
+    return kit
 
 
 def report_site_size(site: Path) -> None:
@@ -417,8 +449,33 @@ def cmd_build(args) -> None:
     build_all(args.pyodide_dist)
 
 
+def cmd_wheel(args) -> None:
+    """dist/ytlite-<version>-py3-none-any.whl: the package with everything
+    prebuilt, the kernel kit included, so that `pip install` of it and
+    `ytlite site build` make a site with Python alone."""
+    wheel = dist_wheel(build_frontend_and_kit())
+    log(f"then, anywhere with Python: pip install dist/{wheel.name} && ytlite site build FOLDER -o _site")
+
+
+def dist_wheel(kit: Path) -> Path:
+    """The installable wheel, ``kit`` inside, into dist/ (see cmd_wheel)."""
+    with step("the installable wheel: dist/"):
+        shutil.rmtree(GENERATED / "kit", ignore_errors=True)
+        shutil.copytree(kit, GENERATED / "kit")
+        (GENERATED / "kit" / ".complete").unlink(missing_ok=True)
+        try:
+            wheel = build_wheel(BUILD / "wheels" / "dist")
+        finally:
+            shutil.rmtree(GENERATED / "kit", ignore_errors=True)  # (the checkout's builds pass their kit)
+        shutil.rmtree(ROOT / "dist", ignore_errors=True)
+        (ROOT / "dist").mkdir()
+        shutil.copyfile(wheel, ROOT / "dist" / wheel.name)
+        log(f"dist/{wheel.name}: {wheel.stat().st_size / 1e6:.1f} MB")
+    return ROOT / "dist" / wheel.name
+
+
 def cmd_test(args) -> None:
-    build_all(args.pyodide_dist)
+    dist_wheel(build_all(args.pyodide_dist))  # (tests/test_site_kit.py installs it in a fresh venv)
     failures = []
     with step("Rust unit tests (cargo test)"):
         if run(["cargo", "test", "--release", "--locked"], cwd=RUST, check=False).returncode != 0:
@@ -453,6 +510,8 @@ def main() -> None:
     p.set_defaults(func=cmd_serve)
     builds = [p, sub.add_parser("build", help="build the site into _site/")]
     builds[-1].set_defaults(func=cmd_build)
+    sub.add_parser("wheel", help="build the installable ytlite wheel (kernel kit included) into dist/").set_defaults(
+        func=cmd_wheel)
     p = sub.add_parser("test", help="build, then run every test")
     p.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
     p.set_defaults(func=cmd_test)

@@ -1,8 +1,12 @@
-"""``python -m ytlite extract ...``: save a yt slice, projection or depth stack for ytlite.
+"""``ytlite`` (or ``python -m ytlite``): ytlite's native tools.
 
-Native CPython only (yt, h5py; mpi4py under mpirun). See docs/data-format.md.
-Exit codes: 0 written; 2 bad input or failed extraction (a one-line message,
-no traceback unless ``--traceback``); 1 an unexpected error.
+``ytlite extract ...``: save a yt slice, projection or depth stack for ytlite
+(yt, h5py; mpi4py under mpirun; docs/data-format.md).
+``ytlite site build FOLDER -o OUT`` / ``ytlite site serve FOLDER``: a static
+site of a folder of notebooks and data (docs/sites.md).
+
+Exit codes: 0 done; 2 bad input or a failed step (a one-line message, no
+traceback unless ``--traceback``); 1 an unexpected error.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import sys
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ytlite", description="ytlite's native tools.")
+    parser = argparse.ArgumentParser(prog="ytlite", description="ytlite's native tools.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ex = sub.add_parser(
         "extract",
@@ -43,7 +47,55 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("-v", "--verbose", action="store_true", help="show yt's INFO log messages")
     ex.add_argument("-q", "--quiet", action="store_true", help="no progress messages, only errors")
     ex.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
+    site = sub.add_parser("site", help="make a static site of a folder of notebooks and data",
+                          description="A static ytlite site (JupyterLite with the offline kernel, the viewer page, "
+                                      "the gallery) of a folder of notebooks and data files, with Python alone.")
+    actions = site.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, text in (("build", "build the site into OUT"), ("serve", "build the site, then serve it on 127.0.0.1")):
+        a = actions.add_parser(name, help=text, description=text + ".")
+        a.add_argument("folder", metavar="FOLDER", help="the notebooks and data files (any tree)")
+        a.add_argument("-o", "--output", default=None, metavar="OUT",
+                       help="the site's folder (default: FOLDER/_site); replaced only once the new one is complete")
+        a.add_argument("--pyodide-dist", default=None, metavar="PATH",
+                       help="Pyodide's full distribution (tarball or folder): numpy, yt, ... served by the site too")
+        a.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
+        if name == "serve":
+            a.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
     return parser
+
+
+def _site(args) -> int:
+    from pathlib import Path
+
+    from . import site
+
+    folder = Path(args.folder)
+    out = Path(args.output) if args.output else folder / "_site"
+    try:
+        site.build(folder, out, pyodide_dist=Path(args.pyodide_dist) if args.pyodide_dist else None)
+    except (OSError, ValueError, RuntimeError) as exc:
+        if args.traceback:
+            raise
+        print(f"ytlite site: error: {exc}", file=sys.stderr, flush=True)
+        return 2
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    print(f"ytlite site: {out} ({size / 1e6:.0f} MB): put this folder on any static web host "
+          "(docs/sites.md), or: ytlite site serve", flush=True)
+    if args.action == "serve":
+        import functools
+        import http.server
+
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        start = site.default_start(folder)
+        print(f"ytlite site: serving at {url}/ (Ctrl-C to stop): notebooks {url}/notebooks/index.html"
+              f"{'?path=' + start if start else ''} · viewer {url}/view/ · gallery {url}/gallery/", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
 
 
 def _extract(args) -> int:
@@ -100,6 +152,8 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "extract":
         return _extract(args)
+    if args.command == "site":
+        return _site(args)
     return 2
 
 

@@ -16,3 +16,110 @@ viewer page, the gallery).
 Native CPython only (the build runs yt, matplotlib and jupyterlite-core); none
 of it is imported by ``import ytlite`` nor shipped to the kernel.
 """
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from ._steps import Log, printer, step
+
+#: the kernel kit an installed ytlite ships (made by the developers' build:
+#: ``python3 build.py wheel``); a checkout passes its own to :func:`build`
+INSTALLED_KIT = Path(__file__).resolve().parents[1] / "_generated" / "kit"
+
+
+def default_start(content: Path) -> str:
+    """The notebook the site's links open first: index.ipynb, demo.ipynb, else
+    the first notebook at the top of the folder (else none: "")."""
+    notebooks = sorted(p.name for p in content.glob("*.ipynb"))
+    for name in ("index.ipynb", "demo.ipynb"):
+        if name in notebooks:
+            return name
+    return notebooks[0] if notebooks else ""
+
+
+def stage_content(source: Path, dest: Path, log: Log, skip: tuple[Path, ...] = ()) -> None:
+    """Copy what a site shows (every file of ``source`` but hidden ones and
+    Python caches) into ``dest``, every .h5 rewritten with gzip + shuffle on
+    the way (lossless; still yt's own file, read by yt, h5py and h5wasm): the
+    site and what the kernel pulls through its drive shrink about 4x
+    (docs/coldstart.md). ``skip``: folders left out (a site built inside it)."""
+    from ..extract import rewrite
+
+    before = after = 0
+    for path in sorted(source.rglob("*")):
+        rel = path.relative_to(source)
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or path.suffix == ".pyc":
+            continue
+        if any(path == s or s in path.parents for s in skip):
+            continue
+        target = dest / rel
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif path.suffix == ".h5":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                rewrite(path, target, set(), float32=False, compress=True)
+            except Exception as exc:  # noqa: BLE001 -- h5py's errors do not name the file
+                raise ValueError(f"{path}: cannot read it as HDF5 ({exc})") from None
+            before, after = before + path.stat().st_size, after + target.stat().st_size
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    if before:
+        log(f"data compressed (gzip + shuffle): {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+
+
+def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path | None = None, log: Log | None = None,
+          pyodide_dist: Path | None = None, apps=None) -> Path:
+    """The whole site of the folder ``content`` (notebooks and data files,
+    any tree) into ``output``: JupyterLite with the offline kernel, the kiosk
+    viewer page (``view/``), the gallery (``gallery/``). Built beside
+    ``output`` and renamed into place at the end, so a failure leaves an
+    existing site as it was. ``kit``: the kernel kit (default: the one this
+    ytlite ships). Returns ``output``."""
+    from . import gallery, jupyterlite, kiosk
+
+    log = log or printer("ytlite site")
+    t0 = time.perf_counter()
+    content, output = Path(content).resolve(), Path(output).resolve()
+    kit = Path(kit) if kit is not None else INSTALLED_KIT
+    cache = Path(cache) if cache is not None else jupyterlite.default_cache().parent
+    if not content.is_dir():
+        raise FileNotFoundError(f"{content}: no such folder (the notebooks and data of the site)")
+    if output == content or output in content.parents:
+        raise ValueError(f"the site {output} cannot hold the folder it is made of ({content})")
+    if not (kit / jupyterlite.KIT_INFO).is_file():
+        raise FileNotFoundError(f"no kernel kit at {kit}: this ytlite was not built with one "
+                                "(install the ytlite wheel, or run python3 build.py wheel in a checkout)")
+    if output.exists() and any(output.iterdir()) and not (output / "jupyter-lite.json").is_file():
+        raise ValueError(f"{output} is a folder with other things in it, not a site: choose another output folder")
+    work = output.parent / f".{output.name}.tmp-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        staged, site = work / "content", work / "site"
+        with step(f"staging {content}", log):
+            staged.mkdir(parents=True)
+            stage_content(content, staged, log, skip=(output, work))  # (a site built inside it is not content)
+        with step("building the JupyterLite site", log):
+            jupyterlite.build_site(site, staged, kit=kit, cache_dir=cache / "site", log=log, apps=apps,
+                                   pyodide_dist=pyodide_dist)
+        with step("the kiosk page: view/", log):
+            kiosk.build_kiosk(site, staged)
+        with step("the gallery: thumbnails with yt + matplotlib -> gallery/", log):
+            gallery.build_gallery(site, staged, cache / "gallery", log, start_notebook=default_start(staged))
+        if output.exists():
+            old = output.parent / f".{output.name}.old-{os.getpid()}"
+            output.rename(old)
+            site.rename(output)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            site.rename(output)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log(f"site built in {time.perf_counter() - t0:.1f} s: {output}")
+    return output

@@ -8,9 +8,12 @@ everything fetched is cached under ``cache_dir``.
 
 Public API
 ----------
-``build_site(output_dir, content_dir, extra_wheels, cache_dir, log=print, pyodide_dist=None)``
+``kernel_kit(cache_dir, extra_wheels, log)``
+    The kernel's half of a site (Pyodide core, kernel wheels with their .pyc,
+    their lock), made once with npm and node; an installed ytlite ships one.
+``build_site(output_dir, content_dir, kit=KIT, cache_dir=..., log=print, pyodide_dist=None)``
     Build (or reuse from cache) the site and write it into ``output_dir``
-    (which is replaced as a whole).
+    (which is replaced as a whole), with Python alone given a kit.
 ``static_dir(output_dir)`` / ``STATIC_SUBDIR``
     Where build.py may drop extra static assets (e.g. ``static/ytlite/...``)
     after ``build_site`` returned.
@@ -76,6 +79,8 @@ from ._steps import Log, cached_dir, run
 
 __all__ = [
     "build_site",
+    "kernel_kit",
+    "default_cache",
     "ensure_npm_modules",
     "static_dir",
     "notebook_url",
@@ -110,7 +115,8 @@ PYODIDE_DIST_HELP = (
 )
 #: told to the user in the kernel when a CDN package cannot be had
 OFFLINE_BUILD_HINT = (
-    "build it with `python3 build.py build --pyodide-dist PATH`, PATH being "
+    "build it with `ytlite site build FOLDER --pyodide-dist PATH` (in a checkout of ytlite: "
+    "`python3 build.py build --pyodide-dist PATH`), PATH being "
     f"pyodide-{PYODIDE_NPM_VERSION}.tar.bz2 (Pyodide's full distribution, from {PYODIDE_RELEASE_URL}) "
     "or the folder it unpacks to."
 )
@@ -248,13 +254,77 @@ def lab_url(base: str, path: str) -> str:
     return f"{base.rstrip('/')}/lab/index.html?path={quote(path)}"
 
 
+def default_cache() -> Path:
+    """Where downloads, kits and built sites are kept: $YTLITE_CACHE/site, by
+    default ~/.cache/ytlite/site."""
+    return Path(os.environ.get("YTLITE_CACHE", Path.home() / ".cache" / "ytlite")) / "site"
+
+
+#: what kernel_kit leaves in a kit folder
+KIT_PYODIDE = "pyodide"  # the core files, every kernel wheel and their pyodide-lock.json
+KIT_SOURCE_LOCK = "source-lock.json"  # Pyodide's own lock (its CDN's packages)
+KIT_INFO = "kit.json"  # {"format", "pyodide", "boot": [packages installed while Pyodide boots]}
+_KIT_FORMAT = "1"
+
+
+def kernel_kit(
+    cache_dir: Path,
+    extra_wheels: Sequence[Path] = (),
+    log: Log = print,
+    *,
+    preload_extra_wheels: bool = True,
+    kernel_speedups: bool = True,
+) -> Path:
+    """The kernel's half of a site, made once (cached under ``cache_dir`` by a
+    hash of every input) and returned as a folder (see ``KIT_*``): the
+    Pyodide core from npm, every kernel wheel (PyPI at the pinned versions,
+    the pyodide-kernel extension's own, ``extra_wheels``) and their lock, with
+    the .pyc of what the kernel imports at start compiled inside this Pyodide
+    (``kernel_speedups``). This is the part that needs npm and node; a
+    site is then built from the kit with Python alone (:func:`build_site`).
+
+    - ``extra_wheels``: pure-Python (``*-none-any``) wheels importable in the
+      kernel without ``%pip install``; they may depend on each other and on
+      the kernel wheels (ipywidgets, anywidget, psygnal, comm, ...). A wheel
+      with the same project name as a kernel wheel replaces it.
+    - ``preload_extra_wheels``: also install the extra wheels while Pyodide
+      boots (otherwise they are loaded at their first ``import``).
+    - ``kernel_speedups``: rewrite the kernel's wheels for a faster start
+      (kernel_wheels.py: .pyc compiled inside Pyodide, lazy jedi and
+      IPython.embed, slim jedi); off gives JupyterLite's kernel as it comes
+      (the baseline of bench/coldstart.py).
+    """
+    cache_dir = Path(cache_dir).resolve()
+    extra_wheels = [Path(w).resolve() for w in extra_wheels]
+    for whl in extra_wheels:
+        _check_pure_wheel(whl)
+    _check_build_env(log)
+    h = hashlib.sha256(_KIT_FORMAT.encode())
+    for f in (Path(__file__), Path(kernel_wheels.__file__), kernel_wheels.PRECOMPILE_MJS, PACKAGE_JSON, PACKAGE_LOCK):
+        h.update(f.read_bytes())
+    h.update(json.dumps([preload_extra_wheels, kernel_speedups, _environment()]).encode())
+    for w in extra_wheels:
+        h.update(w.name.encode() + _sha256(w).encode())
+    kit = cache_dir / "kits" / h.hexdigest()
+    if (kit / ".complete").is_file():
+        log(f"[lite] kernel kit up to date (cache {kit.name[:12]})")
+    pyodide_pkg = _ensure_pyodide_npm(cache_dir, log)
+
+    def make(tmp: Path) -> None:
+        wheels = _ensure_pypi_wheels(cache_dir, pyodide_pkg, log)
+        _make_kit(tmp, pyodide_pkg, wheels, extra_wheels, cache_dir, preload_extra_wheels, kernel_speedups, log)
+
+    return cached_dir(kit, make, keep=3)
+
+
 def build_site(
     output_dir: Path,
     content_dir: Path,
-    extra_wheels: Sequence[Path],
-    cache_dir: Path,
+    extra_wheels: Sequence[Path] = (),
+    cache_dir: Path | None = None,
     log: Log = print,
     *,
+    kit: Path | None = None,
     preload_extra_wheels: bool = True,
     apps: Sequence[str] | None = None,
     kernel_speedups: bool = True,
@@ -265,21 +335,14 @@ def build_site(
     - ``content_dir``: every file below it shows up in the file browser and is
       readable from the kernel relative to the notebook (hidden files,
       ``__pycache__`` and ``*.pyc`` are skipped).
-    - ``extra_wheels``: pure-Python (``*-none-any``) wheels importable in the
-      kernel without ``%pip install``; they may depend on each other and on
-      the kernel wheels (ipywidgets, anywidget, psygnal, comm, ...). A wheel
-      with the same project name as a kernel wheel replaces it.
-    - ``cache_dir``: downloads (npm, PyPI) keyed by version, and whole built
-      sites keyed by a hash of every input; a re-run with nothing changed
-      only copies the cached site into ``output_dir``.
-    - ``preload_extra_wheels``: also install the extra wheels while Pyodide
-      boots (otherwise they are loaded at their first ``import``).
+    - ``kit``: a kernel kit (:func:`kernel_kit`, or the one an installed ytlite
+      ships); without, one is made here from ``extra_wheels``,
+      ``preload_extra_wheels`` and ``kernel_speedups`` (see there).
+    - ``cache_dir``: whole built sites keyed by a hash of every input; a
+      re-run with nothing changed only copies the cached site into
+      ``output_dir``.
     - ``apps``: JupyterLite apps to include (default: all of them: lab,
       notebooks, tree, edit, repl, consoles).
-    - ``kernel_speedups``: rewrite the kernel's wheels for a faster start
-      (kernel_wheels.py: .pyc compiled inside Pyodide, lazy jedi and
-      IPython.embed, slim jedi); off gives JupyterLite's kernel as it comes
-      (the baseline of bench/coldstart.py).
     - ``pyodide_dist``: Pyodide's full distribution (the same version: a folder
       with pyodide-lock.json and every file it lists, or the release tarball);
       its packages are then served by the site itself instead of Pyodide's CDN
@@ -288,40 +351,49 @@ def build_site(
     t0 = time.monotonic()
     output_dir = Path(output_dir).resolve()
     content_dir = Path(content_dir).resolve()
-    cache_dir = Path(cache_dir).resolve()
-    extra_wheels = [Path(w).resolve() for w in extra_wheels]
+    cache_dir = Path(cache_dir or default_cache()).resolve()
     cache_dir.mkdir(parents=True, exist_ok=True)
-
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content_dir {content_dir} is not a folder")
-    _check_output_dir(output_dir, [content_dir, cache_dir, HERE, PINS_DIR, *extra_wheels])
-    for whl in extra_wheels:
-        _check_pure_wheel(whl)
+    if kit is None:
+        kit = kernel_kit(cache_dir, extra_wheels, log, preload_extra_wheels=preload_extra_wheels,
+                         kernel_speedups=kernel_speedups)
+    elif extra_wheels:
+        raise ValueError("extra_wheels go into the kernel kit (kernel_kit), not beside a kit")
+    kit = Path(kit).resolve()
+    _check_kit(kit)
+    _check_output_dir(output_dir, [content_dir, cache_dir, HERE, kit])
     _check_build_env(log)
     if pyodide_dist is not None:
         pyodide_dist = _check_pyodide_dist_path(pyodide_dist)
 
-    key = _site_key(content_dir, extra_wheels, preload_extra_wheels, apps, kernel_speedups)
-    key = _distribution_key(key, pyodide_dist)
+    key = _distribution_key(_site_key(content_dir, kit, apps), pyodide_dist)
     cached = cache_dir / "sites" / key
     if (cached / ".complete").is_file():
         log(f"[lite] site up to date (cache {key[:12]})")
-    pyodide_pkg = _ensure_pyodide_npm(cache_dir, log)
 
     def make(tmp: Path) -> None:
-        wheels = _ensure_pypi_wheels(cache_dir, pyodide_pkg, log)
         dist = None
         if pyodide_dist is not None:  # (checked now: a bad one fails before the long part)
             dist = _pyodide_dist_folder(pyodide_dist, cache_dir, log)
-            _distribution_lock(dist, json.loads((pyodide_pkg / "pyodide-lock.json").read_text()))
+            _distribution_lock(dist, json.loads((kit / KIT_SOURCE_LOCK).read_text()))
         with tempfile.TemporaryDirectory(prefix="build-", dir=cache_dir) as lite:
-            _build(tmp, Path(lite) / "lite", content_dir, pyodide_pkg, wheels, extra_wheels, cache_dir,
-                   preload_extra_wheels, apps, kernel_speedups, log, pyodide_dist=dist)
+            _build(tmp, Path(lite) / "lite", content_dir, kit, cache_dir, apps, log, pyodide_dist=dist)
 
     cached_dir(cached, make, keep=3)  # (the 3 most recently built sites)
     _replace_tree(cached, output_dir)
     (output_dir / ".complete").unlink(missing_ok=True)
     log(f"[lite] site ready in {output_dir} ({time.monotonic() - t0:.1f}s)")
+
+
+def _check_kit(kit: Path) -> None:
+    try:
+        info = json.loads((kit / KIT_INFO).read_text())
+    except (OSError, ValueError) as exc:
+        raise FileNotFoundError(f"{kit} is not a kernel kit (no readable {KIT_INFO}: {exc})") from None
+    if info.get("format") != _KIT_FORMAT or info.get("pyodide") != PYODIDE_NPM_VERSION:
+        raise ValueError(f"the kernel kit {kit} is of another ytlite (format {info.get('format')}, Pyodide "
+                         f"{info.get('pyodide')}); this one needs format {_KIT_FORMAT}, Pyodide {PYODIDE_NPM_VERSION}")
 
 
 def ensure_npm_modules(cache_dir: Path, log: Log = print) -> Path:
@@ -390,24 +462,19 @@ def _tree_digest(root: Path, h: "hashlib._Hash") -> None:
             h.update(_sha256(p).encode())
 
 
-def _site_key(content_dir, extra_wheels, preload, apps, kernel_speedups) -> str:
+def _environment() -> list[str]:
+    """The build environment: every installed distribution and its version
+    (the labextensions and kernel-extension wheels come from it)."""
     from importlib import metadata
 
-    h = hashlib.sha256()
-    h.update(_SITE_FORMAT.encode())
-    for f in (Path(__file__), kernel_wheels.__file__, kernel_wheels.PRECOMPILE_MJS):
-        h.update(Path(f).read_bytes())
-    for f in (PACKAGE_JSON, PACKAGE_LOCK, REQUIREMENTS_TXT):
-        h.update(f.read_bytes() if f.is_file() else b"-")
-    h.update(json.dumps([preload, list(apps or []), sys.prefix, kernel_speedups]).encode())
-    # the build env: versions of every installed distribution
-    dists = sorted(
-        f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"]
-    )
-    h.update("\n".join(dists).encode())
-    for w in extra_wheels:
-        h.update(w.name.encode())
-        h.update(_sha256(w).encode())
+    return sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"])
+
+
+def _site_key(content_dir: Path, kit: Path, apps) -> str:
+    h = hashlib.sha256(_SITE_FORMAT.encode())
+    h.update(Path(__file__).read_bytes())
+    h.update(json.dumps([list(apps or []), sys.prefix, _environment()]).encode())
+    _tree_digest(kit, h)
     _tree_digest(content_dir, h)
     return h.hexdigest()
 
@@ -563,29 +630,22 @@ def _lock_entry(name_key: str, info: dict, file_name: str, sha: str, depends: li
     }
 
 
-def _build(
-    site: Path,
-    lite: Path,
-    content_dir: Path,
+def _make_kit(
+    kit: Path,
     pyodide_pkg: Path,
     pypi_wheels: dict[str, Path],
     extra_wheels: list[Path],
     cache_dir: Path,
     preload_extra_wheels: bool,
-    apps: Sequence[str],
     kernel_speedups: bool,
     log: Log,
-    *,
-    pyodide_dist: Path | None = None,
 ) -> None:
-    """Stage a throw-away lite dir (so the repo's lite/ stays clean and no
-    stale .jupyterlite.doit.db can skip a merge), then ``jupyter lite build``."""
-    lite.mkdir(parents=True)
-    pyo = lite / PYODIDE_SUBDIR
+    """The kernel kit's files (see kernel_kit) into ``kit``."""
+    pyo = kit / KIT_PYODIDE
     pyo.mkdir(parents=True)
     for f in PYODIDE_CORE_FILES:
         shutil.copy2(pyodide_pkg / f, pyo / f)
-
+    shutil.copy2(pyodide_pkg / "pyodide-lock.json", kit / KIT_SOURCE_LOCK)
     src_lock = json.loads((pyodide_pkg / "pyodide-lock.json").read_text())
 
     # all kernel wheels by canonical name; later sources win
@@ -626,7 +686,6 @@ def _build(
             entry = _lock_entry(n, info, p.name, _sha256(pyo / p.name), deps)
         packages[n] = entry
     lock = {"info": src_lock["info"], "packages": packages}
-    (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
     log(f"[lite] pyodide-lock.json: {len(packages)} packages: {', '.join(sorted(packages))}")
 
     boot = list(BOOT_PACKAGES)
@@ -636,14 +695,36 @@ def _build(
     # .pyc of everything the kernel imports at start, compiled by this very
     # Pyodide (in node); the rewritten files get their new sha256 in the lock
     if kernel_speedups:
-        served = {n: e for n, e in packages.items() if (pyo / e["file_name"]).is_file()}
-        kernel_wheels.precompile(pyo, served, log)
-        for entry in served.values():
-            entry["sha256"] = _sha256(pyo / entry["file_name"])
         (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
+        kernel_wheels.precompile(pyo, packages, log)
+        for entry in packages.values():
+            entry["sha256"] = _sha256(pyo / entry["file_name"])
+    (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
+    (kit / KIT_INFO).write_text(json.dumps({"format": _KIT_FORMAT, "pyodide": PYODIDE_NPM_VERSION, "boot": boot}))
+
+
+def _build(
+    site: Path,
+    lite: Path,
+    content_dir: Path,
+    kit: Path,
+    cache_dir: Path,
+    apps: Sequence[str],
+    log: Log,
+    *,
+    pyodide_dist: Path | None = None,
+) -> None:
+    """Stage a throw-away lite dir (so no stale .jupyterlite.doit.db can skip
+    a merge) with the kit's Pyodide, then ``jupyter lite build``."""
+    lite.mkdir(parents=True)
+    pyo = lite / PYODIDE_SUBDIR
+    shutil.copytree(kit / KIT_PYODIDE, pyo)
+    lock = json.loads((pyo / "pyodide-lock.json").read_text())
+    src_lock = json.loads((kit / KIT_SOURCE_LOCK).read_text())
+    boot = json.loads((kit / KIT_INFO).read_text())["boot"]
 
     # Every other package of Pyodide's distribution: at its CDN, or copied
-    # from pyodide_dist (after the precompile above: none of it is imported at start)
+    # from pyodide_dist (none of it is imported at start)
     boot += _add_distribution_packages(lock, pyo, src_lock, pyodide_dist, log)
     (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
 
