@@ -1,12 +1,13 @@
 """The site kit as a user meets it: the installable wheel (dist/, made by
 ``build.py test`` / ``build.py wheel``) installed in a fresh venv, and
-``ytlite site build`` run there with a PATH holding nothing but that venv (no
-cargo, node or npm) on a folder of a notebook and a slice file."""
+``ytlite site init`` / ``build`` run there with a PATH holding nothing but
+that venv (no cargo, node or npm): a starter folder, to which a notebook, a
+slice file and its manifest entry are added; the starter's publishing
+workflow run as written."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -39,27 +40,55 @@ def venv(tmp_path_factory):
     return root / "venv"
 
 
-def ytlite(venv, *args, home):
+def run_ytlite(venv, *args, home):
     """``ytlite ARGS`` with nothing on PATH but the venv, and a home (so a cache) of its own."""
     env = {"PATH": str(venv / "bin"), "HOME": str(home), "LANG": "C.UTF-8"}
     return subprocess.run([venv / "bin" / "ytlite", *map(str, args)], capture_output=True, text=True, env=env,
                           timeout=600)
 
 
+MANIFEST_ENTRY = '''
+[datasets."data/my_slice.h5"]
+title = "My own slice"
+caption = "The slice this test made, with a caption in plain words."
+'''
+
+
 @pytest.fixture(scope="module")
-def course(tmp_path_factory, demo_dir):
-    folder = tmp_path_factory.mktemp("course")
-    (folder / "data").mkdir()
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def course(venv, home, tmp_path_factory, demo_dir):
+    """``ytlite site init``, then the user's own notebook, slice and manifest entry."""
+    folder = tmp_path_factory.mktemp("work") / "course"
+    done = run_ytlite(venv, "site", "init", folder, home=home)
+    assert done.returncode == 0, done.stdout + done.stderr
     (folder / "data" / "my_slice.h5").write_bytes((demo_dir / "amr_demo_slice.h5").read_bytes())
-    (folder / "lesson.ipynb").write_text(json.dumps(LESSON))
+    (folder / "mine.ipynb").write_text(json.dumps(LESSON))
+    with open(folder / "ytlite.toml", "a") as f:
+        f.write(MANIFEST_ENTRY)
     return folder
 
 
+def test_init_writes_a_starter_and_replaces_nothing(course, venv, home):
+    for name in ("lesson.ipynb", "ytlite.toml", ".github/workflows/site.yml", "data/amr_demo_slice.h5"):
+        assert (course / name).is_file(), name
+    import ytlite
+
+    ds = ytlite.load(course / "data" / "amr_demo_slice.h5")
+    assert ds.field_list == ["density", "temperature"] and ds.num_cells > 1000
+    before = (course / "ytlite.toml").read_text()
+    again = run_ytlite(venv, "site", "init", course, home=home)
+    assert again.returncode == 2 and "already has lesson.ipynb" in again.stderr, again.stderr
+    assert (course / "ytlite.toml").read_text() == before
+
+
 @pytest.fixture(scope="module")
-def built(venv, course, tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
+def built(venv, course, home):
     out = course.parent / "course_site"
-    done = ytlite(venv, "site", "build", course, "-o", out, home=home)
+    done = run_ytlite(venv, "site", "build", course, "-o", out, home=home)
     assert done.returncode == 0, done.stdout + done.stderr
     return out, done.stdout + done.stderr, home
 
@@ -75,11 +104,14 @@ def test_the_venv_has_no_build_tools(venv):
 
 def test_a_folder_becomes_a_site_with_python_alone(built, course):
     out, log, _ = built
-    assert (out / "files" / "lesson.ipynb").is_file()
-    assert (out / "files" / "data" / "my_slice.h5").is_file()
-    assert json.loads((out / "view" / "datasets.json").read_text()) == ["data/my_slice.h5"]
+    for name in ("lesson.ipynb", "mine.ipynb", "data/my_slice.h5", "data/amr_demo_slice.h5"):
+        assert (out / "files" / name).is_file(), name
+    assert not (out / "files" / ".github").exists()  # hidden: not content
+    assert json.loads((out / "view" / "datasets.json").read_text()) == ["data/amr_demo_slice.h5", "data/my_slice.h5"]
     gallery = (out / "gallery" / "index.html").read_text()
-    assert 'data-file="data/my_slice.h5"' in gallery and "lesson.ipynb" in gallery
+    assert 'data-file="data/my_slice.h5"' in gallery and "<h2>My own slice</h2>" in gallery
+    assert "The slice this test made, with a caption in plain words." in gallery
+    assert "<h1>A first look at an AMR simulation</h1>" in gallery and "path=lesson.ipynb" in gallery
     assert (out / "gallery" / "thumbs" / "data_my_slice.png").is_file()
     lock = json.loads((out / "static" / "pyodide" / "pyodide-lock.json").read_text())
     assert "ytlite" in lock["packages"] and "://" not in lock["packages"]["ytlite"]["file_name"]
@@ -92,23 +124,51 @@ def test_bad_input_says_what_and_keeps_the_site(built, venv, course, tmp_path, c
     out, _, home = built
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
     if case == "no folder":
-        done = ytlite(venv, "site", "build", tmp_path / "nowhere", "-o", out, home=home)
+        done = run_ytlite(venv, "site", "build", tmp_path / "nowhere", "-o", out, home=home)
         says = "nowhere: no such folder"
     elif case == "a folder that is not a site":
         precious = tmp_path / "thesis"
         precious.mkdir()
         (precious / "chapter1.tex").write_text("keep me")
-        done = ytlite(venv, "site", "build", course, "-o", precious, home=home)
+        done = run_ytlite(venv, "site", "build", course, "-o", precious, home=home)
         says = "not a site: choose another output folder"
         assert (precious / "chapter1.tex").read_text() == "keep me" and len(list(precious.iterdir())) == 1
     else:
         broken = tmp_path / "broken"
         (broken / "data").mkdir(parents=True)
         (broken / "data" / "bad.h5").write_bytes(b"not an HDF5 file")
-        done = ytlite(venv, "site", "build", broken, "-o", out, home=home)
+        done = run_ytlite(venv, "site", "build", broken, "-o", out, home=home)
         says = "bad.h5: cannot read it as HDF5"
     assert done.returncode == 2, done.stdout + done.stderr
     (line,) = [entry for entry in done.stderr.splitlines() if entry.startswith("ytlite site: error:")]
     assert says in line
     assert "Traceback" not in done.stderr
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # the site as it was
+
+
+def test_the_starters_workflow_runs_as_written(venv, course, home, tmp_path):
+    """Every ``run:`` step of .github/workflows/site.yml, in order, in a copy
+    of the folder, with the fresh venv standing in for setup-python and the
+    local wheel for the package index."""
+    import shutil
+
+    import yaml
+
+    workflow = yaml.safe_load((course / ".github" / "workflows" / "site.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    uses = [s["uses"].split("@")[0] for s in steps if "uses" in s]
+    assert uses == ["actions/checkout", "actions/setup-python", "actions/upload-pages-artifact"]
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    runs = [s["run"] for s in steps if "run" in s]
+    assert len(runs) == 2 and "ytlite==0.1.0" in runs[0]
+    repo = tmp_path / "checkout"
+    shutil.copytree(course, repo)
+    env = {"PATH": str(venv / "bin"), "HOME": str(home), "LANG": "C.UTF-8"}
+    for command in runs:
+        command = command.replace('"ytlite==0.1.0"', str(WHEELS[-1]))  # the wheel stands in for the index
+        done = subprocess.run(["/bin/sh", "-ec", command], cwd=repo, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
+    site = repo / upload["with"]["path"]
+    assert (site / "index.html").is_file() and (site / "gallery" / "index.html").is_file()
+    assert (site / "files" / "lesson.ipynb").is_file()

@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
                           description="A static ytlite site (JupyterLite with the offline kernel, the viewer page, "
                                       "the gallery) of a folder of notebooks and data files, with Python alone.")
     actions = site.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("init", help="write a starter folder: a lesson, a dataset, ytlite.toml, a publishing workflow",
+                           description="Write a starter into FOLDER: a lesson notebook, one dataset, a commented "
+                                       "ytlite.toml and a GitHub Pages workflow (nothing is replaced).")
+    a.add_argument("folder", metavar="FOLDER")
+    a.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
     for name, text in (("build", "build the site into OUT"), ("serve", "build the site, then serve it on 127.0.0.1")):
         a = actions.add_parser(name, help=text, description=text + ".")
         a.add_argument("folder", metavar="FOLDER", help="the notebooks and data files (any tree)")
@@ -70,6 +75,17 @@ def _site(args) -> int:
     from . import site
 
     folder = Path(args.folder)
+    if args.action == "init":
+        try:
+            written = site.init(folder)
+        except (OSError, ValueError) as exc:
+            if args.traceback:
+                raise
+            print(f"ytlite site: error: {exc}", file=sys.stderr, flush=True)
+            return 2
+        print("ytlite site: wrote " + ", ".join(str(p.relative_to(folder)) for p in written)
+              + f"; now: ytlite site serve {folder}", flush=True)
+        return 0
     out = Path(args.output) if args.output else folder / "_site"
     try:
         site.build(folder, out, pyodide_dist=Path(args.pyodide_dist) if args.pyodide_dist else None)
@@ -88,7 +104,7 @@ def _site(args) -> int:
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        start = site.default_start(folder)
+        start = site.start_notebook(folder)
         print(f"ytlite site: serving at {url}/ (Ctrl-C to stop): notebooks {url}/notebooks/index.html"
               f"{'?path=' + start if start else ''} · viewer {url}/view/ · gallery {url}/gallery/", flush=True)
         try:

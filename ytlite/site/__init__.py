@@ -41,6 +41,50 @@ def default_start(content: Path) -> str:
     return notebooks[0] if notebooks else ""
 
 
+def start_notebook(content: Path) -> str:
+    """The notebook the site's links open first: ytlite.toml's [site] start, else :func:`default_start`."""
+    from .manifest import read_manifest
+
+    return read_manifest(content).start or default_start(content)
+
+
+STARTER = Path(__file__).resolve().parent / "templates" / "starter"
+#: the starter's files: {where in the new folder: template}
+STARTER_FILES = {"lesson.ipynb": "lesson.ipynb", "ytlite.toml": "ytlite.toml",
+                 ".github/workflows/site.yml": "site.yml"}
+
+
+def init(folder: Path, log: Log | None = None) -> list[Path]:
+    """Write a starter into ``folder`` (made if missing; nothing in it is
+    replaced): a lesson notebook that uses the viewer, one dataset (the demo
+    slice, made with yt), a commented ytlite.toml and a GitHub Pages workflow
+    that builds and publishes the site. Returns the files written."""
+    from .. import __version__
+    from ..demo import make_demo_data
+
+    log = log or printer("ytlite site")
+    folder = Path(folder)
+    taken = [name for name in [*STARTER_FILES, "data/amr_demo_slice.h5"] if (folder / name).exists()]
+    if taken:
+        raise FileExistsError(f"{folder} already has {', '.join(taken)}: init writes a new folder (nothing is replaced)")
+    written = []
+    for name, template in STARTER_FILES.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = (STARTER / template).read_text()
+        target.write_text(text.replace("$YTLITE_VERSION", __version__) if template == "site.yml" else text)
+        written.append(target)
+    with step("making the starter's dataset with yt (data/amr_demo_slice.h5)", log):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            made = make_demo_data(tmp)
+            (folder / "data").mkdir(exist_ok=True)
+            shutil.copyfile(made[0], folder / "data" / "amr_demo_slice.h5")
+    written.append(folder / "data" / "amr_demo_slice.h5")
+    return written
+
+
 def stage_content(source: Path, dest: Path, log: Log, skip: tuple[Path, ...] = ()) -> None:
     """Copy what a site shows (every file of ``source`` but hidden ones and
     Python caches) into ``dest``, every .h5 rewritten with gzip + shuffle on
@@ -82,6 +126,7 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
     existing site as it was. ``kit``: the kernel kit (default: the one this
     ytlite ships). Returns ``output``."""
     from . import gallery, jupyterlite, kiosk
+    from .manifest import check_notebooks, read_manifest
 
     log = log or printer("ytlite site")
     t0 = time.perf_counter()
@@ -97,6 +142,8 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
                                 "(install the ytlite wheel, or run python3 build.py wheel in a checkout)")
     if output.exists() and any(output.iterdir()) and not (output / "jupyter-lite.json").is_file():
         raise ValueError(f"{output} is a folder with other things in it, not a site: choose another output folder")
+    manifest = read_manifest(content)  # (its mistakes and broken notebooks: before any work)
+    check_notebooks(content)
     work = output.parent / f".{output.name}.tmp-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     try:
@@ -110,7 +157,8 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
         with step("the kiosk page: view/", log):
             kiosk.build_kiosk(site, staged)
         with step("the gallery: thumbnails with yt + matplotlib -> gallery/", log):
-            gallery.build_gallery(site, staged, cache / "gallery", log, start_notebook=default_start(staged))
+            gallery.build_gallery(site, staged, cache / "gallery", log, manifest=manifest,
+                                  start_notebook=manifest.start or default_start(staged))
         if output.exists():
             old = output.parent / f".{output.name}.old-{os.getpid()}"
             output.rename(old)

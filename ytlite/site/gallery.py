@@ -21,10 +21,12 @@ THUMBNAIL_SIZE = 256  # pixels along the longer side, as the viewer's "resolutio
 THUMBNAIL_CMAP = "cmyt.arbre"  # the viewer's default colormap (ytlite.DEFAULT_COLORMAP)
 
 
-def thumbnail(path: Path) -> tuple[bytes, dict]:
+def thumbnail(path: Path, field: str | None = None, cmap: str | None = None,
+              scale: str | None = None) -> tuple[bytes, dict]:
     """(PNG bytes, what it shows) of a dataset as the viewer first shows it:
-    its default field with that field's usual scale (SliceDataset.default_field,
-    default_scale), cmyt.arbre, the whole domain, automatic limits from the
+    ``field`` (default: its default field) with ``scale`` (default: that
+    field's usual scale: SliceDataset.default_field, default_scale), ``cmap``
+    (default: cmyt.arbre), the whole domain, automatic limits from the
     image (log: positive values only; symlog: linthresh 1/1000 of the largest
     magnitude: ytlite._conventions, the viewer's own rules); of a stack, its
     middle slice. Drawn with yt's own pixelize_cartesian and matplotlib's
@@ -47,8 +49,12 @@ def thumbnail(path: Path) -> tuple[bytes, dict]:
         depth = len(ds) // 2
         meta.update(depth=depth, count=len(ds), axis=ds.axis_name)
         ds = ds[depth]
-    field = ds.default_field()
-    scale = ds.default_scale(field)
+    if field is None:
+        field = ds.default_field()
+    else:
+        ds.check_field(field)  # KeyError naming the fields there are
+    scale = scale or ds.default_scale(field)
+    cmap = cmap or THUMBNAIL_CMAP
     width, height = conventions.image_size(ds.domain_bounds, THUMBNAIL_SIZE)
     buff = np.full((height, width), np.nan)
     cells = [np.asarray(a, dtype="f8") for a in (ds.px, ds.py, ds.pdx, ds.pdy, ds[field])]
@@ -64,25 +70,27 @@ def thumbnail(path: Path) -> tuple[bytes, dict]:
                                             base=10)
     else:
         norm = matplotlib.colors.Normalize(vmin, vmax)
-    rgba = matplotlib.colormaps[THUMBNAIL_CMAP](norm(np.ma.masked_invalid(buff)), bytes=True)
+    rgba = matplotlib.colormaps[cmap](norm(np.ma.masked_invalid(buff)), bytes=True)
     png = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgba[::-1]), "RGBA").save(png, "PNG")  # (row 0 of buff is y_min)
     kind = "slice" if ds.container_type == "slice" else "projection"
-    meta.update(field=field, scale=scale, cmap=THUMBNAIL_CMAP, width=width, height=height, vmin=vmin, vmax=vmax,
+    meta.update(field=field, scale=scale, cmap=cmap, width=width, height=height, vmin=vmin, vmax=vmax,
                 kind=kind, axis=meta.get("axis", "xyz"[ds.axis]), cells=ds.num_cells, fields=list(ds.field_list))
     return png.getvalue(), meta
 
 
-def cached_thumbnail(content: Path, dataset: str, cache: Path) -> tuple[bytes, dict]:
-    """:func:`thumbnail` of content/dataset, cached under ``cache`` keyed by
-    the files' content (for a stack: its index and the slice drawn), the code
-    that draws it and the versions of yt, matplotlib and cmyt."""
+def cached_thumbnail(content: Path, dataset: str, cache: Path, choices: dict | None = None) -> tuple[bytes, dict]:
+    """:func:`thumbnail` of content/dataset with ``choices`` (field, cmap,
+    scale), cached under ``cache`` keyed by them, the files' content (for a
+    stack: its index and the slice drawn), the code that draws it and the
+    versions of yt, matplotlib and cmyt."""
+    choices = {k: v for k, v in (choices or {}).items() if k in ("field", "cmap", "scale")}
     import importlib.metadata
     import inspect
 
     path = content / dataset
     h = hashlib.sha256(inspect.getsource(thumbnail).encode())
-    h.update(f"{THUMBNAIL_SIZE}|{THUMBNAIL_CMAP}".encode())
+    h.update(f"{THUMBNAIL_SIZE}|{THUMBNAIL_CMAP}|{json.dumps(choices, sort_keys=True)}".encode())
     for package in ("yt", "matplotlib", "cmyt"):
         h.update(importlib.metadata.version(package).encode())
     files = [path]
@@ -93,7 +101,7 @@ def cached_thumbnail(content: Path, dataset: str, cache: Path) -> tuple[bytes, d
         h.update(hashlib.sha256(f.read_bytes()).digest())
 
     def draw(tmp: Path) -> None:
-        png, meta = thumbnail(path)
+        png, meta = thumbnail(path, **choices)
         (tmp / "thumb.png").write_bytes(png)
         (tmp / "meta.json").write_text(json.dumps(meta))
 
@@ -101,11 +109,12 @@ def cached_thumbnail(content: Path, dataset: str, cache: Path) -> tuple[bytes, d
     return (folder / "thumb.png").read_bytes(), json.loads((folder / "meta.json").read_text())
 
 
-def _card(dataset: str, thumb: str, meta: dict, notebooks: dict[str, str]) -> str:
+def _card(dataset: str, thumb: str, meta: dict, notebooks: dict[str, str], about: dict) -> str:
     stacked = dataset.endswith("/stack.json")
     # what Python and the notebooks call it: a stack is its folder
     python_path = dataset.removesuffix("/stack.json") if stacked else dataset
-    state = {"file": dataset, "field": meta["field"], **({"depth": meta["depth"]} if stacked else {})}
+    state = {"file": dataset, "field": meta["field"], **({"depth": meta["depth"]} if stacked else {}),
+             **{k: about[k] for k in ("cmap", "scale") if k in about}}
     viewer = f"../view/?{urllib.parse.urlencode(state)}"
     field = meta["field"]
     plot = f'ds.plot("{field}", depth={meta["depth"]})' if stacked else f'ds.plot("{field}")'
@@ -115,35 +124,48 @@ def _card(dataset: str, thumb: str, meta: dict, notebooks: dict[str, str]) -> st
                     f"open in a notebook ({html.escape(users[0])})</a>")
     else:  # no notebook uses it: a new one, with the lines below
         notebook = '<a class="open-notebook" href="../lab/index.html">open JupyterLab (paste the lines below into a new notebook)</a>'
-    name = python_path.split("/")[-1]
+    name = about.get("title") or python_path.split("/")[-1]
     what = (f"stack of {meta['count']} slices along {meta['axis']} (shown: slice {meta['depth'] + 1})" if stacked
             else f"{meta['kind']} along {meta['axis']}")
     e = html.escape
     return Template((TEMPLATES / "gallery-card.html").read_text()).substitute(
-        dataset=e(dataset), name=e(name), viewer=e(viewer), thumb=e(thumb), width=meta["width"],
+        dataset=e(dataset), name=e(name), caption=e(about.get("caption", "")), viewer=e(viewer), thumb=e(thumb), width=meta["width"],
         height=meta["height"], alt=e(f"{field} ({meta['scale']}) of {name}"), what=e(what), cells=f"{meta['cells']:,}",
         field=e(field), scale=meta["scale"], fields=e(", ".join(meta["fields"])), notebook=notebook,
         code=e(f'import ytlite\nds = ytlite.load("{python_path}")\n{plot}'),
     ).rstrip("\n")
 
 
-def build_gallery(site: Path, content: Path, cache: Path, log: Log, start_notebook: str = "demo.ipynb") -> int:
+def build_gallery(site: Path, content: Path, cache: Path, log: Log, start_notebook: str = "demo.ipynb",
+                  manifest=None) -> int:
     """site/gallery/: index.html and thumbs/, for every dataset of ``content``
     (:func:`ytlite.site.kiosk.site_datasets`, the kiosk's list); thumbnails
-    cached under ``cache``. Returns the number of datasets."""
+    cached under ``cache``; titles, captions and first choices from
+    ``manifest`` (:class:`ytlite.site.manifest.Manifest`). Returns the number
+    of datasets."""
+    from .manifest import Manifest, ManifestError
+
+    manifest = manifest or Manifest(title="ytlite: the datasets of this site")
     out = site / "gallery"
     shutil.rmtree(out, ignore_errors=True)
     (out / "thumbs").mkdir(parents=True)
     notebooks = {nb.name: nb.read_text() for nb in sorted(content.glob("*.ipynb"))}
     cards = []
     for dataset in site_datasets(content):
-        png, meta = cached_thumbnail(content, dataset, cache)
+        about = manifest.datasets.get(dataset, {})
+        try:
+            png, meta = cached_thumbnail(content, dataset, cache, about)
+        except KeyError as exc:  # a field the manifest names is not in the file
+            raise ManifestError(f"ytlite.toml: the dataset {dataset}: {exc.args[0]}") from None
         thumb = f"thumbs/{dataset.removesuffix('/stack.json').removesuffix('.h5').replace('/', '_')}.png"
         (out / thumb).write_bytes(png)
-        cards.append(_card(dataset, thumb, meta, notebooks))
+        cards.append(_card(dataset, thumb, meta, notebooks, about))
     page = Template((TEMPLATES / "gallery.html").read_text()).substitute(
         style=(TEMPLATES / "gallery.css").read_text(), script=(TEMPLATES / "gallery.js").read_text(),
-        cmap=THUMBNAIL_CMAP, cards="\n".join(cards), start_notebook=urllib.parse.quote(start_notebook),
+        cmap=THUMBNAIL_CMAP, cards="\n".join(cards),
+        notebooks=(f"../notebooks/index.html?path={urllib.parse.quote(start_notebook)}" if start_notebook
+                   else "../tree/index.html"),
+        title=html.escape(manifest.title),
     )
     (out / "index.html").write_text(page)
     log(f"{len(cards)} datasets")

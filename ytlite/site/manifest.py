@@ -1,0 +1,150 @@
+"""``ytlite.toml``: what a site's folder cannot say by itself. Every key is
+optional; the file too. Read with :func:`read_manifest`; a mistake is a
+:class:`ManifestError` naming the file, the line and the key (with the
+nearest valid key for a misspelt one).
+
+```toml
+[site]
+title = "..."                 # the gallery's title
+start = "lesson.ipynb"        # the notebook the site's links open first
+
+[datasets."data/x.h5"]        # a data file (or a stack's folder) of the folder
+title = "..."                 # its name in the gallery
+caption = "..."               # a sentence or two in plain language
+field = "density"             # what the gallery and the viewer page show first
+cmap = "viridis"
+scale = "log"                 # linear, log or symlog
+```
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .._conventions import SCALES
+
+FILE_NAME = "ytlite.toml"
+SITE_KEYS = {"title": str, "start": str}
+DATASET_KEYS = {"title": str, "caption": str, "field": str, "cmap": str, "scale": str}
+TABLES = ("site", "datasets")
+
+
+class ManifestError(ValueError):
+    pass
+
+
+@dataclass
+class Manifest:
+    title: str = "ytlite: the datasets of this site"
+    start: str | None = None
+    #: {dataset path in the folder (a stack: its folder's stack.json): {key: value}}
+    datasets: dict[str, dict] = field(default_factory=dict)
+
+
+def _line_of(text: str, key: str, table: str | None = None) -> int | None:
+    """The line (1-based) where ``key`` is set in ``[table]`` (or a table header ``key``)."""
+    current = None
+    for n, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        header = re.match(r"\[\s*(.+?)\s*\]\s*(#.*)?$", stripped)
+        if header:
+            current = header.group(1)
+            if table is None and (current == key or current.startswith(key + ".")):
+                return n
+            continue
+        bare = re.match(r"""(["']?)([^"'=\s]+)\1\s*=""", stripped)
+        if bare and bare.group(2) == key and (table is None or current == table):
+            return n
+    return None
+
+
+def _where(path: Path, text: str, key: str, table: str | None) -> str:
+    line = _line_of(text, key, table)
+    return f"{path}, line {line}" if line else str(path)
+
+
+def _check_keys(path, text, got: dict, allowed: dict, table: str, label: str) -> None:
+    for key, value in got.items():
+        if key not in allowed:
+            near = difflib.get_close_matches(key, list(allowed), n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else f" (the keys are {', '.join(allowed)})"
+            raise ManifestError(f"{_where(path, text, key, table)}: unknown key {key!r} in {label}{hint}")
+        if not isinstance(value, allowed[key]):
+            raise ManifestError(f"{_where(path, text, key, table)}: {label} {key} must be a "
+                                f"{allowed[key].__name__}, got {type(value).__name__} {value!r}")
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of ``folder`` (its ytlite.toml; none: the defaults),
+    checked against the folder: the datasets and the start notebook exist,
+    the colormaps and scales are ones the viewer has."""
+    from ..colormaps import check_colormap
+
+    path = Path(folder) / FILE_NAME
+    if not path.is_file():
+        return Manifest()
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    for key in data:
+        if key not in TABLES:
+            near = difflib.get_close_matches(key, TABLES, n=1)
+            hint = f" (did you mean [{near[0]}]?)" if near else " (the tables are [site] and [datasets.\"PATH\"])"
+            raise ManifestError(f"{_where(path, text, key, None)}: unknown table or key {key!r}{hint}")
+        if not isinstance(data[key], dict):
+            raise ManifestError(f"{_where(path, text, key, None)}: {key} must be a table ([{key}])")
+    site = data.get("site", {})
+    _check_keys(path, text, site, SITE_KEYS, "site", "[site]")
+    manifest = Manifest(title=site.get("title", Manifest.title), start=site.get("start"))
+    if manifest.start is not None:
+        start = Path(folder) / manifest.start
+        if not start.is_file():
+            raise ManifestError(f"{_where(path, text, 'start', 'site')}: start notebook {manifest.start!r} "
+                                f"is not in {folder}")
+    for name, entry in data.get("datasets", {}).items():
+        table = f'datasets."{name}"'
+        label = f'[datasets."{name}"]'
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{_where(path, text, name, 'datasets')}: {label} must be a table of keys")
+        line_table = table  # (as the header is usually written: [datasets."data/x.h5"])
+        _check_keys(path, text, entry, DATASET_KEYS, line_table, label)
+        target = Path(folder) / name
+        if target.is_dir() and (target / "stack.json").is_file():
+            key = f"{name.rstrip('/')}/stack.json"
+        elif target.is_file() and target.suffix == ".h5":
+            key = name
+        else:
+            raise ManifestError(f"{_where(path, text, table, None)}: {label}: no data file or stack "
+                                f"{name!r} in {folder}")
+        if "cmap" in entry:
+            try:
+                check_colormap(entry["cmap"])
+            except ValueError as exc:
+                raise ManifestError(f"{_where(path, text, 'cmap', line_table)}: {label} cmap: {exc}") from None
+        if "scale" in entry and entry["scale"] not in SCALES:
+            raise ManifestError(f"{_where(path, text, 'scale', line_table)}: {label} scale must be one of "
+                                f"{', '.join(SCALES)}, got {entry['scale']!r}")
+        manifest.datasets[key] = dict(entry)
+    return manifest
+
+
+def check_notebooks(folder: Path) -> None:
+    """Every notebook of the folder is JSON with cells (a broken one would be
+    a blank page in the site)."""
+    for nb in sorted(Path(folder).rglob("*.ipynb")):
+        rel = nb.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or ".ipynb_checkpoints" in rel.parts:
+            continue
+        try:
+            doc = json.loads(nb.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ManifestError(f"{nb}: not a notebook (not valid JSON: {exc})") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
+            raise ManifestError(f"{nb}: not a notebook (no list of cells)")
