@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 
+from conftest import ROOT
 from ytlite.site.manifest import ManifestError, check_notebooks, read_manifest
 
 
@@ -111,3 +112,134 @@ def test_a_field_the_file_does_not_have(folder, tmp_path_factory):
     with pytest.raises(ManifestError, match="data/x.h5.*densty"):
         gallery.build_gallery(tmp_path_factory.mktemp("site"), folder, tmp_path_factory.mktemp("c"), lambda m: None,
                               manifest=m)
+
+
+# -- datasets made at build time from raw outputs ---------------------------------------------
+
+RAW = ROOT.parent / "shared" / "data"
+RAMSES = RAW / "ramses_blast3d" / "output_00003" / "info_00003.txt"
+AMREX = next(iter(sorted((RAW / "amrex_adv3d").glob("plt*"))), RAW / "amrex_adv3d" / "plt")
+needs_raw = pytest.mark.skipif(not (RAMSES.exists() and AMREX.exists()), reason="no raw outputs in ../shared/data")
+
+
+def same_file(a, b):
+    """Two save_as_dataset files with the same arrays and attributes (a site's copy is gzip-compressed)."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        names = []
+        fa.visit(names.append)
+        other = []
+        fb.visit(other.append)
+        assert sorted(names) == sorted(other)
+        for n in [None, *names]:
+            oa, ob = (fa, fb) if n is None else (fa[n], fb[n])
+            # (unit_registry_json lists every unit the writing process's yt had met: it depends on what ran before)
+            attrs = [{k: str(v) for k, v in o.attrs.items() if k != "unit_registry_json"} for o in (oa, ob)]
+            assert attrs[0] == attrs[1], n
+            if isinstance(oa, h5py.Dataset):
+                np.testing.assert_array_equal(oa[()], ob[()], err_msg=n)
+
+
+@needs_raw
+def test_datasets_made_from_raw_outputs_are_extracts_files(tmp_path, demo_dir):
+    from ytlite.extract import extract
+    from ytlite.site import build
+
+    folder = tmp_path / "course"
+    (folder / "raw").mkdir(parents=True)
+    shutil.copytree(RAMSES.parent, folder / "raw" / RAMSES.parent.name)  # a raw output inside the folder
+    (folder / "lesson.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (folder / "ytlite.toml").write_text(f'''
+[make."data/blast_z.h5"]
+from = "raw/{RAMSES.parent.name}/{RAMSES.name}"
+axis = "z"
+coord = 0.25
+fields = ["density", "pressure"]
+
+[make."data/adv_proj.h5"]
+from = "{AMREX}"
+axis = "y"
+projection = true
+fields = ["phi"]
+float32 = true
+
+[make."data/blast_stack"]
+from = "raw/{RAMSES.parent.name}/{RAMSES.name}"
+axis = "x"
+stack = 3
+
+[datasets."data/blast_z.h5"]
+title = "The blast, made at build time"
+''')
+    lines = []
+    out = build(folder, tmp_path / "site", kit=_kit(), cache=tmp_path / "cache", log=lines.append)
+    files = out / "files" / "data"
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    quiet = dict(log=lambda m: None, yt_log_level=40)
+    extract(str(RAMSES), axis="z", coord="0.25", fields=["density", "pressure"], out=str(reference / "z.h5"), **quiet)
+    extract(str(AMREX), axis="y", projection=True, fields=["phi"], float32=True, out=str(reference / "p.h5"), **quiet)
+    extract(str(RAMSES), axis="x", stack=3, out=str(reference / "stack"), **quiet)
+    same_file(files / "blast_z.h5", reference / "z.h5")
+    same_file(files / "adv_proj.h5", reference / "p.h5")
+    for f in sorted((reference / "stack").glob("*.h5")):
+        same_file(files / "blast_stack" / f.name, f)
+    assert json.loads((files / "blast_stack" / "stack.json").read_text())["files"] == \
+        json.loads((reference / "stack" / "stack.json").read_text())["files"]
+    assert not (out / "files" / "raw").exists()  # the raw output is what they are made of, not content
+    assert "<h2>The blast, made at build time</h2>" in (out / "gallery" / "index.html").read_text()
+    assert any("making 3 datasets" in m for m in lines)
+
+    # a rebuild extracts nothing again
+    import ytlite.extract as ex
+
+    lines.clear()
+    calls = []
+    original = ex.extract
+
+    def counting(*a, **k):
+        calls.append(a)
+        return original(*a, **k)
+
+    ex.extract = counting
+    try:
+        build(folder, tmp_path / "site", kit=_kit(), cache=tmp_path / "cache", log=lines.append)
+    finally:
+        ex.extract = original
+    assert calls == []
+
+
+def _kit():
+    from ytlite.site import jupyterlite
+
+    kits = sorted((jupyterlite.default_cache() / "kits").glob("*/kit.json"), key=lambda p: p.stat().st_mtime)
+    if not kits:
+        pytest.skip("no kernel kit in the build cache: run python3 build.py build")
+    return kits[-1].parent
+
+
+@pytest.mark.parametrize("table, says", [
+    ('[make."data/a.h5"]\naxis = "z"\n', 'line 1: [make."data/a.h5"] needs from'),
+    ('[make."data/a.h5"]\nfrom = "nowhere/info.txt"\n', 'line 2: [make."data/a.h5"] from: \'nowhere/info.txt\' does not exist'),
+    ('[make."data/a"]\nfrom = "lesson.ipynb"\n', "a made file's name ends in .h5"),
+    ('[make."data/x.h5"]\nfrom = "lesson.ipynb"\n', "'data/x.h5' is already in the folder"),
+    ('[make."data/a.h5"]\nfrom = "lesson.ipynb"\nstack = "8"\n', 'line 3: [make."data/a.h5"] stack must be a int, got str'),
+    ('[make."data/a.h5"]\nfrom = "lesson.ipynb"\nprojektion = true\n', "did you mean 'projection'?"),
+])
+def test_make_mistakes(folder, table, says):
+    with pytest.raises(ManifestError) as err:
+        manifest(folder, table)
+    assert says.replace("\\", "") in str(err.value)
+
+
+def test_a_raw_output_yt_cannot_load_is_named(folder, tmp_path):
+    from ytlite.site import build
+
+    (folder / "junk").mkdir()
+    (folder / "junk" / "info_00001.txt").write_text("not a simulation")
+    manifest(folder, '[make."data/a.h5"]\nfrom = "junk/info_00001.txt"\n')
+    with pytest.raises(ManifestError, match=r'\[make."data/a.h5"\]: .*junk/info_00001.txt'):
+        build(folder, tmp_path / "site", kit=_kit(), cache=tmp_path / "cache", log=lambda m: None)
+    assert not (tmp_path / "site").exists()

@@ -126,6 +126,7 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
     existing site as it was. ``kit``: the kernel kit (default: the one this
     ytlite ships). Returns ``output``."""
     from . import gallery, jupyterlite, kiosk
+    from .make import input_root, make_dataset
     from .manifest import check_notebooks, read_manifest
 
     log = log or printer("ytlite site")
@@ -150,7 +151,15 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
         staged, site = work / "content", work / "site"
         with step(f"staging {content}", log):
             staged.mkdir(parents=True)
-            stage_content(content, staged, log, skip=(output, work))  # (a site built inside it is not content)
+            # (a site built inside the folder is not content, nor are the raw outputs datasets are made of)
+            raw = tuple(input_root(e["from"]) for e in manifest.make.values())
+            stage_content(content, staged, log, skip=(output, work, *raw))
+        if manifest.make:
+            with step(f"making {len(manifest.make)} datasets from raw outputs with yt (ytlite.toml [make])", log):
+                made = work / "made"
+                for name, entry in manifest.make.items():
+                    make_dataset(name, entry, made, cache / "made", log)
+                stage_content(made, staged, log)
         with step("building the JupyterLite site", log):
             jupyterlite.build_site(site, staged, kit=kit, cache_dir=cache / "site", log=log, apps=apps,
                                    pyodide_dist=pyodide_dist)

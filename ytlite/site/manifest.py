@@ -14,6 +14,11 @@ caption = "..."               # a sentence or two in plain language
 field = "density"             # what the gallery and the viewer page show first
 cmap = "viridis"
 scale = "log"                 # linear, log or symlog
+
+[make."data/blast_z.h5"]      # a dataset made at build time with yt (ytlite extract)
+from = "raw/output_00030/info_00030.txt"   # anything yt.load opens (relative to the folder)
+axis = "z"                    # and coord, fields, projection, weight, stack (N slices
+fields = ["density"]          # into the folder "data/blast_z.h5"... name it without .h5), float32
 ```
 """
 
@@ -31,7 +36,9 @@ from .._conventions import SCALES
 FILE_NAME = "ytlite.toml"
 SITE_KEYS = {"title": str, "start": str}
 DATASET_KEYS = {"title": str, "caption": str, "field": str, "cmap": str, "scale": str}
-TABLES = ("site", "datasets")
+MAKE_KEYS = {"from": str, "axis": str, "coord": (str, int, float), "fields": list, "projection": bool,
+             "weight": str, "stack": int, "float32": bool}
+TABLES = ("site", "datasets", "make")
 
 
 class ManifestError(ValueError):
@@ -44,6 +51,8 @@ class Manifest:
     start: str | None = None
     #: {dataset path in the folder (a stack: its folder's stack.json): {key: value}}
     datasets: dict[str, dict] = field(default_factory=dict)
+    #: {path the made dataset gets in the site: {"from": Path, extract's options}}
+    make: dict[str, dict] = field(default_factory=dict)
 
 
 def _line_of(text: str, key: str, table: str | None = None) -> int | None:
@@ -74,9 +83,11 @@ def _check_keys(path, text, got: dict, allowed: dict, table: str, label: str) ->
             near = difflib.get_close_matches(key, list(allowed), n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else f" (the keys are {', '.join(allowed)})"
             raise ManifestError(f"{_where(path, text, key, table)}: unknown key {key!r} in {label}{hint}")
-        if not isinstance(value, allowed[key]):
+        kinds = allowed[key] if isinstance(allowed[key], tuple) else (allowed[key],)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = " or ".join(k.__name__ for k in kinds)
             raise ManifestError(f"{_where(path, text, key, table)}: {label} {key} must be a "
-                                f"{allowed[key].__name__}, got {type(value).__name__} {value!r}")
+                                f"{names}, got {type(value).__name__} {value!r}")
 
 
 def read_manifest(folder: Path) -> Manifest:
@@ -108,6 +119,28 @@ def read_manifest(folder: Path) -> Manifest:
         if not start.is_file():
             raise ManifestError(f"{_where(path, text, 'start', 'site')}: start notebook {manifest.start!r} "
                                 f"is not in {folder}")
+    for name, entry in data.get("make", {}).items():
+        table, label = f'make."{name}"', f'[make."{name}"]'
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{_where(path, text, name, 'make')}: {label} must be a table of keys")
+        _check_keys(path, text, entry, MAKE_KEYS, table, label)
+        if "from" not in entry:
+            raise ManifestError(f"{_where(path, text, table, None)}: {label} needs from = \"...\" (the output yt loads)")
+        if "fields" in entry and not all(isinstance(f, str) for f in entry["fields"]):
+            raise ManifestError(f"{_where(path, text, 'fields', table)}: {label} fields must be a list of names")
+        source = (Path(folder) / entry["from"]).resolve()
+        if not source.exists():
+            raise ManifestError(f"{_where(path, text, 'from', table)}: {label} from: {entry['from']!r} "
+                                f"does not exist (relative to {folder})")
+        stacked = "stack" in entry
+        if not stacked and not name.endswith(".h5"):
+            raise ManifestError(f"{_where(path, text, table, None)}: {label}: a made file's name ends in .h5 "
+                                "(a stack's is a folder: add stack = N)")
+        if (Path(folder) / name).exists():
+            raise ManifestError(f"{_where(path, text, table, None)}: {label}: {name!r} is already in the folder "
+                                "(a made dataset would hide it)")
+        manifest.make[name.rstrip("/")] = {**entry, "from": source}
+    made = {f"{n}/stack.json" if "stack" in e else n for n, e in manifest.make.items()}
     for name, entry in data.get("datasets", {}).items():
         table = f'datasets."{name}"'
         label = f'[datasets."{name}"]'
@@ -116,7 +149,9 @@ def read_manifest(folder: Path) -> Manifest:
         line_table = table  # (as the header is usually written: [datasets."data/x.h5"])
         _check_keys(path, text, entry, DATASET_KEYS, line_table, label)
         target = Path(folder) / name
-        if target.is_dir() and (target / "stack.json").is_file():
+        if name in made:
+            key = name
+        elif f"{name.rstrip('/')}/stack.json" in made or (target.is_dir() and (target / "stack.json").is_file()):
             key = f"{name.rstrip('/')}/stack.json"
         elif target.is_file() and target.suffix == ".h5":
             key = name
