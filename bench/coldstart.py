@@ -31,51 +31,27 @@ measured on the 2-core machine while other tests ran).
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import importlib.util
 import json
 import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+# Chromium as the browser tests start it (any host but this machine fails to
+# resolve), and the quiet static server of one folder on 127.0.0.1
+from support.browser import CHROMIUM, CHROMIUM_ARGS, StaticServer as Server  # noqa: E402
+
 CACHE = Path(os.environ.get("YTLITE_CACHE", Path.home() / ".cache" / "ytlite"))
-CHROMIUM = "/usr/bin/chromium"
-# as in tests/test_browser.py: any host but this machine fails to resolve
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 KIOSK_FILE = "data/real/ramses_blast3d_z0.5_slice.h5"
 DEMO_NOTEBOOK = "demo.ipynb"
 BASELINE_NOTEBOOK = "hello.ipynb"
 BASELINE_CELL = "print('hello from the baseline kernel')"
 TIMEOUT_MS = 180_000
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class Server:
-    """A plain static server of one folder on 127.0.0.1 (a free port)."""
-
-    def __init__(self, folder: Path):
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def build_baseline(dest: Path) -> Path:
@@ -142,7 +118,7 @@ class Visit:
 
     def wait_kernel_idle(self) -> float:
         # JupyterLite reports "idle" before the kernel booted; a kernel_info
-        # reply means it is really up (tests/test_browser.py NotebookRun)
+        # reply means it is really up (tests/support/notebook.py NotebookRun)
         self.page.wait_for_function(
             "() => !!(window.jupyterapp && window.jupyterapp.shell.currentWidget"
             " && window.jupyterapp.shell.currentWidget.sessionContext)", timeout=TIMEOUT_MS)

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, SITE
+from support.paths import ROOT, SITE
 
 spec = importlib.util.spec_from_file_location("kernel_wheels_under_test", ROOT / "lite" / "kernel_wheels.py")
 kernel_wheels = importlib.util.module_from_spec(spec)
