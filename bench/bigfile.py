@@ -25,8 +25,6 @@ against the arrays' total bytes (cells x 5 x 8).
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import shutil
 import subprocess
@@ -46,22 +44,16 @@ sys.path.insert(0, str(ROOT))
 
 import synthetic  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-from test_browser import CHROMIUM_ARGS  # noqa: E402
+from support.browser import CHROMIUM, CHROMIUM_ARGS, StaticServer  # noqa: E402
 
 KIOSK_ASSETS = ("ytlite_pixelizer_bg.wasm", "colormaps.json", "colormaps.bin", "length_units.json", "h5wasm.js",
                 "index.html", "datasets.json")
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def esbuild() -> Path:
     import build
 
-    return build.site_builder().ensure_npm_modules(build.CACHE / "site", lambda m: None) / ".bin" / "esbuild"
+    return build.npm_modules() / ".bin" / "esbuild"
 
 
 def kiosk_before(out: Path, site: Path) -> bool:
@@ -83,12 +75,6 @@ def kiosk_before(out: Path, site: Path) -> bool:
         if (site / "view" / name).exists():
             shutil.copyfile(site / "view" / name, view / name)
     return True
-
-
-def serve(directory: Path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def renderer_rss() -> int:
@@ -195,11 +181,8 @@ def main(argv=None) -> int:
                     os.link(src, root / "files" / src.name)
                 except OSError:  # (another file system)
                     shutil.copyfile(src, root / "files" / src.name)
-                server, url = serve(root)
-                try:
-                    results.append(measure(browser, url, src.name, label))
-                finally:
-                    server.shutdown()
+                with StaticServer(root) as server:
+                    results.append(measure(browser, server.url, src.name, label))
             browser.close()
     print(f"\n{'read path':<16}{'first image':>12}{'peak RSS':>12}{'x arrays':>10}{'JS heap+h5wasm':>16}{'kept RSS':>11}  progress")
     for r in results:

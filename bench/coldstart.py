@@ -5,7 +5,7 @@
     .venv/bin/python bench/coldstart.py --profile [--runs 1]   where the time goes, stage by stage
 
 Serves the ytlite site and a *baseline* site (the same JupyterLite + Pyodide
-kernel built by lite/site.py, but without ytlite and with one trivial
+kernel built by ytlite/site/jupyterlite.py, but without ytlite and with one trivial
 notebook) with Python's plain ``http.server`` on 127.0.0.1 (no COOP/COEP
 headers, as on most static hosts), opens them in Debian's headless Chromium
 with a fresh browser context (empty HTTP cache) for every run, and prints the
@@ -23,7 +23,7 @@ medians side by side:
 - site size and its 15 biggest files, and the top folders
 
 and checks that no request left 127.0.0.1. Without ``--baseline`` the baseline
-is built (or reused: lite/site.py caches whole sites) into
+is built (or reused: ytlite/site/jupyterlite.py caches whole sites) into
 ``~/.cache/ytlite/coldstart/baseline``. With defaults it takes ~4-6 minutes (330 s
 measured on the 2-core machine while other tests ran).
 """
@@ -31,27 +31,21 @@ measured on the 2-core machine while other tests ran).
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
-import importlib.util
 import json
 import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+# Chromium as the browser tests start it (any host but this machine fails to
+# resolve), and the quiet static server of one folder on 127.0.0.1
+from support.browser import CHROMIUM, CHROMIUM_ARGS, StaticServer as Server  # noqa: E402
+
 CACHE = Path(os.environ.get("YTLITE_CACHE", Path.home() / ".cache" / "ytlite"))
-CHROMIUM = "/usr/bin/chromium"
-# as in tests/test_browser.py: any host but this machine fails to resolve
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 KIOSK_FILE = "data/real/ramses_blast3d_z0.5_slice.h5"
 DEMO_NOTEBOOK = "demo.ipynb"
 BASELINE_NOTEBOOK = "hello.ipynb"
@@ -59,33 +53,13 @@ BASELINE_CELL = "print('hello from the baseline kernel')"
 TIMEOUT_MS = 180_000
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class Server:
-    """A plain static server of one folder on 127.0.0.1 (a free port)."""
-
-    def __init__(self, folder: Path):
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 def build_baseline(dest: Path) -> Path:
-    """The same JupyterLite site (lite/site.py) with no extra wheel and one
+    """The same JupyterLite site (ytlite/site/jupyterlite.py) with no extra wheel and one
     one-cell notebook."""
     if (dest / "index.html").is_file() and (dest / "files" / BASELINE_NOTEBOOK).is_file():
         return dest
-    spec = importlib.util.spec_from_file_location("ytlite_lite_site", ROOT / "lite" / "site.py")
-    site = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(site)
+    sys.path.insert(0, str(ROOT))
+    from ytlite.site import jupyterlite as site
     nb = {
         "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
                    "source": [BASELINE_CELL]}],
@@ -95,7 +69,7 @@ def build_baseline(dest: Path) -> Path:
     }
     with tempfile.TemporaryDirectory(prefix="coldstart-content-") as content:
         (Path(content) / BASELINE_NOTEBOOK).write_text(json.dumps(nb))
-        # its own site cache (lite/site.py keeps only 3 built sites per cache:
+        # its own site cache (ytlite/site/jupyterlite.py keeps only 3 built sites per cache:
         # do not evict the project's), sharing the downloads of the project's
         cache = CACHE / "coldstart" / "site"
         cache.mkdir(parents=True, exist_ok=True)
@@ -142,7 +116,7 @@ class Visit:
 
     def wait_kernel_idle(self) -> float:
         # JupyterLite reports "idle" before the kernel booted; a kernel_info
-        # reply means it is really up (tests/test_browser.py NotebookRun)
+        # reply means it is really up (tests/support/notebook.py NotebookRun)
         self.page.wait_for_function(
             "() => !!(window.jupyterapp && window.jupyterapp.shell.currentWidget"
             " && window.jupyterapp.shell.currentWidget.sessionContext)", timeout=TIMEOUT_MS)
@@ -343,7 +317,7 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="fresh-context runs per measurement (default 3)")
     ap.add_argument("--site", type=Path, default=ROOT / "_site", help="the ytlite site folder (default _site)")
     ap.add_argument("--baseline", type=Path, default=None,
-                    help="a baseline site folder (default: built with lite/site.py into "
+                    help="a baseline site folder (default: built with ytlite/site/jupyterlite.py into "
                          "~/.cache/ytlite/coldstart/baseline)")
     ap.add_argument("--json", type=Path, default=None, help="also write every sample here")
     ap.add_argument("--profile", action="store_true",
@@ -375,7 +349,7 @@ def main(argv=None) -> int:
         log(f"done in {time.perf_counter() - t_start:.0f} s")
         return 0
     if args.baseline is None:
-        log("baseline site (lite/site.py, no ytlite, one notebook) ...")
+        log("baseline site (ytlite/site/jupyterlite.py, no ytlite, one notebook) ...")
         baseline = build_baseline(CACHE / "coldstart" / "baseline")
     else:
         baseline = args.baseline.resolve()

@@ -12,7 +12,6 @@ See bench/README.md for what every column means.
 from __future__ import annotations
 
 import argparse
-import functools
 import http.server
 import json
 import math
@@ -21,7 +20,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -32,7 +30,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
 import synthetic  # noqa: E402
+from support.browser import CHROMIUM, CHROMIUM_ARGS, QuietHandler, StaticServer  # noqa: E402
 
 SLICES = ROOT.parent / "shared" / "data" / "slices"
 GENERATED = ROOT / "ytlite" / "_generated"
@@ -40,10 +40,6 @@ PAGE = HERE / "page"
 CACHE = synthetic.CACHE
 RAW = CACHE / "raw"
 CARGO_TARGET = CACHE / "target"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 FULL = dict(sizes=[512, 1024, 2048], zooms=[1, 4, 16, 64], synthetic=[1_000_000, 10_000_000],
             real="all", min_reps=3, max_reps=15, budget=2.0, passes=2)
@@ -186,7 +182,7 @@ def colormap_entry(name):
 # (a) wasm in headless Chromium
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
+class _Handler(QuietHandler):
     routes = {"/page/": PAGE, "/gen/": GENERATED, "/data/": RAW}
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".mjs": "text/javascript", ".js": "text/javascript",
@@ -209,17 +205,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
-    def log_message(self, *args):
-        pass
-
 
 class Browser:
     def __init__(self):
         from playwright.sync_api import sync_playwright
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/page/index.html"
+        self.server = StaticServer(PAGE, _Handler)  # (the routes decide what is served)
+        self.url = f"{self.server.url}/page/index.html"
         self.pw = sync_playwright().start()
         self.browser = self.pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         self.ctx = None
@@ -255,7 +247,7 @@ class Browser:
         self.close_page()
         self.browser.close()
         self.pw.stop()
-        self.server.shutdown()
+        self.server.close()
 
 
 # ---------------------------------------------------------------------------

@@ -1,19 +1,16 @@
-"""Shared fixtures: the demo data (as built by build.py) and the real slices."""
+"""Shared fixtures: the demo data (as built by build.py); for the browser
+tests, one headless Chromium (``browser``) and one quiet static server of the
+built site (``site_url``) for the whole session, and ``run_notebook``, which
+opens notebooks of the site (each in a context of its own: fresh storage) and
+closes them after the test. Helpers live in tests/support/."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-# (YTLITE_SITE: run the browser tests on another built site, e.g. one built into /tmp)
-SITE = Path(os.environ.get("YTLITE_SITE", ROOT / "_site")).resolve()
-BUILT_DATA = ROOT / "_build" / "content" / "data"
-SHARED_SLICES = ROOT.parent / "shared" / "data" / "slices"
-REAL_SLICES = sorted(SHARED_SLICES.glob("*.h5")) if SHARED_SLICES.is_dir() else []
-ARTIFACTS = ROOT / "tests" / "artifacts"
+from support.paths import BUILT_DATA, SITE
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +32,46 @@ def demo_slice(demo_dir):
     return ytlite.load(demo_dir / "amr_demo_slice.h5")
 
 
-def real_slice(name: str) -> Path:
-    path = SHARED_SLICES / name
-    if not path.exists():
-        pytest.skip(f"real data not present: {path}")
-    return path
+@pytest.fixture(scope="session")
+def site_url():
+    """The built site, served on 127.0.0.1."""
+    from support.browser import StaticServer
+
+    with StaticServer(SITE) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (support/browser.py's arguments); tests open their own contexts."""
+    from playwright.sync_api import sync_playwright
+
+    from support.browser import launch
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def run_notebook(browser, site_url):
+    """run_notebook(name, expected_canvases) -> a NotebookRun with every cell run."""
+    from support.notebook import NotebookRun
+
+    runs = []
+
+    def _run(name, expected_canvases):
+        run = NotebookRun(browser, site_url, name)
+        runs.append(run)
+        try:
+            run.run_all(expected_canvases)
+        except Exception:
+            shot = run.screenshot("timeout")
+            raise AssertionError(f"{name} did not finish (screenshot {shot}); errors: {run.error_outputs()}; "
+                                 f"console tail: {run.console[-15:]}") from None
+        return run
+
+    yield _run
+    for run in runs:
+        run.close()

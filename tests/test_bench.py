@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SHARED_SLICES
+from support.paths import ROOT, SHARED_SLICES
 
 
 @pytest.mark.skipif(not SHARED_SLICES.is_dir(), reason="the quick benchmark uses a real slice")

@@ -12,7 +12,7 @@ import yt
 
 import ytlite
 from ytlite._hdf5 import SliceFileError
-from conftest import REAL_SLICES, real_slice
+from support.paths import REAL_SLICES, real_slice
 
 
 def test_demo_slice_matches_yt(demo_dir, demo_slice):
@@ -313,7 +313,7 @@ def test_viewer_keeps_aspect_ratio():
 
 
 def test_viewer_opens_another_dataset_in_place(demo_dir, demo_slice):
-    from conftest import real_slice
+    from support.paths import real_slice
 
     other = real_slice("ramses_blast3d_z0.5_slice.h5")
     v = demo_slice.plot("temperature", cmap="inferno", vmin=1e3, vmax=1e6)

@@ -22,7 +22,7 @@ import yt
 import ytlite
 from ytlite import extract as ex
 
-from conftest import ROOT, SHARED_SLICES
+from support.paths import ROOT, SHARED_SLICES
 
 DATA = ROOT.parent / "shared" / "data"
 RAMSES = DATA / "ramses_blast3d" / "output_00003" / "info_00003.txt"

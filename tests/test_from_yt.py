@@ -18,7 +18,7 @@ import yt
 from yt.utilities.lib.pixelization_routines import pixelize_cartesian
 
 import ytlite
-from conftest import ROOT, real_slice
+from support.paths import ROOT, real_slice
 from ytlite.from_yt import FromYTError, as_slice_dataset, from_yt
 
 RAMSES = ROOT.parent / "shared" / "data" / "ramses_blast3d" / "output_00003" / "info_00003.txt"

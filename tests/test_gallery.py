@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from yt.utilities.lib.pixelization_routines import pixelize_cartesian
 
-from conftest import BUILT_DATA, REAL_SLICES
+from support.paths import BUILT_DATA, REAL_SLICES
 
 IMAGE_AXES = {0: (1, 2), 1: (2, 0), 2: (0, 1)}  # yt's cartesian (x_axis, y_axis) per slice axis
 GEOMETRY = {"px", "py", "pdx", "pdy", "pz", "pdz", "weight_field"}

@@ -10,8 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import SITE
-from test_browser import browser, site_url  # noqa: F401
+from support.paths import SITE
 
 pytestmark = pytest.mark.skipif(not (SITE / "gallery" / "index.html").exists(),
                                 reason="site not built: run python3 build.py build")

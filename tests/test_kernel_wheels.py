@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from conftest import SITE
+from support.paths import SITE
 
 from ytlite.site import kernel_wheels
 

@@ -14,8 +14,8 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import ARTIFACTS, SITE, real_slice
-from test_browser import browser, compare, site_url  # noqa: F401
+from support.oracle import compare
+from support.paths import ARTIFACTS, SITE, real_slice
 
 pytestmark = pytest.mark.skipif(not (SITE / "view" / "index.html").exists(),
                                 reason="site not built: run python3 build.py build")
@@ -163,7 +163,7 @@ def test_kiosk_link_with_bad_parameters_names_them(kiosk):
 
 
 def test_kiosk_moves_through_a_stack_and_links_the_depth(kiosk):
-    from conftest import BUILT_DATA
+    from support.paths import BUILT_DATA
 
     real_slice("ramses_blast3d_z0.5_slice.h5")
     stack_dir = BUILT_DATA / "real" / "ramses_blast3d_z_stack"
@@ -283,7 +283,7 @@ def test_kiosk_shares_the_view_as_one_file_that_works_from_disk_offline(kiosk, t
 
 
 def test_kiosk_shares_the_slice_shown_of_a_stack(kiosk, tmp_path):
-    from conftest import BUILT_DATA
+    from support.paths import BUILT_DATA
 
     real_slice("ramses_blast3d_z0.5_slice.h5")
     stack_dir = BUILT_DATA / "real" / "ramses_blast3d_z_stack"

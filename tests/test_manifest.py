@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT
+from support.paths import ROOT
 from ytlite.site.manifest import ManifestError, check_notebooks, read_manifest
 
 

@@ -1,6 +1,6 @@
 """The two readers of yt slice files agree: ytlite.load (h5py on CPython;
 the kernel's h5wasm path shares its checks) and the front end's
-lite/js/core/slicefile.js with the site's h5wasm (tests/slicefile_runner.mjs).
+lite/js/core/slicefile.js with the site's h5wasm (tests/support/slicefile_runner.mjs).
 Same cells and metadata for every real file; the same clear message, naming
 the file, for every bad one."""
 
@@ -16,9 +16,9 @@ import pytest
 
 import ytlite
 from ytlite._hdf5 import SliceFileError
-from conftest import REAL_SLICES, ROOT
+from support.paths import REAL_SLICES, ROOT
 
-RUNNER = Path(__file__).resolve().with_name("slicefile_runner.mjs")
+RUNNER = Path(__file__).resolve().parent / "support" / "slicefile_runner.mjs"
 pytestmark = pytest.mark.skipif(not (ROOT / "ytlite" / "_generated" / "h5wasm.js").exists(),
                                 reason="not built: run python3 build.py build")
 

@@ -1,4 +1,4 @@
-"""The shading oracle itself (tests/shading_oracle.py) on cases whose answer
+"""The shading oracle itself (tests/support/shading_oracle.py) on cases whose answer
 is known analytically: where a colour depends on the log's last bits and where
 it does not."""
 
@@ -9,7 +9,7 @@ import matplotlib.colors as mc
 import numpy as np
 import pytest
 
-from shading_oracle import compare_colours, possible_entries
+from support.shading_oracle import compare_colours, possible_entries
 
 
 def test_log_decades_are_thresholds_and_their_neighbours_are_not():

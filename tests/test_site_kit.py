@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from support.paths import ROOT
 
 DIST = ROOT / "dist"
 WHEELS = sorted(DIST.glob("ytlite-*-py3-none-any.whl"))

@@ -293,7 +293,7 @@ def build_cache(tmp_path) -> Path:
     return cache
 
 
-def test_site_built_from_a_pyodide_dist(tmp_path, npm_lock, fake_dist, build_cache):
+def test_site_built_from_a_pyodide_dist(tmp_path, npm_lock, fake_dist, build_cache, browser):
     """The lock, config and files of a site built with a (fake) distribution
     tarball; then, in Chromium with no route out, a package of the distribution
     imports from the site."""
@@ -325,35 +325,23 @@ def test_site_built_from_a_pyodide_dist(tmp_path, npm_lock, fake_dist, build_cac
     assert CDN not in (pyo / "pyodide-lock.json").read_text()
 
     # In the browser: the distribution's package imports, served by the site alone
-    import sys
+    from support.browser import StaticServer
+    from support.notebook import NOTEBOOK_TIMEOUT_S, NotebookRun
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    import test_browser as tb
-
-    handler = tb.functools.partial(tb._QuietHandler, directory=str(out))
-    server = tb.http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    tb.threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=tb.CHROMIUM, args=tb.CHROMIUM_ARGS)
-            run = tb.NotebookRun(browser, url, "Untitled.ipynb")
-            try:
-                run.page.goto(f"{url}/tree/index.html")
-                run.page.wait_for_function("() => !!(window.jupyterapp && window.jupyterapp.serviceManager)",
-                                           timeout=tb.NOTEBOOK_TIMEOUT_S * 1000)
-                path = run.page.evaluate("""async () => {
-                    const m = await window.jupyterapp.serviceManager.contents.newUntitled({type: 'notebook'});
-                    return m.path; }""")
-                run.page.goto(f"{url}/notebooks/index.html?path={path}")
-                run.wait_for_kernel_idle()
-                out_text = run.execute("import fake_beta, six\nprint(fake_beta.VALUE, '|', hasattr(six, 'FROM'))")
-                assert out_text.strip() == "alpha from the distribution | False", out_text
-                assert run.foreign_requests() == []
-            finally:
-                run.close()
-                browser.close()
-    finally:
-        server.shutdown()
+    with StaticServer(out) as server:
+        url = server.url
+        run = NotebookRun(browser, url, "Untitled.ipynb")
+        try:
+            run.page.goto(f"{url}/tree/index.html")
+            run.page.wait_for_function("() => !!(window.jupyterapp && window.jupyterapp.serviceManager)",
+                                       timeout=NOTEBOOK_TIMEOUT_S * 1000)
+            path = run.page.evaluate("""async () => {
+                const m = await window.jupyterapp.serviceManager.contents.newUntitled({type: 'notebook'});
+                return m.path; }""")
+            run.page.goto(f"{url}/notebooks/index.html?path={path}")
+            run.wait_for_kernel_idle()
+            out_text = run.execute("import fake_beta, six\nprint(fake_beta.VALUE, '|', hasattr(six, 'FROM'))")
+            assert out_text.strip() == "alpha from the distribution | False", out_text
+            assert run.foreign_requests() == []
+        finally:
+            run.close()

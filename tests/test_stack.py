@@ -22,7 +22,7 @@ import ytlite
 from ytlite import extract as ex
 from ytlite.stack import SliceStack, StackError
 
-from conftest import ROOT
+from support.paths import ROOT
 
 RAMSES = ROOT.parent / "shared" / "data" / "ramses_blast3d" / "output_00003" / "info_00003.txt"
 FIELDS = ["density", "temperature", "pressure", "velocity_x"]

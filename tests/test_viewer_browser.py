@@ -13,85 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ARTIFACTS
-from test_browser import browser, compare, expected_values, pytestmark, run_notebook, site_url  # noqa: F401
+from support.browser import needs_site
+from support.oracle import compare, expected_values, level_values
+from support.paths import ARTIFACTS
+from support.viewer import (add_cell, canvas_point, frame, keep_kernel_busy, kernel_status, pixels, viewer,
+                            wait_frame, wait_kernel_idle, zoom_about)
 
-BUSY_S = 25  # how long the kernel is kept busy while the browser alone works
-
-
-def viewer(run, i):
-    return run.page.locator(".ytlite-viewer").nth(i)
-
-
-def frame(run, i):
-    return json.loads(viewer(run, i).locator("canvas.ytlite-image").get_attribute("data-frame"))
-
-
-def wait_frame(run, i, predicate, timeout=10000):
-    """Wait until the i-th viewer's frame satisfies the JS predicate `f => ...`."""
-    run.page.wait_for_function(
-        f"""() => {{
-            const c = document.querySelectorAll('.ytlite-viewer canvas.ytlite-image')[{i}];
-            if (!c || !c.dataset.frame) return false;
-            const f = JSON.parse(c.dataset.frame);
-            return ({predicate})(f);
-        }}""", timeout=timeout)
-    return frame(run, i)
-
-
-def pixels(run, i):
-    return run.canvases()[i][1]
-
-
-def kernel_status(run):
-    return run.page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status")
-
-
-def keep_kernel_busy(run, seconds=BUSY_S):
-    """Start a cell that spins for `seconds` without waiting for it: while it
-    runs the kernel handles no message, so whatever the viewer does then is
-    done in the browser alone."""
-    run.page.evaluate(
-        """(s) => {
-            const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-            k.requestExecute({code: `import time\\nt0 = time.time()\\nwhile time.time() - t0 < ${s}: pass`,
-                              store_history: false});
-        }""", seconds)
-    run.page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'busy'")
-
-
-def wait_kernel_idle(run, timeout=BUSY_S * 3000):
-    run.page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-        timeout=timeout)
-
-
-def add_cell(run, code):
-    """Append a code cell to the open notebook and run it (its outputs are shown)."""
-    run.page.evaluate(
-        """async (code) => {
-            const app = window.jupyterapp, nb = app.shell.currentWidget.content;
-            nb.activeCellIndex = nb.widgets.length - 1;
-            await app.commands.execute('notebook:insert-cell-below');
-            nb.activeCell.model.sharedModel.setSource(code);
-            await app.commands.execute('notebook:run-cell');
-        }""", code)
-    run.wait_until_cells_done()
-
-
-def canvas_point(run, i, fx, fy):
-    box = viewer(run, i).locator("canvas.ytlite-image").bounding_box()
-    return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
-
-
-# The front end's view maths, restated (lite/js/core/view.js)
-def zoom_about(view, fx, fy, f):
-    x0, x1, y0, y1 = view
-    x, y = x0 + fx * (x1 - x0), y1 - fy * (y1 - y0)
-    w, h = (x1 - x0) / f, (y1 - y0) / f
-    return [x - fx * w, x - fx * w + w, y + fy * h - h, y + fy * h]
-
+pytestmark = needs_site
 
 def test_toolbar_keys_and_clicks_work_in_the_browser_alone(run_notebook, demo_dir):
     run = run_notebook("demo.ipynb", expected_canvases=3)
@@ -340,26 +268,11 @@ def test_linked_viewers_follow_each_other_in_the_browser(run_notebook, demo_dir)
     (ARTIFACTS / "drag-frame-ms.txt").write_text(" ".join(f"{t:.3f}" for t in times))
 
 
-def level_values(path, bounds, width, height):
-    """yt's pixelizer over the cells' refinement levels (ytlite's derived field,
-    itself checked against yt's grid_level in test_dataset.py)."""
-    import ytlite
-    from yt.utilities.lib.pixelization_routines import pixelize_cartesian
-
-    ds = ytlite.load(path)
-    px, py, pdx, pdy = (np.frombuffer(getattr(ds, k)) for k in ("px", "py", "pdx", "pdy"))
-    buff = np.full((height, width), np.nan)
-    pixelize_cartesian(buff, px, py, pdx, pdy, np.frombuffer(ds["refinement_level"]), tuple(bounds),
-                       antialias=1, period=None, check_period=0)
-    return buff
-
-
-def test_tour_of_real_data(run_notebook, monkeypatch):
+def test_tour_of_real_data(run_notebook):
     """content/real_data.ipynb on the real RAMSES and AMReX slices: every viewer
     is yt's picture of its settings; linked viewers pan together; the mesh is
     drawn; the refinement level is a field; numbers and a PNG reach Python."""
-    import test_browser
-    from conftest import real_slice
+    from support.paths import real_slice
 
     blast = real_slice("ramses_blast3d_z0.5_slice.h5")
     real = blast.parent
@@ -410,16 +323,15 @@ def test_tour_of_real_data(run_notebook, monkeypatch):
     mesh.locator("select.ytlite-field").select_option("refinement_level")
     f = wait_frame(run, 3, "f => f.field === 'refinement_level'")
     assert f["scale"] == "linear" and f["vmax"] - f["vmin"] >= 1  # several levels in view
-    monkeypatch.setattr(test_browser, "expected_values", lambda p, field, *a: level_values(p, *a))
-    test_browser.compare(run, "tour-levels", f, pixels(run, 3), blast, "refinement_level", "viridis", scale="linear")
-    monkeypatch.undo()
+    compare(run, "tour-levels", f, pixels(run, 3), blast, "refinement_level", "viridis", scale="linear",
+            expected=level_values)
     mesh.locator("select.ytlite-field").select_option("temperature")
     f = wait_frame(run, 3, "f => f.field === 'temperature'")
     assert f["scale"] == "log"
 
     # a stack: 8 slices along z, shown at depth 3; PageUp and the depth slider move
     # through it in the browser alone, keeping the view
-    from conftest import BUILT_DATA
+    from support.paths import BUILT_DATA
 
     stack_dir = BUILT_DATA / "real" / "ramses_blast3d_z_stack"
     files = json.loads((stack_dir / "stack.json").read_text())["files"]
@@ -549,7 +461,7 @@ def test_pinch_resolution_units_limits_and_fullscreen(run_notebook, demo_dir):
 def test_a_file_uploaded_in_the_file_browser_opens_in_the_notebook(run_notebook, browser, site_url):
     """Bring your own file: upload it with JupyterLite's file browser, then
     ytlite.load it in the notebook; the picture is yt's."""
-    from conftest import real_slice
+    from support.paths import real_slice
 
     path = real_slice("amrex_adv3d_z_slice.h5")
     run = run_notebook("demo.ipynb", expected_canvases=3)
@@ -589,7 +501,7 @@ def drop_file(run, i, path, name=None):
 
 
 def test_a_file_dropped_on_the_viewer_opens_in_it_and_is_kept(run_notebook, tmp_path):
-    from conftest import real_slice
+    from support.paths import real_slice
 
     path = real_slice("ramses_blast3d_z0.5_slice.h5")
     run = run_notebook("demo.ipynb", expected_canvases=3)

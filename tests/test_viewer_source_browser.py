@@ -9,10 +9,7 @@ the first image.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
 import time
 from pathlib import Path
 
@@ -20,11 +17,13 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import SITE
-from test_browser import browser, compare, pytestmark, run_notebook, site_url  # noqa: F401
-from test_viewer_browser import add_cell, frame, level_values, pixels, viewer
+from support.browser import QuietHandler, StaticServer, needs_site
+from support.notebook import NotebookRun
+from support.oracle import compare, level_values
+from support.paths import SITE
+from support.viewer import add_cell, frame, pixels, viewer, wait_frame
 
-import test_browser
+pytestmark = needs_site
 
 
 def count_kernel_buffers(run):
@@ -67,9 +66,8 @@ def test_the_widget_reads_a_file_itself_no_array_through_the_kernel(run_notebook
     viewer(run, 3).locator("select.ytlite-field").select_option("refinement_level")
     f = wait(run, 3, "f => f.field === 'refinement_level'")
     assert f["scale"] == "linear"
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(test_browser, "expected_values", lambda p, field, *a: level_values(p, *a))
-        test_browser.compare(run, "source-levels", f, pixels(run, 3), path, "refinement_level", "magma", scale="linear")
+    compare(run, "source-levels", f, pixels(run, 3), path, "refinement_level", "magma", scale="linear",
+            expected=level_values)
     viewer(run, 3).locator("select.ytlite-field").select_option("density")
     f = wait(run, 3, "f => f.field === 'density'")
     compare(run, "source-density", f, pixels(run, 3), path, "density", "magma")
@@ -81,8 +79,6 @@ def test_the_widget_reads_a_file_itself_no_array_through_the_kernel(run_notebook
 
 
 def wait(run, i, predicate, timeout=20000):
-    from test_viewer_browser import wait_frame
-
     return wait_frame(run, i, predicate, timeout=timeout)
 
 
@@ -110,10 +106,8 @@ def test_when_the_page_cannot_read_the_file_python_sends_the_arrays(run_notebook
     # and the field switch works on the arrays sent
     viewer(run, 3).locator("select.ytlite-field").select_option("refinement_level")
     f = wait(run, 3, "f => f.field === 'refinement_level'")
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(test_browser, "expected_values", lambda p, field, *a: level_values(p, *a))
-        test_browser.compare(run, "fallback-levels", f, pixels(run, 3), path, "refinement_level", "viridis",
-                             scale="linear")
+    compare(run, "fallback-levels", f, pixels(run, 3), path, "refinement_level", "viridis", scale="linear",
+            expected=level_values)
     # a dataset not backed by a file the page sees (the kernel's own /tmp): arrays from the start
     add_cell(run, "import shutil\nshutil.copyfile('data/amr_demo_slice.h5', '/tmp/elsewhere.h5')\n"
                   "other = ytlite.load('/tmp/elsewhere.h5').plot('temperature')\nother")
@@ -146,7 +140,7 @@ def make_big_slice(path: Path):
     return path
 
 
-class _OverlayHandler(test_browser._QuietHandler):
+class _OverlayHandler(QuietHandler):
     """The site, plus one extra file in data/ (listed in JupyterLite's static
     listing), sent slowly: 1 MB every 40 ms, so its progress can be seen."""
 
@@ -186,15 +180,13 @@ def big_site(tmp_path_factory):
         "path": f"data/{BIG_NAME}", "size": big.stat().st_size, "type": "file", "writable": True})
     handler = type("Handler", (_OverlayHandler,), {"extra": {
         "bytes": big.read_bytes(), "listing": json.dumps(listing).encode()}})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(SITE)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", big
-    server.shutdown()
+    with StaticServer(SITE, handler) as server:
+        yield server.url, big
 
 
-def test_a_big_file_shows_its_progress_then_yts_picture(browser, big_site):  # noqa: F811
+def test_a_big_file_shows_its_progress_then_yts_picture(browser, big_site):
     url, big = big_site
-    run = test_browser.NotebookRun(browser, url, "demo.ipynb")
+    run = NotebookRun(browser, url, "demo.ipynb")
     try:
         run.run_all(3)
         # every text the notes show from now on, and whether an image was drawn by then

@@ -9,11 +9,11 @@ with its references, run under node:
   the matplotlib colormap of the same name: byte for byte wherever the colour
   is defined; within the float error bound of a log/symlog colour threshold,
   where the CPU's log10 decides, either neighbouring colour
-  (``shading_oracle.py``);
+  (``support/shading_oracle.py``);
 * errors crossing the wasm boundary as JS exceptions with clear messages.
 
 All the wasm work of this module runs in ONE node process
-(tests/wasm_runner.mjs, module-scoped fixture ``batch``); each parametrized
+(tests/support/wasm_runner.mjs, module-scoped fixture ``batch``); each parametrized
 test then computes its oracle natively (yt / matplotlib / analytic) and
 compares it with the runner's output files.
 """
@@ -34,15 +34,15 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import REAL_SLICES, ROOT, real_slice
-from shading_oracle import compare_colours
+from support.paths import REAL_SLICES, ROOT, real_slice
+from support.shading_oracle import compare_colours
 
 GENERATED = ROOT / "ytlite" / "_generated"
 GLUE = GENERATED / "ytlite_pixelizer.js"
 WASM = GENERATED / "ytlite_pixelizer_bg.wasm"
 CMAP_JSON = GENERATED / "colormaps.json"
 CMAP_BIN = GENERATED / "colormaps.bin"
-RUNNER = Path(__file__).resolve().with_name("wasm_runner.mjs")
+RUNNER = Path(__file__).resolve().parent / "support" / "wasm_runner.mjs"
 NODE = shutil.which("node") or "/usr/bin/node"
 
 RTOL = 1e-9  # max relative error allowed on covered pixels

@@ -2,14 +2,14 @@
 // and the h5wasm build the site ships (ytlite/_generated/h5wasm.js, the same
 // IIFE the kernel evaluates), for tests/test_readers.py:
 //
-//   node tests/slicefile_runner.mjs FILE...   -> JSON [{file, error} | {file, summary}]
+//   node tests/support/slicefile_runner.mjs FILE...   -> JSON [{file, error} | {file, summary}]
 
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 
-import { fsFileFromBytes, loadSlice, openSliceFile } from "../lite/js/core/slicefile.js";
+import { fsFileFromBytes, loadSlice, openSliceFile } from "../../lite/js/core/slicefile.js";
 
-const source = readFileSync(new URL("../ytlite/_generated/h5wasm.js", import.meta.url), "utf8");
+const source = readFileSync(new URL("../../ytlite/_generated/h5wasm.js", import.meta.url), "utf8");
 const h5wasm = new Function(`${source}\n;return h5wasm;`)();
 await h5wasm.ready;
 

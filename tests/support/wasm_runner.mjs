@@ -1,9 +1,9 @@
 // Batch runner for the ytlite pixelizer wasm module (used by
 // tests/test_wasm_parity.py).
 //
-//   node tests/wasm_runner.mjs jobs.json results.json
+//   node tests/support/wasm_runner.mjs jobs.json results.json
 //
-// Loads ../ytlite/_generated/ytlite_pixelizer.js (wasm-bindgen `--target web`
+// Loads ../../ytlite/_generated/ytlite_pixelizer.js (wasm-bindgen `--target web`
 // glue) with `initSync`, then runs every job of jobs.json in order, in this
 // single process, and writes results.json.
 //
@@ -48,7 +48,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const gen = path.join(here, "..", "ytlite", "_generated");
+const gen = path.join(here, "..", "..", "ytlite", "_generated");
 const wasm = await import(path.join(gen, "ytlite_pixelizer.js"));
 wasm.initSync({ module: fs.readFileSync(path.join(gen, "ytlite_pixelizer_bg.wasm")) });
 const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization } = wasm;
