@@ -172,3 +172,67 @@ def test_the_starters_workflow_runs_as_written(venv, course, home, tmp_path):
     site = repo / upload["with"]["path"]
     assert (site / "index.html").is_file() and (site / "gallery" / "index.html").is_file()
     assert (site / "files" / "lesson.ipynb").is_file()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(built, venv):
+    """The built site served by the fresh venv's ``python -m http.server``."""
+    import time
+    import urllib.request
+
+    out = built[0]
+    port = free_port()
+    server = subprocess.Popen([venv / "bin" / "python", "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "-d", out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/index.html", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    server.terminate()
+    server.wait(10)
+
+
+def test_in_the_browser_the_notebook_gallery_and_kiosk_work_offline(served, browser, course):
+    from support.notebook import NotebookRun
+    from support.oracle import compare
+
+    slice_path = course / "data" / "my_slice.h5"
+    run = NotebookRun(browser, served, "mine.ipynb")
+    try:
+        run.run_all(expected_canvases=1)
+        assert run.error_outputs() == []
+        ((frame, pixels),) = run.canvases()
+        compare(run, "site-kit-notebook", frame, pixels, slice_path, "density", "cmyt.arbre")
+        assert run.foreign_requests() == []
+
+        page = run.page
+        page.goto(f"{served}/gallery/")
+        card = page.locator('article.dataset[data-file="data/my_slice.h5"]')
+        assert card.locator("h2").text_content() == "My own slice"
+        assert card.locator(".caption").text_content() == "The slice this test made, with a caption in plain words."
+        assert card.locator("img.thumb").evaluate("img => img.complete && img.naturalWidth > 0")
+        card.locator("a.open-viewer").click()  # the kiosk opens it
+        page.wait_for_function("""() => { const c = document.querySelector('canvas.ytlite-image');
+            return !!(c && c.dataset.frame); }""", timeout=30000)
+        kiosk_frame = json.loads(page.locator("canvas.ytlite-image").get_attribute("data-frame"))
+        import numpy as np
+
+        data = page.evaluate("""() => { const c = document.querySelector('canvas.ytlite-image');
+            return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }""")
+        kiosk_pixels = np.array(data, dtype=np.uint8).reshape(kiosk_frame["height"], kiosk_frame["width"], 4)
+        compare(run, "site-kit-kiosk", kiosk_frame, kiosk_pixels, slice_path, "density", "cmyt.arbre")
+        assert run.foreign_requests() == []
+    finally:
+        run.close()
