@@ -83,15 +83,7 @@ mod tests {
     #[test]
     fn validate_accepts_and_rejects() {
         assert!(Bounds::new(0.0, 1.0, -2.0, 3.0).validate(4, 4).is_ok());
-        for b in [
-            Bounds::new(1.0, 0.0, 0.0, 1.0),
-            Bounds::new(0.0, 0.0, 0.0, 1.0),
-            Bounds::new(0.0, 1.0, 1.0, 1.0),
-            Bounds::new(f64::NAN, 1.0, 0.0, 1.0),
-            Bounds::new(0.0, f64::INFINITY, 0.0, 1.0),
-            Bounds::new(-f64::MAX, f64::MAX, 0.0, 1.0),
-            Bounds::new(0.0, 1e-320, 0.0, 1.0),
-        ] {
+        for b in crate::testing::invalid_bounds() {
             let e = b.validate(4, 4).unwrap_err();
             assert!(matches!(e, Error::InvalidBounds { .. }), "{b:?}");
         }

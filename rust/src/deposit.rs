@@ -529,16 +529,7 @@ mod tests {
         deposit(buff, w, h, scratch, &index, px, py, pdx, pdy, v, b, aa, period, periodic);
     }
 
-    /// xorshift64*
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> f64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::testing::Rng;
 
     fn same(a: &[f64], b: &[f64]) -> bool {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())

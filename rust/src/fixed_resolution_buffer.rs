@@ -424,15 +424,7 @@ mod tests {
         assert!(matches!(FixedResolutionBuffer::new(5, 8193), Err(Error::InvalidDimensions { .. })));
         let m = mesh(&[(0.5, 0.5, 0.5, 0.5, 1.0)]);
         let mut frb = FixedResolutionBuffer::new(4, 4).unwrap();
-        for b in [
-            Bounds::new(1.0, 0.0, 0.0, 1.0),
-            Bounds::new(0.0, 0.0, 0.0, 1.0),
-            Bounds::new(0.0, 1.0, 1.0, 1.0),
-            Bounds::new(f64::NAN, 1.0, 0.0, 1.0),
-            Bounds::new(0.0, f64::INFINITY, 0.0, 1.0),
-            Bounds::new(-f64::MAX, f64::MAX, 0.0, 1.0),
-            Bounds::new(0.0, 1e-320, 0.0, 1.0),
-        ] {
+        for b in crate::testing::invalid_bounds() {
             let e = frb.deposit(&m, b, true).unwrap_err();
             assert!(matches!(e, Error::InvalidBounds { .. }), "{b:?}");
         }
@@ -453,15 +445,7 @@ mod tests {
 
     // ---- the fast shading path against the definition
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> f64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::testing::Rng;
 
     /// Direct per-pixel evaluation (the definition).
     fn by_definition(values: &[f64], w: usize, cmap: &Colormap, norm: &Normalization) -> Option<Vec<u8>> {

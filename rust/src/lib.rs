@@ -115,6 +115,8 @@ pub mod fixed_resolution_buffer;
 pub mod normalization;
 pub mod reference;
 pub mod shade;
+#[cfg(test)]
+mod testing;
 pub mod variable_mesh;
 
 pub use auto_limits::value_range;
