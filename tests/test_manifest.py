@@ -68,6 +68,7 @@ title = "Depth"
     ('[datasets."data/x.h5"]\nscale = "loog"\n',
      "ytlite.toml, line 2: [datasets.\"data/x.h5\"] scale must be one of linear, log, symlog, got 'loog'"),
     ('[site\ntitle = "x"\n', "ytlite.toml: not valid TOML"),
+    ('[site]\nstorage = "forever"\n', "ytlite.toml, line 2: [site] storage must be one of keep, fresh, got 'forever'"),
     ('title = "x"\n', "ytlite.toml, line 1: unknown table or key 'title'"),
 ])
 def test_each_mistake_names_the_line_and_the_key(folder, text, says):

@@ -162,7 +162,7 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
                 stage_content(made, staged, log)
         with step("building the JupyterLite site", log):
             jupyterlite.build_site(site, staged, kit=kit, cache_dir=cache / "site", log=log, apps=apps,
-                                   pyodide_dist=pyodide_dist)
+                                   pyodide_dist=pyodide_dist, storage=manifest.storage)
         with step("the kiosk page: view/", log):
             kiosk.build_kiosk(site, staged)
         with step("the gallery: thumbnails with yt + matplotlib -> gallery/", log):

@@ -260,6 +260,9 @@ def default_cache() -> Path:
     return Path(os.environ.get("YTLITE_CACHE", Path.home() / ".cache" / "ytlite")) / "site"
 
 
+#: what a visitor's changes to the site's files become (build_site's ``storage``)
+STORAGE = ("keep", "fresh")
+
 #: what kernel_kit leaves in a kit folder
 KIT_PYODIDE = "pyodide"  # the core files, every kernel wheel and their pyodide-lock.json
 KIT_SOURCE_LOCK = "source-lock.json"  # Pyodide's own lock (its CDN's packages)
@@ -329,6 +332,7 @@ def build_site(
     apps: Sequence[str] | None = None,
     kernel_speedups: bool = True,
     pyodide_dist: Path | None = None,
+    storage: str = "keep",
 ) -> None:
     """Build the offline JupyterLite site into ``output_dir`` (replaced).
 
@@ -347,6 +351,9 @@ def build_site(
       with pyodide-lock.json and every file it lists, or the release tarball);
       its packages are then served by the site itself instead of Pyodide's CDN
       (see "Pyodide's own packages" above).
+    - ``storage``: "keep" (JupyterLite's default: what a visitor saves stays
+      in their browser) or "fresh" (kept in memory only: every visit starts
+      from the site's files).
     """
     t0 = time.monotonic()
     output_dir = Path(output_dir).resolve()
@@ -367,7 +374,9 @@ def build_site(
     if pyodide_dist is not None:
         pyodide_dist = _check_pyodide_dist_path(pyodide_dist)
 
-    key = _distribution_key(_site_key(content_dir, kit, apps), pyodide_dist)
+    if storage not in STORAGE:
+        raise ValueError(f"storage must be one of {', '.join(STORAGE)}, got {storage!r}")
+    key = _distribution_key(_site_key(content_dir, kit, apps, storage), pyodide_dist)
     cached = cache_dir / "sites" / key
     if (cached / ".complete").is_file():
         log(f"[lite] site up to date (cache {key[:12]})")
@@ -378,7 +387,7 @@ def build_site(
             dist = _pyodide_dist_folder(pyodide_dist, cache_dir, log)
             _distribution_lock(dist, json.loads((kit / KIT_SOURCE_LOCK).read_text()))
         with tempfile.TemporaryDirectory(prefix="build-", dir=cache_dir) as lite:
-            _build(tmp, Path(lite) / "lite", content_dir, kit, cache_dir, apps, log, pyodide_dist=dist)
+            _build(tmp, Path(lite) / "lite", content_dir, kit, cache_dir, apps, log, pyodide_dist=dist, storage=storage)
 
     cached_dir(cached, make, keep=3)  # (the 3 most recently built sites)
     _replace_tree(cached, output_dir)
@@ -470,10 +479,10 @@ def _environment() -> list[str]:
     return sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"])
 
 
-def _site_key(content_dir: Path, kit: Path, apps) -> str:
+def _site_key(content_dir: Path, kit: Path, apps, storage) -> str:
     h = hashlib.sha256(_SITE_FORMAT.encode())
     h.update(Path(__file__).read_bytes())
-    h.update(json.dumps([list(apps or []), sys.prefix, _environment()]).encode())
+    h.update(json.dumps([list(apps or []), sys.prefix, _environment(), storage]).encode())
     _tree_digest(kit, h)
     _tree_digest(content_dir, h)
     return h.hexdigest()
@@ -713,6 +722,7 @@ def _build(
     log: Log,
     *,
     pyodide_dist: Path | None = None,
+    storage: str = "keep",
 ) -> None:
     """Stage a throw-away lite dir (so no stale .jupyterlite.doit.db can skip
     a merge) with the kit's Pyodide, then ``jupyter lite build``."""
@@ -728,6 +738,9 @@ def _build(
     boot += _add_distribution_packages(lock, pyo, src_lock, pyodide_dist, log)
     (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
 
+    config_data = {}
+    if storage == "fresh":  # nothing a visitor changes is kept: every visit starts from the site's files
+        config_data = {"enableMemoryStorage": True, "contentsStorageDrivers": ["memoryStorageDriver"]}
     lite_json = {
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
@@ -739,6 +752,7 @@ def _build(
                     "loadPyodideOptions": {"packages": boot},
                 }
             },
+            **config_data,
         },
     }
     (lite / "jupyter-lite.json").write_text(json.dumps(lite_json, indent=2))

@@ -7,6 +7,7 @@ nearest valid key for a misspelt one).
 [site]
 title = "..."                 # the gallery's title
 start = "lesson.ipynb"        # the notebook the site's links open first
+storage = "keep"              # "keep": what a visitor saves stays in their browser; "fresh": nothing is kept
 
 [datasets."data/x.h5"]        # a data file (or a stack's folder) of the folder
 title = "..."                 # its name in the gallery
@@ -34,7 +35,8 @@ from pathlib import Path
 from .._conventions import SCALES
 
 FILE_NAME = "ytlite.toml"
-SITE_KEYS = {"title": str, "start": str}
+SITE_KEYS = {"title": str, "start": str, "storage": str}
+STORAGE = ("keep", "fresh")
 DATASET_KEYS = {"title": str, "caption": str, "field": str, "cmap": str, "scale": str}
 MAKE_KEYS = {"from": str, "axis": str, "coord": (str, int, float), "fields": list, "projection": bool,
              "weight": str, "stack": int, "float32": bool}
@@ -49,6 +51,7 @@ class ManifestError(ValueError):
 class Manifest:
     title: str = "ytlite: the datasets of this site"
     start: str | None = None
+    storage: str = "keep"
     #: {dataset path in the folder (a stack: its folder's stack.json): {key: value}}
     datasets: dict[str, dict] = field(default_factory=dict)
     #: {path the made dataset gets in the site: {"from": Path, extract's options}}
@@ -113,7 +116,11 @@ def read_manifest(folder: Path) -> Manifest:
             raise ManifestError(f"{_where(path, text, key, None)}: {key} must be a table ([{key}])")
     site = data.get("site", {})
     _check_keys(path, text, site, SITE_KEYS, "site", "[site]")
-    manifest = Manifest(title=site.get("title", Manifest.title), start=site.get("start"))
+    manifest = Manifest(title=site.get("title", Manifest.title), start=site.get("start"),
+                        storage=site.get("storage", "keep"))
+    if manifest.storage not in STORAGE:
+        raise ManifestError(f"{_where(path, text, 'storage', 'site')}: [site] storage must be one of "
+                            f"{', '.join(STORAGE)}, got {manifest.storage!r}")
     if manifest.start is not None:
         start = Path(folder) / manifest.start
         if not start.is_file():
