@@ -14,6 +14,7 @@ import h5py
 import numpy as np
 import pytest
 
+from support.browser import read_canvases
 from support.oracle import compare
 from support.paths import ARTIFACTS, SITE, real_slice
 
@@ -46,10 +47,7 @@ class KioskRun:
         return self.frame()
 
     def pixels(self):
-        f = self.frame()
-        data = self.page.evaluate("""() => { const c = document.querySelector('canvas.ytlite-image');
-            return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }""")
-        return np.array(data, dtype=np.uint8).reshape(f["height"], f["width"], 4)
+        return read_canvases(self.page)[0][1]  # (the page has one viewer)
 
     def status(self):
         return self.page.locator("#status").text_content()

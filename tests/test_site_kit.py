@@ -205,6 +205,7 @@ def served(built, venv):
 
 
 def test_in_the_browser_the_notebook_gallery_and_kiosk_work_offline(served, browser, course):
+    from support.browser import read_canvases
     from support.notebook import NotebookRun
     from support.oracle import compare
 
@@ -226,12 +227,7 @@ def test_in_the_browser_the_notebook_gallery_and_kiosk_work_offline(served, brow
         card.locator("a.open-viewer").click()  # the kiosk opens it
         page.wait_for_function("""() => { const c = document.querySelector('canvas.ytlite-image');
             return !!(c && c.dataset.frame); }""", timeout=30000)
-        kiosk_frame = json.loads(page.locator("canvas.ytlite-image").get_attribute("data-frame"))
-        import numpy as np
-
-        data = page.evaluate("""() => { const c = document.querySelector('canvas.ytlite-image');
-            return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }""")
-        kiosk_pixels = np.array(data, dtype=np.uint8).reshape(kiosk_frame["height"], kiosk_frame["width"], 4)
+        ((kiosk_frame, kiosk_pixels),) = read_canvases(page)
         compare(run, "site-kit-kiosk", kiosk_frame, kiosk_pixels, slice_path, "density", "cmyt.arbre")
         assert run.foreign_requests() == []
     finally:

@@ -1,15 +1,19 @@
 """Headless Chromium as every browser test and benchmark starts it (Debian's
 /usr/bin/chromium; any host but this machine fails to resolve, so a page must
-be self-contained), and a quiet static HTTP server of a folder on 127.0.0.1.
-Also ``needs_site``: the mark that skips a test when the site is not built."""
+be self-contained), a quiet static HTTP server of a folder on 127.0.0.1, and
+``read_canvases``: a page's image canvases read back as RGBA arrays. Also
+``needs_site``: the mark that skips a test when the site is not built."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
+import json
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from support.paths import SITE
@@ -56,3 +60,22 @@ class StaticServer:
 def launch(playwright, args=CHROMIUM_ARGS):
     """Chromium with these arguments, from a started sync_playwright()."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+
+
+def read_canvases(page, selector="canvas.ytlite-image[data-frame]"):
+    """[(frame dict, RGBA array HxWx4)] for every canvas ``selector`` matches,
+    in page order (frame: the canvas's data-frame). The pixels cross as one
+    base64 string per canvas (a JSON array of 1 M numbers takes seconds)."""
+    shots = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)].map(c => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let s = '';
+            for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
+            return {frame: c.dataset.frame, pixels: btoa(s)};
+        })""", selector)
+    out = []
+    for s in shots:
+        frame = json.loads(s["frame"])
+        px = np.frombuffer(base64.b64decode(s["pixels"]), dtype=np.uint8)
+        out.append((frame, px.reshape(frame["height"], frame["width"], 4)))
+    return out

@@ -5,13 +5,10 @@ outputs) and to run code in its kernel."""
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from pathlib import Path
 
-import numpy as np
-
+from support.browser import read_canvases
 from support.paths import ARTIFACTS
 
 NOTEBOOK_TIMEOUT_S = 240
@@ -90,19 +87,7 @@ class NotebookRun:
 
     def canvases(self):
         """[(frame dict, RGBA array HxWx4)] for every ytlite image canvas, in page order."""
-        shots = self.page.evaluate(
-            """() => [...document.querySelectorAll('canvas.ytlite-image[data-frame]')].map(c => {
-                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                let s = '';
-                for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
-                return {frame: c.dataset.frame, pixels: btoa(s)};
-            })""")
-        out = []
-        for s in shots:
-            frame = json.loads(s["frame"])
-            px = np.frombuffer(base64.b64decode(s["pixels"]), dtype=np.uint8)
-            out.append((frame, px.reshape(frame["height"], frame["width"], 4)))
-        return out
+        return read_canvases(self.page)
 
     def execute(self, code):
         """Run code in the notebook's kernel; returns its text output (errors as 'ERROR name: value')."""
