@@ -107,6 +107,7 @@ def test_a_folder_becomes_a_site_with_python_alone(built, course):
     for name in ("lesson.ipynb", "mine.ipynb", "data/my_slice.h5", "data/amr_demo_slice.h5"):
         assert (out / "files" / name).is_file(), name
     assert not (out / "files" / ".github").exists()  # hidden: not content
+    assert not (out / "files" / "ytlite.toml").exists()  # what the build reads, not what it shows
     assert json.loads((out / "view" / "datasets.json").read_text()) == ["data/amr_demo_slice.h5", "data/my_slice.h5"]
     gallery = (out / "gallery" / "index.html").read_text()
     assert 'data-file="data/my_slice.h5"' in gallery and "<h2>My own slice</h2>" in gallery

@@ -127,7 +127,7 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
     ytlite ships). Returns ``output``."""
     from . import gallery, jupyterlite, kiosk
     from .make import input_root, make_dataset
-    from .manifest import check_notebooks, read_manifest
+    from .manifest import FILE_NAME as MANIFEST_NAME, check_notebooks, read_manifest
 
     log = log or printer("ytlite site")
     t0 = time.perf_counter()
@@ -153,7 +153,7 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
             staged.mkdir(parents=True)
             # (a site built inside the folder is not content, nor are the raw outputs datasets are made of)
             raw = tuple(input_root(e["from"]) for e in manifest.make.values())
-            stage_content(content, staged, log, skip=(output, work, *raw))
+            stage_content(content, staged, log, skip=(output, work, content / MANIFEST_NAME, *raw))
         if manifest.make:
             with step(f"making {len(manifest.make)} datasets from raw outputs with yt (ytlite.toml [make])", log):
                 made = work / "made"
