@@ -56,6 +56,16 @@ def cases():
     out += [("all_positive", [v]) for v in VALUES]
     out += [("default_scale", [n, p]) for n in ("density", "velocity_x", "refinement_level") for p in (True, False)]
     out += [("default_field", [f]) for f in (["temperature", "density"], ["b", "a"], [], ["density"])]
+    # a site's choices (ytlite.toml, written into the file's attributes)
+    out += [("default_scale", [n, p, c]) for n in ("density", "refinement_level") for p in (True, False)
+            for c in ("linear", "symlog", "log", "loog", "", None)]
+    out += [("default_field", [f, c]) for f in (["temperature", "density"], [], ["a"])
+            for c in ("temperature", "density", "nope", "", None)]
+    out += [("site_choices", [a]) for a in (
+        {}, {"ytlite_field": "temperature", "ytlite_cmap": "viridis", "ytlite_scale": "linear"},
+        {"ytlite_field": "", "ytlite_cmap": 3, "ytlite_scale": None, "other": "x"}, {"ytlite_cmap": "magma"},
+        None, [], "ytlite_field")]
+    out += [("SITE_CHOICE_ATTRS", [])]
     out += [("length_unit_choices", [u, p, LENGTH_TABLE]) for u, p in LENGTH_CASES]
     generated = ROOT / "ytlite" / "_generated" / "length_units.json"
     if generated.exists():  # the table the site ships (from unyt, at build time)

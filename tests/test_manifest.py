@@ -244,3 +244,32 @@ def test_a_raw_output_yt_cannot_load_is_named(folder, tmp_path):
     with pytest.raises(ManifestError, match=r'\[make."data/a.h5"\]: .*junk/info_00001.txt'):
         build(folder, tmp_path / "site", kit=_kit(), cache=tmp_path / "cache", log=lambda m: None)
     assert not (tmp_path / "site").exists()
+
+
+def test_the_manifests_choices_reach_ds_plot_and_the_kiosks_reader(folder, tmp_path):
+    """A site build writes [datasets."..."]'s field, cmap and scale into the
+    shipped file; ytlite.load (the notebook) and slicefile.js (the kiosk) both
+    show them first, the same rule in both (ytlite/_conventions.py: site_choices)."""
+    import subprocess
+
+    import ytlite
+    from ytlite.site import build
+
+    original = ytlite.load(folder / "data" / "x.h5")
+    assert (original.default_field(), original.default_cmap()) == ("density", ytlite.DEFAULT_COLORMAP)
+    manifest(folder, '[datasets."data/x.h5"]\nfield = "temperature"\ncmap = "viridis"\nscale = "linear"\n')
+    site = build(folder, tmp_path / "site", kit=_kit(), cache=tmp_path / "cache", log=lambda m: None)
+    shipped = site / "files" / "data" / "x.h5"
+    ds = ytlite.load(shipped)
+    assert (ds.default_field(), ds.default_cmap(), ds.default_scale("temperature")) == ("temperature", "viridis", "linear")
+    assert ds.default_scale("density") == original.default_scale("density")  # (the choice is for its field)
+    viewer = ds.plot()
+    assert (viewer.field, viewer.cmap, viewer.scale) == ("temperature", "viridis", "linear")
+    assert ds.plot("density").scale == "log"
+    runner = ROOT / "tests" / "support" / "slicefile_runner.mjs"
+    out = json.loads(subprocess.run(["node", runner, shipped], capture_output=True, text=True, check=True).stdout)
+    summary = out[0]["summary"]
+    assert (summary["defaultField"], summary["defaultCmap"]) == ("temperature", "viridis")
+    assert summary["scales"]["temperature"] == "linear" and summary["scales"]["density"] == "log"
+    # the data themselves are unchanged
+    assert list(ds["temperature"]) == list(original["temperature"]) and list(ds.px) == list(original.px)

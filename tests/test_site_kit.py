@@ -51,6 +51,7 @@ MANIFEST_ENTRY = '''
 [datasets."data/my_slice.h5"]
 title = "My own slice"
 caption = "The slice this test made, with a caption in plain words."
+cmap = "viridis"
 '''
 
 
@@ -216,7 +217,8 @@ def test_in_the_browser_the_notebook_gallery_and_kiosk_work_offline(served, brow
         run.run_all(expected_canvases=1)
         assert run.error_outputs() == []
         ((frame, pixels),) = run.canvases()
-        compare(run, "site-kit-notebook", frame, pixels, slice_path, "density", "cmyt.arbre")
+        # (the manifest's colormap: ds.plot() shows it first)
+        compare(run, "site-kit-notebook", frame, pixels, slice_path, "density", "viridis")
         assert run.foreign_requests() == []
 
         page = run.page
@@ -229,7 +231,12 @@ def test_in_the_browser_the_notebook_gallery_and_kiosk_work_offline(served, brow
         page.wait_for_function("""() => { const c = document.querySelector('canvas.ytlite-image');
             return !!(c && c.dataset.frame); }""", timeout=30000)
         ((kiosk_frame, kiosk_pixels),) = read_canvases(page)
-        compare(run, "site-kit-kiosk", kiosk_frame, kiosk_pixels, slice_path, "density", "cmyt.arbre")
+        compare(run, "site-kit-kiosk", kiosk_frame, kiosk_pixels, slice_path, "density", "viridis")
+        page.goto(f"{served}/view/?file=data/my_slice.h5")  # no choice in the address: the file's own
+        page.wait_for_function("""() => { const c = document.querySelector('canvas.ytlite-image');
+            return !!(c && c.dataset.frame); }""", timeout=30000)
+        ((kiosk_frame, _),) = read_canvases(page)
+        assert (kiosk_frame["field"], kiosk_frame["cmap"], kiosk_frame["scale"]) == ("density", "viridis", "log")
         assert run.foreign_requests() == []
     finally:
         run.close()

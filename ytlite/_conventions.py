@@ -92,22 +92,46 @@ def all_positive(values) -> bool:
     return not any(v <= 0 for v in values)
 
 
-def default_scale(name: str, positive: bool) -> str:
+def default_scale(name: str, positive: bool, chosen=None) -> str:
     """The colour scale a field is usually shown with, as yt chooses it:
     ``linear`` for the refinement level, else ``log`` when every value is
-    positive (``positive``, see :func:`all_positive`), else ``symlog``."""
+    positive (``positive``, see :func:`all_positive`), else ``symlog``;
+    ``chosen`` (a site's choice for this field, see :func:`site_choices`)
+    wins when it is one of SCALES."""
+    if chosen in SCALES:
+        return chosen
     if name in DERIVED_FIELDS:
         return "linear"
     return "log" if positive else "symlog"
 
 
-def default_field(field_list) -> str | None:
-    """The field shown first: density when there is one, else the first field
-    in sorted order (None when there is none)."""
+def default_field(field_list, chosen=None) -> str | None:
+    """The field shown first: ``chosen`` (a site's choice, see
+    :func:`site_choices`) when the file has it, else density when there is
+    one, else the first field in sorted order (None when there is none)."""
     names = sorted(field_list)
+    if chosen in names:
+        return chosen
     if "density" in names:
         return "density"
     return names[0] if names else None
+
+
+#: the file attributes a site build writes from ytlite.toml's [datasets."..."]
+#: (field, cmap, scale): what the viewer shows first, in a notebook and on the kiosk
+SITE_CHOICE_ATTRS = {"field": "ytlite_field", "cmap": "ytlite_cmap", "scale": "ytlite_scale"}
+
+
+def site_choices(attrs) -> dict:
+    """{field, cmap, scale: str} of a file's attributes (those of them that are strings)."""
+    out = {}
+    for key, attr in SITE_CHOICE_ATTRS.items():
+        value = attrs.get(attr) if hasattr(attrs, "get") and not isinstance(attrs, (str, bytes)) else None
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if isinstance(value, str) and value:
+            out[key] = value
+    return out
 
 
 def length_unit_choices(length_unit, period, cm_per_unit: dict) -> dict:

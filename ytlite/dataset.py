@@ -66,6 +66,7 @@ class SliceDataset:
         self._n = n
         raw.reader.check_cells(self.filename)
         self.source = raw.source  # where the page can read the same file itself (None: it cannot)
+        self._choices = conventions.site_choices(raw.attrs)  # a site's first choices (ytlite.toml)
         self.container_type = str(raw.attrs.get("container_type", "slice"))
         try:
             self.axis = int(raw.attrs["axis"])
@@ -160,8 +161,12 @@ class SliceDataset:
     def default_scale(self, field) -> str:
         """The colour scale a field is usually shown with, as yt chooses it:
         ``log`` when every finite value is positive, ``symlog`` when some are
-        zero or negative, ``linear`` for the refinement level."""
+        zero or negative, ``linear`` for the refinement level; for the field a
+        site chose to show first, the scale it chose (``_conventions.site_choices``)."""
         name = self.check_field(field)
+        chosen = self._choices.get("scale") if name == self.default_field() else None
+        if chosen in conventions.SCALES:
+            return chosen
         if name in DERIVED_FIELDS:
             return conventions.default_scale(name, True)
         if name not in self._positive:
@@ -172,7 +177,14 @@ class SliceDataset:
     def default_field(self) -> str:
         if not self.field_list:
             raise SliceFileError(f"{self.filename}: no fields, only cell positions")
-        return conventions.default_field(self.field_list)
+        return conventions.default_field(self.field_list, self._choices.get("field"))
+
+    def default_cmap(self) -> str:
+        """The colormap shown first: a site's choice (ytlite.toml) when the viewer has it, else ytlite's default."""
+        from .colormaps import DEFAULT_COLORMAP, colormap_names
+
+        chosen = self._choices.get("cmap")
+        return chosen if chosen in colormap_names() else DEFAULT_COLORMAP
 
     def pixelize(self, field=None, bounds=None, width=512, height=None, antialias=True, periodic=False):
         """Deposit the cells onto a ``height`` x ``width`` image (see :mod:`ytlite.pixelizer`)."""

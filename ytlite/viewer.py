@@ -134,6 +134,7 @@ class SliceViewer(FrontEndSync, KeptPictures, anywidget.AnyWidget):
         depth = kwargs.pop("depth", None)
         state, self._ds, self._stack = dataset_traits(ds, field, fields, depth)
         kwargs.setdefault("scale", state["field_scales"][state["field"]])
+        kwargs.setdefault("cmap", self._ds.default_cmap())
         self.source_error = ""  # why the page could not read the file itself (it then got the arrays)
         super().__init__(_assets=shared_assets(), resolution=resolution, _key=uuid.uuid4().hex, **{**state, **kwargs})
         self.on_msg(self._on_front_end_message)

@@ -150,7 +150,7 @@ class Kiosk {
     const store = createStore({
       field, field_scales: fieldScales, info: stacked ? { ...slice.info, name } : slice.info, domain: slice.domain, view: urlState.view ?? slice.domain,
       resolution: urlState.resolution ?? 512, antialias: true, periodic: false, period: slice.period,
-      cmap: urlState.cmap && runtime.colormaps.has(urlState.cmap) ? urlState.cmap : "cmyt.arbre",
+      cmap: [urlState.cmap, slice.defaultCmap].find((c) => c && runtime.colormaps.has(c)) ?? "cmyt.arbre",
       scale: urlState.scale ?? fieldScales[field], vmin: urlState.vmin ?? null, vmax: urlState.vmax ?? null,
       linthresh: urlState.linthresh ?? null, length_units: lengthUnits,
       length_unit: urlState.unit && urlState.unit in lengthUnits ? urlState.unit : unit,

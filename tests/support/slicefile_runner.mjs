@@ -24,7 +24,7 @@ for (const file of process.argv.slice(2)) {
       file, summary: {
         numCells: s.numCells, fieldList: s.fieldList, domain: s.domain, info: s.info, lengthUnit: s.lengthUnit,
         units: s.mesh.units, sums: Object.fromEntries(Object.entries(s.mesh.fields).map(([k, v]) => [k, sum(v)])),
-        pdxSum: sum(s.mesh.pdx), scales: s.fieldScales,
+        pdxSum: sum(s.mesh.pdx), scales: s.fieldScales, defaultField: s.defaultField, defaultCmap: s.defaultCmap,
       },
     });
   } catch (err) {

@@ -85,12 +85,16 @@ def init(folder: Path, log: Log | None = None) -> list[Path]:
     return written
 
 
-def stage_content(source: Path, dest: Path, log: Log, skip: tuple[Path, ...] = ()) -> None:
+def stage_content(source: Path, dest: Path, log: Log, skip: tuple[Path, ...] = (), choices: dict | None = None) -> None:
     """Copy what a site shows (every file of ``source`` but hidden ones and
     Python caches) into ``dest``, every .h5 rewritten with gzip + shuffle on
     the way (lossless; still yt's own file, read by yt, h5py and h5wasm): the
     site and what the kernel pulls through its drive shrink about 4x
-    (docs/coldstart.md). ``skip``: folders left out (a site built inside it)."""
+    (docs/coldstart.md). ``skip``: folders left out (a site built inside it).
+    ``choices``: {dataset path (a stack: its stack.json): {field, cmap, scale}},
+    written into each file's attributes (``_conventions.SITE_CHOICE_ATTRS``),
+    so that the viewer shows them first in a notebook and on the kiosk."""
+    from .._conventions import SITE_CHOICE_ATTRS
     from ..extract import rewrite
 
     before = after = 0
@@ -109,6 +113,14 @@ def stage_content(source: Path, dest: Path, log: Log, skip: tuple[Path, ...] = (
                 rewrite(path, target, set(), float32=False, compress=True)
             except Exception as exc:  # noqa: BLE001 -- h5py's errors do not name the file
                 raise ValueError(f"{path}: cannot read it as HDF5 ({exc})") from None
+            chosen = (choices or {}).get(rel.as_posix()) or (choices or {}).get((rel.parent / "stack.json").as_posix())
+            chosen = {k: v for k, v in (chosen or {}).items() if k in SITE_CHOICE_ATTRS}
+            if chosen:
+                import h5py
+
+                with h5py.File(target, "a") as f:
+                    for key, value in chosen.items():
+                        f.attrs[SITE_CHOICE_ATTRS[key]] = value
             before, after = before + path.stat().st_size, after + target.stat().st_size
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -153,13 +165,14 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
             staged.mkdir(parents=True)
             # (a site built inside the folder is not content, nor are the raw outputs datasets are made of)
             raw = tuple(input_root(e["from"]) for e in manifest.make.values())
-            stage_content(content, staged, log, skip=(output, work, content / MANIFEST_NAME, *raw))
+            stage_content(content, staged, log, skip=(output, work, content / MANIFEST_NAME, *raw),
+                          choices=manifest.datasets)
         if manifest.make:
             with step(f"making {len(manifest.make)} datasets from raw outputs with yt (ytlite.toml [make])", log):
                 made = work / "made"
                 for name, entry in manifest.make.items():
                     make_dataset(name, entry, made, cache / "made", log)
-                stage_content(made, staged, log)
+                stage_content(made, staged, log, choices=manifest.datasets)
         with step("building the JupyterLite site", log):
             jupyterlite.build_site(site, staged, kit=kit, cache_dir=cache / "site", log=log, apps=apps,
                                    pyodide_dist=pyodide_dist, storage=manifest.storage)

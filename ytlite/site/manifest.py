@@ -12,7 +12,7 @@ storage = "keep"              # "keep": what a visitor saves stays in their brow
 [datasets."data/x.h5"]        # a data file (or a stack's folder) of the folder
 title = "..."                 # its name in the gallery
 caption = "..."               # a sentence or two in plain language
-field = "density"             # what the gallery and the viewer page show first
+field = "density"             # what the gallery, the viewer page and ds.plot() show first
 cmap = "viridis"
 scale = "log"                 # linear, log or symlog
 

@@ -75,16 +75,34 @@ export function allPositive(values) {
 
 // The scale a field is usually shown with (as yt chooses): linear for the
 // level, else log when every value is positive, else symlog.
-export function defaultScale(name, positive) {
+export function defaultScale(name, positive, chosen = null) {
+  if (SCALES.includes(chosen)) return chosen; // a site's choice (siteChoices)
   if (DERIVED_FIELDS.includes(name)) return "linear";
   return positive ? "log" : "symlog";
 }
 
-// The field shown first: density when there is one, else the first in sorted order.
-export function defaultField(fieldList) {
+// The field shown first: a site's choice when the file has it, else density
+// when there is one, else the first in sorted order.
+export function defaultField(fieldList, chosen = null) {
   const names = [...fieldList].sort();
+  if (chosen !== null && names.includes(chosen)) return chosen;
   if (names.includes("density")) return "density";
   return names.length ? names[0] : null;
+}
+
+// The file attributes a site build writes from ytlite.toml (field, cmap,
+// scale): what the viewer shows first, in a notebook and on the kiosk.
+export const SITE_CHOICE_ATTRS = { field: "ytlite_field", cmap: "ytlite_cmap", scale: "ytlite_scale" };
+
+// {field, cmap, scale} of a file's attributes (those of them that are strings).
+export function siteChoices(attrs) {
+  const out = {};
+  if (!attrs || typeof attrs !== "object" || Array.isArray(attrs)) return out;
+  for (const [key, attr] of Object.entries(SITE_CHOICE_ATTRS)) {
+    const value = attrs[attr];
+    if (typeof value === "string" && value) out[key] = value;
+  }
+  return out;
 }
 
 // {unit: value of one code_length in it} for the units that make sense for

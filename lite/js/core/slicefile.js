@@ -9,7 +9,7 @@
 // the image plane) and one per field, each with a "units" attribute.
 
 import {
-  allPositive as allValuesPositive, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, IMAGE_X_AXIS,
+  allPositive as allValuesPositive, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, IMAGE_X_AXIS, siteChoices,
   IMAGE_Y_AXIS, REFINEMENT_LEVEL, refinementLevel,
 } from "./conventions.js";
 
@@ -317,10 +317,12 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
     const axis = checkAxis(name, attrs);
     if (!fieldList.length) throw new SliceFileError(`${name}: no fields, only cell positions`);
     const fields = {}, fieldUnits = {}, scales = {};
+    // (a site's chosen scale is for the field it chose to show first)
+    const chosen = siteChoices(attrs), first = defaultField(fieldList, chosen.field ?? null);
     for (const f of read) {
       fields[f] = file.read(f);
       fieldUnits[f] = file.datasets[f].units;
-      scales[f] = defaultScale(f, allValuesPositive(fields[f]));
+      scales[f] = defaultScale(f, allValuesPositive(fields[f]), f === first ? chosen.scale ?? null : null);
       await step();
     }
     // the level: from the widths, made when first shown (it is not in the file)
@@ -383,7 +385,8 @@ function describe(name, attrs, axis, n, fieldList, geometry) {
     period: [domain[1] - domain[0], domain[3] - domain[2]],
     periodic: [!!periodicity[xa], !!periodicity[ya]],
     lengthUnit: [Number(attrs.length_unit ?? 1), String(attrs.length_unit_units ?? "code_length")],
-    defaultField: defaultField(fieldList),
+    defaultField: defaultField(fieldList, siteChoices(attrs).field ?? null),
+    defaultCmap: siteChoices(attrs).cmap ?? null, // (a site's choice; the host checks it is a colormap it has)
     info: {
       name, kind, axis: AXIS_NAMES[axis], x_axis: AXIS_NAMES[xa], y_axis: AXIS_NAMES[ya],
       coord: kind === "slice" && attrs.coord != null ? [Number(attrs.coord), String(attrs.coord_units ?? "code_length")] : null,
