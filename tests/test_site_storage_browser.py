@@ -1,5 +1,6 @@
-"""ytlite.toml's [site] storage, in Chromium with one browser profile kept
-across two visits, the site rebuilt between them with the teacher's fix of
+"""ytlite.toml's [site] storage, in Chromium with what the browser stored
+(IndexedDB and local storage, as a profile keeps them) carried from one visit
+to the next, the site rebuilt between them with the teacher's fix of
 the lesson: "fresh" shows the fix (nothing the visitor saved is kept), "keep"
 (JupyterLite's default) keeps what the visitor saved."""
 
@@ -9,7 +10,7 @@ import json
 
 import pytest
 
-from support.browser import CHROMIUM, CHROMIUM_ARGS, StaticServer
+from support.browser import StaticServer
 
 LESSON = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["VERSION"]}], "metadata": {},
           "nbformat": 4, "nbformat_minor": 5}
@@ -40,9 +41,7 @@ def open_lesson(context, url):
 
 
 @pytest.mark.parametrize("storage, second_visit_sees", [("fresh", "the teacher's fix"), ("keep", "my answer")])
-def test_storage(tmp_path, storage, second_visit_sees):
-    from playwright.sync_api import sync_playwright
-
+def test_storage(browser, tmp_path, storage, second_visit_sees):
     from ytlite.site import build
 
     folder = tmp_path / "course"
@@ -53,9 +52,8 @@ def test_storage(tmp_path, storage, second_visit_sees):
     build(folder, site, kit=kit(), cache=tmp_path / "cache", log=lambda m: None)
     config = json.loads((site / "jupyter-lite.json").read_text())["jupyter-config-data"]
     assert config.get("enableMemoryStorage", False) is (storage == "fresh")
-    with StaticServer(site) as server, sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
-                                                       args=CHROMIUM_ARGS)
+    with StaticServer(site) as server:
+        context = browser.new_context()
         try:
             page, text = open_lesson(context, server.url)
             assert text == "the first version"
@@ -64,10 +62,14 @@ def test_storage(tmp_path, storage, second_visit_sees):
                 const m = await c.get('lesson.ipynb', {content: true});
                 m.content.cells[0].source = 'my answer';
                 await c.save('lesson.ipynb', {type: 'notebook', format: 'json', content: m.content}); }""")
-            page.close()
-            # the teacher fixes the lesson and rebuilds the site; the visitor comes back
-            (folder / "lesson.ipynb").write_text(lesson("the teacher's fix"))
-            build(folder, site, kit=kit(), cache=tmp_path / "cache", log=lambda m: None)
+            stored = context.storage_state(indexed_db=True)  # what the browser keeps for the next visit
+        finally:
+            context.close()
+        # the teacher fixes the lesson and rebuilds the site; the visitor comes back
+        (folder / "lesson.ipynb").write_text(lesson("the teacher's fix"))
+        build(folder, site, kit=kit(), cache=tmp_path / "cache", log=lambda m: None)
+        context = browser.new_context(storage_state=stored)
+        try:
             page, text = open_lesson(context, server.url)
             assert text == second_visit_sees
         finally:
