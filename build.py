@@ -291,8 +291,10 @@ def build_kernel_wheel() -> Path:
         meta = email.parser.Parser().parsestr(kept[meta_name].decode())
         requires = meta.get_all("Requires-Dist") or []
         del meta["Requires-Dist"]
+        from packaging.requirements import Requirement
+
         for req in requires:  # the kernel's own: anywidget, traitlets (no extras, no site kit)
-            if req.split(";")[0].split("=")[0].split(">")[0].split("<")[0].strip() in KERNEL_REQUIRES:
+            if Requirement(req).name in KERNEL_REQUIRES:
                 meta["Requires-Dist"] = req
         kept[meta_name] = meta.as_string().encode()
         record = meta_name.replace("METADATA", "RECORD")

@@ -165,14 +165,12 @@ class SliceDataset:
         site chose to show first, the scale it chose (``_conventions.site_choices``)."""
         name = self.check_field(field)
         chosen = self._choices.get("scale") if name == self.default_field() else None
-        if chosen in conventions.SCALES:
-            return chosen
-        if name in DERIVED_FIELDS:
-            return conventions.default_scale(name, True)
+        if name in DERIVED_FIELDS or chosen in conventions.SCALES:  # (no need to scan the values)
+            return conventions.default_scale(name, True, chosen)
         if name not in self._positive:
             self._positive[name] = (conventions.all_positive(self._arrays[name]) if name in self._arrays
                                     else self._raw.reader.all_positive(name))
-        return conventions.default_scale(name, self._positive[name])
+        return conventions.default_scale(name, self._positive[name], chosen)
 
     def default_field(self) -> str:
         if not self.field_list:

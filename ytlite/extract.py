@@ -262,15 +262,17 @@ def _check_float32(values, name):
             )
 
 
-def rewrite(src_path, dst_path, field_names, float32, compress):
+def rewrite(src_path, dst_path, field_names, float32, compress, attrs=None):
     """Copy yt's file, dataset by dataset with every attribute: the requested
     fields as float32 if asked, every /grid dataset gzip-compressed if asked
-    (the cell positions and widths are very regular: they shrink 10-100x)."""
+    (the cell positions and widths are very regular: they shrink 10-100x);
+    ``attrs``: file attributes added or replaced on the way."""
     import h5py
     import numpy as np
 
     with h5py.File(src_path, "r") as src, h5py.File(dst_path, "w") as dst:
         dst.attrs.update(src.attrs)
+        dst.attrs.update(attrs or {})
 
         def copy(name, obj):
             if isinstance(obj, h5py.Group):

@@ -109,18 +109,12 @@ def stage_content(source: Path, dest: Path, log: Log, skip: tuple[Path, ...] = (
             target.mkdir(parents=True, exist_ok=True)
         elif path.suffix == ".h5":
             target.parent.mkdir(parents=True, exist_ok=True)
+            chosen = (choices or {}).get(rel.as_posix()) or (choices or {}).get((rel.parent / "stack.json").as_posix())
+            attrs = {SITE_CHOICE_ATTRS[k]: v for k, v in (chosen or {}).items() if k in SITE_CHOICE_ATTRS}
             try:
-                rewrite(path, target, set(), float32=False, compress=True)
+                rewrite(path, target, set(), float32=False, compress=True, attrs=attrs)
             except Exception as exc:  # noqa: BLE001 -- h5py's errors do not name the file
                 raise ValueError(f"{path}: cannot read it as HDF5 ({exc})") from None
-            chosen = (choices or {}).get(rel.as_posix()) or (choices or {}).get((rel.parent / "stack.json").as_posix())
-            chosen = {k: v for k, v in (chosen or {}).items() if k in SITE_CHOICE_ATTRS}
-            if chosen:
-                import h5py
-
-                with h5py.File(target, "a") as f:
-                    for key, value in chosen.items():
-                        f.attrs[SITE_CHOICE_ATTRS[key]] = value
             before, after = before + path.stat().st_size, after + target.stat().st_size
         else:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -153,8 +153,7 @@ def read_manifest(folder: Path) -> Manifest:
         label = f'[datasets."{name}"]'
         if not isinstance(entry, dict):
             raise ManifestError(f"{_where(path, text, name, 'datasets')}: {label} must be a table of keys")
-        line_table = table  # (as the header is usually written: [datasets."data/x.h5"])
-        _check_keys(path, text, entry, DATASET_KEYS, line_table, label)
+        _check_keys(path, text, entry, DATASET_KEYS, table, label)
         target = Path(folder) / name
         if name in made:
             key = name
@@ -169,9 +168,9 @@ def read_manifest(folder: Path) -> Manifest:
             try:
                 check_colormap(entry["cmap"])
             except ValueError as exc:
-                raise ManifestError(f"{_where(path, text, 'cmap', line_table)}: {label} cmap: {exc}") from None
+                raise ManifestError(f"{_where(path, text, 'cmap', table)}: {label} cmap: {exc}") from None
         if "scale" in entry and entry["scale"] not in SCALES:
-            raise ManifestError(f"{_where(path, text, 'scale', line_table)}: {label} scale must be one of "
+            raise ManifestError(f"{_where(path, text, 'scale', table)}: {label} scale must be one of "
                                 f"{', '.join(SCALES)}, got {entry['scale']!r}")
         manifest.datasets[key] = dict(entry)
     return manifest
