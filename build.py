@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+import ytlite
 from ytlite.site import _steps
 from ytlite.site._steps import cached_dir, printer, run
 
@@ -246,6 +247,25 @@ def bundle_frontend() -> None:
         for entry, bundle in (("page.js", "ytlite-view.js"), ("standalone.js", "ytlite-standalone.js")):
             esbuild(entry, kiosk / bundle)
         shutil.copyfile(ROOT / "lite" / "view.html", kiosk / "index.html")
+        bundle_labextension()
+
+
+def bundle_labextension() -> None:
+    """lite/js/jupyterlab.js -> ytlite/_generated/labextension/: a prebuilt
+    federated JupyterLab extension (package.json + static/remoteEntry.<hash>.js,
+    the hash so a rebuilt site is never served a browser's old copy), which
+    ytlite.site.jupyterlite puts into every site it builds."""
+    out = GENERATED / "labextension"
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "static").mkdir(parents=True)
+    entry = out / "static" / "remoteEntry.js"
+    esbuild("jupyterlab.js", entry, "--format=iife")
+    digest = hashlib.sha256(entry.read_bytes()).hexdigest()[:16]
+    entry = entry.rename(entry.with_name(f"remoteEntry.{digest}.js"))
+    package = {"name": "ytlite-site", "version": ytlite.__version__, "private": True,
+               "description": "ytlite's notices in a JupyterLite site (lite/js/jupyterlab.js)",
+               "jupyterlab": {"_build": {"load": f"static/{entry.name}", "extension": "./extension"}}}
+    (out / "package.json").write_text(json.dumps(package, indent=1))
 
 
 def npm_modules() -> Path:
@@ -257,7 +277,7 @@ def npm_modules() -> Path:
 
 #: what the kernel's copy of ytlite leaves out of the package: the site kit
 #: and what only it uses (the kernel needs none of it)
-KERNEL_WHEEL_DROPS = ("ytlite/site/", "ytlite/_generated/kit/", "ytlite/_generated/kiosk/")
+KERNEL_WHEEL_DROPS = ("ytlite/site/", "ytlite/_generated/kit/", "ytlite/_generated/kiosk/", "ytlite/_generated/labextension/")
 
 
 def build_wheel(out: Path) -> Path:

@@ -19,6 +19,8 @@ of it is imported by ``import ytlite`` nor shipped to the kernel.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import time
@@ -26,6 +28,10 @@ from pathlib import Path
 
 from ._steps import Log, printer, step
 
+#: the site's list of {notebook: version} at its root, and the key of a
+#: notebook's version in its metadata.ytlite (lite/js/core/freshness.js reads both)
+SHIPPED_LIST = "ytlite-notebooks.json"
+SHIPPED_STAMP = "shipped"
 #: the kernel kit an installed ytlite ships (made by the developers' build:
 #: ``python3 build.py wheel``); a checkout passes its own to :func:`build`
 INSTALLED_KIT = Path(__file__).resolve().parents[1] / "_generated" / "kit"
@@ -85,7 +91,8 @@ def init(folder: Path, log: Log | None = None) -> list[Path]:
     return written
 
 
-def stage_content(source: Path, dest: Path, log: Log, skip: tuple[Path, ...] = (), choices: dict | None = None) -> None:
+def stage_content(source: Path, dest: Path, log: Log, skip: tuple[Path, ...] = (),
+                  choices: dict | None = None) -> dict[str, str]:
     """Copy what a site shows (every file of ``source`` but hidden ones and
     Python caches) into ``dest``, every .h5 rewritten with gzip + shuffle on
     the way (lossless; still yt's own file, read by yt, h5py and h5wasm): the
@@ -93,11 +100,14 @@ def stage_content(source: Path, dest: Path, log: Log, skip: tuple[Path, ...] = (
     (docs/coldstart.md). ``skip``: folders left out (a site built inside it).
     ``choices``: {dataset path (a stack: its stack.json): {field, cmap, scale}},
     written into each file's attributes (``_conventions.SITE_CHOICE_ATTRS``),
-    so that the viewer shows them first in a notebook and on the kiosk."""
+    so that the viewer shows them first in a notebook and on the kiosk.
+    Each notebook is stamped with its version (``stamp_notebook``); returns
+    {notebook path: version}, what ``SHIPPED_LIST`` lists."""
     from .._conventions import SITE_CHOICE_ATTRS
     from ..extract import rewrite
 
     before = after = 0
+    shipped = {}
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source)
         if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or path.suffix == ".pyc":
@@ -116,11 +126,27 @@ def stage_content(source: Path, dest: Path, log: Log, skip: tuple[Path, ...] = (
             except Exception as exc:  # noqa: BLE001 -- h5py's errors do not name the file
                 raise ValueError(f"{path}: cannot read it as HDF5 ({exc})") from None
             before, after = before + path.stat().st_size, after + target.stat().st_size
+        elif path.suffix == ".ipynb":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shipped[rel.as_posix()] = stamp_notebook(path, target)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
     if before:
         log(f"data compressed (gzip + shuffle): {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+    return shipped
+
+
+def stamp_notebook(source: Path, target: Path) -> str:
+    """Copy the notebook ``source`` to ``target`` with the version it is
+    (a hash of the teacher's file) in its metadata (``SHIPPED_STAMP``), so that
+    a visitor's saved copy says which version it was made from. Returns it."""
+    data = source.read_bytes()
+    stamp = hashlib.sha256(data).hexdigest()[:16]
+    notebook = json.loads(data)
+    notebook.setdefault("metadata", {}).setdefault("ytlite", {})[SHIPPED_STAMP] = stamp
+    target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return stamp
 
 
 def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path | None = None, log: Log | None = None,
@@ -159,8 +185,8 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
             staged.mkdir(parents=True)
             # (a site built inside the folder is not content, nor are the raw outputs datasets are made of)
             raw = tuple(input_root(e["from"]) for e in manifest.make.values())
-            stage_content(content, staged, log, skip=(output, work, content / MANIFEST_NAME, *raw),
-                          choices=manifest.datasets)
+            shipped = stage_content(content, staged, log, skip=(output, work, content / MANIFEST_NAME, *raw),
+                                    choices=manifest.datasets)
         if manifest.make:
             with step(f"making {len(manifest.make)} datasets from raw outputs with yt (ytlite.toml [make])", log):
                 made = work / "made"
@@ -170,6 +196,9 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
         with step("building the JupyterLite site", log):
             jupyterlite.build_site(site, staged, kit=kit, cache_dir=cache / "site", log=log, apps=apps,
                                    pyodide_dist=pyodide_dist, storage=manifest.storage)
+        # the versions of the notebooks the site ships (lite/js/core/freshness.js:
+        # a visitor's copy of an older one is told so)
+        (site / SHIPPED_LIST).write_text(json.dumps({"notebooks": shipped}, indent=1))
         with step("the kiosk page: view/", log):
             kiosk.build_kiosk(site, staged)
         with step("the gallery: thumbnails with yt + matplotlib -> gallery/", log):

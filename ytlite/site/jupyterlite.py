@@ -260,6 +260,9 @@ def default_cache() -> Path:
     return Path(os.environ.get("YTLITE_CACHE", Path.home() / ".cache" / "ytlite")) / "site"
 
 
+#: ytlite's prebuilt JupyterLab extension (build.py bundles lite/js/jupyterlab.js into it)
+LABEXTENSION = Path(__file__).resolve().parents[1] / "_generated" / "labextension"
+
 #: what a visitor's changes to the site's files become (build_site's ``storage``)
 STORAGE = ("keep", "fresh")
 
@@ -484,6 +487,7 @@ def _site_key(content_dir: Path, kit: Path, apps, storage) -> str:
     h.update(Path(__file__).read_bytes())
     h.update(json.dumps([list(apps or []), sys.prefix, _environment(), storage]).encode())
     _tree_digest(kit, h)
+    _tree_digest(LABEXTENSION, h)
     _tree_digest(content_dir, h)
     return h.hexdigest()
 
@@ -756,12 +760,19 @@ def _build(
         },
     }
     (lite / "jupyter-lite.json").write_text(json.dumps(lite_json, indent=2))
+    # ytlite's own extension (the stale-notebook notice): a local prebuilt one,
+    # which the build copies into extensions/ and lists in jupyter-lite.json
+    if not (LABEXTENSION / "package.json").is_file():
+        raise FileNotFoundError(f"{LABEXTENSION}/package.json missing: the front end was not built (python3 build.py build)")
+    own = lite / "labextensions"
+    shutil.copytree(LABEXTENSION, own / json.loads((LABEXTENSION / "package.json").read_text())["name"])
     config = {
         "LiteBuildConfig": {
             "ignore_contents": list(IGNORE_CONTENTS),
             "extra_file_types": EXTRA_FILE_TYPES,
             "no_sourcemaps": True,
         },
+        "FederatedExtensionAddon": {"extra_labextensions_path": [str(own)]},
     }
     (lite / "jupyter_lite_config.json").write_text(json.dumps(config, indent=2))
     (lite / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES, indent=2))
@@ -811,6 +822,9 @@ def _verify_site(site: Path, lock: dict, content_dir: Path, log: Log) -> None:
     for name in REQUIRED_LABEXTENSIONS:
         if not (site / "extensions" / name / "package.json").is_file():
             problems.append(f"labextension {name} missing from site")
+    own = json.loads((LABEXTENSION / "package.json").read_text())["name"]
+    if own not in {e.get("name") for e in cfg.get("federated_extensions", [])}:
+        problems.append(f"ytlite's labextension {own} not listed in jupyter-lite.json")
     n_files = 0
     for p in content_dir.rglob("*"):
         rel = p.relative_to(content_dir).as_posix()
