@@ -47,7 +47,7 @@ import synthetic  # noqa: E402
 from support.browser import CHROMIUM, CHROMIUM_ARGS, StaticServer  # noqa: E402
 
 KIOSK_ASSETS = ("ytlite_pixelizer_bg.wasm", "colormaps.json", "colormaps.bin", "length_units.json", "h5wasm.js",
-                "index.html", "datasets.json")
+                "index.html", "site.json")
 
 
 def esbuild() -> Path:

@@ -65,6 +65,11 @@ def cases():
         {}, {"ytlite_field": "temperature", "ytlite_cmap": "viridis", "ytlite_scale": "linear"},
         {"ytlite_field": "", "ytlite_cmap": 3, "ytlite_scale": None, "other": "x"}, {"ytlite_cmap": "magma"},
         None, [], "ytlite_field")]
+    # a site's first view: 4 finite numbers with min < max, else no choice
+    out += [("site_choices", [{"ytlite_view": v, "ytlite_cmap": "magma"}]) for v in (
+        [0, 1, 0, 1], [-0.5, 0.25, 1e-300, 2e-300], [0, 1, 0], [0, 1, 0, 1, 2], [1, 0, 0, 1], [0, 1, 1, 1],
+        [0, NAN, 0, 1], [0, INF, 0, 1], ["0", "1", "0", "1"], [True, 2, 0, 1], "0,1,0,1", {"a": 1}, None, 3)]
+    out += [("view_or_none", [v]) for v in ([0.5, 1, 2, 3], [3, 2, 1, 0], [], [0, 1, 0, NAN])]
     out += [("SITE_CHOICE_ATTRS", [])]
     out += [("length_unit_choices", [u, p, LENGTH_TABLE]) for u, p in LENGTH_CASES]
     generated = ROOT / "ytlite" / "_generated" / "length_units.json"

@@ -30,7 +30,7 @@ def page(browser, site_url):
 
 
 def test_every_dataset_has_a_thumbnail_and_opens_in_the_viewer(page, site_url):
-    datasets = json.loads((SITE / "view" / "datasets.json").read_text())
+    datasets = [d["path"] for d in json.loads((SITE / "view" / "site.json").read_text())["datasets"]]
     assert datasets, "the site lists no datasets"
     page.goto(f"{site_url}/gallery/")
     page.wait_for_load_state("load")

@@ -121,7 +121,7 @@ def test_kiosk_opens_files_from_disk_and_says_what_is_wrong_with_bad_ones(kiosk,
     path = real_slice("amrex_adv3d_z_slice.h5")
     run = kiosk()
     run.page.goto(f"{run.site_url}/view/")
-    run.page.wait_for_function("() => document.querySelector('#status').textContent.includes('open a file')")
+    run.wait_frame("f => true")  # (the site's start view: never an empty page)
     run.page.locator("#open").set_input_files(str(path))
     f = run.wait_frame("f => f.field === 'phi'")
     # phi is positive (log) in this file; the picture is yt's
@@ -310,9 +310,11 @@ def test_kiosk_share_with_nothing_loaded_says_so(kiosk):
     run = kiosk()
     downloads = []
     run.page.on("download", lambda d: downloads.append(d))
-    run.page.goto(f"{run.site_url}/view/")
-    run.page.wait_for_function("() => document.querySelector('#status').textContent.includes('open a file')")
+    run.page.goto(f"{run.site_url}/view/?file=data/no_such_file.h5")  # (else the site's start view is shown)
+    run.page.wait_for_function("() => document.querySelector('#status').classList.contains('error')")
+    assert "no_such_file.h5" in run.status(), run.status()
     run.page.locator("#share").click()
+    run.page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('nothing')")
     run.page.wait_for_function("() => document.querySelector('#status').classList.contains('error')")
     assert run.status().startswith("nothing to share yet: open a dataset first"), run.status()
     run.page.wait_for_timeout(500)

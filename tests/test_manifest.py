@@ -70,6 +70,14 @@ title = "Depth"
     ('[site\ntitle = "x"\n', "ytlite.toml: not valid TOML"),
     ('[site]\nstorage = "forever"\n', "ytlite.toml, line 2: [site] storage must be one of keep, fresh, got 'forever'"),
     ('title = "x"\n', "ytlite.toml, line 1: unknown table or key 'title'"),
+    ('[datasets."data/x.h5"]\nview = [0, 1, 1, 0]\n',
+     "ytlite.toml, line 2: [datasets.\"data/x.h5\"] view must be 4 numbers [x_min, x_max, y_min, y_max] with min < max"),
+    ('[datasets."data/x.h5"]\nview = [0, 1, 0]\n', "view must be 4 numbers"),
+    ('[datasets."data/x.h5"]\nview = "0,1,0,1"\n', "ytlite.toml, line 2: [datasets.\"data/x.h5\"] view must be a list"),
+    ('[exhibit]\nstart = "data/nope.h5"\n', "ytlite.toml, line 2: [exhibit] start: no data file or stack 'data/nope.h5'"),
+    ('[exhibit]\nidle = 0\n', "ytlite.toml, line 2: [exhibit] idle must be a number of seconds from 1 to 86400"),
+    ('[exhibit]\nidel = 5\n', "ytlite.toml, line 2: unknown key 'idel' in [exhibit] (did you mean 'idle'?)"),
+    ('[exhibit]\nhome = "yes"\n', "ytlite.toml, line 2: [exhibit] home must be a bool"),
 ])
 def test_each_mistake_names_the_line_and_the_key(folder, text, says):
     with pytest.raises(ManifestError) as err:
@@ -257,7 +265,8 @@ def test_the_manifests_choices_reach_ds_plot_and_the_kiosks_reader(folder, tmp_p
 
     original = ytlite.load(folder / "data" / "x.h5")
     assert (original.default_field(), original.default_cmap()) == ("density", ytlite.DEFAULT_COLORMAP)
-    manifest(folder, '[datasets."data/x.h5"]\nfield = "temperature"\ncmap = "viridis"\nscale = "linear"\n')
+    manifest(folder, '[datasets."data/x.h5"]\nfield = "temperature"\ncmap = "viridis"\nscale = "linear"\n'
+                     'view = [0.25, 0.5, 0, 0.125]\n')
     site = build(folder, tmp_path / "site", kit=_kit(), cache=tmp_path / "cache", log=lambda m: None)
     shipped = site / "files" / "data" / "x.h5"
     ds = ytlite.load(shipped)
@@ -265,6 +274,7 @@ def test_the_manifests_choices_reach_ds_plot_and_the_kiosks_reader(folder, tmp_p
     assert ds.default_scale("density") == original.default_scale("density")  # (the choice is for its field)
     viewer = ds.plot()
     assert (viewer.field, viewer.cmap, viewer.scale) == ("temperature", "viridis", "linear")
+    assert viewer.view == ds.default_view() == [0.25, 0.5, 0.0, 0.125] and original.default_view() == list(original.domain_bounds)
     assert ds.plot("density").scale == "log"
     runner = ROOT / "tests" / "support" / "slicefile_runner.mjs"
     out = json.loads(subprocess.run(["node", runner, shipped], capture_output=True, text=True, check=True).stdout)

@@ -109,7 +109,9 @@ def test_a_folder_becomes_a_site_with_python_alone(built, course):
         assert (out / "files" / name).is_file(), name
     assert not (out / "files" / ".github").exists()  # hidden: not content
     assert not (out / "files" / "ytlite.toml").exists()  # what the build reads, not what it shows
-    assert json.loads((out / "view" / "datasets.json").read_text()) == ["data/amr_demo_slice.h5", "data/my_slice.h5"]
+    index = json.loads((out / "view" / "site.json").read_text())
+    assert [d["path"] for d in index["datasets"]] == ["data/amr_demo_slice.h5", "data/my_slice.h5"]
+    assert index["datasets"][1]["title"] == "My own slice" and index["start"] == "data/amr_demo_slice.h5"
     gallery = (out / "gallery" / "index.html").read_text()
     assert 'data-file="data/my_slice.h5"' in gallery and "<h2>My own slice</h2>" in gallery
     assert "The slice this test made, with a caption in plain words." in gallery

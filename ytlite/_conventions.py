@@ -13,6 +13,7 @@ ytlite: every other module may import this one.
 from __future__ import annotations
 
 import math
+import numbers
 from datetime import datetime, timedelta, timezone
 
 AXIS_NAMES = ("x", "y", "z")
@@ -118,20 +119,41 @@ def default_field(field_list, chosen=None) -> str | None:
 
 
 #: the file attributes a site build writes from ytlite.toml's [datasets."..."]
-#: (field, cmap, scale): what the viewer shows first, in a notebook and on the kiosk
-SITE_CHOICE_ATTRS = {"field": "ytlite_field", "cmap": "ytlite_cmap", "scale": "ytlite_scale"}
+#: (field, cmap, scale, view): what the viewer shows first, in a notebook and on the kiosk
+SITE_CHOICE_ATTRS = {"field": "ytlite_field", "cmap": "ytlite_cmap", "scale": "ytlite_scale", "view": "ytlite_view"}
 
 
 def site_choices(attrs) -> dict:
-    """{field, cmap, scale: str} of a file's attributes (those of them that are strings)."""
+    """{field, cmap, scale: str; view: [x_min, x_max, y_min, y_max]} of a
+    file's attributes: the text ones that are non-empty strings, the view
+    when it is 4 finite numbers with min < max (anything else is no choice)."""
     out = {}
     for key, attr in SITE_CHOICE_ATTRS.items():
         value = attrs.get(attr) if hasattr(attrs, "get") and not isinstance(attrs, (str, bytes)) else None
+        if key == "view":
+            view = view_or_none(value)
+            if view is not None:
+                out[key] = view
+            continue
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
         if isinstance(value, str) and value:
             out[key] = value
     return out
+
+
+def view_or_none(value) -> list | None:
+    """``value`` as a view [x_min, x_max, y_min, y_max] (4 finite numbers,
+    min < max on both axes), or None when it is not one."""
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) != 4:
+        return None
+    # (numbers only: not text, not bool; numpy's scalars are numbers.Real)
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
+        return None
+    view = [float(v) for v in value]
+    if not all(math.isfinite(v) for v in view) or not (view[0] < view[1] and view[2] < view[3]):
+        return None
+    return view
 
 
 def length_unit_choices(length_unit, period, cm_per_unit: dict) -> dict:

@@ -48,7 +48,7 @@ def dataset_traits(ds, field=None, fields=None, depth=None):
         field_units={n: ds.units(n) for n in names}, field=field,
         field_scales={n: ds.default_scale(n) for n in names},
         length_units=units, length_unit=ds.length_unit[1] if ds.length_unit[1] in units else "code_length",
-        domain=list(ds.domain_bounds), view=list(ds.domain_bounds), period=list(ds.period),
+        domain=list(ds.domain_bounds), view=ds.default_view(), period=list(ds.period),
     )
     source = _sources(ds, stack)
     if stack is None:

@@ -184,6 +184,11 @@ class SliceDataset:
         chosen = self._choices.get("cmap")
         return chosen if chosen in colormap_names() else DEFAULT_COLORMAP
 
+    def default_view(self) -> list:
+        """The view shown first: a site's choice (ytlite.toml's view) when the
+        file has one, else the whole domain [x_min, x_max, y_min, y_max]."""
+        return list(self._choices.get("view", self.domain_bounds))
+
     def pixelize(self, field=None, bounds=None, width=512, height=None, antialias=True, periodic=False):
         """Deposit the cells onto a ``height`` x ``width`` image (see :mod:`ytlite.pixelizer`)."""
         from .pixelizer import pixelize

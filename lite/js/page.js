@@ -5,6 +5,12 @@
 // reopens the exact view. A thin host over the same core as the widget.
 // "Share as one file" saves the view and its data as one HTML file that
 // opens from disk with no server (core/standalone.js, ./standalone.js).
+// It opens on the site's start view (site.json, from ytlite.toml), never on
+// an empty page, and lists the datasets by their titles. With ?exhibit it is
+// an exhibit (a museum, a lecture hall): no file picker, no sharing, no
+// links away, the figure filling the screen, title and caption in large
+// type, big touch targets, and after a while with no input it returns to
+// its start view.
 
 import { fetchToFS, loadH5wasm, progressText, streamToFS } from "./core/fetchfile.js";
 import { wasmGeometry } from "./core/pipeline.js";
@@ -15,6 +21,7 @@ import { stackSource } from "./core/stack.js";
 import { buildStandaloneHtml } from "./core/standalone.js";
 import { createStore } from "./core/store.js";
 import { decodeState, encodeState } from "./core/urlstate.js";
+import { fillResolution } from "./ui/figure.js";
 import { Viewer } from "./ui/viewer.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -45,10 +52,17 @@ const MB = (bytes) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1)} MB`;
 const fileSafe = (text) => text.replace(/\.(h5|hdf5)$/i, "").replace(/[^A-Za-z0-9_.-]+/g, "_");
 
 class Kiosk {
-  constructor() {
+  // index: the site's site.json ({title, start, datasets: [{path, title, caption}], exhibit: {idle, home}})
+  constructor(index, { exhibit = false } = {}) {
     this.ready = assets();
     this.viewer = null;
     this.status = $("#status");
+    this.index = index;
+    this.exhibit = exhibit;
+  }
+
+  about(file) {
+    return this.index.datasets.find((d) => d.path === file) ?? null;
   }
 
   say(text, isError = false) {
@@ -147,8 +161,9 @@ class Kiosk {
     const fieldScales = slice.fieldScales;
     const lengthUnits = lengthUnitChoices(slice.lengthUnit, slice.period, cmPerUnit);
     const unit = slice.lengthUnit[1] in lengthUnits ? slice.lengthUnit[1] : "code_length";
+    const view = urlState.view ?? slice.defaultView;
     const store = createStore({
-      field, field_scales: fieldScales, info: stacked ? { ...slice.info, name } : slice.info, domain: slice.domain, view: urlState.view ?? slice.domain,
+      field, field_scales: fieldScales, info: stacked ? { ...slice.info, name } : slice.info, domain: slice.domain, view,
       resolution: urlState.resolution ?? 512, antialias: true, periodic: false, period: slice.period,
       cmap: [urlState.cmap, slice.defaultCmap].find((c) => c && runtime.colormaps.has(c)) ?? "cmyt.arbre",
       scale: urlState.scale ?? fieldScales[field], vmin: urlState.vmin ?? null, vmax: urlState.vmax ?? null,
@@ -156,15 +171,23 @@ class Kiosk {
       length_unit: urlState.unit && urlState.unit in lengthUnits ? urlState.unit : unit,
       show_mesh: !!urlState.mesh, wheel_zoom: true, frame: {}, error: "", depth: urlState.depth ?? 0,
     });
+    // title and caption first: the exhibit's figure takes the room they leave
+    const about = this.about(urlState.file ?? null);
+    $("#dataset-title").textContent = about?.title ?? name; // (text, never HTML: captions are data)
+    $("#caption").textContent = about?.caption ?? "";
     this.viewer?.destroy();
     const host = $("#viewer");
     host.replaceChildren();
     const data = stacked ? { stack: stacked.stack, fieldNames: Object.keys(slice.mesh.fields), units: slice.mesh.units }
       : slice.mesh;
-    this.viewer = new Viewer(host, store, runtime, data);
+    this.viewer = new Viewer(host, store, runtime, data, { fill: this.exhibit });
     this.store = store;
     this.name = name;
     this.file = urlState.file ?? null;
+    this.startState = { view, field, cmap: store.get("cmap"), scale: store.get("scale"), depth: store.get("depth") };
+    if (this.exhibit && urlState.resolution == null) this.fillScreen();
+    if ($("#datasets")) $("#datasets").value = this.file ?? "";
+    for (const b of document.querySelectorAll("#exhibit-bar [data-file]")) b.setAttribute("aria-current", String(b.dataset.file === this.file));
     const toUrl = () => this.writeUrl(store);
     store.on(URL_KEYS.map((k) => `change:${k}`).join(" "), toUrl);
     toUrl();
@@ -226,7 +249,33 @@ class Kiosk {
       + "it opens from disk in any browser, with no server and no network";
   }
 
+  // The exhibit's figure fills the screen: the resolution whose figure fits
+  // the room it has (again when the window changes size).
+  fillScreen() {
+    const { viewer, store } = this;
+    if (!viewer) return;
+    const resolution = fillResolution(viewer.figureSpace(), store.get("view"));
+    if (resolution !== store.get("resolution")) store.set("resolution", resolution);
+  }
+
+  // Back to what the exhibit first showed: its start dataset at its first
+  // view, field, colormap and scale (after a visitor left).
+  async returnToStart() {
+    const { file: start, urlState } = this.start ?? {};
+    if (!start) return;
+    if (this.file !== start) {
+      await this.openUrl(start, urlState);
+      return;
+    }
+    const { store, startState } = this;
+    for (const [key, value] of Object.entries(startState)) store.set(key, value);
+    for (const key of ["vmin", "vmax", "linthresh"]) store.set(key, null);
+    this.viewer.pinned = null;
+    this.viewer.readout.textContent = "";
+  }
+
   writeUrl(store) {
+    if (this.exhibit) return; // (an exhibit's address stays its start: a reload starts it afresh)
     if (!this.file) { history.replaceState(null, "", location.pathname); return; }
     const s = (k) => store.get(k);
     const query = encodeState({
@@ -238,34 +287,80 @@ class Kiosk {
   }
 }
 
-async function main() {
-  const kiosk = new Kiosk();
-  const fail = (err) => kiosk.say(String(err?.message ?? err), true);
-  const { state, problems } = decodeState(location.search);
-  // the site's datasets, listed at build time
-  fetch("datasets.json").then((r) => r.json()).then((list) => {
-    const select = $("#datasets");
-    for (const file of list) select.append(new Option(file, file));
-    if (state.file) select.value = state.file;
-    select.addEventListener("change", () => select.value && kiosk.openUrl(select.value).catch(fail));
-  }).catch(fail);
-  $("#share").addEventListener("click", () => kiosk.shareAsOneFile().then((m) => kiosk.say(m), fail));
-  $("#open").addEventListener("change", (e) => e.target.files[0] && kiosk.openLocal(e.target.files[0]).catch(fail));
-  document.addEventListener("dragover", (e) => { e.preventDefault(); document.body.classList.add("dropping"); });
-  document.addEventListener("dragleave", () => document.body.classList.remove("dropping"));
-  document.addEventListener("drop", (e) => {
-    e.preventDefault();
-    document.body.classList.remove("dropping");
-    const file = e.dataTransfer?.files?.[0];
-    if (file) kiosk.openLocal(file).catch(fail);
-  });
-  if (state.file) {
-    await kiosk.openUrl(state.file, state).catch(fail);
-    if (problems.length) kiosk.say(`ignored in the link: ${problems.join("; ")}`, true);
-  } else {
-    kiosk.say("open a file from the list, from your disk, or drop one here");
+// The exhibit: nothing a visitor can do leaves it or breaks it (no menu, no
+// selection, no page zoom, no files, no links), and after `idle` seconds
+// with no input it returns to its start view.
+function lockDown(kiosk) {
+  document.body.classList.add("exhibit", "dark");
+  for (const sel of ["header"]) $(sel)?.remove(); // (file picker, sharing, links away: not in the page at all)
+  document.querySelector('meta[name="viewport"]').content = "width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no";
+  const stop = (e) => e.preventDefault();
+  for (const type of ["contextmenu", "selectstart", "dragstart", "gesturestart", "drop", "dragover"]) document.addEventListener(type, stop);
+  document.addEventListener("touchmove", (e) => { if (e.touches.length > 1) e.preventDefault(); }, { passive: false });
+  const bar = $("#exhibit-bar");
+  const button = (text, onClick, data = {}) => {
+    const b = Object.assign(document.createElement("button"), { type: "button", textContent: text });
+    Object.assign(b.dataset, data);
+    b.addEventListener("click", onClick);
+    bar.append(b);
+  };
+  button("Start view", () => kiosk.returnToStart());
+  if (kiosk.index.datasets.length > 1) {
+    for (const d of kiosk.index.datasets) button(d.title, () => kiosk.openUrl(d.path).catch((e) => kiosk.say(String(e.message ?? e), true)), { file: d.path });
   }
+  let timer = 0;
+  const idleMs = 1000 * (kiosk.index.exhibit?.idle ?? 90);
+  const touched = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => kiosk.returnToStart().catch((e) => kiosk.say(String(e.message ?? e), true)), idleMs);
+  };
+  for (const type of ["pointerdown", "keydown", "wheel"]) document.addEventListener(type, touched, { capture: true, passive: true });
+  touched();
+  window.addEventListener("resize", () => kiosk.fillScreen());
+}
+
+async function main() {
+  const { state, problems } = decodeState(location.search);
+  const exhibit = new URLSearchParams(location.search).has("exhibit");
+  let index = { title: "", start: null, datasets: [], exhibit: {} };
+  let failure = null;
+  try {
+    const r = await fetch("site.json");
+    if (!r.ok) throw new Error(`the site's list of datasets (site.json): ${r.status} ${r.statusText}`);
+    index = await r.json();
+  } catch (err) {
+    failure = err;
+  }
+  const kiosk = new Kiosk(index, { exhibit });
   globalThis.ytliteKiosk = kiosk; // for tests and the console
+  const fail = (err) => kiosk.say(String(err?.message ?? err), true);
+  if (failure) fail(failure);
+  if (index.title) $("#site-title").textContent = index.title;
+  if (exhibit) {
+    lockDown(kiosk);
+  } else {
+    const select = $("#datasets");
+    for (const d of index.datasets) select.append(new Option(d.title, d.path));
+    select.addEventListener("change", () => select.value && kiosk.openUrl(select.value).catch(fail));
+    $("#share").addEventListener("click", () => kiosk.shareAsOneFile().then((m) => kiosk.say(m), fail));
+    $("#open").addEventListener("change", (e) => e.target.files[0] && kiosk.openLocal(e.target.files[0]).catch(fail));
+    document.addEventListener("dragover", (e) => { e.preventDefault(); document.body.classList.add("dropping"); });
+    document.addEventListener("dragleave", () => document.body.classList.remove("dropping"));
+    document.addEventListener("drop", (e) => {
+      e.preventDefault();
+      document.body.classList.remove("dropping");
+      const file = e.dataTransfer?.files?.[0];
+      if (file) kiosk.openLocal(file).catch(fail);
+    });
+  }
+  const file = state.file ?? index.start; // (never an empty page when the site has a dataset)
+  kiosk.start = { file, urlState: state }; // (where an exhibit returns)
+  if (file) {
+    await kiosk.openUrl(file, state).catch(fail);
+    if (problems.length) kiosk.say(`ignored in the link: ${problems.join("; ")}`, true);
+  } else if (!failure) {
+    kiosk.say("open a file from your disk, or drop one here");
+  }
 }
 
 main();

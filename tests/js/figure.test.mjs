@@ -33,3 +33,18 @@ test("fitScale leaves the figure alone when the space is unknown or absurd", () 
   assert.equal(fitScale(fig, { width: 0, height: 0 }, true), 1);
   assert.equal(fitScale({ width: 0, height: 0 }, { width: 400, height: 0 }), 1);
 });
+
+test("fillResolution: the largest figure that fits the room, for wide, tall and square views", async () => {
+  const { fillResolution, figureLayout } = await import("../../lite/js/ui/figure.js");
+  const { imageSize } = await import("../../lite/js/core/conventions.js");
+  for (const view of [[0, 1, 0, 1], [0, 2, 0, 1], [0, 1, 0, 3], [-0.25, 0.125, 0.375, 0.75]]) {
+    for (const room of [{ width: 1280, height: 700 }, { width: 390, height: 600 }, { width: 2000, height: 300 }]) {
+      const r = fillResolution(room, view);
+      const fits = (res) => { const l = figureLayout(...imageSize(view, res)); return l.width <= room.width && l.height <= room.height; };
+      assert.ok(fits(r), `${r} for ${view} in ${JSON.stringify(room)}`);
+      assert.ok(!fits(r + 2), `${r} + 2 would fit too: not the largest`);
+    }
+  }
+  assert.equal(fillResolution({ width: 0, height: 0 }, [0, 1, 0, 1]), 128); // (no room yet: the smallest)
+  assert.equal(fillResolution({ width: 1e6, height: 1e6 }, [0, 1, 0, 1]), 4096);
+});

@@ -200,7 +200,9 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
         # a visitor's copy of an older one is told so)
         (site / SHIPPED_LIST).write_text(json.dumps({"notebooks": shipped}, indent=1))
         with step("the kiosk page: view/", log):
-            kiosk.build_kiosk(site, staged)
+            kiosk.build_kiosk(site, staged, manifest)
+            if manifest.exhibit["home"]:  # the site's own address opens the exhibit
+                (site / "index.html").write_text(kiosk.EXHIBIT_HOME)
         with step("the gallery: thumbnails with yt + matplotlib -> gallery/", log):
             gallery.build_gallery(site, staged, cache / "gallery", log, manifest=manifest,
                                   start_notebook=manifest.start or default_start(staged))

@@ -15,6 +15,12 @@ caption = "..."               # a sentence or two in plain language
 field = "density"             # what the gallery, the viewer page and ds.plot() show first
 cmap = "viridis"
 scale = "log"                 # linear, log or symlog
+view = [-0.25, 0.25, -0.25, 0.25]   # the view shown first: x_min, x_max, y_min, y_max (code_length)
+
+[exhibit]                     # the viewer page as an exhibit: view/?exhibit (a museum, a lecture hall)
+start = "data/x.h5"           # the dataset it opens on (default: the first one)
+idle = 90                     # seconds with no touch before it returns to its start view
+home = false                  # true: the site's own address opens the exhibit
 
 [make."data/blast_z.h5"]      # a dataset made at build time with yt (ytlite extract)
 from = "raw/output_00030/info_00030.txt"   # anything yt.load opens (relative to the folder)
@@ -32,15 +38,18 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._conventions import SCALES
+from .._conventions import SCALES, view_or_none
 
 FILE_NAME = "ytlite.toml"
 SITE_KEYS = {"title": str, "start": str, "storage": str}
 STORAGE = ("keep", "fresh")
-DATASET_KEYS = {"title": str, "caption": str, "field": str, "cmap": str, "scale": str}
+DATASET_KEYS = {"title": str, "caption": str, "field": str, "cmap": str, "scale": str, "view": list}
+EXHIBIT_KEYS = {"start": str, "idle": (int, float), "home": bool}
+#: seconds with no input before an exhibit returns to its start view (ytlite.toml [exhibit] idle)
+DEFAULT_IDLE_S = 90
 MAKE_KEYS = {"from": str, "axis": str, "coord": (str, int, float), "fields": list, "projection": bool,
              "weight": str, "stack": int, "float32": bool}
-TABLES = ("site", "datasets", "make")
+TABLES = ("site", "datasets", "exhibit", "make")
 
 
 class ManifestError(ValueError):
@@ -56,6 +65,8 @@ class Manifest:
     datasets: dict[str, dict] = field(default_factory=dict)
     #: {path the made dataset gets in the site: {"from": Path, extract's options}}
     make: dict[str, dict] = field(default_factory=dict)
+    #: the exhibit's settings ([exhibit]): start (a dataset key, as in ``datasets``), idle (s), home
+    exhibit: dict = field(default_factory=lambda: {"start": None, "idle": DEFAULT_IDLE_S, "home": False})
 
 
 def _line_of(text: str, key: str, table: str | None = None) -> int | None:
@@ -110,7 +121,7 @@ def read_manifest(folder: Path) -> Manifest:
     for key in data:
         if key not in TABLES:
             near = difflib.get_close_matches(key, TABLES, n=1)
-            hint = f" (did you mean [{near[0]}]?)" if near else " (the tables are [site] and [datasets.\"PATH\"])"
+            hint = f" (did you mean [{near[0]}]?)" if near else " (the tables are [site], [datasets.\"PATH\"], [exhibit] and [make.\"PATH\"])"
             raise ManifestError(f"{_where(path, text, key, None)}: unknown table or key {key!r}{hint}")
         if not isinstance(data[key], dict):
             raise ManifestError(f"{_where(path, text, key, None)}: {key} must be a table ([{key}])")
@@ -154,14 +165,8 @@ def read_manifest(folder: Path) -> Manifest:
         if not isinstance(entry, dict):
             raise ManifestError(f"{_where(path, text, name, 'datasets')}: {label} must be a table of keys")
         _check_keys(path, text, entry, DATASET_KEYS, table, label)
-        target = Path(folder) / name
-        if name in made:
-            key = name
-        elif f"{name.rstrip('/')}/stack.json" in made or (target.is_dir() and (target / "stack.json").is_file()):
-            key = f"{name.rstrip('/')}/stack.json"
-        elif target.is_file() and target.suffix == ".h5":
-            key = name
-        else:
+        key = _dataset_key(folder, name, made)
+        if key is None:
             raise ManifestError(f"{_where(path, text, table, None)}: {label}: no data file or stack "
                                 f"{name!r} in {folder}")
         if "cmap" in entry:
@@ -172,8 +177,33 @@ def read_manifest(folder: Path) -> Manifest:
         if "scale" in entry and entry["scale"] not in SCALES:
             raise ManifestError(f"{_where(path, text, 'scale', table)}: {label} scale must be one of "
                                 f"{', '.join(SCALES)}, got {entry['scale']!r}")
+        if "view" in entry and view_or_none(entry["view"]) is None:
+            raise ManifestError(f"{_where(path, text, 'view', table)}: {label} view must be 4 numbers "
+                                f"[x_min, x_max, y_min, y_max] with min < max, got {entry['view']!r}")
         manifest.datasets[key] = dict(entry)
+    exhibit = data.get("exhibit", {})
+    _check_keys(path, text, exhibit, EXHIBIT_KEYS, "exhibit", "[exhibit]")
+    manifest.exhibit.update(exhibit)
+    if not (0 < manifest.exhibit["idle"] <= 86400):
+        raise ManifestError(f"{_where(path, text, 'idle', 'exhibit')}: [exhibit] idle must be a number of seconds "
+                            f"from 1 to 86400, got {manifest.exhibit['idle']!r}")
+    if "start" in exhibit:
+        manifest.exhibit["start"] = _dataset_key(folder, exhibit["start"], made)
+        if manifest.exhibit["start"] is None:
+            raise ManifestError(f"{_where(path, text, 'start', 'exhibit')}: [exhibit] start: no data file or stack "
+                                f"{exhibit['start']!r} in {folder}")
     return manifest
+
+
+def _dataset_key(folder: Path, name: str, made: set[str]) -> str | None:
+    """How the site names the dataset ``name`` of the folder (or made at
+    build time, ``made``): a file's path, a stack's stack.json; None: no such dataset."""
+    target = Path(folder) / name
+    if name in made or (target.is_file() and target.suffix == ".h5"):
+        return name
+    if f"{name.rstrip('/')}/stack.json" in made or (target.is_dir() and (target / "stack.json").is_file()):
+        return f"{name.rstrip('/')}/stack.json"
+    return None
 
 
 def check_notebooks(folder: Path) -> None:

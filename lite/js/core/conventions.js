@@ -91,18 +91,32 @@ export function defaultField(fieldList, chosen = null) {
 }
 
 // The file attributes a site build writes from ytlite.toml (field, cmap,
-// scale): what the viewer shows first, in a notebook and on the kiosk.
-export const SITE_CHOICE_ATTRS = { field: "ytlite_field", cmap: "ytlite_cmap", scale: "ytlite_scale" };
+// scale, view): what the viewer shows first, in a notebook and on the kiosk.
+export const SITE_CHOICE_ATTRS = { field: "ytlite_field", cmap: "ytlite_cmap", scale: "ytlite_scale", view: "ytlite_view" };
 
-// {field, cmap, scale} of a file's attributes (those of them that are strings).
+// {field, cmap, scale: string; view: [x_min, x_max, y_min, y_max]} of a
+// file's attributes: the text ones that are non-empty strings, the view when
+// it is 4 finite numbers with min < max (anything else is no choice).
 export function siteChoices(attrs) {
   const out = {};
   if (!attrs || typeof attrs !== "object" || Array.isArray(attrs)) return out;
   for (const [key, attr] of Object.entries(SITE_CHOICE_ATTRS)) {
     const value = attrs[attr];
-    if (typeof value === "string" && value) out[key] = value;
+    if (key === "view") {
+      const view = viewOrNone(value);
+      if (view !== null) out[key] = view;
+    } else if (typeof value === "string" && value) out[key] = value;
   }
   return out;
+}
+
+// `value` as a view [x_min, x_max, y_min, y_max] (4 finite numbers, min <
+// max on both axes), or null when it is not one.
+export function viewOrNone(value) {
+  if (value === null || typeof value !== "object" || typeof value.length !== "number" || value.length !== 4) return null;
+  const view = Array.from(value);
+  if (!view.every((v) => typeof v === "number" && Number.isFinite(v))) return null;
+  return view[0] < view[1] && view[2] < view[3] ? view : null;
 }
 
 // {unit: value of one code_length in it} for the units that make sense for

@@ -387,6 +387,7 @@ function describe(name, attrs, axis, n, fieldList, geometry) {
     lengthUnit: [Number(attrs.length_unit ?? 1), String(attrs.length_unit_units ?? "code_length")],
     defaultField: defaultField(fieldList, siteChoices(attrs).field ?? null),
     defaultCmap: siteChoices(attrs).cmap ?? null, // (a site's choice; the host checks it is a colormap it has)
+    defaultView: siteChoices(attrs).view ?? domain, // (a site's first view, else the whole domain)
     info: {
       name, kind, axis: AXIS_NAMES[axis], x_axis: AXIS_NAMES[xa], y_axis: AXIS_NAMES[ya],
       coord: kind === "slice" && attrs.coord != null ? [Number(attrs.coord), String(attrs.coord_units ?? "code_length")] : null,

@@ -21,6 +21,17 @@ export function figureLayout(width, height) {
   };
 }
 
+// The resolution (pixels along the view's longer side, as imageSize takes
+// it) whose whole figure fits `available` {width, height} (CSS pixels):
+// the exhibit's figure fills the screen with a deposit at its own size.
+export function fillResolution(available, view, min = 128, max = 4096) {
+  const extra = figureLayout(0, 0);
+  const w = available.width - extra.width, h = available.height - extra.height;
+  const aspect = (view[1] - view[0]) / (view[3] - view[2]); // width / height
+  const longer = aspect >= 1 ? Math.min(w, h * aspect) : Math.min(h, w / aspect);
+  return Number.isFinite(longer) ? Math.max(min, Math.min(max, Math.floor(longer))) : min;
+}
+
 // How much to scale a figure (CSS, not a new deposit) to fit the space it
 // has: shrink to the available width (a narrow notebook, a phone), never
 // enlarge, except in full screen where it fills the screen (both sides).

@@ -5,6 +5,8 @@
 //   two pointers    -> zoom(fx, fy, factor) + pan (pinch, about the midpoint)
 //   wheel/trackpad  -> zoom(fx, fy, factor) (ctrl+wheel: a trackpad pinch)
 //   double-click    -> recentre(fx, fy)
+//   tap / click     -> tap(fx, fy)          (a press released without moving:
+//                      the value under the finger or the pointer, kept shown)
 //   keys (focused)  -> arrows pan 10 %, + / - zoom, 0 or Home reset,
 //                      PageUp / PageDown or ] / [ move through a stack's depth
 //   hover / leave   -> hover(fx, fy) / leave()
@@ -96,6 +98,10 @@ export function bindGestures(canvas, h) {
     }
     if (pointers.size === 0) {
       const moved = mode === "dragging" || mode === "pinching";
+      if (mode === "pressing" && e.type === "pointerup") {
+        const [fx, fy] = frac(e.clientX, e.clientY);
+        h.tap?.(fx, fy);
+      }
       mode = "idle";
       canvas.classList.remove("ytlite-dragging");
       if (moved) h.end();

@@ -30,7 +30,8 @@ export class Viewer {
   // fieldNames, units} (report(text): what the loading note says meanwhile); or a stack {stack:
   // core/stack.js source of such meshes, fieldNames, units}, shown at store "depth". The viewer owns
   // them: destroy() frees them (mesh.free(), stack.clear()).
-  // options: {snapshots: keep store._snapshot (PNG) up to date}
+  // options: {snapshots: keep store._snapshot (PNG) up to date, fill: the figure fills its container's
+  // width and height (the exhibit; else it fits the width and is never enlarged), dropFile}
   constructor(el, store, runtime, data, options = {}) {
     this.store = store;
     this.runtime = runtime;
@@ -64,11 +65,13 @@ export class Viewer {
     this.axesCanvas = make("canvas", "ytlite-axes");
     this.canvas = make("canvas", "ytlite-image");
     this.canvas.tabIndex = 0; // keyboard pan/zoom when focused
+    this.canvas.setAttribute("role", "img"); // (its aria-label says what it shows: describeView)
     this.meshCanvas = make("canvas", "ytlite-mesh");
     this.note = make("div", "ytlite-note");
     this.note.textContent = NO_DATA;
     this.errorBox = make("div", "ytlite-error");
     this.readout = make("div", "ytlite-readout");
+    this.readout.setAttribute("aria-live", "polite"); // a tap's value is read out by screen readers too
     // the figure at its own pixel size, scaled as a whole to fit (see fit())
     this.figure = make("div", "ytlite-figure");
     this.figure.append(this.axesCanvas, this.canvas, this.meshCanvas, this.note, this.errorBox);
@@ -86,7 +89,8 @@ export class Viewer {
       reset: () => this.setView(store.get("domain")),
       depth: (step) => this.stepDepth(step),
       hover: (fx, fy) => this.showReadout(fx, fy),
-      leave: () => { this.readout.textContent = ""; },
+      tap: (fx, fy) => { this.pinned = this.showReadout(fx, fy); },
+      leave: () => { this.readout.textContent = this.pinned ?? ""; },
       end: () => this.saveSoon(),
       wheelEnabled: () => !!store.get("wheel_zoom"),
     });
@@ -238,6 +242,7 @@ export class Viewer {
       this.drawMeshOverlay(view, width, height);
       this.note.style.display = r.empty ? "block" : "none";
       this.showTitle();
+      this.describe(view);
       this.showError("");
       this.frameCount += 1;
       this.report({
@@ -290,17 +295,24 @@ export class Viewer {
       this.observed = parent;
     }
     const full = document.fullscreenElement === this.root;
-    const chrome = this.toolbar.element.offsetHeight + this.title.offsetHeight + this.readout.offsetHeight + 24;
-    const available = full
-      ? { width: window.innerWidth - 16, height: window.innerHeight - chrome }
-      : { width: parent ? parent.clientWidth : 0, height: 0 };
-    const k = fitScale(layout, available, full);
+    const k = fitScale(layout, this.figureSpace(), full || !!this.options.fill);
     this.scale = k;
     this.figure.style.transform = k === 1 ? "" : `scale(${k})`;
     this.figure.classList.toggle("ytlite-enlarged", k > 1); // AMR cells stay sharp-edged
     this.stage.style.width = `${layout.width * k}px`;
     this.stage.style.height = `${layout.height * k}px`;
     this.toolbar.element.style.maxWidth = `${Math.max(layout.width * k, 420)}px`;
+  }
+
+  // The room the figure has (CSS pixels): the screen in full screen; with
+  // options.fill its container's width and height (the exhibit); else the
+  // container's width (height 0: unbounded).
+  figureSpace() {
+    const parent = this.root.parentElement;
+    const chrome = this.toolbar.element.offsetHeight + this.title.offsetHeight + this.readout.offsetHeight + 24;
+    if (document.fullscreenElement === this.root) return { width: window.innerWidth - 16, height: window.innerHeight - chrome };
+    if (!parent) return { width: 0, height: 0 };
+    return { width: parent.clientWidth, height: this.options.fill ? Math.max(0, parent.clientHeight - chrome) : 0 };
   }
 
   unitScale() {
@@ -363,10 +375,24 @@ export class Viewer {
     }
   }
 
+  // What the image shows, for screen readers (the canvas's label): field and
+  // units, dataset, axis and coordinate, the extent of the view.
+  describe(view) {
+    const info = this.store.get("info") ?? {};
+    const scale = this.unitScale(), unit = this.store.get("length_unit");
+    const range = (a, b) => `${formatNumber(a * scale)} to ${formatNumber(b * scale)} ${unit}`;
+    const { main, sub } = this.titleText();
+    const label = `${main}${sub ? `, ${sub}` : ""}; ${info.x_axis ?? "x"} from ${range(view[0], view[1])}, `
+      + `${info.y_axis ?? "y"} from ${range(view[2], view[3])}`;
+    if (this.canvas.getAttribute("aria-label") !== label) this.canvas.setAttribute("aria-label", label);
+  }
+
+  // The value under (fx, fy) of the canvas in the read-out (the deposit's
+  // own value at that pixel, with its units); returns the text shown.
   showReadout(fx, fy) {
     const w = this.canvas.width, h = this.canvas.height;
     const col = Math.floor(fx * w), row = Math.floor(fy * h);
-    if (!(col >= 0 && col < w && row >= 0 && row < h) || !this.pipeline.frb) return;
+    if (!(col >= 0 && col < w && row >= 0 && row < h) || !this.pipeline.frb) return null;
     const [x, y] = pointAt(this.view(), fx, fy);
     const s = this.store;
     const info = s.get("info") ?? {};
@@ -377,6 +403,8 @@ export class Viewer {
     const shown = Number.isNaN(value) ? "no data" : `${formatNumber(value)}${units ? ` ${units}` : ""}`;
     this.readout.textContent = `${info.x_axis ?? "x"} = ${formatNumber(x * scale)} ${unit}, `
       + `${info.y_axis ?? "y"} = ${formatNumber(y * scale)} ${unit}: ${field} = ${shown}`;
+    this.readout.dataset.value = String(value); // (the exact number, for tests)
+    return this.readout.textContent;
   }
 
   // -- reporting -----------------------------------------------------------

@@ -1,0 +1,177 @@
+"""The viewer page of a site made from a folder with a ytlite.toml, in
+Chromium: it opens on the site's start view (never an empty page) and lists
+the datasets by title; ?exhibit is an exhibit: nothing to leave it by (no
+file picker, no sharing, no links), the figure filling the window with no
+horizontal scroll, title and caption in large type (captions are text, not
+HTML), a tap's read-out equal to yt's deposit there, and after the idle time
+(a fake clock) it returns to its start view and yt's picture of it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from support.browser import StaticServer, read_canvases
+from support.oracle import compare, expected_values
+from support.paths import ARTIFACTS, real_slice
+
+CAPTION = 'A <b>blast wave</b> & a cloud: <img src=x onerror="window.hacked=1"> hot gas'
+START_VIEW = [0.25, 0.625, 0.375, 0.75]
+IDLE_S = 30
+
+
+def kit():
+    from ytlite.site import jupyterlite
+
+    kits = sorted((jupyterlite.default_cache() / "kits").glob("*/kit.json"), key=lambda p: p.stat().st_mtime)
+    if not kits:
+        pytest.skip("no kernel kit in the build cache: run python3 build.py build")
+    return kits[-1].parent
+
+
+@pytest.fixture(scope="module")
+def exhibit_site(tmp_path_factory):
+    from ytlite.site import build
+
+    z = real_slice("ramses_blast3d_z0.5_slice.h5")
+    x = real_slice("ramses_blast3d_x0.5_slice.h5")
+    folder = tmp_path_factory.mktemp("exhibit") / "course"
+    (folder / "data").mkdir(parents=True)
+    shutil.copyfile(x, folder / "data" / "a_side.h5")
+    shutil.copyfile(z, folder / "data" / "blast.h5")
+    (folder / "ytlite.toml").write_text(f"""
+[site]
+title = "Shocks, up close"
+
+[datasets."data/blast.h5"]
+title = "A blast wave meets a cloud"
+caption = {json.dumps(CAPTION)}
+view = {json.dumps(START_VIEW)}
+
+[datasets."data/a_side.h5"]
+title = "The same blast, from the side"
+
+[exhibit]
+start = "data/blast.h5"
+idle = {IDLE_S}
+home = true
+""")
+    site = folder.parent / "site"
+    build(folder, site, kit=kit(), cache=folder.parent / "cache", log=lambda m: None)
+    with StaticServer(site) as server:
+        yield server.url, folder
+
+
+class Page:
+    def __init__(self, context, tag):
+        self.page, self.tag = context.new_page(), tag
+
+    def screenshot(self, tag):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"exhibit-{tag}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def frame(self, predicate="f => true", timeout=20000):
+        self.page.wait_for_function(
+            f"""() => {{ const c = document.querySelector('canvas.ytlite-image');
+                 return !!(c && c.dataset.frame) && ({predicate})(JSON.parse(c.dataset.frame)); }}""", timeout=timeout)
+        return json.loads(self.page.locator("canvas.ytlite-image").get_attribute("data-frame"))
+
+
+def test_the_page_opens_on_the_start_view_with_titles(browser, exhibit_site):
+    url, folder = exhibit_site
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        run = Page(context, "start")
+        run.page.goto(f"{url}/view/")
+        frame = run.frame()
+        compare(run, "start-view", frame, read_canvases(run.page)[0][1], folder / "data" / "blast.h5", "density",
+                "cmyt.arbre", "log", expected_view=START_VIEW)
+        options = run.page.locator("#datasets option").evaluate_all("os => os.map(o => [o.value, o.textContent])")
+        assert options == [["data/a_side.h5", "The same blast, from the side"], ["data/blast.h5", "A blast wave meets a cloud"]]
+        assert run.page.locator("#datasets").input_value() == "data/blast.h5"
+        assert run.page.locator("#site-title").text_content() == "Shocks, up close"
+        assert run.page.locator("#caption").text_content() == CAPTION  # as text
+        assert run.page.locator("#caption *").count() == 0 and not run.page.evaluate("window.hacked")
+        label = run.page.locator("canvas.ytlite-image").get_attribute("aria-label")
+        assert run.page.locator("canvas.ytlite-image").get_attribute("role") == "img"
+        assert label.startswith("density (g/cm³)") and "blast.h5" in label and " from " in label, label
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_exhibit_is_chromeless_fills_the_window_and_reads_out_a_tap(browser, exhibit_site, size):
+    url, folder = exhibit_site
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, has_touch=True)
+    try:
+        run = Page(context, f"exhibit-{size[0]}")
+        run.page.goto(f"{url}/")  # (home = true: the site's own address opens the exhibit)
+        run.page.wait_for_url("**/view/?exhibit")
+        frame = run.frame()
+        page = run.page
+        assert frame["view"] == START_VIEW
+        # nothing to leave by, nothing to open files with
+        assert page.locator("input[type=file], a[href], #share, header").count() == 0
+        assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+        assert page.evaluate("document.documentElement.scrollHeight") <= size[1]
+        prevented = page.evaluate("""() => { const e = new MouseEvent('contextmenu', {bubbles: true, cancelable: true});
+            document.querySelector('canvas.ytlite-image').dispatchEvent(e); return e.defaultPrevented; }""")
+        assert prevented
+        assert page.locator("#dataset-title").text_content() == "A blast wave meets a cloud"
+        assert page.locator("#caption").text_content() == CAPTION and page.locator("#caption *").count() == 0
+        # the figure fills the window (its whole figure, axes and colorbar, scaled to the room it has)
+        box = page.locator(".ytlite-figure").bounding_box()
+        assert box["width"] >= 0.85 * size[0] or box["height"] >= 0.5 * size[1], (box, size)
+        # a tap shows yt's value at that pixel
+        canvas = page.locator("canvas.ytlite-image")
+        cbox = canvas.bounding_box()
+        fx, fy = 0.3, 0.6
+        page.touchscreen.tap(cbox["x"] + fx * cbox["width"], cbox["y"] + fy * cbox["height"])
+        page.wait_for_function("() => document.querySelector('.ytlite-readout').dataset.value !== undefined")
+        got = float(page.locator(".ytlite-readout").get_attribute("data-value"))
+        col = int(fx * frame["width"])
+        row = int(fy * frame["height"])
+        want = expected_values(folder / "data" / "blast.h5", "density", frame["view"], frame["width"], frame["height"])
+        value = want[frame["height"] - 1 - row, col]  # (yt's row 0 is y_min; the canvas's is the top)
+        assert got == pytest.approx(value, rel=1e-9, abs=0), (got, value)  # (the deposit's contract with yt)
+        assert page.locator(".ytlite-readout").get_attribute("aria-live") == "polite"
+        assert "g/cm³" in page.locator(".ytlite-readout").text_content()
+    finally:
+        context.close()
+
+
+def test_exhibit_returns_to_its_start_after_the_idle_time(browser, exhibit_site):
+    url, folder = exhibit_site
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
+    try:
+        run = Page(context, "idle")
+        page = run.page
+        page.clock.install()
+        page.goto(f"{url}/view/?exhibit")
+        start = run.frame()
+        # a visitor opens the other dataset, then pans and leaves
+        page.get_by_role("button", name="The same blast, from the side").click()
+        other = run.frame("f => f.view[0] !== 0.25")
+        canvas = page.locator("canvas.ytlite-image").bounding_box()
+        page.mouse.move(canvas["x"] + 100, canvas["y"] + 100)
+        page.mouse.down()
+        page.mouse.move(canvas["x"] + 160, canvas["y"] + 140, steps=4)
+        page.mouse.up()
+        page.clock.run_for(500)  # (the fake clock runs the animation frames too: the last of the drag)
+        moved = run.frame(f"f => f.view[0] !== {other['view'][0]}")
+        assert page.locator("#dataset-title").text_content() == "The same blast, from the side"
+        page.clock.run_for((IDLE_S - 5) * 1000)  # not yet
+        assert run.frame()["view"] == moved["view"]
+        page.clock.run_for(10 * 1000)
+        back = run.frame(f"f => f.view[0] === {START_VIEW[0]} && f.view[3] === {START_VIEW[3]}")
+        assert page.locator("#dataset-title").text_content() == "A blast wave meets a cloud"
+        assert (back["width"], back["height"]) == (start["width"], start["height"])
+        compare(run, "idle-back", back, read_canvases(page)[0][1], folder / "data" / "blast.h5", "density",
+                "cmyt.arbre", "log", expected_view=START_VIEW)
+    finally:
+        context.close()
