@@ -20,7 +20,12 @@ from support.paths import ARTIFACTS, real_slice
 
 CAPTION = 'A <b>blast wave</b> & a cloud: <img src=x onerror="window.hacked=1"> hot gas'
 START_VIEW = [0.25, 0.625, 0.375, 0.75]
+ZOOM_VIEW = [0.375, 0.5, 0.5, 0.625]
+ZOOM_CAPTION = "Closer: <i>the shock</i> front"
 IDLE_S = 30
+# the attract tour (recorded below with viewer.tour()): rests on each stop for its dwell
+#   stop 0 (blast, START_VIEW) [0, 6); move [6, 8); stop 1 (ZOOM_VIEW, viridis, linear) [8, 12);
+#   cut to stop 2 (a_side.h5, its whole domain) [12, 13) then [13, 17); back to stop 0 [17, 19)
 
 
 def kit():
@@ -58,11 +63,65 @@ title = "The same blast, from the side"
 start = "data/blast.h5"
 idle = {IDLE_S}
 home = true
+tour = "tours/attract.json"
 """)
+    record_tour(folder)
     site = folder.parent / "site"
     build(folder, site, kit=kit(), cache=folder.parent / "cache", log=lambda m: None)
     with StaticServer(site) as server:
         yield server.url, folder
+
+
+def record_tour(folder):
+    """The attract tour, recorded as a teacher would (viewer.tour() in the site's folder)."""
+    import os
+
+    import ytlite
+
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        viewer = ytlite.load("data/blast.h5").plot()
+        tour = viewer.tour(title="Shocks")
+        viewer.view = START_VIEW
+        tour.add(caption="")
+        viewer.view = ZOOM_VIEW
+        viewer.cmap, viewer.scale = "viridis", "linear"
+        tour.add(caption=ZOOM_CAPTION, dwell=4, transition=2)
+        side = ytlite.load("data/a_side.h5").plot()
+        side_tour = side.tour()
+        side_tour.add(caption="From the side", dwell=4, transition=1)
+        tour.stops += side_tour.stops
+        tour.save("tours/attract.json")
+    finally:
+        os.chdir(here)
+
+
+def open_paused(run, url):
+    """Open ``url`` with the page's time paused: it moves only with run_for
+    (a fake clock otherwise also follows real time); returns the first frame."""
+    t0 = 1_800_000_000_000  # (ms: any fixed date)
+    run.page.clock.install(time=t0)
+    run.page.clock.pause_at(t0 + 1000)
+    run.page.goto(url)
+    run_until(run.page, "!!document.querySelector('canvas.ytlite-image')?.dataset.frame")
+    return run.frame()
+
+
+def run_to(page, t):
+    """Advance the fake clock to time ``t`` (s) of the tour playing."""
+    now = page.evaluate("ytliteKiosk.player.time()")
+    assert now <= t, (now, t)
+    page.clock.run_for(max(1, round((t - now) * 1000)))
+
+
+def run_until(page, predicate, step_ms=100, steps=100):
+    """Advance the page's fake clock until ``predicate`` (JS, no arguments) holds."""
+    for _ in range(steps):
+        if page.evaluate(predicate):
+            return
+        page.clock.run_for(step_ms)
+    raise AssertionError(f"never: {predicate}")
 
 
 class Page:
@@ -173,5 +232,93 @@ def test_exhibit_returns_to_its_start_after_the_idle_time(browser, exhibit_site)
         assert (back["width"], back["height"]) == (start["width"], start["height"])
         compare(run, "idle-back", back, read_canvases(page)[0][1], folder / "data" / "blast.h5", "density",
                 "cmyt.arbre", "log", expected_view=START_VIEW)
+    finally:
+        context.close()
+
+
+FRAME = "JSON.parse(document.querySelector('canvas.ytlite-image').dataset.frame || '{}')"
+
+
+def test_idle_plays_the_attract_tour_exactly_and_a_touch_stops_it(browser, exhibit_site):
+    url, folder = exhibit_site
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
+    try:
+        run = Page(context, "tour")
+        page = run.page
+        open_paused(run, f"{url}/view/?exhibit")
+        page.clock.run_for(IDLE_S * 1000)
+        run_until(page, "document.body.dataset.tour === 'playing'")
+        run_to(page, 3)
+        assert run.frame()["view"] == START_VIEW
+        run_to(page, 7.5)  # moving to the zoom, each frame between the two
+        moving = run.frame()["view"]
+        assert moving not in (START_VIEW, ZOOM_VIEW)
+        assert START_VIEW[0] <= moving[0] <= ZOOM_VIEW[0] and ZOOM_VIEW[1] <= moving[1] <= START_VIEW[1]
+        run_to(page, 9)  # at rest on stop 1, its exact view, yt's picture
+        frame = run.frame()
+        assert frame["view"] == ZOOM_VIEW
+        compare(run, "tour-stop1", frame, read_canvases(page)[0][1], folder / "data" / "blast.h5", "density",
+                "viridis", "linear", expected_view=ZOOM_VIEW)
+        assert page.locator("#caption").text_content() == ZOOM_CAPTION and page.locator("#caption *").count() == 0
+        run_to(page, 13)  # the cut to the other dataset, read while the clock waits
+        run_until(page, f"document.querySelector('#dataset-title').textContent.includes('from the side') "
+                        f"&& {FRAME}.view?.join() === '0,0,1,1'".replace("'0,0,1,1'", "'0,1,0,1'"))
+        frame = run.frame()
+        compare(run, "tour-stop2", frame, read_canvases(page)[0][1], folder / "data" / "a_side.h5", "density",
+                "cmyt.arbre", "log", expected_view=[0, 1, 0, 1])
+        assert page.locator("#caption").text_content() == "From the side"
+        run_until(page, f"{FRAME}.view?.[0] === {START_VIEW[0]}", step_ms=500)  # looped back to stop 0
+        assert page.locator("#dataset-title").text_content() == "A blast wave meets a cloud"
+        # a touch stops it at once and hands over the controls
+        canvas = page.locator("canvas.ytlite-image").bounding_box()
+        page.touchscreen.tap(canvas["x"] + 50, canvas["y"] + 50)
+        assert page.evaluate("document.body.dataset.tour") is None
+        page.clock.run_for(500)
+        still = run.frame()["view"]
+        page.clock.run_for(10000)
+        assert run.frame()["view"] == still
+    finally:
+        context.close()
+
+
+def test_reduced_motion_cuts_instead_of_moving(browser, exhibit_site):
+    url, _ = exhibit_site
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
+    try:
+        run = Page(context, "reduced")
+        page = run.page
+        open_paused(run, f"{url}/view/?exhibit")
+        page.clock.run_for(IDLE_S * 1000)
+        run_until(page, "document.body.dataset.tour === 'playing'")
+        run_to(page, 5.5)
+        assert run.frame()["view"] == START_VIEW
+        seen = set()
+        for _ in range(30):  # t = 5.5 .. 8.5: only the two stops' own views, never one between
+            page.clock.run_for(100)
+            seen.add(tuple(run.frame()["view"]))
+        page.clock.run_for(1000)
+        assert seen <= {tuple(START_VIEW), tuple(ZOOM_VIEW)} and run.frame()["view"] == ZOOM_VIEW, seen
+    finally:
+        context.close()
+
+
+def test_a_tour_in_a_link_plays_once_and_rests_on_its_last_view(browser, exhibit_site):
+    url, folder = exhibit_site
+    tour = json.loads((folder / "tours" / "attract.json").read_text())
+    tour["stops"] = tour["stops"][:2]  # blast: start, then the zoom
+    from urllib.parse import quote
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        run = Page(context, "link")
+        page = run.page
+        open_paused(run, f"{url}/view/?tour={quote(json.dumps(tour))}")
+        assert page.locator("header").count() == 1  # (not an exhibit: the page as it is)
+        page.clock.run_for(20000)  # past the end: it rests on the last stop, exactly
+        assert run.frame()["view"] == ZOOM_VIEW and page.evaluate("document.body.dataset.tour") is None
+        bad = dict(tour, stops=[{"file": "data/blast.h5", "view": [1, 0, 0, 1]}])
+        page.goto(f"{url}/view/?tour={quote(json.dumps(bad))}")
+        run_until(page, "document.querySelector('#status').classList.contains('error')")  # (time still paused)
+        assert "the tour in the link, stop 1: view must be" in page.locator("#status").text_content()
     finally:
         context.close()

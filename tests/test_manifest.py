@@ -55,6 +55,30 @@ title = "Depth"
     assert m.datasets["data/stack/stack.json"] == {"title": "Depth"}  # (a stack: as the gallery lists it)
 
 
+@pytest.mark.parametrize("tour, says", [
+    (None, "ytlite.toml, line 2: [exhibit] tour: no file 'tours/t.json' in"),
+    ("{not json", "[exhibit] tour: tours/t.json is not valid JSON"),
+    ('{"format": "ytlite-tour", "stops": []}', "[exhibit] tour: tours/t.json is not a tour"),
+    ('{"format": "ytlite-tour", "stops": [{"file": "data/x.h5"}, {"file": "data/y.h5"}]}',
+     "[exhibit] tour: tours/t.json, stop 2: 'data/y.h5' is not a dataset of the site"),
+])
+def test_an_exhibit_tour_that_cannot_play_is_named(folder, tour, says):
+    if tour is not None:
+        (folder / "tours").mkdir()
+        (folder / "tours" / "t.json").write_text(tour)
+    with pytest.raises(ManifestError) as err:
+        manifest(folder, '[exhibit]\ntour = "tours/t.json"\n')
+    assert says in str(err.value), str(err.value)
+
+
+def test_a_good_exhibit_table(folder):
+    (folder / "tours").mkdir()
+    (folder / "tours" / "t.json").write_text('{"format": "ytlite-tour", "stops": [{"file": "data/x.h5"}, {"view": [0, 1, 0, 1]}]}')
+    m = manifest(folder, '[exhibit]\nstart = "data/x.h5"\nidle = 12.5\nhome = true\ntour = "tours/t.json"\n')
+    assert m.exhibit == {"start": "data/x.h5", "idle": 12.5, "home": True, "tour": "tours/t.json"}
+    assert read_manifest(folder.parent).exhibit == {"start": None, "idle": 90, "home": False, "tour": None}
+
+
 @pytest.mark.parametrize("text, says", [
     ('[site]\ntitel = "x"\n', "ytlite.toml, line 2: unknown key 'titel' in [site] (did you mean 'title'?)"),
     ('[site]\ntitle = "x"\n\n[datasets."data/x.h5"]\ncaptoin = "y"\n',

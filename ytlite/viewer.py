@@ -283,6 +283,33 @@ class SliceViewer(FrontEndSync, KeptPictures, anywidget.AnyWidget):
         self.view = list(self.domain)
         return self
 
+    def tour(self, title: str = "", file: str | None = None):
+        """A tour recorder on this viewer (:class:`ytlite.tour.TourRecorder`):
+        ``t = viewer.tour(); t.add(caption="...")`` at each view worth a stop,
+        then ``t.save("tours/x.json")``, ``t.url()`` or ``viewer.play(t)``."""
+        from .tour import TourRecorder
+
+        return TourRecorder(self, title, file)
+
+    def play(self, tour, loop: bool = False):
+        """Play a tour (a recorder, its dict, JSON text or a file) in this
+        viewer in the browser: the views eased one into the next, each stop's
+        caption shown, resting on the last stop (``loop``: again and again);
+        a touch or a drag on the image stops it. Every stop must be of this
+        viewer's dataset (the viewer page plays tours across datasets)."""
+        from .tour import dataset_site_path, tour_dict
+
+        data = tour_dict(tour)
+        mine = dataset_site_path(self)
+        file = None
+        for i, stop in enumerate(data["stops"], 1):
+            file = stop.get("file", file) if isinstance(stop, dict) else file
+            if file not in (None, mine):
+                raise ValueError(f"stop {i} of the tour is of {file}; this viewer shows {mine} "
+                                 "(play a tour across datasets on the viewer page: tour.url())")
+        self.send({"type": "play-tour", "tour": data, "loop": bool(loop)})
+        return self
+
     def frb(self, field=None, resolution=None):
         """The current view's fixed-resolution buffer (a :class:`ytlite.PixelizedImage`),
         deposited by the same pixelizer the browser draws with (wasm in the browser,

@@ -20,8 +20,10 @@ import { loadSlice, openSliceFile } from "./core/slicefile.js";
 import { stackSource } from "./core/stack.js";
 import { buildStandaloneHtml } from "./core/standalone.js";
 import { createStore } from "./core/store.js";
+import { parseTour, TourError } from "./core/tour.js";
 import { decodeState, encodeState } from "./core/urlstate.js";
 import { fillResolution } from "./ui/figure.js";
+import { TourPlayer } from "./ui/tourplayer.js";
 import { Viewer } from "./ui/viewer.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -185,6 +187,7 @@ class Kiosk {
     this.name = name;
     this.file = urlState.file ?? null;
     this.startState = { view, field, cmap: store.get("cmap"), scale: store.get("scale"), depth: store.get("depth") };
+    this.datasetDefaults = { view: slice.defaultView, field: slice.defaultField }; // (a tour's stop without them)
     if (this.exhibit && urlState.resolution == null) this.fillScreen();
     if ($("#datasets")) $("#datasets").value = this.file ?? "";
     for (const b of document.querySelectorAll("#exhibit-bar [data-file]")) b.setAttribute("aria-current", String(b.dataset.file === this.file));
@@ -274,6 +277,47 @@ class Kiosk {
     this.viewer.readout.textContent = "";
   }
 
+  // A tour: `source` a site path (a .json file of the site) or the tour's
+  // JSON itself (a short one, in a link). Checked before it plays: its
+  // colormaps too. -> the parsed tour.
+  async loadTour(source) {
+    let text = source, name = "the tour in the link";
+    if (!source.trimStart().startsWith("{")) {
+      name = source;
+      const r = await fetch(new URL(source, new URL("../files/", location.href)));
+      if (!r.ok) throw new TourError(`${source}: ${r.status} ${r.statusText}`);
+      text = await r.text();
+    }
+    const tour = parseTour(text, name);
+    const { runtime } = await this.ready;
+    tour.stops.forEach((stop, i) => {
+      if (stop.cmap && !runtime.colormaps.has(stop.cmap)) throw new TourError(`${name}, stop ${i + 1}: no colormap ${stop.cmap}`);
+    });
+    return tour;
+  }
+
+  // Plays `tour` (loop: again and again, the exhibit's attract loop; else
+  // once, resting on its last stop). Any input stops it (stopTour).
+  playTour(tour, { loop = true } = {}) {
+    this.stopTour();
+    const host = {
+      store: () => this.store, file: () => this.file, defaults: () => this.datasetDefaults,
+      open: (file) => this.openUrl(file),
+      caption: (text) => { $("#caption").textContent = text || (this.about(this.file)?.caption ?? ""); },
+      failed: (message) => this.say(message, true),
+    };
+    const reducedMotion = !!globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+    this.player = new TourPlayer(tour, host, { loop, reducedMotion, onEnd: () => this.stopTour() }).start();
+    document.body.dataset.tour = "playing"; // (what tests and styles can see)
+  }
+
+  stopTour() {
+    if (!this.player) return;
+    this.player.stop();
+    this.player = null;
+    delete document.body.dataset.tour;
+  }
+
   writeUrl(store) {
     if (this.exhibit) return; // (an exhibit's address stays its start: a reload starts it afresh)
     if (!this.file) { history.replaceState(null, "", location.pathname); return; }
@@ -310,9 +354,14 @@ function lockDown(kiosk) {
   }
   let timer = 0;
   const idleMs = 1000 * (kiosk.index.exhibit?.idle ?? 90);
-  const touched = () => {
+  const idle = async () => {
+    await kiosk.returnToStart();
+    if (kiosk.attract) kiosk.playTour(kiosk.attract, { loop: true });
+  };
+  const touched = () => { // the first touch hands control to the visitor at once
+    kiosk.stopTour();
     clearTimeout(timer);
-    timer = setTimeout(() => kiosk.returnToStart().catch((e) => kiosk.say(String(e.message ?? e), true)), idleMs);
+    timer = setTimeout(() => idle().catch((e) => kiosk.say(String(e.message ?? e), true)), idleMs);
   };
   for (const type of ["pointerdown", "keydown", "wheel"]) document.addEventListener(type, touched, { capture: true, passive: true });
   touched();
@@ -353,14 +402,25 @@ async function main() {
       if (file) kiosk.openLocal(file).catch(fail);
     });
   }
-  const file = state.file ?? index.start; // (never an empty page when the site has a dataset)
+  // a tour: in the link (?tour=PATH or its JSON), else the exhibit's attract tour (played when idle)
+  const tourSource = new URLSearchParams(location.search).get("tour") ?? null;
+  let tour = null, tourError = null;
+  if (tourSource ?? index.exhibit?.tour) {
+    tour = await kiosk.loadTour(tourSource ?? index.exhibit.tour).catch((e) => { tourError = e; return null; });
+  }
+  if (exhibit) kiosk.attract = tour;
+  // a visitor's touch, key or wheel stops a tour at once (and hands them the controls)
+  for (const type of ["pointerdown", "keydown", "wheel"]) document.addEventListener(type, () => kiosk.stopTour(), { capture: true, passive: true });
+  const file = state.file ?? (tourSource && tour ? tour.stops[0].file : null) ?? index.start; // (never an empty page)
   kiosk.start = { file, urlState: state }; // (where an exhibit returns)
   if (file) {
     await kiosk.openUrl(file, state).catch(fail);
     if (problems.length) kiosk.say(`ignored in the link: ${problems.join("; ")}`, true);
+    if (tourSource && tour) kiosk.playTour(tour, { loop: exhibit });
   } else if (!failure) {
     kiosk.say("open a file from your disk, or drop one here");
   }
+  if (tourError) fail(tourError); // (after the dataset's own messages: the tour is what could not be had)
 }
 
 main();

@@ -10,6 +10,8 @@ import { wasmGeometry } from "./core/pipeline.js";
 import { loadRuntime } from "./core/runtime.js";
 import { loadSlice, openSliceFile } from "./core/slicefile.js";
 import { stackSource } from "./core/stack.js";
+import { parseTour } from "./core/tour.js";
+import { TourPlayer } from "./ui/tourplayer.js";
 import { Viewer } from "./ui/viewer.js";
 
 function float64s(dataView, what) {
@@ -249,6 +251,27 @@ async function startViewer(model, el) {
       } catch (err) {
         fail(parent, store, err);
       }
+    } else if (msg?.type === "play-tour") { // viewer.play(tour): every stop of this viewer's dataset
+      record.player?.stop();
+      const tour = parseTour(msg.tour, "the tour");
+      const host = {
+        store: () => store, file: () => tour.stops[0].file, defaults: () => ({ view: store.get("domain"), field: store.get("field") }),
+        open: async (file) => { throw new Error(`this viewer shows one dataset, not ${file}`); },
+        caption: (text) => record.viewer.setCaption(text),
+        failed: (message) => record.viewer.showError(message),
+      };
+      const reducedMotion = !!globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+      record.player = new TourPlayer(tour, host, {
+        loop: !!msg.loop, reducedMotion, onEnd: () => { record.player = null; store.save_changes(); },
+      }).start();
+      const stop = () => {
+        if (!record.player) return;
+        record.player.stop();
+        record.player = null;
+        record.viewer.setCaption("");
+        store.save_changes();
+      };
+      viewer.canvas.addEventListener("pointerdown", stop, { once: true }); // (a gesture takes over)
     } else if (msg?.type === "open-error") {
       viewer.showError(`could not open the file: ${msg.message}`);
     } else if (msg?.type === "png") { // Python asks for pictures it cannot draw itself (save_png(axes=False))

@@ -40,7 +40,7 @@ def site_index(content: Path, manifest=None) -> dict:
     title; its datasets in order, each {path, title, caption} (the title is
     the manifest's, else the file's name; captions are text, shown as text);
     the dataset it opens on (``start``: the exhibit's, else the first); the
-    exhibit's settings (idle seconds, home)."""
+    exhibit's settings (idle seconds, home, its attract tour: a site path)."""
     from .manifest import Manifest
 
     manifest = manifest or Manifest()
@@ -51,7 +51,7 @@ def site_index(content: Path, manifest=None) -> dict:
         datasets.append({"path": path, "title": about.get("title", fallback), "caption": about.get("caption", "")})
     start = manifest.exhibit.get("start") or (datasets[0]["path"] if datasets else None)
     return {"title": manifest.title, "start": start, "datasets": datasets,
-            "exhibit": {"idle": manifest.exhibit["idle"], "home": manifest.exhibit["home"]}}
+            "exhibit": {"idle": manifest.exhibit["idle"], "home": manifest.exhibit["home"], "tour": manifest.exhibit["tour"]}}
 
 
 def build_kiosk(site: Path, content: Path, manifest=None) -> None:

@@ -21,6 +21,7 @@ view = [-0.25, 0.25, -0.25, 0.25]   # the view shown first: x_min, x_max, y_min,
 start = "data/x.h5"           # the dataset it opens on (default: the first one)
 idle = 90                     # seconds with no touch before it returns to its start view
 home = false                  # true: the site's own address opens the exhibit
+tour = "tours/attract.json"   # a tour of the folder it plays when idle (viewer.tour() records one)
 
 [make."data/blast_z.h5"]      # a dataset made at build time with yt (ytlite extract)
 from = "raw/output_00030/info_00030.txt"   # anything yt.load opens (relative to the folder)
@@ -44,7 +45,7 @@ FILE_NAME = "ytlite.toml"
 SITE_KEYS = {"title": str, "start": str, "storage": str}
 STORAGE = ("keep", "fresh")
 DATASET_KEYS = {"title": str, "caption": str, "field": str, "cmap": str, "scale": str, "view": list}
-EXHIBIT_KEYS = {"start": str, "idle": (int, float), "home": bool}
+EXHIBIT_KEYS = {"start": str, "idle": (int, float), "home": bool, "tour": str}
 #: seconds with no input before an exhibit returns to its start view (ytlite.toml [exhibit] idle)
 DEFAULT_IDLE_S = 90
 MAKE_KEYS = {"from": str, "axis": str, "coord": (str, int, float), "fields": list, "projection": bool,
@@ -66,7 +67,7 @@ class Manifest:
     #: {path the made dataset gets in the site: {"from": Path, extract's options}}
     make: dict[str, dict] = field(default_factory=dict)
     #: the exhibit's settings ([exhibit]): start (a dataset key, as in ``datasets``), idle (s), home
-    exhibit: dict = field(default_factory=lambda: {"start": None, "idle": DEFAULT_IDLE_S, "home": False})
+    exhibit: dict = field(default_factory=lambda: {"start": None, "idle": DEFAULT_IDLE_S, "home": False, "tour": None})
 
 
 def _line_of(text: str, key: str, table: str | None = None) -> int | None:
@@ -192,7 +193,29 @@ def read_manifest(folder: Path) -> Manifest:
         if manifest.exhibit["start"] is None:
             raise ManifestError(f"{_where(path, text, 'start', 'exhibit')}: [exhibit] start: no data file or stack "
                                 f"{exhibit['start']!r} in {folder}")
+    if "tour" in exhibit:
+        _check_tour(folder, exhibit["tour"], made, _where(path, text, "tour", "exhibit"))
     return manifest
+
+
+def _check_tour(folder: Path, name: str, made: set[str], where: str) -> None:
+    """A tour file of the folder (JSON, format ytlite-tour, lite/js/core/tour.js
+    checks the rest when it plays) whose stops name datasets of the site."""
+    path = Path(folder) / name
+    try:
+        tour = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{where}: [exhibit] tour: no file {name!r} in {folder}") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ManifestError(f"{where}: [exhibit] tour: {name} is not valid JSON ({exc})") from None
+    if not isinstance(tour, dict) or tour.get("format") != "ytlite-tour" or not isinstance(tour.get("stops"), list) \
+            or not tour["stops"]:
+        raise ManifestError(f"{where}: [exhibit] tour: {name} is not a tour (format ytlite-tour, a list of stops)")
+    for i, stop in enumerate(tour["stops"], 1):
+        file = stop.get("file") if isinstance(stop, dict) else None
+        if file is not None and _dataset_key(folder, file, made) != file:
+            raise ManifestError(f"{where}: [exhibit] tour: {name}, stop {i}: {file!r} is not a dataset of the site "
+                                "(a file's path, or a stack's .../stack.json)")
 
 
 def _dataset_key(folder: Path, name: str, made: set[str]) -> str | None:

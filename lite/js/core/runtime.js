@@ -16,8 +16,9 @@ const RUNTIMES = (globalThis[Symbol.for("ytlite.runtimes")] ??= new Map());
 export function loadRuntime({ key, wasm, colormapIndex, colormapTables }) {
   if (!RUNTIMES.has(key)) {
     RUNTIMES.set(key, (async () => {
-      await initPixelizer({ module_or_path: wasm });
-      return { px: glue, colormaps: new ColormapLibrary(glue, colormapIndex, colormapTables) };
+      const exports = await initPixelizer({ module_or_path: wasm });
+      // (memory: the wasm memory, whose size a test or a soak can watch)
+      return { px: glue, colormaps: new ColormapLibrary(glue, colormapIndex, colormapTables), memory: exports.memory };
     })());
   }
   return RUNTIMES.get(key);

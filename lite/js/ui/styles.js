@@ -14,6 +14,7 @@ const CSS = `
 .ytlite-toolbar input.ytlite-invalid { outline: 2px solid #d33; }
 .ytlite-title { font-weight: 600; margin: 0 0 4px 64px; }
 .ytlite-subtitle { font-weight: 400; color: #555; }
+.ytlite-caption { font-size: 16px; margin: 2px 0 6px 64px; max-width: 60ch; display: none; }
 .ytlite-stage { position: relative; }
 .ytlite-viewer.ytlite-dropping { outline: 3px dashed #6a8fd0; outline-offset: 2px; }
 .ytlite-figure { position: relative; transform-origin: 0 0; }

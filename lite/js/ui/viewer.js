@@ -61,6 +61,7 @@ export class Viewer {
       },
     });
     this.title = make("div", "ytlite-title");
+    this.caption = make("div", "ytlite-caption"); // a tour stop's words (text), when one plays
     this.stage = make("div", "ytlite-stage");
     this.axesCanvas = make("canvas", "ytlite-axes");
     this.canvas = make("canvas", "ytlite-image");
@@ -76,7 +77,7 @@ export class Viewer {
     this.figure = make("div", "ytlite-figure");
     this.figure.append(this.axesCanvas, this.canvas, this.meshCanvas, this.note, this.errorBox);
     this.stage.append(this.figure);
-    this.root.append(this.toolbar.element, this.title, this.stage, this.readout);
+    this.root.append(this.toolbar.element, this.title, this.caption, this.stage, this.readout);
     el.append(this.root);
 
     if (this.data) this.pipeline.setMesh(data);
@@ -130,6 +131,11 @@ export class Viewer {
         this.showError(`could not open ${file.name}: ${err?.message ?? err}`);
       }
     });
+  }
+
+  setCaption(text) {
+    this.caption.textContent = text ?? ""; // (text, never HTML)
+    this.caption.style.display = text ? "" : "none";
   }
 
   // The loading note (on the empty view): what is arriving, or why it did not.
@@ -309,7 +315,8 @@ export class Viewer {
   // container's width (height 0: unbounded).
   figureSpace() {
     const parent = this.root.parentElement;
-    const chrome = this.toolbar.element.offsetHeight + this.title.offsetHeight + this.readout.offsetHeight + 24;
+    const chrome = this.toolbar.element.offsetHeight + this.title.offsetHeight + this.caption.offsetHeight
+      + this.readout.offsetHeight + 24;
     if (document.fullscreenElement === this.root) return { width: window.innerWidth - 16, height: window.innerHeight - chrome };
     if (!parent) return { width: 0, height: 0 };
     return { width: parent.clientWidth, height: this.options.fill ? Math.max(0, parent.clientHeight - chrome) : 0 };
