@@ -256,8 +256,9 @@ def npm_modules() -> Path:
 
 
 #: what the kernel's copy of ytlite leaves out of the package: the site kit
-#: and what only it uses (the kernel needs none of it)
-KERNEL_WHEEL_DROPS = ("ytlite/site/", "ytlite/_generated/kit/", "ytlite/_generated/kiosk/")
+#: and what only it uses, and the native CPython engine host (the kernel needs none of it)
+KERNEL_WHEEL_DROPS = ("ytlite/site/", "ytlite/_generated/kit/", "ytlite/_generated/kiosk/",
+                      "ytlite/_native_engine.py")
 
 
 def build_wheel(out: Path) -> Path:
