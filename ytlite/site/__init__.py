@@ -10,11 +10,13 @@ viewer page, the gallery).
                  cannot be had (shipped in the site as a small boot wheel)
 ``kiosk``        the viewer page with no Python (``view/``) and the site's datasets
 ``gallery``      the gallery page (``gallery/``): thumbnails drawn at build time
-                 with yt and matplotlib; its HTML, CSS and JS in ``templates/``
+                 by ytlite's own pixelizer; its HTML, CSS and JS in ``templates/``
 ``_steps``       the logger, command runner and cached folder every step uses
 
-Native CPython only (the build runs yt, matplotlib and jupyterlite-core); none
-of it is imported by ``import ytlite`` nor shipped to the kernel.
+Native CPython only (the build runs jupyterlite-core, and ytlite's wasm
+pixelizer through wasmtime; yt only for ytlite.toml's ``[make]`` tables, the
+extra ``ytlite[extract]``); none of it is imported by ``import ytlite`` nor
+shipped to the kernel.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
     existing site as it was. ``kit``: the kernel kit (default: the one this
     ytlite ships). Returns ``output``."""
     from . import gallery, jupyterlite, kiosk
-    from .make import input_root, make_dataset
+    from .make import check_yt, input_root, make_dataset
     from .manifest import FILE_NAME as MANIFEST_NAME, check_notebooks, read_manifest
 
     log = log or printer("ytlite site")
@@ -151,6 +153,8 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
         raise ValueError(f"{output} is a folder with other things in it, not a site: choose another output folder")
     manifest = read_manifest(content)  # (its mistakes and broken notebooks: before any work)
     check_notebooks(content)
+    if manifest.make:
+        check_yt(next(iter(manifest.make)))  # (and yt, when the manifest makes datasets)
     work = output.parent / f".{output.name}.tmp-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     try:
@@ -172,7 +176,7 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
                                    pyodide_dist=pyodide_dist, storage=manifest.storage)
         with step("the kiosk page: view/", log):
             kiosk.build_kiosk(site, staged)
-        with step("the gallery: thumbnails with yt + matplotlib -> gallery/", log):
+        with step("the gallery: thumbnails by ytlite's pixelizer -> gallery/", log):
             gallery.build_gallery(site, staged, cache / "gallery", log, manifest=manifest,
                                   start_notebook=manifest.start or default_start(staged))
         if output.exists():
