@@ -56,19 +56,20 @@ STARTER_FILES = {"lesson.ipynb": "lesson.ipynb", "ytlite.toml": "ytlite.toml",
                  ".github/workflows/site.yml": "site.yml"}
 
 
-def init(folder: Path, log: Log | None = None) -> list[Path]:
+def init(folder: Path) -> list[Path]:
     """Write a starter into ``folder`` (made if missing; nothing in it is
     replaced): a lesson notebook that uses the viewer, one dataset (the demo
-    slice, made with yt), a commented ytlite.toml and a GitHub Pages workflow
-    that builds and publishes the site. Returns the files written."""
+    slice, made with yt by the developers' build and shipped in the package:
+    ``build.py: generate_starter_data``), a commented ytlite.toml and a GitHub
+    Pages workflow that builds and publishes the site. Returns the files written."""
     from .. import __version__
-    from ..demo import make_demo_data
+    from .._runtime import generated_file
 
-    log = log or printer("ytlite site")
     folder = Path(folder)
     taken = [name for name in [*STARTER_FILES, "data/amr_demo_slice.h5"] if (folder / name).exists()]
     if taken:
         raise FileExistsError(f"{folder} already has {', '.join(taken)}: init writes a new folder (nothing is replaced)")
+    data = generated_file("starter/amr_demo_slice.h5")  # (missing: say so before writing anything)
     written = []
     for name, template in STARTER_FILES.items():
         target = folder / name
@@ -76,13 +77,8 @@ def init(folder: Path, log: Log | None = None) -> list[Path]:
         text = (STARTER / template).read_text()
         target.write_text(text.replace("$YTLITE_VERSION", __version__) if template == "site.yml" else text)
         written.append(target)
-    with step("making the starter's dataset with yt (data/amr_demo_slice.h5)", log):
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            made = make_demo_data(tmp)
-            (folder / "data").mkdir(exist_ok=True)
-            shutil.copyfile(made[0], folder / "data" / "amr_demo_slice.h5")
+    (folder / "data").mkdir(exist_ok=True)
+    (folder / "data" / "amr_demo_slice.h5").write_bytes(data)
     written.append(folder / "data" / "amr_demo_slice.h5")
     return written
 
