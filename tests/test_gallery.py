@@ -65,6 +65,20 @@ def test_the_choices_of_a_manifest(gallery):
         gallery.thumbnail(path, cmap="no-such-map")
 
 
+@pytest.mark.parametrize("field, scale, want_scale", [
+    ("velocity_x", None, "symlog"),  # values of both signs: its usual scale, symlog
+    ("velocity_x", "linear", "linear"),
+    ("temperature", "symlog", "symlog"),
+])
+def test_other_fields_and_scales(gallery, field, scale, want_scale):
+    path = [p for p in REAL_SLICES if p.name == "ramses_blast3d_z0.5_slice.h5"]
+    if not path:
+        pytest.skip("no real RAMSES slice beside the repository")
+    png, meta = gallery.thumbnail(path[0], field=field, scale=scale)
+    assert (meta["field"], meta["scale"]) == (field, want_scale)
+    compare_thumbnail(decoded(png), path[0], f"{field} ({want_scale})", field=field, scale=want_scale)
+
+
 def test_a_stack_shows_its_middle_slice(gallery):
     stack = BUILT_DATA / "real" / "ramses_blast3d_z_stack"
     if not (stack / "stack.json").exists():
