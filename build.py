@@ -276,8 +276,9 @@ def npm_modules() -> Path:
 
 
 #: what the kernel's copy of ytlite leaves out of the package: the site kit
-#: and what only it uses (the kernel needs none of it)
-KERNEL_WHEEL_DROPS = ("ytlite/site/", "ytlite/_generated/kit/", "ytlite/_generated/kiosk/", "ytlite/_generated/labextension/")
+#: and what only it uses, and the native CPython engine host (the kernel needs none of it)
+KERNEL_WHEEL_DROPS = ("ytlite/site/", "ytlite/_generated/kit/", "ytlite/_generated/kiosk/",
+                      "ytlite/_generated/labextension/", "ytlite/_generated/starter/", "ytlite/_native_engine.py")
 
 
 def build_wheel(out: Path) -> Path:
@@ -382,6 +383,24 @@ def make_demo_stack(real_dir: Path) -> None:
     log(f"added the depth stack {DEMO_STACK['name']}/ ({DEMO_STACK['n']} slices)")
 
 
+#: `ytlite site init`'s dataset, made here with yt and shipped in the wheel (an installed ytlite needs no yt)
+STARTER_DATA = GENERATED / "starter" / "amr_demo_slice.h5"
+
+
+def generate_starter_data() -> None:
+    """STARTER_DATA: the demo slice (make_demo_data), gzip + shuffle (extract.rewrite, as a site ships it)."""
+    import tempfile
+
+    from ytlite.extract import rewrite
+
+    with step("the starter's dataset (the demo slice) -> ytlite/_generated/starter/"):
+        with tempfile.TemporaryDirectory() as tmp:
+            make_demo_data(Path(tmp))
+            STARTER_DATA.parent.mkdir(parents=True, exist_ok=True)
+            rewrite(Path(tmp) / STARTER_DATA.name, STARTER_DATA, set(), float32=False, compress=True)
+        log(f"{STARTER_DATA.stat().st_size // 1024} KiB")
+
+
 def stage_content(content: Path) -> None:
     with step("staging notebooks and data"):
         shutil.rmtree(content, ignore_errors=True)
@@ -411,6 +430,7 @@ def build_frontend_and_kit(pyodide_dist=None) -> Path:
     generate_length_units()
     copy_h5wasm()
     bundle_frontend()
+    generate_starter_data()
     wheel = build_kernel_wheel()
     with step("the kernel kit: Pyodide, the kernel's wheels, their .pyc (npm, node)"):
         return jupyterlite.kernel_kit(CACHE / "site", [wheel], log)

@@ -424,3 +424,19 @@ def test_import_ytlite_does_not_import_yt_or_numpy():
             "print(sorted(m for m in ('yt', 'numpy', 'h5py') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
+
+
+def test_without_yt_one_line_says_to_install_the_extra(tmp_path):
+    """`ytlite extract` where yt is not installed (ytlite without its extra): exit
+    status 2 and one line, what is missing and the command that installs it."""
+    from support.without import run_without
+
+    out = tmp_path / "x.h5"
+    done = run_without(("yt",), f"""
+from ytlite.__main__ import main
+sys.exit(main(["extract", {str(RAMSES)!r}, "-o", {str(out)!r}]))
+""")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        'ytlite extract: error: making slice files needs yt, which is not installed: pip install "ytlite[extract]"']
+    assert not out.exists()

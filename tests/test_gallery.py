@@ -1,7 +1,10 @@
 """The gallery's thumbnails (ytlite/site/gallery.py: thumbnail, cached_thumbnail,
-build_gallery) on CPython: each is yt's pixelize_cartesian of the file,
-coloured by matplotlib, with the viewer's first choices worked out here from
-the file itself (h5py), not from ytlite; the cache follows the files' content."""
+build_gallery) on CPython, drawn by ytlite's own engine (the wasm pixelizer
+through wasmtime): each is yt's pixelize_cartesian of the file, coloured by
+matplotlib (exact wherever the colour is defined: support/shading_oracle.py),
+with the viewer's first choices worked out here from the file itself (h5py),
+not from ytlite (support/oracle.py: expected_thumbnail); the cache follows
+the files' content and the engine."""
 
 from __future__ import annotations
 
@@ -9,19 +12,13 @@ import io
 import json
 import shutil
 
-import cmyt  # noqa: F401  registers cmyt.* in matplotlib
 import h5py
-import matplotlib
-import matplotlib.colors
 import numpy as np
 import pytest
 from PIL import Image
-from yt.utilities.lib.pixelization_routines import pixelize_cartesian
 
+from support.oracle import compare_thumbnail, expected_thumbnail
 from support.paths import BUILT_DATA, REAL_SLICES
-
-IMAGE_AXES = {0: (1, 2), 1: (2, 0), 2: (0, 1)}  # yt's cartesian (x_axis, y_axis) per slice axis
-GEOMETRY = {"px", "py", "pdx", "pdy", "pz", "pdz", "weight_field"}
 
 
 @pytest.fixture(scope="module")
@@ -29,34 +26,6 @@ def gallery():
     from ytlite.site import gallery
 
     return gallery
-
-
-def expected_thumbnail(path, size=256):
-    """What the viewer first shows of the file, drawn by yt and matplotlib:
-    density (else the first field), log when no value is <= 0 (else symlog,
-    linthresh 1/1000 of the largest magnitude), cmyt.arbre, the whole domain,
-    limits from the image (log: positive values), `size` pixels on the longer side."""
-    with h5py.File(path, "r") as f:
-        g = f["grid"]
-        fields = sorted(k for k in g if k not in GEOMETRY)
-        field = "density" if "density" in fields else fields[0]
-        px, py, pdx, pdy, values = (g[k][()].astype("f8") for k in ("px", "py", "pdx", "pdy", field))
-        xa, ya = IMAGE_AXES[int(f.attrs["axis"])]
-        left, right = f.attrs["domain_left_edge"], f.attrs["domain_right_edge"]
-    bounds = (float(left[xa]), float(right[xa]), float(left[ya]), float(right[ya]))
-    w, h = bounds[1] - bounds[0], bounds[3] - bounds[2]
-    shape = (int(np.floor(size * h / w + 0.5)), size) if w >= h else (size, int(np.floor(size * w / h + 0.5)))
-    buff = np.full(shape, np.nan)
-    pixelize_cartesian(buff, px, py, pdx, pdy, values, bounds, antialias=1, period=None, check_period=0)
-    scale = "symlog" if np.any(values <= 0) else "log"
-    finite = buff[np.isfinite(buff)]
-    if scale == "log":
-        norm = matplotlib.colors.LogNorm(finite[finite > 0].min(), finite[finite > 0].max())
-    else:
-        big = np.abs(finite).max()
-        norm = matplotlib.colors.SymLogNorm(big / 1000, linscale=1.0, vmin=finite.min(), vmax=finite.max(), base=10)
-    rgba = matplotlib.colormaps["cmyt.arbre"](norm(np.ma.masked_invalid(buff)), bytes=True)[::-1]
-    return rgba, field, scale
 
 
 def decoded(png):
@@ -76,13 +45,38 @@ def sample_files():
 def test_thumbnails_are_yts_picture_in_the_viewers_first_colours(gallery):
     for path in sample_files():
         png, meta = gallery.thumbnail(path)
-        want, field, scale = expected_thumbnail(path)
         got = decoded(png)
-        assert got.shape == want.shape, path.name
-        np.testing.assert_array_equal(got, want, err_msg=path.name)
+        want, _, _, _, _ = expected_thumbnail(path)
+        assert got.shape == want.shape + (4,), path.name
+        field, scale = compare_thumbnail(got, path, path.name)
         assert (meta["field"], meta["scale"], meta["cmap"]) == (field, scale, "cmyt.arbre"), path.name
-        assert (meta["height"], meta["width"]) == want.shape[:2]
+        assert (meta["height"], meta["width"]) == want.shape
+        finite = want[np.isfinite(want) & ((want > 0) if scale == "log" else True)]
+        assert (meta["vmin"], meta["vmax"]) == (finite.min(), finite.max()), path.name  # the image's own limits
         assert len(np.unique(got.reshape(-1, 4), axis=0)) > 10, f"{path.name}: a flat picture"
+
+
+def test_the_choices_of_a_manifest(gallery):
+    path = sample_files()[0]
+    png, meta = gallery.thumbnail(path, cmap="viridis")
+    assert meta["cmap"] == "viridis"
+    compare_thumbnail(decoded(png), path, f"{path.name} in viridis", cmap="viridis")
+    with pytest.raises(ValueError, match="unknown colormap 'no-such-map'"):
+        gallery.thumbnail(path, cmap="no-such-map")
+
+
+@pytest.mark.parametrize("field, scale, want_scale", [
+    ("velocity_x", None, "symlog"),  # values of both signs: its usual scale, symlog
+    ("velocity_x", "linear", "linear"),
+    ("temperature", "symlog", "symlog"),
+])
+def test_other_fields_and_scales(gallery, field, scale, want_scale):
+    path = [p for p in REAL_SLICES if p.name == "ramses_blast3d_z0.5_slice.h5"]
+    if not path:
+        pytest.skip("no real RAMSES slice beside the repository")
+    png, meta = gallery.thumbnail(path[0], field=field, scale=scale)
+    assert (meta["field"], meta["scale"]) == (field, want_scale)
+    compare_thumbnail(decoded(png), path[0], f"{field} ({want_scale})", field=field, scale=want_scale)
 
 
 def test_a_stack_shows_its_middle_slice(gallery):
@@ -92,10 +86,10 @@ def test_a_stack_shows_its_middle_slice(gallery):
     files = json.loads((stack / "stack.json").read_text())["files"]
     png, meta = gallery.thumbnail(stack / "stack.json")
     assert (meta["depth"], meta["count"]) == (len(files) // 2, len(files))
-    want, _, _ = expected_thumbnail(stack / files[len(files) // 2])
-    np.testing.assert_array_equal(decoded(png), want)
+    compare_thumbnail(decoded(png), stack / files[len(files) // 2], "the stack's middle slice")
     # and it is not what a neighbour looks like
-    assert not np.array_equal(decoded(png), expected_thumbnail(stack / files[0])[0])
+    with pytest.raises(AssertionError, match="pixels differ from matplotlib"):
+        compare_thumbnail(decoded(png), stack / files[0], "the stack's first slice")
 
 
 def test_the_gallery_page_and_its_cache(gallery, tmp_path, monkeypatch):
@@ -114,7 +108,7 @@ def test_the_gallery_page_and_its_cache(gallery, tmp_path, monkeypatch):
     for f in sources:
         assert f'data-file="data/{f.name}"' in page
         thumb = site / "gallery" / "thumbs" / f"data_{f.name.removesuffix('.h5')}.png"
-        np.testing.assert_array_equal(decoded(thumb.read_bytes()), expected_thumbnail(f)[0])
+        compare_thumbnail(decoded(thumb.read_bytes()), f, thumb.name)
     assert "../notebooks/index.html?path=tour.ipynb" in page
     assert page.count("../notebooks/index.html?path=tour.ipynb") == 1  # the other: a new notebook
     assert "paste the lines below into a new notebook" in page
@@ -123,13 +117,13 @@ def test_the_gallery_page_and_its_cache(gallery, tmp_path, monkeypatch):
     assert len(cached) == 2
 
     # a rebuild draws nothing again ...
-    import yt.utilities.lib.pixelization_routines as routines
+    from ytlite import _native_engine
 
     def fail(*args, **kwargs):
         raise AssertionError("drawn again")
 
     with monkeypatch.context() as patched:
-        patched.setattr(routines, "pixelize_cartesian", fail)
+        patched.setattr(_native_engine, "draw", fail)
         gallery.build_gallery(site, content, cache, log=lambda m: None)
         assert (site / "gallery" / "index.html").read_text() == page
         # ... until a file's content changes (same name, same size)

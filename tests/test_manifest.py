@@ -307,3 +307,31 @@ def test_the_manifests_choices_reach_ds_plot_and_the_kiosks_reader(folder, tmp_p
     assert summary["scales"]["temperature"] == "linear" and summary["scales"]["density"] == "log"
     # the data themselves are unchanged
     assert list(ds["temperature"]) == list(original["temperature"]) and list(ds.px) == list(original.px)
+
+
+def test_make_without_yt_says_what_to_install_before_any_work(folder, tmp_path):
+    """A [make] table needs yt, the extra ytlite[extract]: where yt is not installed
+    the build stops with one line naming the table and the install command, before
+    any work (no site, no cache)."""
+    from support.without import run_without
+
+    kit = _kit()
+    (folder / "raw").mkdir()
+    (folder / "raw" / "info_00001.txt").write_text("a raw output")
+    manifest(folder, '[make."data/a.h5"]\nfrom = "raw/info_00001.txt"\n')
+    code = f"""
+from pathlib import Path
+from ytlite.site import build
+from ytlite.site.manifest import ManifestError
+try:
+    build(Path({str(folder)!r}), Path({str(tmp_path / "site")!r}), kit=Path({str(kit)!r}),
+          cache=Path({str(tmp_path / "cache")!r}), log=lambda m: None)
+except ManifestError as exc:
+    print(exc)
+"""
+    done = run_without(("yt",), code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        'ytlite.toml: [make."data/a.h5"]: making slice files needs yt, which is not installed: '
+        'pip install "ytlite[extract]"']
+    assert not (tmp_path / "site").exists() and not (tmp_path / "cache").exists()

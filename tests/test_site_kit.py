@@ -1,9 +1,11 @@
 """The site kit as a user meets it: the installable wheel (dist/, made by
 ``build.py test`` / ``build.py wheel``) installed in a fresh venv, and
 ``ytlite site init`` / ``build`` run there with a PATH holding nothing but
-that venv (no cargo, node or npm): a starter folder, to which a notebook, a
-slice file and its manifest entry are added; the starter's publishing
-workflow run as written."""
+that venv (no cargo, node or npm; no yt, matplotlib or cmyt: those are the
+extra ``ytlite[extract]``'s): a starter folder, to which a notebook, a slice
+file and its manifest entry are added; the gallery's thumbnails against yt +
+matplotlib's picture (computed here, in the test venv); the starter's
+publishing workflow run as written."""
 
 from __future__ import annotations
 
@@ -101,6 +103,38 @@ def test_the_venv_has_no_build_tools(venv):
     found = subprocess.run([venv / "bin" / "python", "-c", "import shutil; print([shutil.which(t) for t in "
                             "('cargo', 'node', 'npm')])"], capture_output=True, text=True, env=env, check=True)
     assert found.stdout.strip() == "[None, None, None]"
+
+
+def test_the_venv_has_no_yt_nor_matplotlib(venv):
+    """The wheel's own dependencies: none of yt's (the extra ytlite[extract]), and
+    wasmtime, which draws the gallery's thumbnails."""
+    code = ("import importlib.util, json; print(json.dumps({n: importlib.util.find_spec(n) is not None for n in "
+            "('yt', 'matplotlib', 'cmyt', 'unyt', 'sympy', 'wasmtime', 'h5py', 'numpy', 'PIL')}))")
+    found = subprocess.run([venv / "bin" / "python", "-c", code], capture_output=True, text=True,
+                           env={"PATH": str(venv / "bin")}, check=True)
+    assert json.loads(found.stdout) == {"yt": False, "matplotlib": False, "cmyt": False, "unyt": False,
+                                        "sympy": False, "wasmtime": True, "h5py": True, "numpy": True, "PIL": True}
+    shown = subprocess.run([venv / "bin" / "python", "-m", "pip", "show", "-q", "yt"], capture_output=True, text=True)
+    assert shown.returncode != 0 and "not found" in shown.stderr
+
+
+def test_the_thumbnails_are_yts_picture(built, course):
+    """Drawn in the venv without yt by ytlite's own pixelizer, each thumbnail is yt's
+    pixelize_cartesian of the file coloured by matplotlib in the manifest's colormap
+    (exact wherever the colour is defined: support/shading_oracle.py)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from support.oracle import compare_thumbnail
+
+    out = built[0]
+    for name, cmap in (("my_slice", "viridis"), ("amr_demo_slice", "cmyt.arbre")):  # (the starter's manifest: arbre)
+        got = np.asarray(Image.open(io.BytesIO((out / "gallery" / "thumbs" / f"data_{name}.png").read_bytes())))
+        assert got.shape[2] == 4 and len(np.unique(got.reshape(-1, 4), axis=0)) > 10, name
+        field, scale = compare_thumbnail(got, course / "data" / f"{name}.h5", name, cmap=cmap)
+        assert (field, scale) == ("density", "log")
 
 
 def test_a_folder_becomes_a_site_with_python_alone(built, course):

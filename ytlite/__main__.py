@@ -115,7 +115,7 @@ def _site(args) -> int:
 
 
 def _extract(args) -> int:
-    from .extract import ExtractError, extract, format_summary, launched_ranks
+    from .extract import INSTALL_EXTRACT, ExtractError, extract, format_summary, launched_ranks
 
     def log(msg):
         if not args.quiet:
@@ -136,7 +136,7 @@ def _extract(args) -> int:
         if args.traceback:
             raise
         print(f"ytlite extract: error: {exc} (extraction needs yt, numpy and h5py: "
-              "pip install 'ytlite[native]')", file=sys.stderr, flush=True)
+              f"{INSTALL_EXTRACT})", file=sys.stderr, flush=True)
         return 2
     except (KeyboardInterrupt, Exception) as exc:
         msg = f"ytlite extract: unexpected error on MPI rank {_rank()}" if launched_ranks() > 1 else \

@@ -1,6 +1,6 @@
 """Extract a slice or an on-axis projection of any dataset yt can load.
 
-Native CPython only (needs yt, numpy, h5py; mpi4py under MPI)::
+Native CPython only (needs yt, numpy, h5py: ``pip install "ytlite[extract]"``; mpi4py under MPI)::
 
     python -m ytlite extract DATASET --axis z --coord 0.5 --fields density temperature \\
         [--projection [--weight FIELD]] [--float32] [--compress] -o OUT.h5
@@ -396,9 +396,25 @@ def _stage(comm, fn):
     return result
 
 
+#: what to run when yt is missing (`ytlite extract`, ytlite.toml's [make] tables need it)
+INSTALL_EXTRACT = 'pip install "ytlite[extract]"'
+
+
+def import_yt():
+    """yt, or an :class:`ExtractError` saying it is missing and how to install it
+    (``ytlite site build`` and the viewer need no yt; making slice files does)."""
+    try:
+        import yt
+    except ModuleNotFoundError as exc:
+        if exc.name != "yt":
+            raise
+        raise ExtractError(f"making slice files needs yt, which is not installed: {INSTALL_EXTRACT}") from None
+    return yt
+
+
 def _start(yt_log_level, log):
     """Import yt, set its log level, join the MPI ranks: (yt, comm, log of this rank)."""
-    import yt
+    yt = import_yt()
 
     if yt_log_level is not None:
         yt.set_log_level(yt_log_level)

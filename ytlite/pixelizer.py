@@ -1,10 +1,10 @@
 """Deposit variable-size cells onto a fixed-resolution image from Python.
 
-In the browser this calls ytlite's Rust/wasm pixelizer (the very code the
-viewer widget runs on every pan and zoom) through Pyodide's JS interop. On
-native CPython there is no JavaScript engine, so it calls yt's own
-``pixelize_cartesian``, which the wasm pixelizer reproduces (the tests hold
-them to a relative error of 1e-9).
+Everywhere this runs ytlite's Rust/wasm pixelizer, the very code the viewer
+widget runs on every pan and zoom: in the browser through Pyodide's JS
+interop, on native CPython through ``wasmtime`` (``ytlite/_native_engine.py``:
+no yt needed). It reproduces yt's own ``pixelize_cartesian`` bit for bit (the
+tests compare them).
 
 The contract (the same as yt's ``pixelize_cartesian``):
 
@@ -72,7 +72,7 @@ def pixelize(px, py, pdx, pdy, values, bounds, width=512, height=512, antialias=
     if _runtime.IN_PYODIDE:
         out = _pixelize_wasm(arrays, bounds, width, height, antialias, period)
     else:
-        out = _pixelize_yt(arrays, bounds, width, height, antialias, period)
+        out = _pixelize_native(arrays, bounds, width, height, antialias, period)
     return PixelizedImage(out, width, height, bounds)
 
 
@@ -99,21 +99,9 @@ def _pixelize_wasm(arrays, bounds, width, height, antialias, period):
                 obj.free()
 
 
-def _pixelize_yt(arrays, bounds, width, height, antialias, period):
-    try:
-        import numpy as np
-        from yt.utilities.lib.pixelization_routines import pixelize_cartesian
-    except ImportError:
-        raise RuntimeError(
-            "on native Python, ytlite.pixelize uses yt's pixelizer: pip install yt "
-            "(in the browser it uses ytlite's WebAssembly pixelizer)"
-        ) from None
-    buff = np.full((height, width), np.nan, dtype="f8")
-    px, py, pdx, pdy, values = (np.frombuffer(a, dtype="f8") for a in arrays)
-    pixelize_cartesian(
-        buff, px, py, pdx, pdy, values, bounds,
-        antialias=int(bool(antialias)),
-        period=None if period is None else tuple(period),
-        check_period=int(period is not None),
-    )
-    return array("d", buff.tobytes())
+def _pixelize_native(arrays, bounds, width, height, antialias, period):
+    from . import _native_engine
+
+    out = array("d")  # (the engine's errors are ValueErrors, as in the browser)
+    out.frombytes(_native_engine.deposit(arrays, bounds, width, height, antialias, period))
+    return out

@@ -312,8 +312,8 @@ class SliceViewer(FrontEndSync, KeptPictures, anywidget.AnyWidget):
 
     def frb(self, field=None, resolution=None):
         """The current view's fixed-resolution buffer (a :class:`ytlite.PixelizedImage`),
-        deposited by the same pixelizer the browser draws with (wasm in the browser,
-        yt's own on CPython): ``viewer.frb().rows()[i, j]``, row 0 at y_min."""
+        deposited by the same pixelizer the browser draws with (the wasm pixelizer, through
+        wasmtime on CPython): ``viewer.frb().rows()[i, j]``, row 0 at y_min."""
         width, height = conventions.image_size(self.view, self.resolution if resolution is None else resolution)
         return self._ds.pixelize(field or self.field, bounds=tuple(self.view), width=width, height=height,
                                  antialias=self.antialias, periodic=self.periodic)

@@ -2,7 +2,9 @@
 ``pixelize_cartesian`` over the file's cells (``expected_values``; over the
 cells' refinement levels: ``level_values``), matplotlib's norm with yt's
 automatic limits (``auto_norm``), and ``compare``: a canvas against that,
-pixel for pixel, exact wherever the colour is defined (shading_oracle.py)."""
+pixel for pixel, exact wherever the colour is defined (shading_oracle.py);
+``compare_thumbnail``: a gallery thumbnail against the viewer's first picture
+of the file, worked out here from the file itself (h5py), not from ytlite."""
 
 from __future__ import annotations
 
@@ -80,3 +82,49 @@ def compare(run, tag, frame, got, path, field, cmap, scale="log", expected_view=
         matplotlib.image.imsave(ARTIFACTS / f"{tag}-got.png", got)
         print(f"screenshot: {shot}")
         raise
+
+
+IMAGE_AXES = {0: (1, 2), 1: (2, 0), 2: (0, 1)}  # yt's cartesian (x_axis, y_axis) per slice axis
+GEOMETRY = {"px", "py", "pdx", "pdy", "pz", "pdz", "weight_field"}
+
+
+def expected_thumbnail(path, size=256, cmap="cmyt.arbre", field=None, scale=None):
+    """What the viewer first shows of the file, drawn by yt and matplotlib:
+    ``field`` (default: density, else the first field), ``scale`` (default: log
+    when no value is <= 0, else symlog, linthresh 1/1000 of the largest
+    magnitude), ``cmap``, the whole domain, limits from the image (log: positive
+    values), ``size`` pixels on the longer side. Returns (values, top row first;
+    norm; colormap; field; scale)."""
+    import cmyt  # noqa: F401  registers cmyt.* in matplotlib
+
+    with h5py.File(path, "r") as f:
+        g = f["grid"]
+        fields = sorted(k for k in g if k not in GEOMETRY)
+        field = field or ("density" if "density" in fields else fields[0])
+        px, py, pdx, pdy, values = (g[k][()].astype("f8") for k in ("px", "py", "pdx", "pdy", field))
+        xa, ya = IMAGE_AXES[int(f.attrs["axis"])]
+        left, right = f.attrs["domain_left_edge"], f.attrs["domain_right_edge"]
+    bounds = (float(left[xa]), float(right[xa]), float(left[ya]), float(right[ya]))
+    w, h = bounds[1] - bounds[0], bounds[3] - bounds[2]
+    shape = (int(np.floor(size * h / w + 0.5)), size) if w >= h else (size, int(np.floor(size * w / h + 0.5)))
+    buff = np.full(shape, np.nan)
+    pixelize_cartesian(buff, px, py, pdx, pdy, values, bounds, antialias=1, period=None, check_period=0)
+    scale = scale or ("symlog" if np.any(values <= 0) else "log")
+    finite = buff[np.isfinite(buff)]
+    if scale == "log":
+        norm = matplotlib.colors.LogNorm(finite[finite > 0].min(), finite[finite > 0].max())
+    elif scale == "symlog":
+        big = np.abs(finite).max()
+        norm = matplotlib.colors.SymLogNorm(big / 1000, linscale=1.0, vmin=finite.min(), vmax=finite.max(), base=10)
+    else:
+        norm = matplotlib.colors.Normalize(finite.min(), finite.max())
+    return buff[::-1], norm, matplotlib.colormaps[cmap], field, scale
+
+
+def compare_thumbnail(got, path, what, cmap="cmyt.arbre", field=None, scale=None):
+    """``got`` (RGBA, top row first) is yt + matplotlib's :func:`expected_thumbnail`
+    of the file, exact wherever the colour is defined (shading_oracle.py).
+    Returns (field, scale) the oracle chose."""
+    values, norm, colormap, field, scale = expected_thumbnail(path, cmap=cmap, field=field, scale=scale)
+    compare_colours(got, values, colormap, norm, what)
+    return field, scale

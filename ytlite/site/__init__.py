@@ -10,11 +10,13 @@ viewer page, the gallery).
                  cannot be had (shipped in the site as a small boot wheel)
 ``kiosk``        the viewer page with no Python (``view/``) and the site's datasets
 ``gallery``      the gallery page (``gallery/``): thumbnails drawn at build time
-                 with yt and matplotlib; its HTML, CSS and JS in ``templates/``
+                 by ytlite's own pixelizer; its HTML, CSS and JS in ``templates/``
 ``_steps``       the logger, command runner and cached folder every step uses
 
-Native CPython only (the build runs yt, matplotlib and jupyterlite-core); none
-of it is imported by ``import ytlite`` nor shipped to the kernel.
+Native CPython only (the build runs jupyterlite-core, and ytlite's wasm
+pixelizer through wasmtime; yt only for ytlite.toml's ``[make]`` tables, the
+extra ``ytlite[extract]``); none of it is imported by ``import ytlite`` nor
+shipped to the kernel.
 """
 
 from __future__ import annotations
@@ -60,19 +62,20 @@ STARTER_FILES = {"lesson.ipynb": "lesson.ipynb", "ytlite.toml": "ytlite.toml",
                  ".github/workflows/site.yml": "site.yml"}
 
 
-def init(folder: Path, log: Log | None = None) -> list[Path]:
+def init(folder: Path) -> list[Path]:
     """Write a starter into ``folder`` (made if missing; nothing in it is
     replaced): a lesson notebook that uses the viewer, one dataset (the demo
-    slice, made with yt), a commented ytlite.toml and a GitHub Pages workflow
-    that builds and publishes the site. Returns the files written."""
+    slice, made with yt by the developers' build and shipped in the package:
+    ``build.py: generate_starter_data``), a commented ytlite.toml and a GitHub
+    Pages workflow that builds and publishes the site. Returns the files written."""
     from .. import __version__
-    from ..demo import make_demo_data
+    from .._runtime import generated_file
 
-    log = log or printer("ytlite site")
     folder = Path(folder)
     taken = [name for name in [*STARTER_FILES, "data/amr_demo_slice.h5"] if (folder / name).exists()]
     if taken:
         raise FileExistsError(f"{folder} already has {', '.join(taken)}: init writes a new folder (nothing is replaced)")
+    data = generated_file("starter/amr_demo_slice.h5")  # (missing: say so before writing anything)
     written = []
     for name, template in STARTER_FILES.items():
         target = folder / name
@@ -80,13 +83,8 @@ def init(folder: Path, log: Log | None = None) -> list[Path]:
         text = (STARTER / template).read_text()
         target.write_text(text.replace("$YTLITE_VERSION", __version__) if template == "site.yml" else text)
         written.append(target)
-    with step("making the starter's dataset with yt (data/amr_demo_slice.h5)", log):
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            made = make_demo_data(tmp)
-            (folder / "data").mkdir(exist_ok=True)
-            shutil.copyfile(made[0], folder / "data" / "amr_demo_slice.h5")
+    (folder / "data").mkdir(exist_ok=True)
+    (folder / "data" / "amr_demo_slice.h5").write_bytes(data)
     written.append(folder / "data" / "amr_demo_slice.h5")
     return written
 
@@ -158,7 +156,7 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
     existing site as it was. ``kit``: the kernel kit (default: the one this
     ytlite ships). Returns ``output``."""
     from . import gallery, jupyterlite, kiosk
-    from .make import input_root, make_dataset
+    from .make import check_yt, input_root, make_dataset
     from .manifest import FILE_NAME as MANIFEST_NAME, check_notebooks, read_manifest
 
     log = log or printer("ytlite site")
@@ -177,6 +175,8 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
         raise ValueError(f"{output} is a folder with other things in it, not a site: choose another output folder")
     manifest = read_manifest(content)  # (its mistakes and broken notebooks: before any work)
     check_notebooks(content)
+    if manifest.make:
+        check_yt(next(iter(manifest.make)))  # (and yt, when the manifest makes datasets)
     work = output.parent / f".{output.name}.tmp-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     try:
@@ -203,7 +203,7 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
             kiosk.build_kiosk(site, staged, manifest)
             if manifest.exhibit["home"]:  # the site's own address opens the exhibit
                 (site / "index.html").write_text(kiosk.EXHIBIT_HOME)
-        with step("the gallery: thumbnails with yt + matplotlib -> gallery/", log):
+        with step("the gallery: thumbnails by ytlite's pixelizer -> gallery/", log):
             gallery.build_gallery(site, staged, cache / "gallery", log, manifest=manifest,
                                   start_notebook=manifest.start or default_start(staged))
         if output.exists():

@@ -29,19 +29,16 @@ def thumbnail(path: Path, field: str | None = None, cmap: str | None = None,
     (default: cmyt.arbre), the whole domain, automatic limits from the
     image (log: positive values only; symlog: linthresh 1/1000 of the largest
     magnitude: ytlite._conventions, the viewer's own rules); of a stack, its
-    middle slice. Drawn with yt's own pixelize_cartesian and matplotlib's
-    colormap, the viewer's oracles (native only: yt, matplotlib, cmyt, PIL)."""
+    middle slice. Drawn by the viewer's own engine, the wasm pixelizer, on
+    CPython (ytlite._native_engine.draw: no yt, no matplotlib; PNG by Pillow)."""
     import io
 
-    import cmyt  # noqa: F401  registers cmyt.* in matplotlib
-    import matplotlib
-    import matplotlib.colors
-    import numpy as np
     from PIL import Image
-    from yt.utilities.lib.pixelization_routines import pixelize_cartesian
 
     from .. import _conventions as conventions
+    from .. import _native_engine
     from .._open import load
+    from ..colormaps import check_colormap
 
     ds = load(path)
     meta = {}
@@ -54,25 +51,13 @@ def thumbnail(path: Path, field: str | None = None, cmap: str | None = None,
     else:
         ds.check_field(field)  # KeyError naming the fields there are
     scale = scale or ds.default_scale(field)
-    cmap = cmap or THUMBNAIL_CMAP
+    cmap = check_colormap(cmap or THUMBNAIL_CMAP)
     width, height = conventions.image_size(ds.domain_bounds, THUMBNAIL_SIZE)
-    buff = np.full((height, width), np.nan)
-    cells = [np.asarray(a, dtype="f8") for a in (ds.px, ds.py, ds.pdx, ds.pdy, ds[field])]
-    pixelize_cartesian(buff, *cells, tuple(ds.domain_bounds), antialias=1, period=None, check_period=0)
-    shown = buff[np.isfinite(buff) & (buff > 0)] if scale == "log" else buff[np.isfinite(buff)]
-    vmin, vmax = (float(shown.min()), float(shown.max())) if shown.size else (None, None)
-    if vmin is None:
-        norm = matplotlib.colors.Normalize(0, 1)  # nothing to scale: every pixel takes the "bad" colour
-    elif scale == "log":
-        norm = matplotlib.colors.LogNorm(vmin, vmax)
-    elif scale == "symlog":
-        norm = matplotlib.colors.SymLogNorm(conventions.auto_linthresh(vmin, vmax), linscale=1.0, vmin=vmin, vmax=vmax,
-                                            base=10)
-    else:
-        norm = matplotlib.colors.Normalize(vmin, vmax)
-    rgba = matplotlib.colormaps[cmap](norm(np.ma.masked_invalid(buff)), bytes=True)
+    cells = (ds.px, ds.py, ds.pdx, ds.pdy, ds[field])  # array('d')
+    rgba, limits = _native_engine.draw(cells, tuple(ds.domain_bounds), width, height, scale, cmap)
+    vmin, vmax = limits or (None, None)
     png = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgba[::-1]), "RGBA").save(png, "PNG")  # (row 0 of buff is y_min)
+    Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1).save(png, "PNG")  # (row 0: the top)
     kind = "slice" if ds.container_type == "slice" else "projection"
     meta.update(field=field, scale=scale, cmap=cmap, width=width, height=height, vmin=vmin, vmax=vmax,
                 kind=kind, axis=meta.get("axis", "xyz"[ds.axis]), cells=ds.num_cells, fields=list(ds.field_list))
@@ -82,17 +67,20 @@ def thumbnail(path: Path, field: str | None = None, cmap: str | None = None,
 def cached_thumbnail(content: Path, dataset: str, cache: Path, choices: dict | None = None) -> tuple[bytes, dict]:
     """:func:`thumbnail` of content/dataset with ``choices`` (field, cmap,
     scale), cached under ``cache`` keyed by them, the files' content (for a
-    stack: its index and the slice drawn), the code that draws it and the
-    versions of yt, matplotlib and cmyt."""
+    stack: its index and the slice drawn), the code that draws it, the engine
+    (the wasm pixelizer and its host) and the colormap tables."""
     choices = {k: v for k, v in (choices or {}).items() if k in ("field", "cmap", "scale")}
-    import importlib.metadata
     import inspect
+
+    from .. import _native_engine
+    from .._runtime import PIXELIZER_WASM, generated_file
 
     path = content / dataset
     h = hashlib.sha256(inspect.getsource(thumbnail).encode())
     h.update(f"{THUMBNAIL_SIZE}|{THUMBNAIL_CMAP}|{json.dumps(choices, sort_keys=True)}".encode())
-    for package in ("yt", "matplotlib", "cmyt"):
-        h.update(importlib.metadata.version(package).encode())
+    h.update(inspect.getsource(_native_engine).encode())
+    for name in (PIXELIZER_WASM, "colormaps.json", "colormaps.bin"):
+        h.update(hashlib.sha256(generated_file(name)).digest())
     files = [path]
     if path.name == "stack.json":
         names = json.loads(path.read_text()).get("files") or []

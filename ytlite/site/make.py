@@ -41,6 +41,18 @@ def _key(source: Path, options: dict) -> str:
     return h.hexdigest()[:32]
 
 
+def check_yt(name: str) -> None:
+    """A ManifestError naming ``[make."name"]`` when yt is missing: making
+    datasets needs it (the extra ``ytlite[extract]``), the rest of a site does not."""
+    from ..extract import ExtractError, import_yt
+    from .manifest import ManifestError
+
+    try:
+        import_yt()
+    except ExtractError as exc:
+        raise ManifestError(f'ytlite.toml: [make."{name}"]: {exc}') from None
+
+
 def make_dataset(name: str, entry: dict, dest: Path, cache: Path, log: Log) -> Path:
     """Make ``name`` (a .h5 file, or a stack's folder with ``stack``) into
     ``dest / name`` from ``entry["from"]``; returns the path. Errors name the
@@ -48,6 +60,7 @@ def make_dataset(name: str, entry: dict, dest: Path, cache: Path, log: Log) -> P
     from ..extract import ExtractError, extract
     from .manifest import ManifestError
 
+    check_yt(name)  # (before the cache key, which holds yt's version)
     source = Path(entry["from"])
     options = {k: entry[k] for k in OPTIONS if k in entry}
     if "coord" in options and not isinstance(options["coord"], str):
