@@ -319,3 +319,25 @@ def test_kiosk_share_with_nothing_loaded_says_so(kiosk):
     assert run.status().startswith("nothing to share yet: open a dataset first"), run.status()
     run.page.wait_for_timeout(500)
     assert downloads == [] and run.errors == []
+
+
+def test_kiosk_is_crisp_on_a_high_dpi_screen(browser, site_url):
+    """At devicePixelRatio 2 the deposit is made at the screen's own pixels
+    (twice the resolution along each side), shown at the figure's CSS size,
+    and it is still yt's picture of that many pixels."""
+    path = real_slice("ramses_blast3d_z0.5_slice.h5")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}/view/?file=data/real/{path.name}&res=384")
+        page.wait_for_function("() => !!document.querySelector('canvas.ytlite-image')?.dataset.frame", timeout=30000)
+        frame = json.loads(page.locator("canvas.ytlite-image").get_attribute("data-frame"))
+        size = page.evaluate("""() => { const c = document.querySelector('canvas.ytlite-image'), r = c.getBoundingClientRect();
+            return [c.width, c.height, r.width, r.height]; }""")
+        assert (frame["width"], frame["height"]) == (768, 768) == (size[0], size[1])
+        assert (size[2], size[3]) == (384, 384)  # (CSS pixels: the figure keeps its size)
+        run = type("Run", (), {"screenshot": staticmethod(lambda tag: page.screenshot(path=str(ARTIFACTS / f"{tag}.png")))})
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        compare(run, "kiosk-hidpi", frame, read_canvases(page)[0][1], path, "density", "cmyt.arbre", "log")
+    finally:
+        context.close()

@@ -219,6 +219,7 @@ def test_linked_viewers_follow_each_other_in_the_browser(run_notebook, demo_dir)
     start_b = frame(run, 4)
     keep_kernel_busy(run)
     # drag a: b follows, frame by frame; time each frame
+    viewer(run, 3).locator("canvas.ytlite-image").scroll_into_view_if_needed()
     x, y = canvas_point(run, 3, 0.5, 0.5)
     run.page.mouse.move(x, y)
     run.page.mouse.down()
@@ -304,7 +305,7 @@ def test_tour_of_real_data(run_notebook):
     assert "density view (code_length): [0.0, 1.0, 0.0, 1.0]" in text and "512x512 pixels, density from" in text
 
     # linked: drag the density viewer, temperature and velocity follow
-    viewer(run, 0).scroll_into_view_if_needed()
+    viewer(run, 0).locator("canvas.ytlite-image").scroll_into_view_if_needed()
     counts = [frame(run, i)["count"] for i in (1, 2)]
     x, y = canvas_point(run, 0, 0.5, 0.5)
     run.page.mouse.move(x, y)

@@ -182,13 +182,18 @@ class Kiosk {
     host.replaceChildren();
     const data = stacked ? { stack: stacked.stack, fieldNames: Object.keys(slice.mesh.fields), units: slice.mesh.units }
       : slice.mesh;
-    this.viewer = new Viewer(host, store, runtime, data, { fill: this.exhibit });
+    this.viewer = new Viewer(host, store, runtime, data, { fill: this.exhibit, hidpi: true, toolbarHost: this.exhibit ? null : $("#controls") });
     this.store = store;
     this.name = name;
     this.file = urlState.file ?? null;
     this.startState = { view, field, cmap: store.get("cmap"), scale: store.get("scale"), depth: store.get("depth") };
     this.datasetDefaults = { view: slice.defaultView, field: slice.defaultField }; // (a tour's stop without them)
-    if (this.exhibit && urlState.resolution == null) this.fillScreen();
+    this.fitting = urlState.resolution == null; // (a link's resolution is kept as it is, and one chosen in the toolbar)
+    store.on("change:resolution", () => { if (!this.filling) this.fitting = false; });
+    if (this.fitting) {
+      this.fillScreen();
+      requestAnimationFrame(() => this.fillScreen()); // (again once the page around it is laid out)
+    }
     if ($("#datasets")) $("#datasets").value = this.file ?? "";
     for (const b of document.querySelectorAll("#exhibit-bar [data-file]")) b.setAttribute("aria-current", String(b.dataset.file === this.file));
     const toUrl = () => this.writeUrl(store);
@@ -252,13 +257,19 @@ class Kiosk {
       + "it opens from disk in any browser, with no server and no network";
   }
 
-  // The exhibit's figure fills the screen: the resolution whose figure fits
-  // the room it has (again when the window changes size).
+  // The figure takes the room it has: the resolution whose whole figure fits
+  // the exhibit's screen (again when the window changes size), or on the
+  // page the width of its column and the height of the window below its top.
   fillScreen() {
     const { viewer, store } = this;
-    if (!viewer) return;
-    const resolution = fillResolution(viewer.figureSpace(), store.get("view"));
+    if (!viewer || !this.fitting) return;
+    const host = $("#viewer");
+    const room = this.exhibit ? viewer.figureSpace()
+      : { width: host.clientWidth, height: Math.max(240, window.innerHeight - host.getBoundingClientRect().top - 96) };
+    const resolution = fillResolution(room, store.get("view"));
+    this.filling = true;
     if (resolution !== store.get("resolution")) store.set("resolution", resolution);
+    this.filling = false;
   }
 
   // Back to what the exhibit first showed: its start dataset at its first
@@ -335,7 +346,7 @@ class Kiosk {
 // selection, no page zoom, no files, no links), and after `idle` seconds
 // with no input it returns to its start view.
 function lockDown(kiosk) {
-  document.body.classList.add("exhibit", "dark");
+  document.body.classList.add("exhibit");
   for (const sel of ["header"]) $(sel)?.remove(); // (file picker, sharing, links away: not in the page at all)
   document.querySelector('meta[name="viewport"]').content = "width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no";
   const stop = (e) => e.preventDefault();
@@ -365,7 +376,6 @@ function lockDown(kiosk) {
   };
   for (const type of ["pointerdown", "keydown", "wheel"]) document.addEventListener(type, touched, { capture: true, passive: true });
   touched();
-  window.addEventListener("resize", () => kiosk.fillScreen());
 }
 
 async function main() {
@@ -380,14 +390,22 @@ async function main() {
   } catch (err) {
     failure = err;
   }
+  // light or dark: ?theme=dark|light, else the system's choice; an exhibit is dark unless told otherwise
+  const theme = new URLSearchParams(location.search).get("theme");
+  const dark = theme ? theme === "dark" : exhibit || !!globalThis.matchMedia?.("(prefers-color-scheme: dark)").matches;
+  document.body.classList.toggle("dark", dark);
   const kiosk = new Kiosk(index, { exhibit });
   globalThis.ytliteKiosk = kiosk; // for tests and the console
+  // the figure takes the room it has, again whenever that changes (the window, a caption's lines)
+  window.addEventListener("resize", () => kiosk.fillScreen());
+  if (exhibit && typeof ResizeObserver !== "undefined") new ResizeObserver(() => kiosk.fillScreen()).observe($("#viewer"));
   const fail = (err) => kiosk.say(String(err?.message ?? err), true);
   if (failure) fail(failure);
   if (index.title) $("#site-title").textContent = index.title;
   if (exhibit) {
     lockDown(kiosk);
   } else {
+    if (matchMedia("(max-width: 800px)").matches) $("#panel").open = false; // (a phone: the figure first, the controls a tap away)
     const select = $("#datasets");
     for (const d of index.datasets) select.append(new Option(d.title, d.path));
     select.addEventListener("change", () => select.value && kiosk.openUrl(select.value).catch(fail));

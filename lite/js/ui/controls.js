@@ -19,6 +19,12 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
+// A button with an icon (for the eye; hidden from screen readers) and a label.
+function button(cls, icon, label, title) {
+  return el("button", { type: "button", class: cls, title },
+    el("span", { class: "ytlite-icon", "aria-hidden": "true", textContent: icon }), label);
+}
+
 // "" -> null (automatic); a finite number -> it; anything else -> undefined (invalid)
 export function parseLimit(text) {
   const t = text.trim();
@@ -50,12 +56,11 @@ export function buildControls({ store, colormaps, fields, lengthUnits, actions, 
       ...RESOLUTIONS.map((r) => el("option", { value: String(r), textContent: `${r}px` }))),
     unit: el("select", { class: "ytlite-unit", title: "length unit of the axes" },
       ...Object.keys(lengthUnits).map((u) => el("option", { value: u, textContent: u }))),
-    reset: el("button", { type: "button", class: "ytlite-reset", textContent: "Reset", title: "show the whole domain (0)" }),
-    mesh: el("button", { type: "button", class: "ytlite-mesh", textContent: "Mesh", title: "draw the AMR cell edges" }),
-    wheel: el("button", { type: "button", class: "ytlite-wheel", textContent: "Wheel zoom",
-      title: "zoom with the mouse wheel (off: the wheel scrolls the page)" }),
-    fullscreen: el("button", { type: "button", class: "ytlite-fullscreen", textContent: "Full screen" }),
-    png: el("button", { type: "button", class: "ytlite-png", textContent: "PNG", title: "save the current view as PNG" }),
+    reset: button("ytlite-reset", "⟲", "Reset", "show the whole domain (0)"),
+    mesh: button("ytlite-mesh", "▦", "Mesh", "draw the AMR cell edges"),
+    wheel: button("ytlite-wheel", "⇳", "Wheel zoom", "zoom with the mouse wheel (off: the wheel scrolls the page)"),
+    fullscreen: button("ytlite-fullscreen", "⤢", "Full screen", "fill the screen with the figure"),
+    png: button("ytlite-png", "⤓", "PNG", "save the current view as PNG"),
   };
   const linthreshLabel = el("label", {}, "linthresh", c.linthresh);
   // a stack: move through the depth (PageUp / PageDown on the image too)
@@ -63,14 +68,16 @@ export function buildControls({ store, colormaps, fields, lengthUnits, actions, 
     (c.depth = el("input", { type: "range", class: "ytlite-depth", min: "0", max: String(depth.count - 1), step: "1",
       title: "slice of the stack (PageUp / PageDown on the image)" })),
     (c.depthLabel = el("span", { class: "ytlite-depth-label" })));
+  // grouped as a person thinks of them: which data, which colours, which view, save it (data · colour · view · save)
+  const group = (name, ...children) => el("div", { class: "ytlite-group", role: "group", "aria-label": name }, ...children);
   const bar = el("div", { class: "ytlite-toolbar" },
-    el("label", {}, "field", c.field),
-    el("label", {}, "cmap", c.cmap, c.cmapList), el("label", {}, c.reversed, "rev."),
-    el("label", {}, "scale", c.scale), linthreshLabel,
-    el("label", {}, "min", c.vmin), el("label", {}, "max", c.vmax), el("label", {}, c.lock, "lock"),
-    el("label", {}, "res.", c.resolution), el("label", {}, "unit", c.unit),
-    c.reset, c.mesh, c.wheel, c.fullscreen, c.png);
-  if (depthControl) bar.prepend(depthControl);
+    group("data", el("label", {}, "field", c.field), el("label", {}, "unit", c.unit)),
+    group("colour", el("label", {}, "cmap", c.cmap, c.cmapList), el("label", {}, c.reversed, "rev."),
+      el("label", {}, "scale", c.scale), linthreshLabel,
+      el("label", {}, "min", c.vmin), el("label", {}, "max", c.vmax), el("label", {}, c.lock, "lock")),
+    group("view", el("label", {}, "res.", c.resolution), c.reset, c.mesh, c.wheel, c.fullscreen),
+    group("save", c.png));
+  if (depthControl) bar.firstChild.prepend(depthControl);
 
   const commit = (changes) => {
     for (const [k, v] of Object.entries(changes)) store.set(k, v);
@@ -92,7 +99,11 @@ export function buildControls({ store, colormaps, fields, lengthUnits, actions, 
       }
     }
     c.lock.checked = store.get("vmin") != null && store.get("vmax") != null;
-    c.resolution.value = String(store.get("resolution"));
+    const resolution = String(store.get("resolution"));
+    if (![...c.resolution.options].some((o) => o.value === resolution)) { // (one the page chose to fit its room)
+      c.resolution.append(el("option", { value: resolution, textContent: `${resolution}px` }));
+    }
+    c.resolution.value = resolution;
     c.unit.value = store.get("length_unit");
     c.mesh.setAttribute("aria-pressed", String(!!store.get("show_mesh")));
     c.wheel.setAttribute("aria-pressed", String(!!store.get("wheel_zoom")));

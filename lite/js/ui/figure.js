@@ -86,12 +86,17 @@ export function drawFigure(ctx, layout, axes, bar, cache) {
 
   // Colorbar: the colormap's own table, top = vmax. Its pixels depend only
   // on the colormap and the height: made once per change, not every frame.
+  // (drawn as an image, not put as pixels: drawImage follows the context's
+  // transform, so a high-DPI figure scales it with the rest)
   const barKey = `${bar.name}/${b.height}`;
   if (cache.barKey !== barKey) {
     cache.barKey = barKey;
-    cache.barImage = new ImageData(colorbarPixels(bar.table, bar.n, b.width, b.height), b.width, b.height);
+    cache.barCanvas = Object.assign(document.createElement("canvas"), { width: b.width, height: b.height });
+    cache.barCanvas.getContext("2d").putImageData(
+      new ImageData(colorbarPixels(bar.table, bar.n, b.width, b.height), b.width, b.height), 0, 0);
   }
-  ctx.putImageData(cache.barImage, b.left, b.top);
+  ctx.imageSmoothingEnabled = false; // (each colour a band of its own)
+  ctx.drawImage(cache.barCanvas, b.left, b.top);
   ctx.strokeRect(b.left - 0.5, b.top - 0.5, b.width + 1, b.height + 1);
   let labelsWidth = 0;
   if (bar.limits) {

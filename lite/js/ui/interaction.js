@@ -5,6 +5,7 @@
 //   two pointers    -> zoom(fx, fy, factor) + pan (pinch, about the midpoint)
 //   wheel/trackpad  -> zoom(fx, fy, factor) (ctrl+wheel: a trackpad pinch)
 //   double-click    -> recentre(fx, fy)
+//   double-tap      -> zoom(fx, fy, 2)      (a finger: zoom in about the point)
 //   tap / click     -> tap(fx, fy)          (a press released without moving:
 //                      the value under the finger or the pointer, kept shown)
 //   keys (focused)  -> arrows pan 10 %, + / - zoom, 0 or Home reset,
@@ -18,11 +19,15 @@ import { wheelPixels, wheelZoomFactor } from "../core/view.js";
 const DRAG_THRESHOLD_PX = 3;
 const KEY_PAN = 0.1;
 const KEY_ZOOM = 1.25;
+const DOUBLE_TAP_MS = 350;
+const DOUBLE_TAP_PX = 30;
+const DOUBLE_TAP_ZOOM = 2;
 
 export function bindGestures(canvas, h) {
   const pointers = new Map(); // id -> {x, y}
   let mode = "idle"; // idle | pressing | dragging | pinching
   let start = null, last = null, pinch = null;
+  let lastTap = null; // a finger's last tap {t, x, y}: a second one soon after, near it, is a double-tap
 
   const frac = (x, y) => {
     const r = canvas.getBoundingClientRect();
@@ -100,7 +105,16 @@ export function bindGestures(canvas, h) {
       const moved = mode === "dragging" || mode === "pinching";
       if (mode === "pressing" && e.type === "pointerup") {
         const [fx, fy] = frac(e.clientX, e.clientY);
-        h.tap?.(fx, fy);
+        const now = e.timeStamp;
+        if (e.pointerType === "touch" && lastTap && now - lastTap.t < DOUBLE_TAP_MS
+            && Math.hypot(e.clientX - lastTap.x, e.clientY - lastTap.y) < DOUBLE_TAP_PX) {
+          lastTap = null;
+          h.zoom(fx, fy, DOUBLE_TAP_ZOOM);
+          h.end();
+        } else {
+          lastTap = e.pointerType === "touch" ? { t: now, x: e.clientX, y: e.clientY } : null;
+          h.tap?.(fx, fy);
+        }
       }
       mode = "idle";
       canvas.classList.remove("ytlite-dragging");
@@ -117,6 +131,7 @@ export function bindGestures(canvas, h) {
   };
 
   const onDblClick = (e) => {
+    if (e.sourceCapabilities?.firesTouchEvents) return; // (a finger's double-tap: zoomed in already, above)
     const [fx, fy] = frac(e.clientX, e.clientY);
     h.recentre(fx, fy);
     h.end();

@@ -31,7 +31,9 @@ export class Viewer {
   // core/stack.js source of such meshes, fieldNames, units}, shown at store "depth". The viewer owns
   // them: destroy() frees them (mesh.free(), stack.clear()).
   // options: {snapshots: keep store._snapshot (PNG) up to date, fill: the figure fills its container's
-  // width and height (the exhibit; else it fits the width and is never enlarged), dropFile}
+  // width and height (the exhibit; else it fits the width and is never enlarged), toolbarHost: an element of
+  // the page's to put the toolbar in (a side panel) rather than above the figure, hidpi: deposit and draw at the
+  // screen's devicePixelRatio (crisp on high-DPI screens; the frame's width and height are then device pixels), dropFile}
   constructor(el, store, runtime, data, options = {}) {
     this.store = store;
     this.runtime = runtime;
@@ -77,7 +79,15 @@ export class Viewer {
     this.figure = make("div", "ytlite-figure");
     this.figure.append(this.axesCanvas, this.canvas, this.meshCanvas, this.note, this.errorBox);
     this.stage.append(this.figure);
-    this.root.append(this.toolbar.element, this.title, this.caption, this.stage, this.readout);
+    this.root.append(this.title, this.caption, this.stage, this.readout);
+    // (options.toolbarHost: the toolbar in a panel of the page's, beside the figure; else above it)
+    if (options.toolbarHost) {
+      this.toolbar.element.classList.add("ytlite-panel");
+      ensureStyles(options.toolbarHost);
+      options.toolbarHost.replaceChildren(this.toolbar.element);
+    } else {
+      this.root.prepend(this.toolbar.element);
+    }
     el.append(this.root);
 
     if (this.data) this.pipeline.setMesh(data);
@@ -232,14 +242,18 @@ export class Viewer {
       if (!values) throw new Error(`no field ${JSON.stringify(field)}; fields: ${Object.keys(this.data.fields).join(", ")}`);
       this.pipeline.useField(field, values); // (setMesh, at a new depth, made it copy them again)
       const view = this.view();
-      const [width, height] = imageSize(view, s.get("resolution"));
+      // (options.hidpi: the deposit at the screen's own pixels, devicePixelRatio per CSS pixel, so the
+      // picture is crisp on a high-DPI screen; the figure keeps its size in CSS pixels)
+      const dpr = this.pixelRatio();
+      const [width, height] = imageSize(view, Math.round(s.get("resolution") * dpr));
       const r = this.pipeline.render({
         view, width, height, antialias: s.get("antialias"), periodic: s.get("periodic"), period: s.get("period"),
         cmap: s.get("cmap"), scale: s.get("scale"), vmin: s.get("vmin"), vmax: s.get("vmax"),
         linthresh: s.get("linthresh"),
       });
       this.limits = r.limits;
-      const layout = figureLayout(width, height);
+      const layout = figureLayout(width / dpr, height / dpr);
+      layout.dpr = dpr;
       this.placeStage(layout);
       // A fresh view of wasm memory each frame: memory growth detaches older ones.
       this.canvas.getContext("2d").putImageData(new ImageData(this.pipeline.rgba(), width, height), 0, 0);
@@ -263,19 +277,27 @@ export class Viewer {
     }
   }
 
+  // the screen's pixels per CSS pixel the figure is drawn at (1 unless options.hidpi)
+  pixelRatio() {
+    return this.options.hidpi ? Math.min(3, Math.max(1, globalThis.devicePixelRatio || 1)) : 1;
+  }
+
+  // Canvases sized: backing stores in device pixels (layout.dpr per CSS pixel), CSS sizes in CSS pixels.
   placeStage(layout) {
-    const { image } = layout;
+    const { image, dpr = 1 } = layout;
+    const deviceW = Math.round(image.width * dpr), deviceH = Math.round(image.height * dpr);
     for (const c of [this.canvas, this.meshCanvas]) {
-      if (c.width !== image.width || c.height !== image.height) {
-        c.width = image.width;
-        c.height = image.height;
+      if (c.width !== deviceW || c.height !== deviceH) {
+        c.width = deviceW;
+        c.height = deviceH;
       }
-      c.style.left = `${image.left}px`;
-      c.style.top = `${image.top}px`;
+      Object.assign(c.style, { left: `${image.left}px`, top: `${image.top}px`, width: `${image.width}px`, height: `${image.height}px` });
     }
-    if (this.axesCanvas.width !== layout.width || this.axesCanvas.height !== layout.height) {
-      this.axesCanvas.width = layout.width;
-      this.axesCanvas.height = layout.height;
+    const axesW = Math.round(layout.width * dpr), axesH = Math.round(layout.height * dpr);
+    if (this.axesCanvas.width !== axesW || this.axesCanvas.height !== axesH) {
+      this.axesCanvas.width = axesW;
+      this.axesCanvas.height = axesH;
+      Object.assign(this.axesCanvas.style, { width: `${layout.width}px`, height: `${layout.height}px` });
     }
     this.figure.style.width = `${layout.width}px`;
     this.figure.style.height = `${layout.height}px`;
@@ -307,7 +329,7 @@ export class Viewer {
     this.figure.classList.toggle("ytlite-enlarged", k > 1); // AMR cells stay sharp-edged
     this.stage.style.width = `${layout.width * k}px`;
     this.stage.style.height = `${layout.height * k}px`;
-    this.toolbar.element.style.maxWidth = `${Math.max(layout.width * k, 420)}px`;
+    if (!this.options.toolbarHost) this.toolbar.element.style.maxWidth = `${Math.max(layout.width * k, 420)}px`;
   }
 
   // The room the figure has (CSS pixels): the screen in full screen; with
@@ -315,8 +337,8 @@ export class Viewer {
   // container's width (height 0: unbounded).
   figureSpace() {
     const parent = this.root.parentElement;
-    const chrome = this.toolbar.element.offsetHeight + this.title.offsetHeight + this.caption.offsetHeight
-      + this.readout.offsetHeight + 24;
+    const above = this.options.toolbarHost ? 0 : this.toolbar.element.offsetHeight;
+    const chrome = above + this.title.offsetHeight + this.caption.offsetHeight + this.readout.offsetHeight + 24;
     if (document.fullscreenElement === this.root) return { width: window.innerWidth - 16, height: window.innerHeight - chrome };
     if (!parent) return { width: 0, height: 0 };
     return { width: parent.clientWidth, height: this.options.fill ? Math.max(0, parent.clientHeight - chrome) : 0 };
@@ -333,7 +355,9 @@ export class Viewer {
     const unit = s.get("length_unit");
     const cmap = s.get("cmap");
     const field = s.get("field");
-    drawFigure(this.axesCanvas.getContext("2d"), layout,
+    const ctx = this.axesCanvas.getContext("2d");
+    ctx.setTransform(layout.dpr ?? 1, 0, 0, layout.dpr ?? 1, 0, 0); // (drawn in CSS pixels)
+    drawFigure(ctx, layout,
       { view, unitScale: this.unitScale(), xLabel: `${info.x_axis ?? "x"} (${unit})`, yLabel: `${info.y_axis ?? "y"} (${unit})` },
       {
         name: cmap, table: this.runtime.colormaps.table(cmap), n: this.runtime.colormaps.entry(cmap).n,
@@ -450,20 +474,23 @@ export class Viewer {
       c.getContext("2d").drawImage(this.canvas, 0, 0);
       return c;
     }
-    const titleHeight = 22;
+    // (in the canvases' own device pixels: dpr of them per CSS pixel of the layout)
+    const dpr = this.layout?.dpr ?? 1;
+    const titleHeight = Math.round(22 * dpr);
     const c = document.createElement("canvas");
     c.width = this.axesCanvas.width;
     c.height = this.axesCanvas.height + titleHeight;
     const ctx = c.getContext("2d");
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, c.width, c.height);
-    const left = parseFloat(this.canvas.style.left), top = parseFloat(this.canvas.style.top) + titleHeight;
+    const left = Math.round(parseFloat(this.canvas.style.left) * dpr);
+    const top = Math.round(parseFloat(this.canvas.style.top) * dpr) + titleHeight;
     ctx.drawImage(this.canvas, left, top);
     if (this.store.get("show_mesh")) ctx.drawImage(this.meshCanvas, left, top);
     ctx.drawImage(this.axesCanvas, 0, titleHeight);
     const { main, sub } = this.titleText();
     ctx.fillStyle = "#222";
-    ctx.font = "600 12px system-ui, sans-serif";
+    ctx.font = `600 ${12 * dpr}px system-ui, sans-serif`;
     ctx.textBaseline = "middle";
     ctx.fillText(sub ? `${main} — ${sub}` : main, left, titleHeight / 2, c.width - left - 4);
     return c;
@@ -507,6 +534,7 @@ export class Viewer {
     if (this.destroyed) return;
     this.destroyed = true;
     this.toolbar.dispose();
+    if (this.options.toolbarHost) this.toolbar.element.remove();
     cancelAnimationFrame(this.raf);
     clearTimeout(this.reportTimer);
     clearTimeout(this.snapshotTimer);
