@@ -52,6 +52,8 @@ def test_axe_finds_nothing_serious(browser, site_url, axe, query, size):
         page.wait_for_function("() => !!document.querySelector('canvas.ytlite-image')?.dataset.frame", timeout=30000)
         found = violations(page, axe)
         assert not found, found
+        # the page fits the window's width: nothing to scroll sideways
+        assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
     finally:
         context.close()
 

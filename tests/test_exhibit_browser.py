@@ -379,3 +379,25 @@ def test_an_hour_of_attract_tour_keeps_memory_flat(browser, exhibit_site):
         assert wasm1 <= 1.10 * wasm0, (wasm0, wasm1)
     finally:
         context.close()
+
+
+def test_a_failing_file_in_a_tour_is_said_and_the_tour_moves_on(browser, exhibit_site):
+    url, _ = exhibit_site
+    from urllib.parse import quote
+
+    tour = {"format": "ytlite-tour", "stops": [
+        {"file": "data/blast.h5", "view": START_VIEW, "dwell": 2},
+        {"file": "data/missing.h5", "dwell": 2, "transition": 1},
+        {"file": "data/blast.h5", "view": ZOOM_VIEW, "dwell": 2, "transition": 1}]}
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        run = Page(context, "failing")
+        page = run.page
+        open_paused(run, f"{url}/view/?exhibit&tour={quote(json.dumps(tour))}")
+        run_until(page, f"{FRAME}.view?.join() === '{','.join(map(repr, ZOOM_VIEW))}'", step_ms=200, steps=200)
+        status = page.locator("#status")
+        assert "error" in status.get_attribute("class") and "data/missing.h5" in status.text_content()
+        assert status.is_visible() and page.evaluate("document.body.dataset.tour") == "playing"
+        assert float(status.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 18  # (caption-sized)
+    finally:
+        context.close()

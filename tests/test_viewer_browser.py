@@ -539,3 +539,50 @@ def test_frb_has_the_shape_of_the_picture_on_screen(run_notebook, demo_dir):
     compare(run, "half-pixel-rows", f, pixels(run, 1), demo_dir / "amr_demo_slice.h5", "temperature", "inferno")
     out = run.execute("img = temperature.frb(); print(img.width, img.height, *temperature.image_size)")
     assert out.split() == ["512", "3", "512", "3"], out
+
+
+def test_a_tour_recorded_in_a_notebook_plays_there_and_on_the_viewer_page(run_notebook, demo_dir, site_url, browser):
+    """viewer.tour() in JupyterLite: two stops recorded, saved into the
+    browser's drive; viewer.play() eases the notebook's viewer to the last
+    stop's exact view with its caption; the saved tour, in a link, plays on
+    the viewer page and rests on that exact view, yt's picture of it."""
+    from urllib.parse import quote
+
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    add_cell(run, "v = ds.plot('density', resolution=256)\n"
+                  "tour = v.tour(title='a lesson')\n"
+                  "tour.add(caption='all of it', dwell=1, transition=0.5)\n"
+                  "v.zoom(4); v.pan(2.5, -1.25); v.cmap = 'viridis'\n"
+                  "tour.add(caption='closer', dwell=1, transition=1)\n"
+                  "tour.save('tours/lesson.json')\n"
+                  "v.view = list(v.domain); v.cmap = 'cmyt.arbre'\n"
+                  "v")
+    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4")
+    recorded = json.loads(run.execute("import json; print(json.dumps(tour.to_dict()))"))
+    last = recorded["stops"][1]["view"]
+    assert recorded["stops"][0]["file"] == "data/amr_demo_slice.h5"
+    run.execute("v.play(tour)")
+    f = wait_frame(run, 3, f"f => f.view.join() === '{','.join(map(repr, last))}' && f.cmap === 'viridis'", timeout=20000)
+    assert f["view"] == last
+    assert viewer(run, 3).locator(".ytlite-caption").text_content() == "closer"
+    for _ in range(40):  # (Python hears where it ended, once the last stop's dwell is over)
+        if json.loads(run.execute("print(json.dumps(v.view))")) == last:
+            break
+        run.page.wait_for_timeout(250)
+    assert json.loads(run.execute("print(json.dumps([v.view, v.cmap]))")) == [last, "viridis"]
+    saved = run.page.evaluate("""async () => (await window.jupyterapp.serviceManager.contents.get(
+        'tours/lesson.json', {content: true, format: 'text'})).content""")
+    assert json.loads(saved) == recorded
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(f"{site_url}/view/?tour={quote(saved)}")
+        page.wait_for_function(f"""() => {{ const c = document.querySelector('canvas.ytlite-image');
+            return c?.dataset.frame && JSON.parse(c.dataset.frame).view.join() === '{','.join(map(repr, last))}'
+                && !document.body.dataset.tour; }}""", timeout=30000)
+        from support.browser import read_canvases
+
+        frame_, got = read_canvases(page)[0]
+        compare(run, "tour-kiosk", frame_, got, demo_dir / "amr_demo_slice.h5", "density", "viridis", "log",
+                expected_view=last)
+    finally:
+        page.close()
