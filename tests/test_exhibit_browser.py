@@ -108,6 +108,13 @@ def open_paused(run, url):
     return run.frame()
 
 
+def idle_until_the_tour_plays(run, url):
+    """The exhibit opened with time paused, then left alone until its attract tour starts."""
+    open_paused(run, f"{url}/view/?exhibit")
+    run.page.clock.run_for((IDLE_S - 8) * 1000)  # (the idle time counts from the page's start: a few seconds ago)
+    run_until(run.page, "document.body.dataset.tour === 'playing'", step_ms=100, steps=200)
+
+
 def run_to(page, t):
     """Advance the fake clock to time ``t`` (s) of the tour playing."""
     now = page.evaluate("ytliteKiosk.player.time()")
@@ -254,9 +261,7 @@ def test_idle_plays_the_attract_tour_exactly_and_a_touch_stops_it(browser, exhib
     try:
         run = Page(context, "tour")
         page = run.page
-        open_paused(run, f"{url}/view/?exhibit")
-        page.clock.run_for((IDLE_S - 8) * 1000)  # (the idle time counts from the page's start: a few seconds ago)
-        run_until(page, "document.body.dataset.tour === 'playing'", step_ms=100, steps=200)
+        idle_until_the_tour_plays(run, url)
         run_to(page, 3)
         assert run.frame()["view"] == START_VIEW
         run_to(page, 7.5)  # moving to the zoom, each frame between the two
@@ -296,9 +301,7 @@ def test_reduced_motion_cuts_instead_of_moving(browser, exhibit_site):
     try:
         run = Page(context, "reduced")
         page = run.page
-        open_paused(run, f"{url}/view/?exhibit")
-        page.clock.run_for((IDLE_S - 8) * 1000)  # (the idle time counts from the page's start: a few seconds ago)
-        run_until(page, "document.body.dataset.tour === 'playing'", step_ms=100, steps=200)
+        idle_until_the_tour_plays(run, url)
         run_to(page, 5.5)
         assert run.frame()["view"] == START_VIEW
         seen = set()
