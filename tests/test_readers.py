@@ -78,7 +78,55 @@ def corpus(d: Path):
     damaged[i:i + 4] = b"\xff\xff\xff\xff"
     (d / "damaged_attrs.h5").write_bytes(bytes(damaged))
     files["damaged_attrs.h5"] = d / "damaged_attrs.h5"
+    # declared shapes and types, checked before any value is read
+    files["longer_field.h5"] = good(d / "longer_field.h5", temperature=[1.0, 2.0, 3.0, 4.0, 5.0])
+    files["px_2d.h5"] = retyped(d / "px_2d.h5", "px", np.array([[0.25, 0.75], [0.625, 0.875]]))
+    files["field_2d.h5"] = retyped(d / "field_2d.h5", "density", np.ones((4, 3)))
+    files["scalar_field.h5"] = retyped(d / "scalar_field.h5", "density", np.float64(1.0))
+    files["string_field.h5"] = retyped(d / "string_field.h5", "density", np.array(["a", "b", "c", "d"], dtype=h5py.string_dtype()))
+    files["bytes_pdy.h5"] = retyped(d / "bytes_pdy.h5", "pdy", np.array([b"a", b"b", b"c", b"d"]))
+    files["compound_field.h5"] = retyped(d / "compound_field.h5", "density", np.zeros(4, dtype=[("a", "f8"), ("b", "i4")]))
+    files["float16_field.h5"] = retyped(d / "float16_field.h5", "density", np.ones(4, dtype="f2"))
+    files["bool_field.h5"] = retyped(d / "bool_field.h5", "temperature", np.ones(4, dtype=bool))
+    files["huge_declared.h5"] = declared(d / "huge_declared.h5", 2_000_000_000)
+    files["huge_px_only.h5"] = declared(d / "huge_px_only.h5", 2_000_000_000, only="px")
+    files["gzip_bomb.h5"] = gzip_bomb(d / "gzip_bomb.h5", 80 * 2 ** 20)
     return files
+
+
+def retyped(path, key, values):
+    """The good file with /grid/key replaced by ``values`` as they are (any shape, any type)."""
+    good(path)
+    with h5py.File(path, "a") as f:
+        del f[f"grid/{key}"]
+        f[f"grid/{key}"] = values
+    return path
+
+
+def declared(path, cells, only=None):
+    """A file whose datasets (or ``only`` one) declare ``cells`` values and store none:
+    chunked, never written, ~KB on disk, read as fill values."""
+    good(path)
+    with h5py.File(path, "a") as f:
+        for key in list(f["grid"]) if only is None else [only]:
+            del f[f"grid/{key}"]
+            f.create_dataset(f"grid/{key}", shape=(cells,), chunks=(1 << 16,), dtype="f8")
+    return path
+
+
+def gzip_bomb(path, cells, chunk=4 * 2 ** 20):
+    """``cells`` cells stored for real, gzip-compressed: every chunk the same few KB
+    (one compressed block of constant values written as each chunk)."""
+    import zlib
+
+    with h5py.File(path, "w") as f:
+        f.attrs["axis"] = 2
+        for key, value in (("px", 0.5), ("py", 0.5), ("pdx", 0.25), ("pdy", 0.25), ("density", 1.0)):
+            ds = f.create_dataset(f"grid/{key}", shape=(cells,), chunks=(chunk,), dtype="f8", compression="gzip")
+            block = zlib.compress(np.full(chunk, value).tobytes(), 9)
+            for start in range(0, cells, chunk):
+                ds.id.write_direct_chunk((start,), block)
+    return path
 
 
 EXPECTED = {  # the message after "<file>: "; text in parentheses after "damaged" is the HDF5 library's own
@@ -95,6 +143,20 @@ EXPECTED = {  # the message after "<file>: "; text in parentheses after "damaged
     "no_grid.h5": "no /grid group, so not a yt save_as_dataset slice or projection",
     "truncated.h5": "not an HDF5 file, or truncated or damaged (",
     "damaged_attrs.h5": "not an HDF5 file, or truncated or damaged (",
+    "longer_field.h5": "grid/temperature has 5 values but grid/px has 4",
+    "px_2d.h5": "grid/px is not a 1-D array (shape 2x2)",
+    "field_2d.h5": "grid/density is not a 1-D array (shape 4x3)",
+    "scalar_field.h5": "grid/density is not a 1-D array (shape scalar)",
+    "string_field.h5": "grid/density holds string values, not float32, float64 or integer numbers",
+    "bytes_pdy.h5": "grid/pdy holds string values, not float32, float64 or integer numbers",
+    "compound_field.h5": "grid/density holds compound values, not float32, float64 or integer numbers",
+    "float16_field.h5": "grid/density holds 2-byte float values, not float32, float64 or integer numbers",
+    "bool_field.h5": "grid/temperature holds enum values, not float32, float64 or integer numbers",
+    "huge_declared.h5": "2000000000 cells with 2 field(s) need 130 GB to view, more than the 4295 MB a wasm32 "
+                        "viewer can hold (4 GiB less 0 MB in use); make a smaller file with `ytlite extract` and a "
+                        "sub-region (--region x0,x1,y0,y1) or fewer --fields",
+    "huge_px_only.h5": "grid/density has 4 values but grid/px has 2000000000",
+    "gzip_bomb.h5": "83886080 cells with 1 field(s) need 4782 MB to view, more than the 4295 MB a wasm32 viewer",
 }
 
 
@@ -107,9 +169,12 @@ def python_error(path):
     return None
 
 
-def test_bad_files_get_the_same_clear_message_from_both_readers(tmp_path):
+def test_bad_files_get_the_same_clear_message_from_both_readers(tmp_path, monkeypatch):
     files = corpus(tmp_path)
     js = run_js(files.values())
+    # (the wasm32 limit alone, as in the page: this machine's free memory is tested below)
+    monkeypatch.setattr("ytlite.dataset.available_memory", lambda: None)
+    monkeypatch.setattr("ytlite._hdf5.available_memory", lambda: None)
     for name, path in files.items():
         py = python_error(path)
         assert py is not None, f"{name}: ytlite.load accepted it"
@@ -139,3 +204,53 @@ def test_real_files_read_the_same_in_both_readers():
             assert s["sums"][f] == pytest.approx(float(np.frombuffer(ds[f]).sum()), rel=1e-12, nan_ok=True), f
         assert s["info"]["axis"] == "xyz"[ds.axis] and (s["info"]["x_axis"], s["info"]["y_axis"]) == (
             ds.x_axis_name, ds.y_axis_name)
+
+
+def test_a_load_beyond_the_free_memory_is_refused_on_cpython(tmp_path, monkeypatch):
+    """CPython holds every array too: the machine's free memory is a limit as well."""
+    path = good(tmp_path / "ok.h5")
+    monkeypatch.setattr("ytlite._hdf5.available_memory", lambda: 100)
+    with pytest.raises(SliceFileError, match=r"ok.h5: 4 cells with 2 field\(s\) need 1 MB to view, more than "
+                                             r"the 1 MB of memory available; make a smaller file"):
+        ytlite.load(path)
+    monkeypatch.setattr("ytlite._hdf5.available_memory", lambda: 10 ** 9)
+    assert ytlite.load(path).num_cells == 4
+
+
+def test_huge_declared_files_are_refused_fast_with_nothing_big_allocated(tmp_path):
+    """The issue's file: 2e9 cells declared, ~KB on disk. Refused within 1 s, and in a
+    process that cannot even map 1 GB more than Python needs (ulimit -v)."""
+    files = {"huge_declared.h5": declared(tmp_path / "huge_declared.h5", 2_000_000_000),
+             "gzip_bomb.h5": gzip_bomb(tmp_path / "gzip_bomb.h5", 80 * 2 ** 20)}
+    code = ("import sys, time, tracemalloc, ytlite\nfrom ytlite._hdf5 import SliceFileError\n"
+            "tracemalloc.start(); t = time.perf_counter()\n"
+            "try:\n    ytlite.load(sys.argv[1])\nexcept SliceFileError as e:\n    msg = str(e)\n"
+            "else:\n    msg = None\n"
+            "print(repr(msg)); print(time.perf_counter() - t); print(tracemalloc.get_traced_memory()[1])\n")
+    import sys
+
+    for name, path in files.items():
+        assert path.stat().st_size < 5e6
+        proc = subprocess.run(["bash", "-c", f'ulimit -v {3 * 2 ** 20} && exec "$0" -c "$1" "$2"', sys.executable,
+                               code, str(path)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        msg, seconds, peak = proc.stdout.split("\n")[:3]
+        assert "need" in msg and name in msg, msg
+        assert float(seconds) < 1.0, (name, seconds)
+        assert int(peak) < 10e6, (name, peak)  # Python objects made by the load: no array
+
+
+def test_unusual_but_allowed_types_read_the_same_in_both_readers(tmp_path):
+    """float32, integer and big-endian datasets: read as float64 by both readers."""
+    files = {}
+    for name, values in (("f32.h5", np.array([1.5, 2, 3, 4], dtype="f4")), ("i8.h5", np.array([1, -2, 3, 4], dtype="i1")),
+                         ("u64.h5", np.array([1, 2, 3, 2 ** 60], dtype="u8")), ("be.h5", np.array([1.5, 2, 3, 4], dtype=">f8"))):
+        files[name] = retyped(tmp_path / name, "density", values)
+    js = run_js(files.values())
+    for name, path in files.items():
+        ds = ytlite.load(path)
+        with h5py.File(path) as f:
+            want = f["grid/density"][()].astype("f8")
+        assert list(ds["density"]) == list(want)
+        assert float(js[name]["summary"]["sums"]["density"]) == float(want.sum()), name
+        assert js[name]["summary"]["numCells"] == ds.num_cells == 4

@@ -200,10 +200,12 @@ def _read_with_h5py(path: str) -> RawSliceFile:
             raise SliceFileError(f"{path}: no /grid group, so not a yt save_as_dataset slice or projection")
         if not attrs:  # (the front end's reader says the same: yt writes many root attributes)
             raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged (no root attribute could be read)")
-        arrays, raw = {}, RawSliceFile(attrs=attrs)
-        for key, ds in grid.items():
-            if not isinstance(ds, h5py.Dataset) or ds.ndim != 1 or ds.dtype.kind not in "fiu":
-                continue
+        declared = _declared(path, grid)
+        raw = RawSliceFile(attrs=attrs, lengths={k: n for k, (n, _) in declared.items()})
+        # every shape checked, and the memory the load needs, before any value is read
+        check_layout(path, raw.lengths, available=available_memory())
+        arrays = {}
+        for key, (_, ds) in declared.items():
             try:
                 values = ds[()].astype("<f8")
             except OSError as exc:
@@ -211,10 +213,73 @@ def _read_with_h5py(path: str) -> RawSliceFile:
                     f"{path}: not an HDF5 file, or truncated or damaged (grid/{key} cannot be read: {exc})"
                 ) from None
             arrays[key] = array("d", values.tobytes())
-            raw.lengths[key] = len(arrays[key])
             raw.units[key] = _to_plain(ds.attrs.get("units", ""))
         raw.reader = ArrayReader(arrays)
         return raw
+
+
+def _declared(path, grid) -> dict:
+    """{key: (length, dataset)} of /grid's datasets, in name order, from the
+    metadata alone; the first one that is not a 1-D array of numbers is an
+    error (``_conventions.grid_dataset_problem``, as the front end's reader)."""
+    import h5py
+
+    out = {}
+    for key in sorted(grid.keys()):
+        try:
+            ds = grid.get(key)
+            if not isinstance(ds, h5py.Dataset):
+                continue  # (groups, dangling links: not read)
+            tid = ds.id.get_type()
+            shape, type_class, size = ds.shape, tid.get_class(), tid.get_size()
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+            raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
+        problem = conventions.grid_dataset_problem(key, None if shape is None else list(shape), type_class, size)
+        if problem:
+            raise SliceFileError(f"{path}: {problem}")
+        n = shape[0]
+        out[key] = (n if n <= 2 ** 53 else int(float(n)), ds)  # (past 2**53: the double h5wasm holds)
+    return out
+
+
+def check_layout(name, lengths: dict, fields=None, in_use=0, available=None) -> int:
+    """The checks of a file's declared layout, from its metadata alone, in
+    the front end's order and with its messages (``slicefile.js``:
+    ``checkLayout`` and ``loadSlice``): the four geometry datasets, one
+    length, at least one cell, and a load that fits in memory
+    (``_conventions.too_big_to_load``; ``fields``: how many fields, by default
+    every dataset that is not geometry). -> the number of cells"""
+    missing = [k for k in ("px", "py", "pdx", "pdy") if k not in lengths]
+    if missing:
+        raise SliceFileError(f"{name}: /grid lacks {', '.join(missing)}")
+    n = lengths["px"]
+    for key in sorted(lengths):
+        if lengths[key] != n:
+            raise SliceFileError(f"{name}: grid/{key} has {lengths[key]} values but grid/px has {n}")
+    if n == 0:
+        raise SliceFileError(f"{name}: the slice has no cells")
+    if fields is None:
+        fields = sum(1 for k in lengths if k not in conventions.GEOMETRY_DATASETS)
+    message = conventions.too_big_to_load(name, n, fields, in_use, available)
+    if message:
+        raise SliceFileError(message)
+    return n
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the machine can still give (Linux's MemAvailable, else
+    the free physical pages); None where neither can be read (Pyodide)."""
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            for line in f:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def read_slice_file(path: str) -> RawSliceFile:

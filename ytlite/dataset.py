@@ -24,7 +24,7 @@ from array import array
 from . import _conventions as conventions
 from ._conventions import (AXIS_NAMES, DERIVED_FIELDS, GEOMETRY_DATASETS, IMAGE_X_AXIS, IMAGE_Y_AXIS,
                            REFINEMENT_LEVEL, field_name)
-from ._hdf5 import SliceFileError, close_when_gone, read_slice_file
+from ._hdf5 import SliceFileError, available_memory, check_layout, close_when_gone, read_slice_file
 
 
 class SliceDataset:
@@ -49,21 +49,13 @@ class SliceDataset:
     def __init__(self, filename: str, raw):
         self.filename = str(filename)
         self.attrs = raw.attrs
-        missing = [k for k in ("px", "py", "pdx", "pdy") if k not in raw.lengths]
-        if missing:
-            raise SliceFileError(f"{self.filename}: /grid lacks {', '.join(missing)}")
         self._raw = raw
         close_when_gone(self, raw)
         self._arrays = {}  # key -> array('d'), read when first asked for
         self._units = raw.units
         self._positive = {}  # field -> whether no value is <= 0 (default_scale)
-        n = raw.lengths["px"]
-        for key, length in raw.lengths.items():
-            if length != n:
-                raise SliceFileError(f"{self.filename}: grid/{key} has {length} values but grid/px has {n}")
-        if n == 0:
-            raise SliceFileError(f"{self.filename}: the slice has no cells")
-        self._n = n
+        # (the h5py reader checked this before reading; the h5wasm one reads nothing before)
+        self._n = check_layout(self.filename, raw.lengths, available=available_memory())
         raw.reader.check_cells(self.filename)
         self.source = raw.source  # where the page can read the same file itself (None: it cannot)
         self._choices = conventions.site_choices(raw.attrs)  # a site's first choices (ytlite.toml)

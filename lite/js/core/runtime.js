@@ -16,8 +16,12 @@ const RUNTIMES = (globalThis[Symbol.for("ytlite.runtimes")] ??= new Map());
 export function loadRuntime({ key, wasm, colormapIndex, colormapTables }) {
   if (!RUNTIMES.has(key)) {
     RUNTIMES.set(key, (async () => {
-      await initPixelizer({ module_or_path: wasm });
-      return { px: glue, colormaps: new ColormapLibrary(glue, colormapIndex, colormapTables) };
+      const exports = await initPixelizer({ module_or_path: wasm });
+      return {
+        px: glue, colormaps: new ColormapLibrary(glue, colormapIndex, colormapTables),
+        // bytes of wasm memory the pixelizer has now (what a new mesh cannot use: slicefile.js's inUse)
+        memoryBytes: () => exports.memory.buffer.byteLength,
+      };
     })());
   }
   return RUNTIMES.get(key);

@@ -9,8 +9,8 @@
 // the image plane) and one per field, each with a "units" attribute.
 
 import {
-  allPositive as allValuesPositive, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, IMAGE_X_AXIS, siteChoices,
-  IMAGE_Y_AXIS, REFINEMENT_LEVEL, refinementLevel,
+  allPositive as allValuesPositive, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, gridDatasetProblem,
+  IMAGE_X_AXIS, IMAGE_Y_AXIS, REFINEMENT_LEVEL, refinementLevel, siteChoices, tooBigToLoad,
 } from "./conventions.js";
 
 export class SliceFileError extends Error {}
@@ -95,17 +95,19 @@ export class SliceFile {
       } catch (e) {
         throw damagedError(name, e);
       }
-      let grid;
+      let grid, problem = null;
       try {
         for (const key of Object.keys(this.file.attrs)) this.attrs[key] = this.file.attrs[key].json_value;
         grid = this.file.get("grid");
         if (grid && grid.type === "Group") {
-          const { H5T_INTEGER, H5T_FLOAT } = h5wasm.Module.H5T_class_t;
-          for (const key of grid.keys()) {
+          const { H5T_FLOAT } = h5wasm.Module.H5T_class_t;
+          // every dataset's declared shape and type, in name order, before any value is read
+          for (const key of [...grid.keys()].sort()) {
             const ds = grid.get(key);
-            if (!ds || ds.type !== "Dataset") continue;
+            if (!ds || ds.type !== "Dataset") continue; // (groups, dangling links: not read)
             const meta = ds.metadata;
-            if (!meta.shape || meta.shape.length !== 1 || (meta.type !== H5T_INTEGER.value && meta.type !== H5T_FLOAT.value)) continue;
+            problem = gridDatasetProblem(key, meta.shape, meta.type, meta.size);
+            if (problem) break;
             const u = ds.attrs.units;
             this.datasets[key] = {
               length: Number(meta.shape[0]), units: u ? String(u.json_value) : "", chunks: meta.chunks, ds,
@@ -123,6 +125,7 @@ export class SliceFile {
         // yt writes many root attributes; h5wasm skips ones it cannot decode without a word
         throw damagedError(name, "no root attribute could be read");
       }
+      if (problem) throw new SliceFileError(`${name}: ${problem}`);
     } catch (e) {
       this.close();
       throw e;
@@ -214,17 +217,21 @@ export function openSliceFile(h5wasm, path, name) {
   return new SliceFile(h5wasm, path, name);
 }
 
-// The checks ytlite.dataset.SliceDataset makes from the metadata alone, in
-// its order and with its messages: the four geometry datasets, one length,
-// at least one cell. -> the number of cells
-export function checkLayout(name, lengths) {
-  const missing = ["px", "py", "pdx", "pdy"].filter((k) => !(k in lengths));
+// The checks of the declared layout, from the metadata alone, in the order
+// and with the messages of ytlite._hdf5.check_layout: the four geometry
+// datasets, one length, at least one cell, and (when `fields` is given) a
+// load that fits in memory (conventions.tooBigToLoad: `inUse`, the page's
+// wasm memory; `available`, the machine's, when known). -> the number of cells
+export function checkLayout(name, lengths, { fields = null, inUse = 0, available = null } = {}) {
+  const missing = ["px", "py", "pdx", "pdy"].filter((k) => !Object.hasOwn(lengths, k));
   if (missing.length) throw new SliceFileError(`${name}: /grid lacks ${missing.join(", ")}`);
   const n = lengths.px;
-  for (const [key, length] of Object.entries(lengths)) {
-    if (length !== n) throw new SliceFileError(`${name}: grid/${key} has ${length} values but grid/px has ${n}`);
+  for (const key of Object.keys(lengths).sort()) {
+    if (lengths[key] !== n) throw new SliceFileError(`${name}: grid/${key} has ${lengths[key]} values but grid/px has ${n}`);
   }
   if (n === 0) throw new SliceFileError(`${name}: the slice has no cells`);
+  const tooBig = fields === null ? null : tooBigToLoad(name, n, fields, inUse, available);
+  if (tooBig) throw new SliceFileError(tooBig);
   return n;
 }
 
@@ -295,13 +302,14 @@ const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 // these are read (default: all). `progress(done, total)` after each
 // dataset, between which the page may repaint.
 // -> sliceFromRaw's result; its mesh {n, fields, units, ...geometry, free()}.
-export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted = null, progress = null } = {}) {
+export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted = null, progress = null, inUse = 0 } = {}) {
   const { name, attrs } = file;
   let target = null;
   try {
-    const n = checkLayout(name, file.lengths);
     const fieldList = file.keys.filter((k) => !GEOMETRY_DATASETS.includes(k)).sort();
     const read = wanted ? fieldList.filter((f) => wanted.includes(f)) : fieldList;
+    // (nothing is allocated before the memory the load needs is known to fit)
+    const n = checkLayout(name, file.lengths, { fields: read.length, inUse });
     const total = 4 + read.length;
     let done = 0;
     const step = async () => {
