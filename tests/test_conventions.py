@@ -77,6 +77,14 @@ def cases():
     out += [("is_shipped_copy", [e, "data/a.h5", 10, 1796400611123]) for e in (
         SHIPPED, {**SHIPPED, "size": 11}, {**SHIPPED, "path": "a.h5"}, {**SHIPPED, "last_modified": "2026-12-04T16:10:11.124Z"},
         {**SHIPPED, "last_modified": "2026-12-04T16:10:11.123Z"}, None, {})]
+    heap = list(b"GCOL\x01\x00\x00\x00" + (4096).to_bytes(8, "little"))
+    obj = lambda i, n: list(i.to_bytes(2, "little") + bytes(6) + n.to_bytes(8, "little"))  # noqa: E731
+    out += [("global_heap_that_hangs", [d]) for d in (
+        [], list(b"GCOL"), heap + obj(1, 3) + [1, 2, 3, 0, 0, 0, 0, 0] + obj(0, 4056) + [0] * 4056,  # a good one
+        heap + obj(1, 3) + [1, 2, 3, 0, 0, 0, 0, 0] + obj(0, 0) + [0] * 4056,  # free space of size 0
+        [9] * 10 + heap + obj(0, 2 ** 63) + [0] * 4064, heap + [0] * 100,  # (too short: not a collection)
+        heap[:4] + [2] + heap[5:] + obj(0, 0) + [0] * 4064)]  # (version 2: not a collection)
+    out += [("attr_number", [v]) for v in (2, 2.5, -0.0, NAN, INF, True, False, "2", "", [2], [], None, {}, 2 ** 60)]
     # what a file may declare (before any value is read), and what a load of it needs
     out += [(n, []) for n in ("H5T_CLASSES", "NUMBER_SIZES", "WASM_ADDRESS_SPACE", "MESH_BYTES_PER_CELL",
                               "FIELD_BYTES_PER_CELL")]

@@ -32,6 +32,14 @@ DERIVED_FIELDS = (REFINEMENT_LEVEL,)
 SCALES = ("linear", "log", "symlog")
 
 
+def attr_number(value) -> float | None:
+    """A root attribute's value as a number: an int or a float (read as float), None for
+    anything else (a bool, a string, an array: JavaScript's ``Number()`` would take some of those)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
 def field_name(field) -> str:
     """(Python only: the front end knows fields by their names alone.) A yt-style field key as ytlite names it: "density", ("gas", "density")
     and ("grid", "density") are all "density"."""
@@ -261,3 +269,27 @@ def too_big_to_load(name: str, cells, fields, in_use=0, available=None) -> str |
              f"the {format_bytes(max(0, limit))} a wasm32 viewer can hold (4 GiB less {format_bytes(max(0, in_use))} in use)")
     return (f"{name}: {_count(cells)} cells with {_count(fields)} field(s) need {format_bytes(need)} to view, more than {where}; "
             f"make a smaller file with `ytlite extract` and a sub-region (--region x0,x1,y0,y1) or fewer --fields")
+
+
+def global_heap_that_hangs(data) -> int | None:
+    """The offset of a global heap collection of an HDF5 file (``data``: its bytes,
+    e.g. a memory map) holding a free-space object of size 0, or of a size that wraps
+    around: HDF5 1.14 (h5py's) loops for ever on reading any string kept there, and
+    h5wasm's may too. None when there is none. Looks at every ``GCOL`` signature
+    (version 1, a size of at least 4 KB that fits in the file): each object is an
+    index (2 bytes), a reference count (2), 4 reserved, its size (8, little-endian)
+    and its data padded to 8 bytes; index 0 is the free space, ``size`` bytes long."""
+    if isinstance(data, list):
+        data = bytes(data)
+    end, at = len(data), data.find(b"GCOL")
+    while at >= 0:
+        size = int.from_bytes(data[at + 8:at + 16], "little") if at + 16 <= end else 0
+        if size and data[at + 4] == 1 and 4096 <= size <= end - at:
+            p, stop = at + 16, at + size
+            while p + 16 <= stop:
+                index, obj = int.from_bytes(data[p:p + 2], "little"), int.from_bytes(data[p + 8:p + 16], "little")
+                if index == 0 and (obj == 0 or obj >= 2 ** 52):
+                    return at
+                p += obj if index == 0 else 16 + (obj + 7) // 8 * 8
+        at = data.find(b"GCOL", at + 4)
+    return None

@@ -181,19 +181,49 @@ def _to_plain(value):
     return value
 
 
+def _readable_attrs(attrs) -> dict:
+    """{name: value} of the attributes that can be read: one that cannot (its name not
+    UTF-8, its value damaged) is absent, as h5wasm has it (slicefile.js skips it too);
+    the list of names itself unreadable is a damaged file (the caller says so)."""
+    out = {}
+    for key in attrs.keys():
+        if isinstance(key, bytes):
+            continue
+        try:
+            out[key] = _to_plain(attrs[key])
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError):
+            continue
+    return out
+
+
+def _heap_that_hangs(path) -> int | None:
+    """``_conventions.global_heap_that_hangs`` of the file, through a memory map (nothing read into memory)."""
+    import mmap
+
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return conventions.global_heap_that_hangs(m)
+    except (OSError, ValueError):
+        return None  # (an empty file, one mmap cannot map: h5py says what it is)
+
+
 def _read_with_h5py(path: str) -> RawSliceFile:
     try:
         import h5py
     except ImportError:
         raise RuntimeError("reading HDF5 on native Python needs h5py: pip install h5py") from None
+    hang = _heap_that_hangs(path)
+    if hang is not None:
+        raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged (global heap at byte {hang} "
+                             f"has a free-space object of size 0)")
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
         raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
     with f:
         try:
-            attrs = {k: _to_plain(v) for k, v in f.attrs.items()}
-            grid = f.get("grid")
+            attrs = _readable_attrs(f.attrs)
+            grid = f["grid"] if "grid" in list(f.keys()) else None  # (listed but not openable: damaged)
         except (OSError, RuntimeError, KeyError) as exc:  # damaged metadata: h5py raises any of these
             raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
         if not isinstance(grid, h5py.Group):
@@ -206,14 +236,19 @@ def _read_with_h5py(path: str) -> RawSliceFile:
         check_layout(path, raw.lengths, available=available_memory())
         arrays = {}
         for key, (_, ds) in declared.items():
+            if key in conventions.GEOMETRY_DATASETS and key not in ("px", "py", "pdx", "pdy"):
+                continue  # (pz, pdz, weight_field: not used, not read, as in the front end's reader)
             try:
                 values = ds[()].astype("<f8")
-            except OSError as exc:
+            except (OSError, ValueError, TypeError, RuntimeError) as exc:  # (ValueError: a float type numpy has not)
                 raise SliceFileError(
                     f"{path}: not an HDF5 file, or truncated or damaged (grid/{key} cannot be read: {exc})"
                 ) from None
             arrays[key] = array("d", values.tobytes())
-            raw.units[key] = _to_plain(ds.attrs.get("units", ""))
+            try:
+                raw.units[key] = _readable_attrs(ds.attrs).get("units", "")
+            except (OSError, RuntimeError, KeyError, ValueError, TypeError):
+                raw.units[key] = ""  # (attributes that cannot be listed: no units, as in h5wasm)
         raw.reader = ArrayReader(arrays)
         return raw
 
@@ -225,11 +260,17 @@ def _declared(path, grid) -> dict:
     import h5py
 
     out = {}
-    for key in sorted(grid.keys()):
+    try:
+        keys = sorted(grid.keys())
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+        raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
+    for key in keys:
         try:
-            ds = grid.get(key)
+            if not isinstance(grid.get(key, getlink=True), h5py.HardLink):
+                continue  # (soft and external links: not read)
+            ds = grid[key]  # (an object that cannot be opened: a damaged file, as in h5wasm)
             if not isinstance(ds, h5py.Dataset):
-                continue  # (groups, dangling links: not read)
+                continue  # (groups: not read)
             tid = ds.id.get_type()
             shape, type_class, size = ds.shape, tid.get_class(), tid.get_size()
         except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:

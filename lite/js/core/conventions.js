@@ -21,6 +21,13 @@ export const DERIVED_FIELDS = [REFINEMENT_LEVEL];
 
 export const SCALES = ["linear", "log", "symlog"];
 
+// A root attribute's value as a number: a number (h5wasm gives 64-bit integers as BigInt), null
+// for anything else (a boolean, a string, an array: Number() would take some of those).
+export function attrNumber(value) {
+  if (typeof value === "bigint") return Number(value);
+  return typeof value === "number" ? value : null;
+}
+
 // The integer nearest x, halves up (Math.round; Python's round takes halves to even).
 export const roundHalfUp = (x) => Math.round(x);
 
@@ -200,4 +207,32 @@ export function tooBigToLoad(name, cells, fields, inUse = 0, available = null) {
     : `the ${formatBytes(Math.max(0, limit))} a wasm32 viewer can hold (4 GiB less ${formatBytes(Math.max(0, inUse))} in use)`;
   return `${name}: ${cells} cells with ${fields} field(s) need ${formatBytes(need)} to view, more than ${where}; `
     + "make a smaller file with `ytlite extract` and a sub-region (--region x0,x1,y0,y1) or fewer --fields";
+}
+
+// The offset of a global heap collection of an HDF5 file (`data`: its bytes) holding a free-space
+// object of size 0, or of a size that wraps around: HDF5 1.14 (h5py's) loops for ever on reading
+// any string kept there, and h5wasm's may too; null when there is none (every "GCOL" signature of
+// version 1 and a size of at least 4 KB that fits: objects of index (2 bytes), reference count
+// (2), 4 reserved, size (8, little-endian), data padded to 8; index 0 is the free space).
+export function globalHeapThatHangs(data) {
+  const bytes = data instanceof Uint8Array ? data : Uint8Array.from(data);
+  const u64 = (i) => { let v = 0; for (let k = 7; k >= 0; k--) v = v * 256 + bytes[i + k]; return v; };
+  const end = bytes.length;
+  for (let at = indexOfGcol(bytes, 0); at >= 0; at = indexOfGcol(bytes, at + 4)) {
+    const size = at + 16 <= end ? u64(at + 8) : 0;
+    if (bytes[at + 4] !== 1 || size < 4096 || size > end - at) continue;
+    for (let p = at + 16, stop = at + size; p + 16 <= stop;) {
+      const index = bytes[p] + 256 * bytes[p + 1], obj = u64(p + 8);
+      if (index === 0 && (obj === 0 || obj >= 2 ** 52)) return at;
+      p += index === 0 ? obj : 16 + Math.ceil(obj / 8) * 8;
+    }
+  }
+  return null;
+}
+
+function indexOfGcol(bytes, from) {
+  for (let i = bytes.indexOf(0x47, from); i >= 0 && i + 3 < bytes.length; i = bytes.indexOf(0x47, i + 1)) {
+    if (bytes[i + 1] === 0x43 && bytes[i + 2] === 0x4f && bytes[i + 3] === 0x4c) return i;
+  }
+  return -1;
 }

@@ -9,8 +9,8 @@
 // the image plane) and one per field, each with a "units" attribute.
 
 import {
-  allPositive as allValuesPositive, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, gridDatasetProblem,
-  IMAGE_X_AXIS, IMAGE_Y_AXIS, REFINEMENT_LEVEL, refinementLevel, siteChoices, tooBigToLoad,
+  allPositive as allValuesPositive, attrNumber, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, gridDatasetProblem,
+  globalHeapThatHangs, IMAGE_X_AXIS, IMAGE_Y_AXIS, REFINEMENT_LEVEL, refinementLevel, siteChoices, tooBigToLoad,
 } from "./conventions.js";
 
 export class SliceFileError extends Error {}
@@ -20,7 +20,17 @@ export class SliceFileError extends Error {}
 // slice of it), and a multiple of the dataset's HDF5 chunks when it has any.
 const READ_VALUES = 1 << 20;
 
-const damagedError = (name, e) => new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (${e?.message ?? e})`);
+// HDF5's error stack (h5wasm's throwing error handler: "HDF5-DIAG: ... #000: ... in H5Aread(): can't
+// synchronously read data ... #018: ... (): ran off end of input buffer ...") as one line: the
+// outermost failure and its innermost cause, as h5py says it.
+export function hdf5Reason(e) {
+  const text = String(e?.message ?? e);
+  const steps = [...text.matchAll(/#\d+: .*? in [\w.]+\(\): (.*)/g)].map((m) => m[1].trim());
+  if (!steps.length) return text.split("\n")[0];
+  const first = steps[0].charAt(0).toUpperCase() + steps[0].slice(1);
+  return steps.length > 1 ? `${first} (${steps[steps.length - 1]})` : first;
+}
+const damagedError = (name, e) => new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (${hdf5Reason(e)})`);
 // Numbers files in h5wasm's FS: several may be arriving at once (a stack's
 // neighbours, two viewers of one file), from several copies of this module
 // (anywidget loads one bundle per widget) writing into the page's one h5wasm.
@@ -82,6 +92,14 @@ export function fsFileFromBytes(h5wasm, bytes, name, { canOwn = false } = {}) {
 // 1-D numeric dataset in /grid, its length and units, read from the HDF5
 // metadata alone. Values are read only when asked, a slice at a time
 // (chunks, read). close() closes the file and removes it from the FS.
+// The bytes of a file in h5wasm's in-memory FS, without a copy (MEMFS keeps them as one array).
+function fsBytes(h5wasm, path) {
+  const node = h5wasm.FS.lookupPath(path).node;
+  const contents = node.contents;
+  if (contents instanceof Uint8Array) return contents.subarray(0, node.usedBytes ?? contents.length);
+  return h5wasm.FS.readFile(path);
+}
+
 export class SliceFile {
   constructor(h5wasm, path, name) {
     this.name = name;
@@ -90,6 +108,13 @@ export class SliceFile {
     this.attrs = {};
     this.datasets = {}; // key -> {length, units, type}
     try {
+      const hang = globalHeapThatHangs(fsBytes(h5wasm, path));
+      if (hang !== null) {
+        throw damagedError(name, `global heap at byte ${hang} has a free-space object of size 0`);
+      }
+      // HDF5's errors thrown, not printed (h5wasm's default): an attribute that cannot be
+      // read would otherwise come back as whatever was in memory
+      h5wasm.Module.activate_throwing_error_handler?.();
       try {
         this.file = new h5wasm.File(path, "r");
       } catch (e) {
@@ -97,7 +122,10 @@ export class SliceFile {
       }
       let grid, problem = null;
       try {
-        for (const key of Object.keys(this.file.attrs)) this.attrs[key] = this.file.attrs[key].json_value;
+        for (const key of Object.keys(this.file.attrs)) {
+          // one that cannot be read (a damaged value, a name not UTF-8) is absent, as in ytlite._hdf5
+          try { this.attrs[key] = this.file.attrs[key].json_value; } catch { /* absent */ }
+        }
         grid = this.file.get("grid");
         if (grid && grid.type === "Group") {
           const { H5T_FLOAT } = h5wasm.Module.H5T_class_t;
@@ -108,7 +136,8 @@ export class SliceFile {
             const meta = ds.metadata;
             problem = gridDatasetProblem(key, meta.shape, meta.type, meta.size);
             if (problem) break;
-            const u = ds.attrs.units;
+            let u = null;
+            try { u = ds.attrs.units; u?.json_value; } catch { u = null; } // (unreadable: "", as in ytlite._hdf5)
             this.datasets[key] = {
               length: Number(meta.shape[0]), units: u ? String(u.json_value) : "", chunks: meta.chunks, ds,
               float64: meta.type === H5T_FLOAT.value && meta.size === 8 && meta.littleEndian,
@@ -153,7 +182,7 @@ export class SliceFile {
     if (!this.file) throw new SliceFileError(`${this.name}: the file is closed`);
     const chunk = d.chunks?.length === 1 && d.chunks[0] > 0 ? Number(d.chunks[0]) : 0;
     const step = chunk ? Math.max(chunk, Math.floor(READ_VALUES / chunk) * chunk) : READ_VALUES;
-    const cannotRead = (e) => damagedError(this.name, `grid/${key} cannot be read: ${e?.message ?? e}`);
+    const cannotRead = (e) => damagedError(this.name, `grid/${key} cannot be read: ${hdf5Reason(e)}`);
     const M = this.h5wasm.Module;
     if (d.float64 && typeof M?.get_dataset_data === "function") {
       // Straight from HDF5 into one reused buffer in h5wasm's memory (what
@@ -373,12 +402,14 @@ export function sliceFromRaw(raw, name) {
   return { ...slice, mesh: { px: arrays.px, py: arrays.py, pdx: arrays.pdx, pdy: arrays.pdy, n, fields, units: fieldUnits } };
 }
 
+// The root attributes ytlite.SliceDataset checks, in its order and with its messages. -> the axis
 function checkAxis(name, attrs) {
-  const axis = Number(attrs.axis);
-  if (!("axis" in attrs) || !Number.isInteger(axis)) {
-    throw new SliceFileError(`${name}: root attribute 'axis' missing or not an integer`);
-  }
+  const axis = attrNumber(attrs.axis);
+  if (!Number.isInteger(axis)) throw new SliceFileError(`${name}: root attribute 'axis' missing or not an integer`);
   if (!(axis in IMAGE_X_AXIS)) throw new SliceFileError(`${name}: axis ${axis} is not 0, 1 or 2`);
+  if (attrNumber(attrs.length_unit ?? 1) === null) {
+    throw new SliceFileError(`${name}: root attribute 'length_unit' is not a number`);
+  }
   return axis;
 }
 
@@ -387,12 +418,12 @@ function describe(name, attrs, axis, n, fieldList, geometry) {
   const domain = domainBounds(attrs, geometry, xa, ya);
   const containerType = String(attrs.container_type ?? "slice");
   const kind = containerType === "slice" ? "slice" : "projection";
-  const periodicity = Array.isArray(attrs.periodicity) ? attrs.periodicity : [false, false, false];
+  const periodicity = Array.isArray(attrs.periodicity) && attrs.periodicity.length === 3 ? attrs.periodicity : [false, false, false];
   return {
     name, numCells: n, fieldList, domain,
     period: [domain[1] - domain[0], domain[3] - domain[2]],
     periodic: [!!periodicity[xa], !!periodicity[ya]],
-    lengthUnit: [Number(attrs.length_unit ?? 1), String(attrs.length_unit_units ?? "code_length")],
+    lengthUnit: [attrNumber(attrs.length_unit ?? 1), String(attrs.length_unit_units ?? "code_length")],
     defaultField: defaultField(fieldList, siteChoices(attrs).field ?? null),
     defaultCmap: siteChoices(attrs).cmap ?? null, // (a site's choice; the host checks it is a colormap it has)
     info: {
