@@ -309,7 +309,10 @@ def check_layout(name, lengths: dict, fields=None, in_use=0, available=None) -> 
 
 def available_memory() -> int | None:
     """Bytes of memory the machine can still give (Linux's MemAvailable, else
-    the free physical pages); None where neither can be read (Pyodide)."""
+    the free physical pages); None where neither can be read, and in Pyodide (its
+    numbers describe no machine: the wasm limit is the one that holds)."""
+    if _runtime.IN_PYODIDE:
+        return None
     try:
         with open("/proc/meminfo", "rb") as f:
             for line in f:
