@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { base64ToFS, progressText, streamToFS } from "../../lite/js/core/fetchfile.js";
-import { fsFile, loadSlice, openSliceFile } from "../../lite/js/core/slicefile.js";
+import { fsFile, fsFileFromBytes, loadSlice, openSliceFile } from "../../lite/js/core/slicefile.js";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const gen = path.join(root, "ytlite", "_generated");
@@ -129,4 +129,17 @@ test("loadSlice refuses, before any mesh is made, a file that the page's wasm me
   const p2 = await streamToFS(h5, responseOf(bytes, 4), "demo.h5");
   const ok = await loadSlice(openSliceFile(h5, p2, "demo.h5"), { inUse: inUse - 1 }); // (one byte less in use: it fits)
   assert.equal(ok.numCells, n);
+});
+
+test("thousands of bad files in one page: each refused as damaged, no file descriptor lost", { skip: (!built || !fs.existsSync(demo)) && "not built" }, async () => {
+  // (each file from bytes used to keep a stream open: after 4,096 files no file could be opened)
+  const h5 = await h5wasm();
+  const bytes = new Uint8Array(fs.readFileSync(demo)).slice(0, 3000); // truncated
+  for (let i = 0; i < 4200; i++) {
+    assert.throws(() => openSliceFile(h5, fsFileFromBytes(h5, bytes, "bad.h5"), "bad.h5"),
+      (err) => err.constructor.name === "SliceFileError" && err.message.startsWith("bad.h5: not an HDF5 file, or truncated or damaged"));
+  }
+  const p = fsFileFromBytes(h5, new Uint8Array(fs.readFileSync(demo)), "demo.h5");
+  const good = await loadSlice(openSliceFile(h5, p, "demo.h5"));
+  assert.ok(good.numCells > 0);
 });

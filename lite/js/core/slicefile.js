@@ -30,7 +30,21 @@ export function hdf5Reason(e) {
   const first = steps[0].charAt(0).toUpperCase() + steps[0].slice(1);
   return steps.length > 1 ? `${first} (${steps[steps.length - 1]})` : first;
 }
-const damagedError = (name, e) => new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (${hdf5Reason(e)})`);
+// A wasm trap in h5wasm (RuntimeError: memory access out of bounds, ...): its memory can no longer
+// be trusted, so it reads nothing more (h5wasm leaks a little on every error it throws, and a few
+// thousand failed files in one page end in such a trap: tests/support/fuzz.py found it).
+const BROKEN = Symbol.for("ytlite.h5wasmBroken");
+const trapped = (e) => e instanceof WebAssembly.RuntimeError || e?.cause instanceof WebAssembly.RuntimeError;
+const brokenError = (name, h5wasm) => new SliceFileError(
+  `${name}: cannot be read: the HDF5 reader crashed on ${h5wasm[BROKEN]}; reload the page to read files again`);
+
+function damagedError(name, e, h5wasm = null) {
+  if (h5wasm && trapped(e)) {
+    h5wasm[BROKEN] ??= `${name} (${e.message ?? e})`;
+    return brokenError(name, h5wasm);
+  }
+  return new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (${hdf5Reason(e)})`);
+}
 // Numbers files in h5wasm's FS: several may be arriving at once (a stack's
 // neighbours, two viewers of one file), from several copies of this module
 // (anywidget loads one bundle per widget) writing into the page's one h5wasm.
@@ -71,6 +85,11 @@ export function fsFile(h5wasm, name, size = 0) {
       open = false;
       return path;
     },
+    // the stream closed, the file kept (its bytes written whole by FS.writeFile instead)
+    release() {
+      if (open) FS.close(stream);
+      open = false;
+    },
     discard() {
       if (open) FS.close(stream);
       open = false;
@@ -84,6 +103,7 @@ export function fsFile(h5wasm, name, size = 0) {
 // into h5wasm's FS; `canOwn`: the FS keeps `bytes` itself instead of a copy.
 export function fsFileFromBytes(h5wasm, bytes, name, { canOwn = false } = {}) {
   const file = fsFile(h5wasm, name);
+  file.release(); // (its stream left open was a file descriptor lost per file: 4096 files, and no more)
   h5wasm.FS.writeFile(file.path, bytes, { canOwn });
   return file.path;
 }
@@ -100,6 +120,43 @@ function fsBytes(h5wasm, path) {
   return h5wasm.FS.readFile(path);
 }
 
+// An attribute's value, or undefined when it cannot be read (a damaged value, a name not UTF-8),
+// as in ytlite._hdf5. h5wasm's json_value does not say when HDF5 failed to read it (it returns
+// whatever was in memory), so the value is first read here into zeroed memory and HDF5's status
+// checked. (Not h5wasm's throwing error handler: an error thrown out of HDF5 skips its clean-up,
+// leaking a file descriptor per failed open, and traps after a few thousand: the fuzzer found it.)
+function readableAttr(h5wasm, fileId, objName, attrs, key) {
+  const M = h5wasm.Module;
+  try {
+    const meta = M.get_attribute_metadata(fileId, objName, key);
+    if (meta.shape) {
+      const nbytes = meta.size * meta.total_size;
+      const ptr = M._malloc(Math.max(1, nbytes));
+      if (!ptr) return undefined;
+      try {
+        M.HEAPU8.fill(0, ptr, ptr + nbytes);
+        if (M.get_attribute_data(fileId, objName, key, BigInt(ptr)) < 0) return undefined;
+        if (meta.vlen) M.reclaim_vlen_memory(fileId, objName, key, BigInt(ptr));
+      } finally {
+        M._free(ptr);
+      }
+    }
+    return attrs[key].json_value;
+  } catch (e) {
+    if (trapped(e)) throw e;
+    return undefined;
+  }
+}
+
+// A dataset's "units" attribute as text ("" when absent or unreadable, as in ytlite._hdf5).
+function unitsOf(h5wasm, ds) {
+  let names;
+  try { names = Object.keys(ds.attrs); } catch (e) { if (trapped(e)) throw e; return ""; }
+  if (!names.includes("units")) return "";
+  const value = readableAttr(h5wasm, ds.file_id, ds.path, ds.attrs, "units");
+  return value === undefined ? "" : String(value);
+}
+
 export class SliceFile {
   constructor(h5wasm, path, name) {
     this.name = name;
@@ -114,17 +171,17 @@ export class SliceFile {
       }
       // HDF5's errors thrown, not printed (h5wasm's default): an attribute that cannot be
       // read would otherwise come back as whatever was in memory
-      h5wasm.Module.activate_throwing_error_handler?.();
+      if (h5wasm[BROKEN]) throw brokenError(name, h5wasm);
       try {
         this.file = new h5wasm.File(path, "r");
       } catch (e) {
-        throw damagedError(name, e);
+        throw damagedError(name, e, h5wasm);
       }
       let grid, problem = null;
       try {
         for (const key of Object.keys(this.file.attrs)) {
-          // one that cannot be read (a damaged value, a name not UTF-8) is absent, as in ytlite._hdf5
-          try { this.attrs[key] = this.file.attrs[key].json_value; } catch { /* absent */ }
+          const value = readableAttr(h5wasm, this.file.file_id, "/", this.file.attrs, key);
+          if (value !== undefined) this.attrs[key] = value;
         }
         grid = this.file.get("grid");
         if (grid && grid.type === "Group") {
@@ -136,16 +193,14 @@ export class SliceFile {
             const meta = ds.metadata;
             problem = gridDatasetProblem(key, meta.shape, meta.type, meta.size);
             if (problem) break;
-            let u = null;
-            try { u = ds.attrs.units; u?.json_value; } catch { u = null; } // (unreadable: "", as in ytlite._hdf5)
             this.datasets[key] = {
-              length: Number(meta.shape[0]), units: u ? String(u.json_value) : "", chunks: meta.chunks, ds,
+              length: Number(meta.shape[0]), units: unitsOf(h5wasm, ds), chunks: meta.chunks, ds,
               float64: meta.type === H5T_FLOAT.value && meta.size === 8 && meta.littleEndian,
             };
           }
         }
       } catch (e) {
-        throw damagedError(name, e);
+        throw damagedError(name, e, h5wasm);
       }
       if (!grid || grid.type !== "Group") {
         throw new SliceFileError(`${name}: no /grid group, so not a yt save_as_dataset slice or projection`);
@@ -182,7 +237,8 @@ export class SliceFile {
     if (!this.file) throw new SliceFileError(`${this.name}: the file is closed`);
     const chunk = d.chunks?.length === 1 && d.chunks[0] > 0 ? Number(d.chunks[0]) : 0;
     const step = chunk ? Math.max(chunk, Math.floor(READ_VALUES / chunk) * chunk) : READ_VALUES;
-    const cannotRead = (e) => damagedError(this.name, `grid/${key} cannot be read: ${hdf5Reason(e)}`);
+    const cannotRead = (e) => (trapped(e) ? damagedError(this.name, e, this.h5wasm)
+      : damagedError(this.name, `grid/${key} cannot be read: ${hdf5Reason(e)}`));
     const M = this.h5wasm.Module;
     if (d.float64 && typeof M?.get_dataset_data === "function") {
       // Straight from HDF5 into one reused buffer in h5wasm's memory (what
