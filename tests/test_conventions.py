@@ -82,6 +82,31 @@ def cases():
     out += [("is_shipped_copy", [e, "data/a.h5", 10, 1796400611123]) for e in (
         SHIPPED, {**SHIPPED, "size": 11}, {**SHIPPED, "path": "a.h5"}, {**SHIPPED, "last_modified": "2026-12-04T16:10:11.124Z"},
         {**SHIPPED, "last_modified": "2026-12-04T16:10:11.123Z"}, None, {})]
+    heap = list(b"GCOL\x01\x00\x00\x00" + (4096).to_bytes(8, "little"))
+    obj = lambda i, n: list(i.to_bytes(2, "little") + bytes(6) + n.to_bytes(8, "little"))  # noqa: E731
+    out += [("global_heap_that_hangs", [d]) for d in (
+        [], list(b"GCOL"), heap + obj(1, 3) + [1, 2, 3, 0, 0, 0, 0, 0] + obj(0, 4056) + [0] * 4056,  # a good one
+        heap + obj(1, 3) + [1, 2, 3, 0, 0, 0, 0, 0] + obj(0, 0) + [0] * 4056,  # free space of size 0
+        [9] * 10 + heap + obj(0, 2 ** 63) + [0] * 4064, heap + [0] * 100,  # (too short: not a collection)
+        heap[:4] + [2] + heap[5:] + obj(0, 0) + [0] * 4064)]  # (version 2: not a collection)
+    out += [("attr_number", [v]) for v in (2, 2.5, -0.0, NAN, INF, True, False, "2", "", [2], [], None, {}, 2 ** 60)]
+    # what a file may declare (before any value is read), and what a load of it needs
+    out += [(n, []) for n in ("H5T_CLASSES", "NUMBER_SIZES", "WASM_ADDRESS_SPACE", "MESH_BYTES_PER_CELL",
+                              "FIELD_BYTES_PER_CELL")]
+    out += [("grid_dataset_problem", ["px", *a]) for a in (
+        ([4], 1, 8), ([4], 1, 4), ([4], 0, 1), ([4], 0, 8), ([0], 1, 8), ([4], 1, 2), ([4], 1, 16), ([4], 0, 3),
+        ([4], 3, 8), ([4], 3, 4), ([4], 6, 12), ([4], 8, 1), ([4], 9, 16), ([4], 10, 24), ([4], 11, 8), ([4], -1, 8),
+        ([4, 4], 1, 8), ([], 1, 8), (None, 1, 8), ([2, 3, 4], 3, 1), ([2000000000], 1, 8))]
+    out += [("load_bytes", [c, f]) for c, f in ((1, 0), (4, 2), (2_000_000_000, 1), (60_000_000, 1), (2 ** 53, 3),
+                                               (0, 5), (18446744073709551615, 1))]
+    out += [("format_bytes", [n]) for n in (0, 1, 999_999, 1_000_000, 1_000_001, 9_999_999_999, 1e10, 1e10 + 1,
+                                            4 * 2 ** 30, 1.14e11, 1e21)]
+    gib = 2 ** 30
+    out += [("too_big_to_load", ["f.h5", c, f, u, a]) for c, f, u, a in (
+        (4, 2, 0, None), (2_000_000_000, 1, 0, None), (60_000_000, 1, 0, None), (60_000_000, 1, gib, None),
+        (60_000_000, 4, 0, None), (60_000_000, 1, 0, 2 * gib), (60_000_000, 1, 3 * gib, 2 * gib),
+        (10_000_000, 1, 5 * gib, None), (1, 0, 0, 0), (1, 0, 4 * gib - 57, None), (1, 0, 4 * gib - 56, None),
+        (75_350_000, 1, 0, None), (75_350_000, 1, 100, None), (18446744073709551615, 1, 0, None))]
     return out
 
 
@@ -129,7 +154,7 @@ def test_every_rule_gives_the_same_answer_in_python_and_javascript(both):
 
 def test_every_python_rule_is_in_the_table():
     shared = {n for n in dir(py) if not n.startswith("_") and (n.isupper() or callable(getattr(py, n)))}
-    python_only = {"field_name", "annotations", "datetime", "timedelta", "timezone", "math"}
+    python_only = {"field_name", "annotations", "datetime", "timedelta", "timezone", "math", "Decimal"}
     assert shared - python_only <= {rule for rule, _ in cases()}
 
 
@@ -146,3 +171,22 @@ def test_the_defined_values():
     assert py.default_scale("velocity_x", py.all_positive([1, -1])) == "symlog"
     assert py.auto_linthresh(-5, 2) == 5 / 1000
     assert py.listing_time_ms("1970-01-01T00:00:01.0019Z") == 1001
+
+
+def test_the_memory_rule_from_outside():
+    """The estimate against what the mesh is (five float64 arrays) and what
+    wasm32 can address; the classes against h5py's own numbering."""
+    import h5py
+    import numpy as np
+
+    assert py.load_bytes(1, 0) >= 5 * 8 + 8  # px, py, pdx, pdy, values; the level
+    assert py.WASM_ADDRESS_SPACE == 2 ** 32
+    for dtype, ok in ((np.float64, True), (np.float32, True), (np.int8, True), (np.uint64, True), (np.float16, False),
+                      (h5py.string_dtype(), False), (np.dtype([("a", "f8")]), False), (np.bool_, False)):
+        tid = h5py.h5t.py_create(np.dtype(dtype), logical=True)
+        assert (py.grid_dataset_problem("k", [3], tid.get_class(), tid.get_size()) is None) == ok, dtype
+    assert py.H5T_CLASSES[h5py.h5t.COMPOUND] == "compound" and py.H5T_CLASSES[h5py.h5t.ENUM] == "enum"
+    assert py.H5T_CLASSES[h5py.h5t.ARRAY] == "array" and py.H5T_CLASSES[h5py.h5t.STRING] == "string"
+    # the issue's file: 2e9 declared cells cannot be viewed; 12 k cells can
+    assert "2000000000 cells with 1 field(s) need 114 GB" in py.too_big_to_load("f.h5", 2_000_000_000, 1)
+    assert py.too_big_to_load("f.h5", 12_289, 4) is None

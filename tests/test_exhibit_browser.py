@@ -359,7 +359,7 @@ def test_an_hour_of_attract_tour_keeps_memory_flat(browser, exhibit_site):
         def memory():
             cdp.send("HeapProfiler.collectGarbage")
             heap = cdp.send("Runtime.getHeapUsage")["usedSize"]
-            return heap, page.evaluate("ytliteKiosk.ready.then(a => a.runtime.memory.buffer.byteLength)")
+            return heap, page.evaluate("ytliteKiosk.ready.then(a => a.runtime.memoryBytes())")
 
         def play_until(t_end):
             while True:

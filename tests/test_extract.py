@@ -440,3 +440,74 @@ sys.exit(main(["extract", {str(RAMSES)!r}, "-o", {str(out)!r}]))
     assert done.stderr.splitlines() == [
         'ytlite extract: error: making slice files needs yt, which is not installed: pip install "ytlite[extract]"']
     assert not out.exists()
+
+
+# -- a sub-region: --region / --center --width -------------------------------------------
+
+
+@pytest.mark.parametrize("how", [
+    dict(region="0.125,0.4,0.55,0.9"),
+    dict(center="0.2625,0.725", width="0.275,0.35"),  # (the same rectangle)
+])
+def test_region_is_yts_slice_restricted_to_the_cells_overlapping_it(how, datasets, tmp_path):
+    """The cells of yt's own slice that share an area with the rectangle, no others, in
+    yt's order; a cell only touching its edge is left out; the file reads in ytlite."""
+    ds = datasets("ramses")
+    out = tmp_path / "region.h5"
+    summary = ex.extract(RAMSES, axis="z", coord=0.5, fields=["density", "temperature"], out=out,
+                         log=lambda m: None, **how)
+    x0, x1, y0, y1 = 0.125, 0.4, 0.55, 0.9
+    assert summary["region"] == pytest.approx([x0, x1, y0, y1])
+    sl = ds.slice(2, 0.5)
+    px, py, pdx, pdy = (sl[k].to("code_length").d for k in ("px", "py", "pdx", "pdy"))
+    keep = (px + pdx > x0) & (px - pdx < x1) & (py + pdy > y0) & (py - pdy < y1)
+    assert 0 < keep.sum() < len(px) / 4
+    arrays, units = grid(out)
+    assert summary["cells"] == keep.sum() == len(arrays["px"])
+    for k, v in (("px", px), ("py", py), ("pdx", pdx), ("pdy", pdy), ("density", sl["gas", "density"].d),
+                 ("temperature", sl["gas", "temperature"].d)):
+        np.testing.assert_array_equal(arrays[k], v[keep], err_msg=k)
+    # every kept cell overlaps; the cells just outside (touching the edge) are not kept
+    touching = ((px + pdx == x0) | (px - pdx == x1) | (py + pdy == y0) | (py - pdy == y1)) & ~keep
+    assert touching.sum() > 0  # (the rectangle sits on cell edges: the test means something)
+    with h5py.File(out) as f:
+        assert list(f.attrs["ytlite_region"]) == pytest.approx([x0, x1, y0, y1])
+        assert list(f.attrs["domain_left_edge"]) == list(ds.domain_left_edge.to("code_length").d)
+    loaded = ytlite.load(out)
+    assert loaded.num_cells == keep.sum() and loaded.field_list == ["density", "temperature"]
+
+
+def test_region_with_float32_and_gzip_and_a_stack(tmp_path):
+    need("ramses")
+    out = tmp_path / "small.h5"
+    s = ex.extract(RAMSES, axis="x", fields=["density"], region="0,0.5,0,0.5", float32=True, compress=True,
+                   out=out, log=lambda m: None)
+    with h5py.File(out) as f:
+        assert f["grid/density"].dtype == np.float32 and f["grid/px"].compression == "gzip"
+        assert len(f["grid/px"]) == s["cells"] and np.all(f["grid/px"][()] - f["grid/pdx"][()] < 0.5)
+    stack = ex.extract(RAMSES, axis="z", stack=2, fields=["density"], region="0.5,1,0.5,1", out=tmp_path / "st",
+                       log=lambda m: None)
+    counts = [len(h5py.File(tmp_path / "st" / f)["grid/px"]) for f in ("slice_000.h5", "slice_001.h5")]
+    assert stack["cells"] == sum(counts) and all(counts)
+
+
+def test_region_errors(tmp_path):
+    need("ramses")
+    out = tmp_path / "out.h5"
+    for args, message in (
+        (("--region", "1,0,0,1"), "region x 1..0, y 0..1 is empty or inverted"),
+        (("--region", "0,0,0,1"), "is empty or inverted"),
+        (("--region", "0,nan,0,1"), "--region '0,nan,0,1': every number must be finite"),
+        (("--region", "0,inf,0,1"), "every number must be finite"),
+        (("--region", "0,1,0"), "expected 4 numbers separated by commas"),
+        (("--region", "a,b,c,d"), "expected 4 numbers"),
+        (("--region", "5,6,5,6"), "the region x 5..6, y 5..6 (code_length) holds no cell of the slice "
+                                  "(its cells span x 0..1, y 0..1)"),
+        (("--center", "0.5,0.5"), "--center and --width go together"),
+        (("--center", "0.5,0.5", "--width", "0"), "the width and height must be positive"),
+        (("--center", "0.5,0.5", "--width=-1,1"), "must be positive"),  # (negative first numbers: with "=")
+        (("--region=-2,-1,0,1",), "the region x -2..-1, y 0..1 (code_length) holds no cell"),
+        (("--region", "0,1,0,1", "--width", "1"), "give either --region or --center with --width"),
+    ):
+        _assert_clean_error(_cli(RAMSES, *args, "-o", out), message)
+        assert not out.exists()

@@ -78,7 +78,71 @@ def corpus(d: Path):
     damaged[i:i + 4] = b"\xff\xff\xff\xff"
     (d / "damaged_attrs.h5").write_bytes(bytes(damaged))
     files["damaged_attrs.h5"] = d / "damaged_attrs.h5"
+    # declared shapes and types, checked before any value is read
+    files["longer_field.h5"] = good(d / "longer_field.h5", temperature=[1.0, 2.0, 3.0, 4.0, 5.0])
+    files["px_2d.h5"] = retyped(d / "px_2d.h5", "px", np.array([[0.25, 0.75], [0.625, 0.875]]))
+    files["field_2d.h5"] = retyped(d / "field_2d.h5", "density", np.ones((4, 3)))
+    files["scalar_field.h5"] = retyped(d / "scalar_field.h5", "density", np.float64(1.0))
+    files["string_field.h5"] = retyped(d / "string_field.h5", "density", np.array(["a", "b", "c", "d"], dtype=h5py.string_dtype()))
+    files["bytes_pdy.h5"] = retyped(d / "bytes_pdy.h5", "pdy", np.array([b"a", b"b", b"c", b"d"]))
+    files["compound_field.h5"] = retyped(d / "compound_field.h5", "density", np.zeros(4, dtype=[("a", "f8"), ("b", "i4")]))
+    files["float16_field.h5"] = retyped(d / "float16_field.h5", "density", np.ones(4, dtype="f2"))
+    files["bool_field.h5"] = retyped(d / "bool_field.h5", "temperature", np.ones(4, dtype=bool))
+    files["huge_declared.h5"] = declared(d / "huge_declared.h5", 2_000_000_000)
+    files["huge_px_only.h5"] = declared(d / "huge_px_only.h5", 2_000_000_000, only="px")
+    files["gzip_bomb.h5"] = gzip_bomb(d / "gzip_bomb.h5", 80 * 2 ** 20)
+    # found by the fuzzer (tests/test_fuzz_readers.py)
+    files["heap_free_size_0.h5"] = patched(good(d / "heap_free_size_0.h5"), b"GCOL", 104, bytes(64))
+    files["length_unit_text.h5"] = good(d / "length_unit_text.h5", attr_length_unit="x" * 300)
+    files["length_unit_list.h5"] = good(d / "length_unit_list.h5", attr_length_unit=[1.0, 2.0])
+    files["axis_2.5.h5"] = good(d / "axis_2.5.h5", attr_axis=2.5)
+    files["axis_text.h5"] = good(d / "axis_text.h5", attr_axis="2")
+    files["axis_list.h5"] = good(d / "axis_list.h5", attr_axis=[2])
     return files
+
+
+def patched(path, anchor: bytes, offset: int, replacement: bytes):
+    """The file with ``replacement`` written ``offset`` bytes after the first ``anchor``."""
+    data = bytearray(path.read_bytes())
+    at = data.index(anchor) + offset
+    data[at:at + len(replacement)] = replacement
+    path.write_bytes(bytes(data))
+    return path
+
+
+def retyped(path, key, values):
+    """The good file with /grid/key replaced by ``values`` as they are (any shape, any type)."""
+    good(path)
+    with h5py.File(path, "a") as f:
+        del f[f"grid/{key}"]
+        f[f"grid/{key}"] = values
+    return path
+
+
+def declared(path, cells, only=None):
+    """A file whose datasets (or ``only`` one) declare ``cells`` values and store none:
+    chunked, never written, ~KB on disk, read as fill values."""
+    good(path)
+    with h5py.File(path, "a") as f:
+        for key in list(f["grid"]) if only is None else [only]:
+            del f[f"grid/{key}"]
+            f.create_dataset(f"grid/{key}", shape=(cells,), chunks=(1 << 16,), dtype="f8")
+    return path
+
+
+def gzip_bomb(path, cells, chunk=4 * 2 ** 20):
+    """``cells`` cells stored for real, gzip-compressed: every chunk the same few KB
+    (one compressed block of constant values written as each chunk)."""
+    import zlib
+
+    with h5py.File(path, "w") as f:
+        f.attrs["axis"] = 2
+        for key, value in (("px", 0.5), ("py", 0.5), ("pdx", 0.25), ("pdy", 0.25), ("density", 1.0)):
+            ds = f.create_dataset(f"grid/{key}", shape=(cells,), chunks=(chunk,), dtype="f8", compression="gzip")
+            block = zlib.compress(np.full(chunk, value).tobytes(), 9)
+            for start in range(0, cells, chunk):
+                ds.id.write_direct_chunk((start,), block)
+    return path
 
 
 EXPECTED = {  # the message after "<file>: "; text in parentheses after "damaged" is the HDF5 library's own
@@ -95,6 +159,28 @@ EXPECTED = {  # the message after "<file>: "; text in parentheses after "damaged
     "no_grid.h5": "no /grid group, so not a yt save_as_dataset slice or projection",
     "truncated.h5": "not an HDF5 file, or truncated or damaged (",
     "damaged_attrs.h5": "not an HDF5 file, or truncated or damaged (",
+    "longer_field.h5": "grid/temperature has 5 values but grid/px has 4",
+    "px_2d.h5": "grid/px is not a 1-D array (shape 2x2)",
+    "field_2d.h5": "grid/density is not a 1-D array (shape 4x3)",
+    "scalar_field.h5": "grid/density is not a 1-D array (shape scalar)",
+    "string_field.h5": "grid/density holds string values, not float32, float64 or integer numbers",
+    "bytes_pdy.h5": "grid/pdy holds string values, not float32, float64 or integer numbers",
+    "compound_field.h5": "grid/density holds compound values, not float32, float64 or integer numbers",
+    "float16_field.h5": "grid/density holds 2-byte float values, not float32, float64 or integer numbers",
+    "bool_field.h5": "grid/temperature holds enum values, not float32, float64 or integer numbers",
+    "huge_declared.h5": "2000000000 cells with 2 field(s) need 130 GB to view, more than the 4295 MB a wasm32 "
+                        "viewer can hold (4 GiB less 0 MB in use); make a smaller file with `ytlite extract` and a "
+                        "sub-region (--region x0,x1,y0,y1) or fewer --fields",
+    "huge_px_only.h5": "grid/density has 4 values but grid/px has 2000000000",
+    "gzip_bomb.h5": "83886080 cells with 1 field(s) need 4782 MB to view, more than the 4295 MB a wasm32 viewer",
+    # (h5py's HDF5 1.14 looped for ever on reading the string attributes of this one)
+    "heap_free_size_0.h5": "not an HDF5 file, or truncated or damaged (global heap at byte 2048 has a free-space "
+                           "object of size 0)",
+    "length_unit_text.h5": "root attribute 'length_unit' is not a number",  # (Python: a ValueError)
+    "length_unit_list.h5": "root attribute 'length_unit' is not a number",  # (JS: NaN, accepted)
+    "axis_2.5.h5": "root attribute 'axis' missing or not an integer",  # (Python: axis 2, accepted)
+    "axis_text.h5": "root attribute 'axis' missing or not an integer",
+    "axis_list.h5": "root attribute 'axis' missing or not an integer",  # (JS: axis 2, accepted)
 }
 
 
@@ -107,9 +193,12 @@ def python_error(path):
     return None
 
 
-def test_bad_files_get_the_same_clear_message_from_both_readers(tmp_path):
+def test_bad_files_get_the_same_clear_message_from_both_readers(tmp_path, monkeypatch):
     files = corpus(tmp_path)
     js = run_js(files.values())
+    # (the wasm32 limit alone, as in the page: this machine's free memory is tested below)
+    monkeypatch.setattr("ytlite.dataset.available_memory", lambda: None)
+    monkeypatch.setattr("ytlite._hdf5.available_memory", lambda: None)
     for name, path in files.items():
         py = python_error(path)
         assert py is not None, f"{name}: ytlite.load accepted it"
@@ -120,7 +209,7 @@ def test_bad_files_get_the_same_clear_message_from_both_readers(tmp_path):
             if want is not None:
                 assert msg[len(name) + 2:].startswith(want), (who, msg)
         if want is not None and not want.endswith("("):
-            assert py == js[name]["error"]
+            assert py == js[name]["error"], name
 
 
 @pytest.mark.skipif(not REAL_SLICES, reason="real data not present")
@@ -139,3 +228,107 @@ def test_real_files_read_the_same_in_both_readers():
             assert s["sums"][f] == pytest.approx(float(np.frombuffer(ds[f]).sum()), rel=1e-12, nan_ok=True), f
         assert s["info"]["axis"] == "xyz"[ds.axis] and (s["info"]["x_axis"], s["info"]["y_axis"]) == (
             ds.x_axis_name, ds.y_axis_name)
+
+
+def test_a_load_beyond_the_free_memory_is_refused_on_cpython(tmp_path, monkeypatch):
+    """CPython holds every array too: the machine's free memory is a limit as well."""
+    path = good(tmp_path / "ok.h5")
+    monkeypatch.setattr("ytlite._hdf5.available_memory", lambda: 100)
+    with pytest.raises(SliceFileError, match=r"ok.h5: 4 cells with 2 field\(s\) need 1 MB to view, more than "
+                                             r"the 1 MB of memory available; make a smaller file"):
+        ytlite.load(path)
+    monkeypatch.setattr("ytlite._hdf5.available_memory", lambda: 10 ** 9)
+    assert ytlite.load(path).num_cells == 4
+
+
+def test_huge_declared_files_are_refused_fast_with_nothing_big_allocated(tmp_path):
+    """The issue's file: 2e9 cells declared, ~KB on disk. Refused within 1 s, and in a
+    process that cannot even map 1 GB more than Python needs (ulimit -v)."""
+    files = {"huge_declared.h5": declared(tmp_path / "huge_declared.h5", 2_000_000_000),
+             "gzip_bomb.h5": gzip_bomb(tmp_path / "gzip_bomb.h5", 80 * 2 ** 20)}
+    code = ("import sys, time, tracemalloc, ytlite\nfrom ytlite._hdf5 import SliceFileError\n"
+            "tracemalloc.start(); t = time.perf_counter()\n"
+            "try:\n    ytlite.load(sys.argv[1])\nexcept SliceFileError as e:\n    msg = str(e)\n"
+            "else:\n    msg = None\n"
+            "print(repr(msg)); print(time.perf_counter() - t); print(tracemalloc.get_traced_memory()[1])\n")
+    import sys
+
+    for name, path in files.items():
+        assert path.stat().st_size < 5e6
+        proc = subprocess.run(["bash", "-c", f'ulimit -v {3 * 2 ** 20} && exec "$0" -c "$1" "$2"', sys.executable,
+                               code, str(path)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        msg, seconds, peak = proc.stdout.split("\n")[:3]
+        assert "need" in msg and name in msg, msg
+        assert float(seconds) < 1.0, (name, seconds)
+        assert int(peak) < 10e6, (name, peak)  # Python objects made by the load: no array
+
+
+def test_unusual_but_allowed_types_read_the_same_in_both_readers(tmp_path):
+    """float32, integer and big-endian datasets: read as float64 by both readers."""
+    files = {}
+    for name, values in (("f32.h5", np.array([1.5, 2, 3, 4], dtype="f4")), ("i8.h5", np.array([1, -2, 3, 4], dtype="i1")),
+                         ("u64.h5", np.array([1, 2, 3, 2 ** 60], dtype="u8")), ("be.h5", np.array([1.5, 2, 3, 4], dtype=">f8"))):
+        files[name] = retyped(tmp_path / name, "density", values)
+    js = run_js(files.values())
+    for name, path in files.items():
+        ds = ytlite.load(path)
+        with h5py.File(path) as f:
+            want = f["grid/density"][()].astype("f8")
+        assert list(ds["density"]) == list(want)
+        assert float(js[name]["summary"]["sums"]["density"]) == float(want.sum()), name
+        assert js[name]["summary"]["numCells"] == ds.num_cells == 4
+
+
+def test_damage_the_libraries_read_differently_gets_one_verdict(tmp_path):
+    """Found by the fuzzer: a string attribute whose heap object is damaged (h5py's HDF5
+    cannot read it, h5wasm's can), an attribute whose name is not UTF-8 (h5wasm cannot
+    read it), a pdz that cannot be decompressed (the front end never reads pz/pdz):
+    an attribute that cannot be read is absent in both readers, pz/pdz are read by
+    neither, so both read the same cells."""
+    import zlib
+
+    heap = good(tmp_path / "heap_object_size.h5", attr_container_type="slice")
+    data = heap.read_bytes()  # the size (8 bytes before the text) of the heap object holding "slice": 2**53 more
+    patched(heap, b"slice", -8 + 6, bytes([data[data.index(b"slice") - 2] | 0x20]))
+    files = {"heap_object_size.h5": heap, "attr_name_not_utf8.h5": good(tmp_path / "attr_name_not_utf8.h5")}
+    with h5py.File(files["attr_name_not_utf8.h5"], "a") as f:
+        f.attrs.create(b"domain_right_\xe5dge_units", 1.0)
+    files["pdz_garbage.h5"] = good(tmp_path / "pdz_garbage.h5")
+    with h5py.File(files["pdz_garbage.h5"], "a") as f:
+        ds = f.create_dataset("grid/pdz", shape=(4,), chunks=(4,), dtype="f8", compression="gzip")
+        ds.id.write_direct_chunk((0,), zlib.compress(b"not eight doubles"))
+    with h5py.File(files["heap_object_size.h5"]) as f:  # (the damage is real: h5py cannot read the string)
+        with pytest.raises(OSError):
+            f.attrs["container_type"]
+    js = run_js(files.values())
+    for name, path in files.items():
+        ds = ytlite.load(path)
+        assert "summary" in js[name], js[name]
+        assert js[name]["summary"]["numCells"] == ds.num_cells == 4
+        assert js[name]["summary"]["sums"]["density"] == float(np.frombuffer(ds["density"]).sum()) == 10.0
+
+
+@pytest.mark.xfail(strict=True, reason="known: a float64 dataset whose datatype message is damaged into another "
+                                       "float layout (its exponent bias or size): h5py converts or refuses it, "
+                                       "h5wasm reads its raw bytes as IEEE float64; h5wasm's metadata does not "
+                                       "show the layout")
+@pytest.mark.parametrize("at, flip", [(19, 0x01), (13, 0x08)])  # the bias's top byte; the exponent's size (11 -> 3)
+def test_a_float_of_another_layout_gets_one_verdict(tmp_path, at, flip):
+    """Found by the fuzzer (bench/fuzz.py --seed 7, case 293; --seed 11, case 1302)."""
+    path = good(tmp_path / "layout.h5")
+    data = bytearray(path.read_bytes())
+    f64 = bytes.fromhex("11203f000800000000004000340b0034ff030000")  # float64 LE: ..., exponent size 11, bias 1023
+    i = data.index(f64, data.index(b"GCOL"))  # (a dataset's, after the root attributes)
+    data[i + at] ^= flip
+    path.write_bytes(bytes(data))
+    js = run_js([path])["layout.h5"]
+    try:
+        ds = ytlite.load(path)
+        py = {"cells": ds.num_cells, "sums": {f: float(np.frombuffer(ds[f]).sum()) for f in ds.field_list},
+              "pdx": float(np.frombuffer(ds.pdx).sum()), "pdy": float(np.frombuffer(ds.pdy).sum())}
+    except SliceFileError as exc:
+        py = {"error": str(exc)}
+    assert ("error" in js) == ("error" in py), (py, js)
+    if "error" not in py:
+        assert py["sums"] == js["summary"]["sums"] and py["pdx"] == js["summary"]["pdxSum"], (py, js)

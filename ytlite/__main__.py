@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--weight", default=None, metavar="FIELD", help="weight field of the projection")
     ex.add_argument("--float32", action="store_true",
                     help="store field values as float32 (positions and widths stay float64)")
+    ex.add_argument("--region", default=None, metavar="X0,X1,Y0,Y1",
+                    help="only the cells overlapping this image-plane rectangle (code_length)")
+    ex.add_argument("--center", default=None, metavar="X,Y", help="the region's centre (with --width)")
+    ex.add_argument("--width", default=None, metavar="W[,H]", help="the region's width and height (H = W if absent)")
     ex.add_argument("--compress", action="store_true", help="gzip-compress the datasets in /grid (cell positions, widths and field values; lossless)")
     ex.add_argument("-o", "--output", required=True, metavar="OUT.h5",
                     help="the file to write (with --stack: the folder OUTDIR)")
@@ -125,6 +129,7 @@ def _extract(args) -> int:
         summary = extract(args.dataset, axis=args.axis, coord=args.coord, fields=args.fields,
                           projection=args.projection, weight=args.weight, float32=args.float32,
                           compress=args.compress, out=args.output, log=log, stack=args.stack, force=args.force,
+                          region=args.region, center=args.center, width=args.width,
                           yt_log_level=None if args.verbose else 40 if args.quiet else 30)
     except ExtractError as exc:
         if args.traceback:

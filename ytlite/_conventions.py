@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 AXIS_NAMES = ("x", "y", "z")
 # yt's image-plane axes for a slice/projection along an axis (its cartesian
@@ -30,6 +31,14 @@ REFINEMENT_LEVEL = "refinement_level"
 DERIVED_FIELDS = (REFINEMENT_LEVEL,)
 
 SCALES = ("linear", "log", "symlog")
+
+
+def attr_number(value) -> float | None:
+    """A root attribute's value as a number: an int or a float (read as float), None for
+    anything else (a bool, a string, an array: JavaScript's ``Number()`` would take some of those)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
 
 
 def field_name(field) -> str:
@@ -215,3 +224,94 @@ def is_shipped_copy(entry, path: str, size: int, mtime_ms: int) -> bool:
         return False
     return (entry.get("path") == path and entry.get("size") == size
             and listing_time_ms(entry.get("last_modified")) == mtime_ms)
+
+
+# -- what a file may declare, and what a load of it needs ------------------------------------
+
+#: HDF5's datatype classes (H5T_class_t: h5py's ``get_class()``, h5wasm's ``metadata.type``), by number
+H5T_CLASSES = ("integer", "float", "time", "string", "bitfield", "opaque", "compound", "reference", "enum",
+               "variable-length", "array")
+#: the byte sizes read of each numeric class (h5wasm has no float16)
+NUMBER_SIZES = {"integer": (1, 2, 4, 8), "float": (4, 8)}
+
+
+def grid_dataset_problem(key: str, shape, type_class: int, size: int) -> str | None:
+    """What is wrong with a dataset of ``/grid`` as declared (``shape``: a list
+    of lengths, None for HDF5's null dataspace; ``type_class``: H5T_class_t;
+    ``size``: bytes per value), None if it can be read: every dataset must be
+    a 1-D array of float32, float64 or integer numbers. Decided from the
+    file's metadata alone, before any value is read."""
+    if shape is None or len(shape) != 1:
+        how = "null" if shape is None else ("scalar" if len(shape) == 0 else "x".join(str(n) for n in shape))
+        return f"grid/{key} is not a 1-D array (shape {how})"
+    name = H5T_CLASSES[type_class] if 0 <= type_class < len(H5T_CLASSES) else f"class {type_class}"
+    if size in NUMBER_SIZES.get(name, ()):
+        return None
+    what = f"{size}-byte {name}" if name in NUMBER_SIZES else name
+    return f"grid/{key} holds {what} values, not float32, float64 or integer numbers"
+
+
+#: the wasm32 address space: everything the viewer draws lives in it
+WASM_ADDRESS_SPACE = 4 * 2 ** 30
+#: bytes per cell of the wasm mesh: px, py, pdx, pdy and the shown values as float64 (40) and its culling index (< 1)
+MESH_BYTES_PER_CELL = 41
+#: bytes per cell of each field the viewer holds beside the mesh (float64, for the field switch), the level included
+FIELD_BYTES_PER_CELL = 8
+
+
+def load_bytes(cells, fields) -> float:
+    """Bytes a viewer of ``cells`` cells and ``fields`` fields holds: the mesh
+    and every field (plus the refinement level) as float64 (an IEEE product,
+    as JavaScript computes it)."""
+    return float(cells) * float(MESH_BYTES_PER_CELL + FIELD_BYTES_PER_CELL * (fields + 1))
+
+
+def format_bytes(n) -> str:
+    """Bytes for a message, rounded up to whole MB (whole GB from 10 GB)."""
+    return f"{math.ceil(n / 1e6)} MB" if n < 1e10 else f"{math.ceil(n / 1e9)} GB"
+
+
+def _count(n) -> str:
+    """A whole number as JavaScript prints it: past 2**53, the double nearest it (as h5wasm's lengths are)."""
+    n = float(n)
+    return str(int(n)) if abs(n) < 2 ** 53 else format(Decimal(repr(n)), "f")
+
+
+def too_big_to_load(name: str, cells, fields, in_use=0, available=None) -> str | None:
+    """The message refusing a load of ``cells`` cells and ``fields`` fields that
+    cannot be held, None when it can: :func:`load_bytes` against the wasm32
+    address space less ``in_use`` (the wasm memory the page already has) and,
+    when known, ``available`` (the machine's free memory, CPython)."""
+    need = load_bytes(cells, fields)
+    wasm = WASM_ADDRESS_SPACE - max(0, in_use)
+    limit = wasm if available is None else min(wasm, available)
+    if need <= limit:
+        return None
+    where = (f"the {format_bytes(limit)} of memory available" if limit < wasm else
+             f"the {format_bytes(max(0, limit))} a wasm32 viewer can hold (4 GiB less {format_bytes(max(0, in_use))} in use)")
+    return (f"{name}: {_count(cells)} cells with {_count(fields)} field(s) need {format_bytes(need)} to view, more than {where}; "
+            f"make a smaller file with `ytlite extract` and a sub-region (--region x0,x1,y0,y1) or fewer --fields")
+
+
+def global_heap_that_hangs(data) -> int | None:
+    """The offset of a global heap collection of an HDF5 file (``data``: its bytes,
+    e.g. a memory map) holding a free-space object of size 0, or of a size that wraps
+    around: HDF5 1.14 (h5py's) loops for ever on reading any string kept there, and
+    h5wasm's may too. None when there is none. Looks at every ``GCOL`` signature
+    (version 1, a size of at least 4 KB that fits in the file): each object is an
+    index (2 bytes), a reference count (2), 4 reserved, its size (8, little-endian)
+    and its data padded to 8 bytes; index 0 is the free space, ``size`` bytes long."""
+    if isinstance(data, list):
+        data = bytes(data)
+    end, at = len(data), data.find(b"GCOL")
+    while at >= 0:
+        size = int.from_bytes(data[at + 8:at + 16], "little") if at + 16 <= end else 0
+        if size and data[at + 4] == 1 and 4096 <= size <= end - at:
+            p, stop = at + 16, at + size
+            while p + 16 <= stop:
+                index, obj = int.from_bytes(data[p:p + 2], "little"), int.from_bytes(data[p + 8:p + 16], "little")
+                if index == 0 and (obj == 0 or obj >= 2 ** 52):
+                    return at
+                p += obj if index == 0 else 16 + (obj + 7) // 8 * 8
+        at = data.find(b"GCOL", at + 4)
+    return None

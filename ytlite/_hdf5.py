@@ -181,40 +181,149 @@ def _to_plain(value):
     return value
 
 
+def _readable_attrs(attrs) -> dict:
+    """{name: value} of the attributes that can be read: one that cannot (its name not
+    UTF-8, its value damaged) is absent, as h5wasm has it (slicefile.js skips it too);
+    the list of names itself unreadable is a damaged file (the caller says so)."""
+    out = {}
+    for key in attrs.keys():
+        if isinstance(key, bytes):
+            continue
+        try:
+            out[key] = _to_plain(attrs[key])
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError):
+            continue
+    return out
+
+
+def _heap_that_hangs(path) -> int | None:
+    """``_conventions.global_heap_that_hangs`` of the file, through a memory map (nothing read into memory)."""
+    import mmap
+
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return conventions.global_heap_that_hangs(m)
+    except (OSError, ValueError):
+        return None  # (an empty file, one mmap cannot map: h5py says what it is)
+
+
 def _read_with_h5py(path: str) -> RawSliceFile:
     try:
         import h5py
     except ImportError:
         raise RuntimeError("reading HDF5 on native Python needs h5py: pip install h5py") from None
+    hang = _heap_that_hangs(path)
+    if hang is not None:
+        raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged (global heap at byte {hang} "
+                             f"has a free-space object of size 0)")
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
         raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
     with f:
         try:
-            attrs = {k: _to_plain(v) for k, v in f.attrs.items()}
-            grid = f.get("grid")
+            attrs = _readable_attrs(f.attrs)
+            grid = f["grid"] if "grid" in list(f.keys()) else None  # (listed but not openable: damaged)
         except (OSError, RuntimeError, KeyError) as exc:  # damaged metadata: h5py raises any of these
             raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
         if not isinstance(grid, h5py.Group):
             raise SliceFileError(f"{path}: no /grid group, so not a yt save_as_dataset slice or projection")
         if not attrs:  # (the front end's reader says the same: yt writes many root attributes)
             raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged (no root attribute could be read)")
-        arrays, raw = {}, RawSliceFile(attrs=attrs)
-        for key, ds in grid.items():
-            if not isinstance(ds, h5py.Dataset) or ds.ndim != 1 or ds.dtype.kind not in "fiu":
-                continue
+        declared = _declared(path, grid)
+        raw = RawSliceFile(attrs=attrs, lengths={k: n for k, (n, _) in declared.items()})
+        # every shape checked, and the memory the load needs, before any value is read
+        check_layout(path, raw.lengths, available=available_memory())
+        arrays = {}
+        for key, (_, ds) in declared.items():
+            if key in conventions.GEOMETRY_DATASETS and key not in ("px", "py", "pdx", "pdy"):
+                continue  # (pz, pdz, weight_field: not used, not read, as in the front end's reader)
             try:
                 values = ds[()].astype("<f8")
-            except OSError as exc:
+            except (OSError, ValueError, TypeError, RuntimeError) as exc:  # (ValueError: a float type numpy has not)
                 raise SliceFileError(
                     f"{path}: not an HDF5 file, or truncated or damaged (grid/{key} cannot be read: {exc})"
                 ) from None
             arrays[key] = array("d", values.tobytes())
-            raw.lengths[key] = len(arrays[key])
-            raw.units[key] = _to_plain(ds.attrs.get("units", ""))
+            try:
+                raw.units[key] = _readable_attrs(ds.attrs).get("units", "")
+            except (OSError, RuntimeError, KeyError, ValueError, TypeError):
+                raw.units[key] = ""  # (attributes that cannot be listed: no units, as in h5wasm)
         raw.reader = ArrayReader(arrays)
         return raw
+
+
+def _declared(path, grid) -> dict:
+    """{key: (length, dataset)} of /grid's datasets, in name order, from the
+    metadata alone; the first one that is not a 1-D array of numbers is an
+    error (``_conventions.grid_dataset_problem``, as the front end's reader)."""
+    import h5py
+
+    out = {}
+    try:
+        keys = sorted(grid.keys())
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+        raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
+    for key in keys:
+        try:
+            if not isinstance(grid.get(key, getlink=True), h5py.HardLink):
+                continue  # (soft and external links: not read)
+            ds = grid[key]  # (an object that cannot be opened: a damaged file, as in h5wasm)
+            if not isinstance(ds, h5py.Dataset):
+                continue  # (groups: not read)
+            tid = ds.id.get_type()
+            shape, type_class, size = ds.shape, tid.get_class(), tid.get_size()
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+            raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
+        problem = conventions.grid_dataset_problem(key, None if shape is None else list(shape), type_class, size)
+        if problem:
+            raise SliceFileError(f"{path}: {problem}")
+        n = shape[0]
+        out[key] = (n if n <= 2 ** 53 else int(float(n)), ds)  # (past 2**53: the double h5wasm holds)
+    return out
+
+
+def check_layout(name, lengths: dict, fields=None, in_use=0, available=None) -> int:
+    """The checks of a file's declared layout, from its metadata alone, in
+    the front end's order and with its messages (``slicefile.js``:
+    ``checkLayout`` and ``loadSlice``): the four geometry datasets, one
+    length, at least one cell, and a load that fits in memory
+    (``_conventions.too_big_to_load``; ``fields``: how many fields, by default
+    every dataset that is not geometry). -> the number of cells"""
+    missing = [k for k in ("px", "py", "pdx", "pdy") if k not in lengths]
+    if missing:
+        raise SliceFileError(f"{name}: /grid lacks {', '.join(missing)}")
+    n = lengths["px"]
+    for key in sorted(lengths):
+        if lengths[key] != n:
+            raise SliceFileError(f"{name}: grid/{key} has {lengths[key]} values but grid/px has {n}")
+    if n == 0:
+        raise SliceFileError(f"{name}: the slice has no cells")
+    if fields is None:
+        fields = sum(1 for k in lengths if k not in conventions.GEOMETRY_DATASETS)
+    message = conventions.too_big_to_load(name, n, fields, in_use, available)
+    if message:
+        raise SliceFileError(message)
+    return n
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the machine can still give (Linux's MemAvailable, else
+    the free physical pages); None where neither can be read, and in Pyodide (its
+    numbers describe no machine: the wasm limit is the one that holds)."""
+    if _runtime.IN_PYODIDE:
+        return None
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            for line in f:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def read_slice_file(path: str) -> RawSliceFile:

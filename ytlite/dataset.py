@@ -24,7 +24,7 @@ from array import array
 from . import _conventions as conventions
 from ._conventions import (AXIS_NAMES, DERIVED_FIELDS, GEOMETRY_DATASETS, IMAGE_X_AXIS, IMAGE_Y_AXIS,
                            REFINEMENT_LEVEL, field_name)
-from ._hdf5 import SliceFileError, close_when_gone, read_slice_file
+from ._hdf5 import SliceFileError, available_memory, check_layout, close_when_gone, read_slice_file
 
 
 class SliceDataset:
@@ -49,45 +49,42 @@ class SliceDataset:
     def __init__(self, filename: str, raw):
         self.filename = str(filename)
         self.attrs = raw.attrs
-        missing = [k for k in ("px", "py", "pdx", "pdy") if k not in raw.lengths]
-        if missing:
-            raise SliceFileError(f"{self.filename}: /grid lacks {', '.join(missing)}")
         self._raw = raw
         close_when_gone(self, raw)
         self._arrays = {}  # key -> array('d'), read when first asked for
         self._units = raw.units
         self._positive = {}  # field -> whether no value is <= 0 (default_scale)
-        n = raw.lengths["px"]
-        for key, length in raw.lengths.items():
-            if length != n:
-                raise SliceFileError(f"{self.filename}: grid/{key} has {length} values but grid/px has {n}")
-        if n == 0:
-            raise SliceFileError(f"{self.filename}: the slice has no cells")
-        self._n = n
+        # (the h5py reader checked this before reading; the h5wasm one reads nothing before)
+        self._n = check_layout(self.filename, raw.lengths, available=available_memory())
         raw.reader.check_cells(self.filename)
         self.source = raw.source  # where the page can read the same file itself (None: it cannot)
         self._choices = conventions.site_choices(raw.attrs)  # a site's first choices (ytlite.toml)
         self.container_type = str(raw.attrs.get("container_type", "slice"))
-        try:
-            self.axis = int(raw.attrs["axis"])
-        except (KeyError, TypeError, ValueError):
-            raise SliceFileError(f"{self.filename}: root attribute 'axis' missing or not an integer") from None
+        axis = conventions.attr_number(raw.attrs.get("axis"))
+        if axis is None or not math.isfinite(axis) or axis != math.floor(axis):
+            raise SliceFileError(f"{self.filename}: root attribute 'axis' missing or not an integer")
+        self.axis = int(axis)
         if self.axis not in IMAGE_X_AXIS:
             raise SliceFileError(f"{self.filename}: axis {self.axis} is not 0, 1 or 2")
+        length_unit = conventions.attr_number(raw.attrs.get("length_unit", 1.0))
+        if length_unit is None:
+            raise SliceFileError(f"{self.filename}: root attribute 'length_unit' is not a number")
         self.coord = raw.attrs.get("coord")
         self.x_axis_name = AXIS_NAMES[IMAGE_X_AXIS[self.axis]]
         self.y_axis_name = AXIS_NAMES[IMAGE_Y_AXIS[self.axis]]
         self.field_list = sorted(k for k in raw.lengths if k not in GEOMETRY_DATASETS)
         self.domain_bounds = self._domain_bounds()
         self.length_unit = (
-            float(raw.attrs.get("length_unit", 1.0)),
+            length_unit,
             str(raw.attrs.get("length_unit_units", "code_length")),
         )
         self.current_time = (
             raw.attrs.get("current_time"),
             str(raw.attrs.get("current_time_units", "code_time")),
         )
-        periodicity = raw.attrs.get("periodicity") or [False, False, False]
+        periodicity = raw.attrs.get("periodicity")
+        if not isinstance(periodicity, list) or len(periodicity) != 3:
+            periodicity = [False, False, False]
         self.periodicity = (
             bool(periodicity[IMAGE_X_AXIS[self.axis]]),
             bool(periodicity[IMAGE_Y_AXIS[self.axis]]),

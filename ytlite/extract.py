@@ -240,6 +240,52 @@ def _coord(ds, axis, coord) -> float:
 # -- output ---------------------------------------------------------------------
 
 
+def parse_region(region=None, center=None, width=None):
+    """The image-plane rectangle ``(x0, x1, y0, y1)`` (code_length) of ``--region
+    x0,x1,y0,y1`` or ``--center X,Y --width W[,H]`` (H = W when absent), None when
+    neither is given; an ExtractError for anything else (both, or either alone of
+    center and width, numbers that are not finite, an empty or inverted rectangle)."""
+    if region is None and center is None and width is None:
+        return None
+    if region is not None and (center is not None or width is not None):
+        raise ExtractError("give either --region or --center with --width, not both")
+    if region is None and (center is None or width is None):
+        raise ExtractError("--center and --width go together (--center X,Y --width W[,H])")
+
+    def numbers(text, option, counts):
+        parts = [p for p in str(text).replace(" ", ",").split(",") if p]
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            values = None
+        if values is None or len(values) not in counts:
+            raise ExtractError(f"{option} {text!r}: expected {' or '.join(map(str, counts))} numbers separated by commas")
+        if not all(map(math.isfinite, values)):
+            raise ExtractError(f"{option} {text!r}: every number must be finite")
+        return values
+
+    if region is not None:
+        x0, x1, y0, y1 = numbers(region, "--region", (4,))
+    else:
+        (cx, cy), size = numbers(center, "--center", (2,)), numbers(width, "--width", (1, 2))
+        w, h = size[0], size[-1]
+        if not (w > 0 and h > 0):
+            raise ExtractError(f"--width {width!r}: the width and height must be positive")
+        x0, x1, y0, y1 = cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
+    if not (x0 < x1 and y0 < y1):
+        raise ExtractError(f"region x {x0:g}..{x1:g}, y {y0:g}..{y1:g} is empty or inverted: "
+                           "give x0 < x1 and y0 < y1 (--region x0,x1,y0,y1)")
+    return (x0, x1, y0, y1)
+
+
+def region_mask(px, py, pdx, pdy, region):
+    """Which cells overlap the rectangle ``region`` (x0, x1, y0, y1): a cell covers
+    ``[px - pdx, px + pdx] x [py - pdy, py + pdy]`` and must share an area with it
+    (touching its edge is not enough)."""
+    x0, x1, y0, y1 = region
+    return (px + pdx > x0) & (px - pdx < x1) & (py + pdy > y0) & (py - pdy < y1)
+
+
 def _check_float32(values, name):
     """Refuse float32 where it would change a field beyond rounding: finite
     values past float32's range (they become inf), or values below its normal
@@ -262,17 +308,32 @@ def _check_float32(values, name):
             )
 
 
-def rewrite(src_path, dst_path, field_names, float32, compress, attrs=None):
+def rewrite(src_path, dst_path, field_names, float32, compress, attrs=None, region=None):
     """Copy yt's file, dataset by dataset with every attribute: the requested
     fields as float32 if asked, every /grid dataset gzip-compressed if asked
     (the cell positions and widths are very regular: they shrink 10-100x);
-    ``attrs``: file attributes added or replaced on the way."""
+    ``attrs``: file attributes added or replaced on the way; ``region``
+    (x0, x1, y0, y1): only the cells overlapping it (:func:`region_mask`),
+    recorded in the attribute ``ytlite_region``."""
     import h5py
     import numpy as np
 
     with h5py.File(src_path, "r") as src, h5py.File(dst_path, "w") as dst:
         dst.attrs.update(src.attrs)
         dst.attrs.update(attrs or {})
+        keep = None
+        if region is not None:
+            grid = src["grid"]
+            keep = region_mask(*(grid[k][()] for k in ("px", "py", "pdx", "pdy")), region)
+            if not keep.any():
+                x0, x1, y0, y1 = region
+                raise ExtractError(f"the region x {x0:g}..{x1:g}, y {y0:g}..{y1:g} (code_length) holds no cell "
+                                   f"of the {'slice' if src.attrs.get('container_type') == 'slice' else 'projection'}"
+                                   f" (its cells span x {float(np.min(grid['px'][()] - grid['pdx'][()])):g}.."
+                                   f"{float(np.max(grid['px'][()] + grid['pdx'][()])):g}, y "
+                                   f"{float(np.min(grid['py'][()] - grid['pdy'][()])):g}.."
+                                   f"{float(np.max(grid['py'][()] + grid['pdy'][()])):g})")
+            dst.attrs["ytlite_region"] = np.asarray(region, dtype="f8")
 
         def copy(name, obj):
             if isinstance(obj, h5py.Group):
@@ -280,10 +341,11 @@ def rewrite(src_path, dst_path, field_names, float32, compress, attrs=None):
                 return
             leaf = name.rsplit("/", 1)[-1]
             convert = float32 and leaf in field_names
-            if not name.startswith("grid/") or obj.ndim != 1 or not (convert or compress):
+            cut = keep is not None and name.startswith("grid/") and obj.shape == keep.shape
+            if not name.startswith("grid/") or obj.ndim != 1 or not (convert or compress or cut):
                 src.copy(obj, dst, name=name)
                 return
-            values = obj[()]
+            values = obj[()][keep] if cut else obj[()]
             if convert:
                 _check_float32(values, leaf)
                 values = values.astype("<f4")
@@ -320,7 +382,7 @@ def _commit(comm, ok: bool, message: str = "") -> tuple[bool, str]:
     return comm.agree(ok, message)
 
 
-def _write(obj, out: Path, names, float32, compress, comm, log, shown=None) -> int:
+def _write(obj, out: Path, names, float32, compress, comm, log, shown=None, region=None) -> int:
     """Rank 0 writes a temporary file beside ``out``; all ranks agree; rank 0 renames.
 
     ``shown``: the name given in messages (default ``out``)."""
@@ -340,14 +402,14 @@ def _write(obj, out: Path, names, float32, compress, comm, log, shown=None) -> i
                 os.close(fd)
                 tmp_files.append(raw)
                 log(f"writing {shown} (yt save_as_dataset{', float32' if float32 else ''}"
-                    f"{', gzip' if compress else ''})")
+                    f"{', gzip' if compress else ''}{', the region only' if region else ''})")
                 obj.save_as_dataset(raw, fields=list(names))
                 final = raw
-                if float32 or compress:
+                if float32 or compress or region:
                     fd, final = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp.h5")
                     os.close(fd)
                     tmp_files.append(final)
-                    rewrite(raw, final, {f[1] for f in names}, float32, compress)
+                    rewrite(raw, final, {f[1] for f in names}, float32, compress, region=region)
                 os.chmod(final, 0o666 & ~_umask())  # mkstemp made it 0600
                 _fsync(final)
             except ExtractError as exc:
@@ -474,7 +536,7 @@ def _compute(ds, names, ax, c, projection=False, wfield=None):
 
 def extract(dataset, axis="z", coord=None, fields=("density",), projection=False, weight=None,
             float32=False, compress=False, out=None, log=_stderr, yt_log_level=None,
-            stack=None, force=False) -> dict:
+            stack=None, force=False, region=None, center=None, width=None) -> dict:
     """Slice (or project) ``dataset`` (a path, or a loaded yt dataset) along ``axis`` and save it to ``out``.
 
     Returns a summary: ``output, kind, axis, coord, fields, units, cells,
@@ -487,7 +549,13 @@ def extract(dataset, axis="z", coord=None, fields=("density",), projection=False
 
     ``stack=N``: a depth stack of N slices into the folder ``out`` instead
     (:func:`extract_stack`; ``force`` applies to it).
+
+    ``region`` ("x0,x1,y0,y1" or 4 numbers), or ``center`` ("X,Y") with
+    ``width`` ("W" or "W,H"), in code_length in the image plane: only the cells
+    overlapping that rectangle are written (:func:`parse_region`), so a slice
+    too big for the browser can be made small enough.
     """
+    rect = parse_region(_text(region), _text(center), _text(width))
     if stack is not None:
         if projection:
             raise ExtractError("--stack makes slices: it cannot be combined with --projection")
@@ -501,7 +569,7 @@ def extract(dataset, axis="z", coord=None, fields=("density",), projection=False
         if weight is not None:
             raise ExtractError("--weight applies to projections only, and --stack makes slices")
         return extract_stack(dataset, axis=axis, n=stack, fields=fields, float32=float32, compress=compress,
-                             out=out, force=force, log=log, yt_log_level=yt_log_level)
+                             out=out, force=force, log=log, yt_log_level=yt_log_level, region=rect)
     start = time.perf_counter()
     if out is None:
         raise ExtractError("no output file given (-o OUT.h5)")
@@ -535,7 +603,9 @@ def extract(dataset, axis="z", coord=None, fields=("density",), projection=False
     obj, ncells = _stage(comm, lambda: _compute(ds, names, ax, c, projection, wfield))
     units = {f[1]: str(obj[f].units) for f in names}
     field_names = [f[1] for f in names]
-    nbytes = _write(obj, out, names, float32, compress, comm, say)
+    nbytes = _write(obj, out, names, float32, compress, comm, say, region=rect)
+    if rect is not None and comm.rank == 0:
+        ncells = _cells_written(out)
     summary = {
         "output": str(out),
         "kind": "projection" if projection else "slice",
@@ -551,8 +621,23 @@ def extract(dataset, axis="z", coord=None, fields=("density",), projection=False
         "rank": comm.rank,
         "float32": bool(float32),
         "compress": bool(compress),
+        "region": list(rect) if rect is not None else None,
     }
     return summary
+
+
+def _cells_written(path) -> int:
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return int(f["grid/px"].shape[0])
+
+
+def _text(value):
+    """An option as the command line gives it: a list or tuple of numbers becomes "a,b,..."."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return value
 
 
 # -- depth stacks ---------------------------------------------------------------------
@@ -636,7 +721,7 @@ def stack_coords(left: float, right: float, n: int) -> list:
 
 
 def extract_stack(dataset, axis="z", n=8, fields=("density",), float32=False, compress=False, out=None,
-                  force=False, log=_stderr, yt_log_level=None) -> dict:
+                  force=False, log=_stderr, yt_log_level=None, region=None) -> dict:
     """``n`` slices of ``dataset`` along ``axis`` at the centres of ``n`` equal
     bins across the domain, into the folder ``out`` (see :mod:`ytlite.stack`).
 
@@ -701,8 +786,10 @@ def extract_stack(dataset, axis="z", n=8, fields=("density",), float32=False, co
             if not units:
                 units = {f[1]: str(obj[f].units) for f in names}
             target = (tmp if tmp is not None else out) / fname
-            size = _write(obj, target, names, float32, compress, comm, lambda m: None, shown=out / fname)
+            size = _write(obj, target, names, float32, compress, comm, lambda m: None, shown=out / fname, region=region)
             del obj
+            if region is not None and comm.rank == 0:
+                ncells = _cells_written(target)
             cells += ncells
             nbytes += size
             say(f"slice {i + 1}/{n}: {name} = {c:g} code_length, {ncells} cells, {size} bytes")
@@ -781,6 +868,9 @@ def format_summary(s: dict) -> str:
                 f"{n} slice files + stack.json, {s['bytes']} bytes, {s['seconds']:.2f} s{ranks}")
     where = f" at {s['axis']} = {s['coord']:g}" if s["kind"] == "slice" else f" along {s['axis']}"
     weight = f" weighted by {s['weight']}" if s.get("weight") else ""
+    if s.get("region"):
+        x0, x1, y0, y1 = s["region"]
+        weight += f", region x {x0:g}..{x1:g}, y {y0:g}..{y1:g}"
     return (f"wrote {s['output']}: {s['kind']}{where}{weight}, {s['cells']} cells, "
             f"fields {', '.join(s['fields'])} ({storage}), {s['bytes']} bytes, "
             f"{s['seconds']:.2f} s" + ranks)

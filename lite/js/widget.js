@@ -95,7 +95,7 @@ async function readSource(entry, runtime, fieldNames, report) {
     fsPath = base64ToFS(h5wasm, stored.content, name, { onProgress });
   }
   const slice = await loadSlice(openSliceFile(h5wasm, fsPath, name), {
-    geometry: wasmGeometry(runtime.px), fields: fieldNames,
+    geometry: wasmGeometry(runtime.px), fields: fieldNames, inUse: runtime.memoryBytes(),
     progress: (done, total) => report(`Reading ${name}: arrays ${done} of ${total} into the viewer`),
   });
   // the page read what Python read (same cells, the fields Python offers)

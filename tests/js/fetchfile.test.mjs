@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { base64ToFS, progressText, streamToFS } from "../../lite/js/core/fetchfile.js";
-import { fsFile, loadSlice, openSliceFile } from "../../lite/js/core/slicefile.js";
+import { fsFile, fsFileFromBytes, loadSlice, openSliceFile } from "../../lite/js/core/slicefile.js";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const gen = path.join(root, "ytlite", "_generated");
@@ -107,4 +107,39 @@ test("loadSlice into the wasm mesh equals the plain read; the file is gone after
   assert.deepEqual(slice.domain, plain.slice.domain);
   slice.mesh.free();
   slice.mesh.free(); // (twice is harmless)
+});
+
+test("loadSlice refuses, before any mesh is made, a file that the page's wasm memory in use leaves no room for", { skip: (!built || !fs.existsSync(demo)) && "not built" }, async () => {
+  const h5 = await h5wasm();
+  const bytes = new Uint8Array(fs.readFileSync(demo));
+  let made = 0;
+  const geometry = () => { made += 1; throw new Error("no mesh should be made"); };
+  const p = await streamToFS(h5, responseOf(bytes, 4), "demo.h5");
+  const file = openSliceFile(h5, p, "demo.h5");
+  const n = file.lengths.px;
+  // (the page passes its runtime's memoryBytes(): here all but what n cells of 2 fields need, less one byte)
+  const inUse = 2 ** 32 - n * (41 + 8 * 3) + 1;
+  await assert.rejects(loadSlice(file, { geometry, inUse }), (err) => {
+    assert.equal(err.constructor.name, "SliceFileError");
+    assert.match(err.message, new RegExp(`^demo.h5: ${n} cells with 2 field\\(s\\) need \\d+ MB to view, more than the \\d+ MB a wasm32 viewer can hold \\(4 GiB less \\d+ MB in use\\); make a smaller file with \`ytlite extract\` and a sub-region`));
+    return true;
+  });
+  assert.equal(made, 0);
+  assert.throws(() => h5.FS.stat(p)); // closed and unlinked
+  const p2 = await streamToFS(h5, responseOf(bytes, 4), "demo.h5");
+  const ok = await loadSlice(openSliceFile(h5, p2, "demo.h5"), { inUse: inUse - 1 }); // (one byte less in use: it fits)
+  assert.equal(ok.numCells, n);
+});
+
+test("thousands of bad files in one page: each refused as damaged, no file descriptor lost", { skip: (!built || !fs.existsSync(demo)) && "not built" }, async () => {
+  // (each file from bytes used to keep a stream open: after 4,096 files no file could be opened)
+  const h5 = await h5wasm();
+  const bytes = new Uint8Array(fs.readFileSync(demo)).slice(0, 3000); // truncated
+  for (let i = 0; i < 4200; i++) {
+    assert.throws(() => openSliceFile(h5, fsFileFromBytes(h5, bytes, "bad.h5"), "bad.h5"),
+      (err) => err.constructor.name === "SliceFileError" && err.message.startsWith("bad.h5: not an HDF5 file, or truncated or damaged"));
+  }
+  const p = fsFileFromBytes(h5, new Uint8Array(fs.readFileSync(demo)), "demo.h5");
+  const good = await loadSlice(openSliceFile(h5, p, "demo.h5"));
+  assert.ok(good.numCells > 0);
 });

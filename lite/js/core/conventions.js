@@ -21,6 +21,13 @@ export const DERIVED_FIELDS = [REFINEMENT_LEVEL];
 
 export const SCALES = ["linear", "log", "symlog"];
 
+// A root attribute's value as a number: a number (h5wasm gives 64-bit integers as BigInt), null
+// for anything else (a boolean, a string, an array: Number() would take some of those).
+export function attrNumber(value) {
+  if (typeof value === "bigint") return Number(value);
+  return typeof value === "number" ? value : null;
+}
+
 // The integer nearest x, halves up (Math.round; Python's round takes halves to even).
 export const roundHalfUp = (x) => Math.round(x);
 
@@ -161,4 +168,85 @@ export function listingTimeMs(text) {
 export function isShippedCopy(entry, path, size, mtimeMs) {
   if (!entry || typeof entry !== "object") return false;
   return entry.path === path && entry.size === size && listingTimeMs(entry.last_modified) === mtimeMs;
+}
+
+// -- what a file may declare, and what a load of it needs --
+
+// HDF5's datatype classes (H5T_class_t: h5wasm's metadata.type, h5py's get_class()), by number.
+export const H5T_CLASSES = ["integer", "float", "time", "string", "bitfield", "opaque", "compound", "reference", "enum",
+  "variable-length", "array"];
+// The byte sizes read of each numeric class (h5wasm has no float16).
+export const NUMBER_SIZES = { integer: [1, 2, 4, 8], float: [4, 8] };
+
+// What is wrong with a dataset of /grid as declared (shape: lengths, null
+// for a null dataspace; typeClass: H5T_class_t; size: bytes per value), null
+// if it can be read: a 1-D array of float32, float64 or integer numbers.
+export function gridDatasetProblem(key, shape, typeClass, size) {
+  if (!Array.isArray(shape) || shape.length !== 1) {
+    const how = !Array.isArray(shape) ? "null" : shape.length === 0 ? "scalar" : shape.join("x");
+    return `grid/${key} is not a 1-D array (shape ${how})`;
+  }
+  const name = typeClass >= 0 && typeClass < H5T_CLASSES.length ? H5T_CLASSES[typeClass] : `class ${typeClass}`;
+  if (Object.hasOwn(NUMBER_SIZES, name) && NUMBER_SIZES[name].includes(size)) return null;
+  const what = Object.hasOwn(NUMBER_SIZES, name) ? `${size}-byte ${name}` : name;
+  return `grid/${key} holds ${what} values, not float32, float64 or integer numbers`;
+}
+
+// The wasm32 address space: everything the viewer draws lives in it.
+export const WASM_ADDRESS_SPACE = 4 * 2 ** 30;
+// Bytes per cell of the wasm mesh: px, py, pdx, pdy, the shown values (float64) and its culling index.
+export const MESH_BYTES_PER_CELL = 41;
+// Bytes per cell of each field held beside the mesh (float64, the field switch), the level included.
+export const FIELD_BYTES_PER_CELL = 8;
+
+// Bytes a viewer of `cells` cells and `fields` fields holds.
+export function loadBytes(cells, fields) {
+  return cells * (MESH_BYTES_PER_CELL + FIELD_BYTES_PER_CELL * (fields + 1));
+}
+
+// Bytes for a message, rounded up to whole MB (whole GB from 10 GB).
+export function formatBytes(n) {
+  return n < 1e10 ? `${Math.ceil(n / 1e6)} MB` : `${Math.ceil(n / 1e9)} GB`;
+}
+
+// The message refusing a load that cannot be held, null when it can:
+// loadBytes against wasm32's address space less `inUse` (the page's wasm
+// memory) and, when known, `available` (the machine's free memory).
+export function tooBigToLoad(name, cells, fields, inUse = 0, available = null) {
+  const need = loadBytes(cells, fields);
+  const wasm = WASM_ADDRESS_SPACE - Math.max(0, inUse);
+  const limit = available === null || available === undefined ? wasm : Math.min(wasm, available);
+  if (need <= limit) return null;
+  const where = limit < wasm ? `the ${formatBytes(limit)} of memory available`
+    : `the ${formatBytes(Math.max(0, limit))} a wasm32 viewer can hold (4 GiB less ${formatBytes(Math.max(0, inUse))} in use)`;
+  return `${name}: ${cells} cells with ${fields} field(s) need ${formatBytes(need)} to view, more than ${where}; `
+    + "make a smaller file with `ytlite extract` and a sub-region (--region x0,x1,y0,y1) or fewer --fields";
+}
+
+// The offset of a global heap collection of an HDF5 file (`data`: its bytes) holding a free-space
+// object of size 0, or of a size that wraps around: HDF5 1.14 (h5py's) loops for ever on reading
+// any string kept there, and h5wasm's may too; null when there is none (every "GCOL" signature of
+// version 1 and a size of at least 4 KB that fits: objects of index (2 bytes), reference count
+// (2), 4 reserved, size (8, little-endian), data padded to 8; index 0 is the free space).
+export function globalHeapThatHangs(data) {
+  const bytes = data instanceof Uint8Array ? data : Uint8Array.from(data);
+  const u64 = (i) => { let v = 0; for (let k = 7; k >= 0; k--) v = v * 256 + bytes[i + k]; return v; };
+  const end = bytes.length;
+  for (let at = indexOfGcol(bytes, 0); at >= 0; at = indexOfGcol(bytes, at + 4)) {
+    const size = at + 16 <= end ? u64(at + 8) : 0;
+    if (bytes[at + 4] !== 1 || size < 4096 || size > end - at) continue;
+    for (let p = at + 16, stop = at + size; p + 16 <= stop;) {
+      const index = bytes[p] + 256 * bytes[p + 1], obj = u64(p + 8);
+      if (index === 0 && (obj === 0 || obj >= 2 ** 52)) return at;
+      p += index === 0 ? obj : 16 + Math.ceil(obj / 8) * 8;
+    }
+  }
+  return null;
+}
+
+function indexOfGcol(bytes, from) {
+  for (let i = bytes.indexOf(0x47, from); i >= 0 && i + 3 < bytes.length; i = bytes.indexOf(0x47, i + 1)) {
+    if (bytes[i + 1] === 0x43 && bytes[i + 2] === 0x4f && bytes[i + 3] === 0x4c) return i;
+  }
+  return -1;
 }

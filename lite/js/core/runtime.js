@@ -17,8 +17,12 @@ export function loadRuntime({ key, wasm, colormapIndex, colormapTables }) {
   if (!RUNTIMES.has(key)) {
     RUNTIMES.set(key, (async () => {
       const exports = await initPixelizer({ module_or_path: wasm });
-      // (memory: the wasm memory, whose size a test or a soak can watch)
-      return { px: glue, colormaps: new ColormapLibrary(glue, colormapIndex, colormapTables), memory: exports.memory };
+      return {
+        px: glue, colormaps: new ColormapLibrary(glue, colormapIndex, colormapTables),
+        // bytes of wasm memory the pixelizer has now (what a new mesh cannot use: slicefile.js's inUse;
+        // what a soak test watches)
+        memoryBytes: () => exports.memory.buffer.byteLength,
+      };
     })());
   }
   return RUNTIMES.get(key);

@@ -9,8 +9,8 @@
 // the image plane) and one per field, each with a "units" attribute.
 
 import {
-  allPositive as allValuesPositive, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, IMAGE_X_AXIS, siteChoices,
-  IMAGE_Y_AXIS, REFINEMENT_LEVEL, refinementLevel,
+  allPositive as allValuesPositive, attrNumber, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, gridDatasetProblem,
+  globalHeapThatHangs, IMAGE_X_AXIS, IMAGE_Y_AXIS, REFINEMENT_LEVEL, refinementLevel, siteChoices, tooBigToLoad,
 } from "./conventions.js";
 
 export class SliceFileError extends Error {}
@@ -20,7 +20,31 @@ export class SliceFileError extends Error {}
 // slice of it), and a multiple of the dataset's HDF5 chunks when it has any.
 const READ_VALUES = 1 << 20;
 
-const damagedError = (name, e) => new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (${e?.message ?? e})`);
+// HDF5's error stack (h5wasm's throwing error handler: "HDF5-DIAG: ... #000: ... in H5Aread(): can't
+// synchronously read data ... #018: ... (): ran off end of input buffer ...") as one line: the
+// outermost failure and its innermost cause, as h5py says it.
+export function hdf5Reason(e) {
+  const text = String(e?.message ?? e);
+  const steps = [...text.matchAll(/#\d+: .*? in [\w.]+\(\): (.*)/g)].map((m) => m[1].trim());
+  if (!steps.length) return text.split("\n")[0];
+  const first = steps[0].charAt(0).toUpperCase() + steps[0].slice(1);
+  return steps.length > 1 ? `${first} (${steps[steps.length - 1]})` : first;
+}
+// A wasm trap in h5wasm (RuntimeError: memory access out of bounds, ...): its memory can no longer
+// be trusted, so it reads nothing more (h5wasm leaks a little on every error it throws, and a few
+// thousand failed files in one page end in such a trap: tests/support/fuzz.py found it).
+const BROKEN = Symbol.for("ytlite.h5wasmBroken");
+const trapped = (e) => e instanceof WebAssembly.RuntimeError || e?.cause instanceof WebAssembly.RuntimeError;
+const brokenError = (name, h5wasm) => new SliceFileError(
+  `${name}: cannot be read: the HDF5 reader crashed on ${h5wasm[BROKEN]}; reload the page to read files again`);
+
+function damagedError(name, e, h5wasm = null) {
+  if (h5wasm && trapped(e)) {
+    h5wasm[BROKEN] ??= `${name} (${e.message ?? e})`;
+    return brokenError(name, h5wasm);
+  }
+  return new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (${hdf5Reason(e)})`);
+}
 // Numbers files in h5wasm's FS: several may be arriving at once (a stack's
 // neighbours, two viewers of one file), from several copies of this module
 // (anywidget loads one bundle per widget) writing into the page's one h5wasm.
@@ -61,6 +85,11 @@ export function fsFile(h5wasm, name, size = 0) {
       open = false;
       return path;
     },
+    // the stream closed, the file kept (its bytes written whole by FS.writeFile instead)
+    release() {
+      if (open) FS.close(stream);
+      open = false;
+    },
     discard() {
       if (open) FS.close(stream);
       open = false;
@@ -74,6 +103,7 @@ export function fsFile(h5wasm, name, size = 0) {
 // into h5wasm's FS; `canOwn`: the FS keeps `bytes` itself instead of a copy.
 export function fsFileFromBytes(h5wasm, bytes, name, { canOwn = false } = {}) {
   const file = fsFile(h5wasm, name);
+  file.release(); // (its stream left open was a file descriptor lost per file: 4096 files, and no more)
   h5wasm.FS.writeFile(file.path, bytes, { canOwn });
   return file.path;
 }
@@ -82,6 +112,51 @@ export function fsFileFromBytes(h5wasm, bytes, name, { canOwn = false } = {}) {
 // 1-D numeric dataset in /grid, its length and units, read from the HDF5
 // metadata alone. Values are read only when asked, a slice at a time
 // (chunks, read). close() closes the file and removes it from the FS.
+// The bytes of a file in h5wasm's in-memory FS, without a copy (MEMFS keeps them as one array).
+function fsBytes(h5wasm, path) {
+  const node = h5wasm.FS.lookupPath(path).node;
+  const contents = node.contents;
+  if (contents instanceof Uint8Array) return contents.subarray(0, node.usedBytes ?? contents.length);
+  return h5wasm.FS.readFile(path);
+}
+
+// An attribute's value, or undefined when it cannot be read (a damaged value, a name not UTF-8),
+// as in ytlite._hdf5. h5wasm's json_value does not say when HDF5 failed to read it (it returns
+// whatever was in memory), so the value is first read here into zeroed memory and HDF5's status
+// checked. (Not h5wasm's throwing error handler: an error thrown out of HDF5 skips its clean-up,
+// leaking a file descriptor per failed open, and traps after a few thousand: the fuzzer found it.)
+function readableAttr(h5wasm, fileId, objName, attrs, key) {
+  const M = h5wasm.Module;
+  try {
+    const meta = M.get_attribute_metadata(fileId, objName, key);
+    if (meta.shape) {
+      const nbytes = meta.size * meta.total_size;
+      const ptr = M._malloc(Math.max(1, nbytes));
+      if (!ptr) return undefined;
+      try {
+        M.HEAPU8.fill(0, ptr, ptr + nbytes);
+        if (M.get_attribute_data(fileId, objName, key, BigInt(ptr)) < 0) return undefined;
+        if (meta.vlen) M.reclaim_vlen_memory(fileId, objName, key, BigInt(ptr));
+      } finally {
+        M._free(ptr);
+      }
+    }
+    return attrs[key].json_value;
+  } catch (e) {
+    if (trapped(e)) throw e;
+    return undefined;
+  }
+}
+
+// A dataset's "units" attribute as text ("" when absent or unreadable, as in ytlite._hdf5).
+function unitsOf(h5wasm, ds) {
+  let names;
+  try { names = Object.keys(ds.attrs); } catch (e) { if (trapped(e)) throw e; return ""; }
+  if (!names.includes("units")) return "";
+  const value = readableAttr(h5wasm, ds.file_id, ds.path, ds.attrs, "units");
+  return value === undefined ? "" : String(value);
+}
+
 export class SliceFile {
   constructor(h5wasm, path, name) {
     this.name = name;
@@ -90,31 +165,42 @@ export class SliceFile {
     this.attrs = {};
     this.datasets = {}; // key -> {length, units, type}
     try {
+      const hang = globalHeapThatHangs(fsBytes(h5wasm, path));
+      if (hang !== null) {
+        throw damagedError(name, `global heap at byte ${hang} has a free-space object of size 0`);
+      }
+      // HDF5's errors thrown, not printed (h5wasm's default): an attribute that cannot be
+      // read would otherwise come back as whatever was in memory
+      if (h5wasm[BROKEN]) throw brokenError(name, h5wasm);
       try {
         this.file = new h5wasm.File(path, "r");
       } catch (e) {
-        throw damagedError(name, e);
+        throw damagedError(name, e, h5wasm);
       }
-      let grid;
+      let grid, problem = null;
       try {
-        for (const key of Object.keys(this.file.attrs)) this.attrs[key] = this.file.attrs[key].json_value;
+        for (const key of Object.keys(this.file.attrs)) {
+          const value = readableAttr(h5wasm, this.file.file_id, "/", this.file.attrs, key);
+          if (value !== undefined) this.attrs[key] = value;
+        }
         grid = this.file.get("grid");
         if (grid && grid.type === "Group") {
-          const { H5T_INTEGER, H5T_FLOAT } = h5wasm.Module.H5T_class_t;
-          for (const key of grid.keys()) {
+          const { H5T_FLOAT } = h5wasm.Module.H5T_class_t;
+          // every dataset's declared shape and type, in name order, before any value is read
+          for (const key of [...grid.keys()].sort()) {
             const ds = grid.get(key);
-            if (!ds || ds.type !== "Dataset") continue;
+            if (!ds || ds.type !== "Dataset") continue; // (groups, dangling links: not read)
             const meta = ds.metadata;
-            if (!meta.shape || meta.shape.length !== 1 || (meta.type !== H5T_INTEGER.value && meta.type !== H5T_FLOAT.value)) continue;
-            const u = ds.attrs.units;
+            problem = gridDatasetProblem(key, meta.shape, meta.type, meta.size);
+            if (problem) break;
             this.datasets[key] = {
-              length: Number(meta.shape[0]), units: u ? String(u.json_value) : "", chunks: meta.chunks, ds,
+              length: Number(meta.shape[0]), units: unitsOf(h5wasm, ds), chunks: meta.chunks, ds,
               float64: meta.type === H5T_FLOAT.value && meta.size === 8 && meta.littleEndian,
             };
           }
         }
       } catch (e) {
-        throw damagedError(name, e);
+        throw damagedError(name, e, h5wasm);
       }
       if (!grid || grid.type !== "Group") {
         throw new SliceFileError(`${name}: no /grid group, so not a yt save_as_dataset slice or projection`);
@@ -123,6 +209,7 @@ export class SliceFile {
         // yt writes many root attributes; h5wasm skips ones it cannot decode without a word
         throw damagedError(name, "no root attribute could be read");
       }
+      if (problem) throw new SliceFileError(`${name}: ${problem}`);
     } catch (e) {
       this.close();
       throw e;
@@ -150,7 +237,8 @@ export class SliceFile {
     if (!this.file) throw new SliceFileError(`${this.name}: the file is closed`);
     const chunk = d.chunks?.length === 1 && d.chunks[0] > 0 ? Number(d.chunks[0]) : 0;
     const step = chunk ? Math.max(chunk, Math.floor(READ_VALUES / chunk) * chunk) : READ_VALUES;
-    const cannotRead = (e) => damagedError(this.name, `grid/${key} cannot be read: ${e?.message ?? e}`);
+    const cannotRead = (e) => (trapped(e) ? damagedError(this.name, e, this.h5wasm)
+      : damagedError(this.name, `grid/${key} cannot be read: ${hdf5Reason(e)}`));
     const M = this.h5wasm.Module;
     if (d.float64 && typeof M?.get_dataset_data === "function") {
       // Straight from HDF5 into one reused buffer in h5wasm's memory (what
@@ -214,17 +302,21 @@ export function openSliceFile(h5wasm, path, name) {
   return new SliceFile(h5wasm, path, name);
 }
 
-// The checks ytlite.dataset.SliceDataset makes from the metadata alone, in
-// its order and with its messages: the four geometry datasets, one length,
-// at least one cell. -> the number of cells
-export function checkLayout(name, lengths) {
-  const missing = ["px", "py", "pdx", "pdy"].filter((k) => !(k in lengths));
+// The checks of the declared layout, from the metadata alone, in the order
+// and with the messages of ytlite._hdf5.check_layout: the four geometry
+// datasets, one length, at least one cell, and (when `fields` is given) a
+// load that fits in memory (conventions.tooBigToLoad: `inUse`, the page's
+// wasm memory; `available`, the machine's, when known). -> the number of cells
+export function checkLayout(name, lengths, { fields = null, inUse = 0, available = null } = {}) {
+  const missing = ["px", "py", "pdx", "pdy"].filter((k) => !Object.hasOwn(lengths, k));
   if (missing.length) throw new SliceFileError(`${name}: /grid lacks ${missing.join(", ")}`);
   const n = lengths.px;
-  for (const [key, length] of Object.entries(lengths)) {
-    if (length !== n) throw new SliceFileError(`${name}: grid/${key} has ${length} values but grid/px has ${n}`);
+  for (const key of Object.keys(lengths).sort()) {
+    if (lengths[key] !== n) throw new SliceFileError(`${name}: grid/${key} has ${lengths[key]} values but grid/px has ${n}`);
   }
   if (n === 0) throw new SliceFileError(`${name}: the slice has no cells`);
+  const tooBig = fields === null ? null : tooBigToLoad(name, n, fields, inUse, available);
+  if (tooBig) throw new SliceFileError(tooBig);
   return n;
 }
 
@@ -295,13 +387,14 @@ const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 // these are read (default: all). `progress(done, total)` after each
 // dataset, between which the page may repaint.
 // -> sliceFromRaw's result; its mesh {n, fields, units, ...geometry, free()}.
-export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted = null, progress = null } = {}) {
+export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted = null, progress = null, inUse = 0 } = {}) {
   const { name, attrs } = file;
   let target = null;
   try {
-    const n = checkLayout(name, file.lengths);
     const fieldList = file.keys.filter((k) => !GEOMETRY_DATASETS.includes(k)).sort();
     const read = wanted ? fieldList.filter((f) => wanted.includes(f)) : fieldList;
+    // (nothing is allocated before the memory the load needs is known to fit)
+    const n = checkLayout(name, file.lengths, { fields: read.length, inUse });
     const total = 4 + read.length;
     let done = 0;
     const step = async () => {
@@ -365,12 +458,14 @@ export function sliceFromRaw(raw, name) {
   return { ...slice, mesh: { px: arrays.px, py: arrays.py, pdx: arrays.pdx, pdy: arrays.pdy, n, fields, units: fieldUnits } };
 }
 
+// The root attributes ytlite.SliceDataset checks, in its order and with its messages. -> the axis
 function checkAxis(name, attrs) {
-  const axis = Number(attrs.axis);
-  if (!("axis" in attrs) || !Number.isInteger(axis)) {
-    throw new SliceFileError(`${name}: root attribute 'axis' missing or not an integer`);
-  }
+  const axis = attrNumber(attrs.axis);
+  if (!Number.isInteger(axis)) throw new SliceFileError(`${name}: root attribute 'axis' missing or not an integer`);
   if (!(axis in IMAGE_X_AXIS)) throw new SliceFileError(`${name}: axis ${axis} is not 0, 1 or 2`);
+  if (attrNumber(attrs.length_unit ?? 1) === null) {
+    throw new SliceFileError(`${name}: root attribute 'length_unit' is not a number`);
+  }
   return axis;
 }
 
@@ -379,12 +474,12 @@ function describe(name, attrs, axis, n, fieldList, geometry) {
   const domain = domainBounds(attrs, geometry, xa, ya);
   const containerType = String(attrs.container_type ?? "slice");
   const kind = containerType === "slice" ? "slice" : "projection";
-  const periodicity = Array.isArray(attrs.periodicity) ? attrs.periodicity : [false, false, false];
+  const periodicity = Array.isArray(attrs.periodicity) && attrs.periodicity.length === 3 ? attrs.periodicity : [false, false, false];
   return {
     name, numCells: n, fieldList, domain,
     period: [domain[1] - domain[0], domain[3] - domain[2]],
     periodic: [!!periodicity[xa], !!periodicity[ya]],
-    lengthUnit: [Number(attrs.length_unit ?? 1), String(attrs.length_unit_units ?? "code_length")],
+    lengthUnit: [attrNumber(attrs.length_unit ?? 1), String(attrs.length_unit_units ?? "code_length")],
     defaultField: defaultField(fieldList, siteChoices(attrs).field ?? null),
     defaultCmap: siteChoices(attrs).cmap ?? null, // (a site's choice; the host checks it is a colormap it has)
     defaultView: siteChoices(attrs).view ?? domain, // (a site's first view, else the whole domain)

@@ -1,0 +1,169 @@
+// A seeded fuzzer of the pixelizer's wasm API (the module the viewer uses), in
+// node: random meshes (bad widths, NaN centres, huge lengths), image sizes (0, 1,
+// 10^5 x 10^5, negative, NaN), views (NaN, infinite, huge, inverted, empty),
+// periods, normalizations (log of negatives, vmin = vmax, NaN limits, bad
+// linthresh/base) and colormaps (bad tables). Every call must give a picture (or
+// its value) or throw a JS Error; never a wasm trap (RuntimeError: unreachable,
+// which kills the module), never a hang; and wasm memory must not keep growing
+// across repeated failing calls. Used by tests/test_wasm_fuzz.py and bench/fuzz.py.
+//
+//   node tests/support/wasm_fuzz.mjs --seed S (--calls N | --seconds T)
+//   -> one JSON line: {seed, calls, pictures, errors, traps: [...], other: [...], growth: {...}};
+//      exit status 1 when anything went wrong
+
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const gen = path.join(here, "..", "..", "ytlite", "_generated");
+const wasm = await import(path.join(gen, "ytlite_pixelizer.js"));
+const exports = wasm.initSync({ module: fs.readFileSync(path.join(gen, "ytlite_pixelizer_bg.wasm")) });
+const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization } = wasm;
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const seed = arg("seed", 1);
+const maxCalls = arg("calls", Infinity);
+const seconds = arg("seconds", maxCalls === Infinity ? 5 : Infinity);
+
+// mulberry32: a small seeded generator (the same seed makes the same calls)
+let state = seed >>> 0;
+function random() {
+  state = (state + 0x6d2b79f5) >>> 0;
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = (list) => list[Math.floor(random() * list.length)];
+const ODD = [NaN, Infinity, -Infinity, 0, -0, 1e308, -1e308, 5e-324, -1, 1e-300, 2 ** 53, undefined];
+let oddness = 0.2; // (how often a number is an odd one: lower inside a mesh, where one bad cell spoils it)
+const number = (lo, hi) => (random() < oddness ? pick(ODD) : lo + (hi - lo) * random());
+const size = () => (random() < 0.3 ? pick(SIZES) : 1 + Math.floor(random() * 600));
+const SIZES = [0, 1, 2, 3, 17, 64, 512, 8192, 8193, 100000, -1, NaN, 2 ** 32 + 1, 1.5];
+
+const report = { seed, calls: 0, pictures: 0, errors: 0, traps: [], other: [], growth: null };
+const messages = new Map();
+
+// one call: its value, or the Error it threw (a trap or a non-Error is recorded as a failure)
+function call(what, fn) {
+  report.calls += 1;
+  try {
+    return { value: fn() };
+  } catch (err) {
+    if (err instanceof WebAssembly.RuntimeError) {
+      report.traps.push(`${what}: ${err.message}`);
+      finish(); // (the module is dead after a trap: nothing more can be learnt)
+    }
+    if (!(err instanceof Error) || !err.message) report.other.push(`${what}: threw ${String(err)}`);
+    report.errors += 1;
+    messages.set(err.message, (messages.get(err.message) ?? 0) + 1);
+    return { error: err };
+  }
+}
+
+function randomMesh() {
+  const n = pick([1, 2, 5, 64, 65, 300, 2000]);
+  oddness = random() < 0.3 ? 2 / n : 0; // (a bad mesh now and then)
+  const make = (f) => Float64Array.from({ length: n }, f);
+  const px = make(() => number(-1, 1)), py = make(() => number(-1, 1));
+  const pdx = make(() => (random() < oddness ? pick(ODD) : 0.001 + 0.2 * random()));
+  const pdy = make(() => (random() < oddness ? pick(ODD) : 0.001 + 0.2 * random()));
+  const values = make(() => number(-10, 10));
+  const short = random() < 0.05 ? values.subarray(0, Math.max(0, n - 1)) : values;
+  oddness = 0.08;
+  return call("new VariableMesh", () => new VariableMesh(px, py, pdx, pdy, short)).value ?? null;
+}
+
+function randomNorm() {
+  const vmin = number(-5, 5), vmax = random() < 0.1 ? vmin : number(-5, 5);
+  const scale = pick(["linear", "log", "symlog", "symlogWithScale"]);
+  if (scale === "symlog") return call("Normalization.symlog", () => Normalization.symlog(vmin, vmax, number(0, 2))).value;
+  if (scale === "symlogWithScale") {
+    return call("Normalization.symlogWithScale",
+      () => Normalization.symlogWithScale(vmin, vmax, number(0, 2), number(0, 3), pick([10, 2, Math.E, 1, 0, -2, NaN]))).value;
+  }
+  return call(`Normalization.${scale}`, () => Normalization[scale](vmin, vmax)).value;
+}
+
+function randomColormap() {
+  const n = random() < 0.7 ? 256 * 4 : pick([0, 1, 2, 3, 7, 8, 1024 * 4, 4 * 65536 + 1]);
+  const lut = Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
+  const cmap = call("new Colormap", () => new Colormap(lut)).value;
+  if (cmap && random() < 0.3) call("cmap.setBad", () => cmap.setBad(pick([0, 255, 300, -1, NaN]), 0, 0, 255));
+  return cmap;
+}
+
+function randomView() {
+  const x0 = number(-2, 2), y0 = number(-2, 2);
+  const x1 = random() < 0.1 ? x0 : x0 + number(-0.5, 3), y1 = random() < 0.1 ? y0 : y0 + number(-0.5, 3);
+  return [x0, x1, y0, y1];
+}
+
+// one round: a mesh, a buffer, a deposit, a shade; everything freed
+function round() {
+  const owned = [];
+  const own = (x) => { if (x) owned.push(x); return x; };
+  try {
+    if (random() < 0.05) own(call("VariableMesh.withLength", () => VariableMesh.withLength(pick([0, 2 ** 31, 2 ** 40, 2 ** 52, -1, NaN]))).value);
+    const mesh = own(randomMesh());
+    // (8192 x 8192 is allowed, and slow: 8192 on one side only)
+    const [w, h] = random() < 0.5 ? [size(), size() % 8192] : [size() % 8192, size()];
+    const frb = own(call("new FixedResolutionBuffer", () => new FixedResolutionBuffer(w, h)).value);
+    if (!mesh || !frb) return;
+    if (random() < 0.3) call("mesh.setValues", () => mesh.setValues(Float64Array.from({ length: pick([mesh.len(), 0, 1]) }, () => number(-1, 1))));
+    call("mesh.extent", () => mesh.extent());
+    const [x0, x1, y0, y1] = randomView();
+    const periodic = random() < 0.3;
+    const period = () => pick([number(0.5, 4), 1e-3, 1e-300, 0, -1, NaN, Infinity]);
+    const deposited = periodic
+      ? call("frb.depositPeriodic", () => frb.depositPeriodic(mesh, x0, x1, y0, y1, random() < 0.5, period(), period()))
+      : call("frb.deposit", () => frb.deposit(mesh, x0, x1, y0, y1, random() < 0.5));
+    call("frb.valueRange", () => frb.valueRange(random() < 0.5));
+    for (let k = 0; k < 2; k++) {
+      const cmap = own(randomColormap()), norm = own(randomNorm());
+      if (!cmap || !norm) continue;
+      const shaded = call("frb.shade", () => frb.shade(cmap, norm));
+      if (!shaded.error && !deposited.error) {
+        const rgba = frb.rgba();
+        if (rgba.length === frb.width * frb.height * 4) report.pictures += 1;
+        else report.other.push(`frb.rgba: ${rgba.length} bytes for ${frb.width} x ${frb.height}`);
+      }
+      if (!shaded.error && random() < 0.3) call("norm.positions", () => norm.positions(Float64Array.from([number(-5, 5), NaN, 0]), shaded.value[0], shaded.value[1]));
+      if (random() < 0.05) call("frb.shadeDirect", () => frb.shadeDirect(cmap, norm));
+    }
+  } finally {
+    for (const x of owned) x.free();
+  }
+}
+
+// repeated failing calls: wasm memory must come back to where it was
+function growth() {
+  const failing = () => {
+    call("growth: withLength", () => VariableMesh.withLength(2 ** 40));
+    call("growth: frb", () => new FixedResolutionBuffer(100000, 100000));
+    call("growth: colormap", () => new Colormap(new Uint8Array(7)));
+    call("growth: mesh", () => new VariableMesh(new Float64Array([0, NaN]), new Float64Array(2), new Float64Array(2), new Float64Array(2), new Float64Array(2)));
+    call("growth: log", () => Normalization.log(-1, -2));
+  };
+  for (let i = 0; i < 50; i++) failing(); // (warm up: the first errors may grow the allocator's pools)
+  const before = exports.memory.buffer.byteLength;
+  for (let i = 0; i < 2000; i++) failing();
+  const after = exports.memory.buffer.byteLength;
+  report.growth = { before, after };
+  if (after > before) report.other.push(`wasm memory grew from ${before} to ${after} bytes over 10000 failing calls`);
+}
+
+function finish() {
+  report.messages = Object.fromEntries([...messages.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12));
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  process.exit(report.traps.length || report.other.length ? 1 : 0);
+}
+
+const start = performance.now();
+growth();
+while (report.calls < maxCalls && performance.now() - start < seconds * 1000) round();
+finish();
