@@ -216,5 +216,6 @@ def build(content: Path, output: Path, *, kit: Path | None = None, cache: Path |
             site.rename(output)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    log(f"site built in {time.perf_counter() - t0:.1f} s: {output}")
+    size = sum(f.stat().st_size for f in output.rglob("*") if f.is_file())
+    log(f"site built in {time.perf_counter() - t0:.1f} s: {output} ({size / 1e6:.1f} MB: put this folder on any static host)")
     return output
