@@ -407,7 +407,7 @@ def test_failed_write_keeps_existing_output(tmp_path, monkeypatch):
     out = tmp_path / "out.h5"
     out.write_bytes(b"old")
 
-    def broken(src, dst, *args):
+    def broken(src, dst, *args, **kwargs):
         with h5py.File(dst, "w") as f:
             f["grid/px"] = np.arange(3.0)
         raise OSError("disk full (simulated)")
