@@ -347,7 +347,7 @@ class Kiosk {
 // with no input it returns to its start view.
 function lockDown(kiosk) {
   document.body.classList.add("exhibit");
-  for (const sel of ["header"]) $(sel)?.remove(); // (file picker, sharing, links away: not in the page at all)
+  $("header")?.remove(); // (file picker, sharing, links away: not in the page at all)
   document.querySelector('meta[name="viewport"]').content = "width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no";
   const stop = (e) => e.preventDefault();
   for (const type of ["contextmenu", "selectstart", "dragstart", "gesturestart", "drop", "dragover"]) document.addEventListener(type, stop);
@@ -369,8 +369,7 @@ function lockDown(kiosk) {
     await kiosk.returnToStart();
     if (kiosk.attract) kiosk.playTour(kiosk.attract, { loop: true });
   };
-  const touched = () => { // the first touch hands control to the visitor at once
-    kiosk.stopTour();
+  const touched = () => { // (any input: the idle time starts again; main() stops a tour playing)
     clearTimeout(timer);
     timer = setTimeout(() => idle().catch((e) => kiosk.say(String(e.message ?? e), true)), idleMs);
   };
@@ -379,8 +378,9 @@ function lockDown(kiosk) {
 }
 
 async function main() {
+  const params = new URLSearchParams(location.search);
   const { state, problems } = decodeState(location.search);
-  const exhibit = new URLSearchParams(location.search).has("exhibit");
+  const exhibit = params.has("exhibit");
   let index = { title: "", start: null, datasets: [], exhibit: {} };
   let failure = null;
   try {
@@ -391,7 +391,7 @@ async function main() {
     failure = err;
   }
   // light or dark: ?theme=dark|light, else the system's choice; an exhibit is dark unless told otherwise
-  const theme = new URLSearchParams(location.search).get("theme");
+  const theme = params.get("theme");
   const dark = theme ? theme === "dark" : exhibit || !!globalThis.matchMedia?.("(prefers-color-scheme: dark)").matches;
   document.body.classList.toggle("dark", dark);
   const kiosk = new Kiosk(index, { exhibit });
@@ -421,13 +421,13 @@ async function main() {
     });
   }
   // a tour: in the link (?tour=PATH or its JSON), else the exhibit's attract tour (played when idle)
-  const tourSource = new URLSearchParams(location.search).get("tour") ?? null;
+  const tourSource = params.get("tour");
   let tour = null, tourError = null;
   if (tourSource ?? index.exhibit?.tour) {
     tour = await kiosk.loadTour(tourSource ?? index.exhibit.tour).catch((e) => { tourError = e; return null; });
   }
   if (exhibit) kiosk.attract = tour;
-  // a visitor's touch, key or wheel stops a tour at once (and hands them the controls)
+  // a visitor's touch, key or wheel stops a tour at once: the first touch hands them the controls
   for (const type of ["pointerdown", "keydown", "wheel"]) document.addEventListener(type, () => kiosk.stopTour(), { capture: true, passive: true });
   const file = state.file ?? (tourSource && tour ? tour.stops[0].file : null) ?? index.start; // (never an empty page)
   kiosk.start = { file, urlState: state }; // (where an exhibit returns)
