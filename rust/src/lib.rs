@@ -123,7 +123,7 @@ pub use auto_limits::value_range;
 pub use bounds::Bounds;
 pub use colormap::Colormap;
 pub use error::{Error, Result, MAX_DIMENSION};
-pub use fixed_resolution_buffer::FixedResolutionBuffer;
+pub use fixed_resolution_buffer::{FixedResolutionBuffer, RowBand};
 pub use normalization::{Normalization, ResolvedNormalization, Scale};
 pub use reference::pixelize_cartesian;
 pub use variable_mesh::VariableMesh;
