@@ -632,22 +632,7 @@ mod tests {
         let mut rng = Rng(0x9E3779B97F4A7C15);
         for case in 0..60 {
             let n = 1 + (rng.next() * 3000.0) as usize;
-            let (mut px, mut py, mut pdx, mut pdy, mut v) = (vec![], vec![], vec![], vec![], vec![]);
-            let coherent = case % 2 == 0;
-            for p in 0..n {
-                let (x, y) = if coherent {
-                    let s = (n as f64).sqrt().ceil() as usize;
-                    ((p % s) as f64 / s as f64, (p / s) as f64 / s as f64)
-                } else {
-                    (rng.next(), rng.next())
-                };
-                px.push(x);
-                py.push(y);
-                let lvl = (rng.next() * 5.0) as i32;
-                pdx.push(0.5f64.powi(lvl + 2) * if case % 7 == 0 { 0.0 } else { 1.0 });
-                pdy.push(0.5f64.powi(lvl + 2));
-                v.push(if rng.next() < 0.02 { f64::NAN } else { rng.next() * 10.0 - 2.0 });
-            }
+            let [px, py, pdx, pdy, v] = crate::testing::random_cells(&mut rng, n, case % 2 == 0, case % 7 == 0);
             let mesh = VariableMesh::new(px.clone(), py.clone(), pdx.clone(), pdy.clone(), v.clone()).unwrap();
             let (w, h) = (1 + (rng.next() * 70.0) as usize, 1 + (rng.next() * 70.0) as usize);
             let cx = rng.next() * 1.4 - 0.2;

@@ -751,24 +751,9 @@ mod tests {
 
     fn random_mesh(rng: &mut Rng, case: usize) -> (VariableMesh, [Vec<f64>; 5]) {
         let n = 1 + (rng.next() * 2500.0) as usize;
-        let (mut px, mut py, mut pdx, mut pdy, mut v) = (vec![], vec![], vec![], vec![], vec![]);
-        let s = (n as f64).sqrt().ceil() as usize;
-        let coherent = case.is_multiple_of(2);
-        for p in 0..n {
-            let (x, y) = if coherent {
-                ((p % s) as f64 / s as f64, (p / s) as f64 / s as f64)
-            } else {
-                (rng.next(), rng.next())
-            };
-            px.push(x);
-            py.push(y);
-            let lvl = (rng.next() * 5.0) as i32;
-            pdx.push(0.5f64.powi(lvl + 2) * if case % 7 == 3 { 0.0 } else { 1.0 });
-            pdy.push(0.5f64.powi(lvl + 2));
-            v.push(if rng.next() < 0.02 { f64::NAN } else { rng.next() * 10.0 - 2.0 });
-        }
-        let m = VariableMesh::new(px.clone(), py.clone(), pdx.clone(), pdy.clone(), v.clone()).unwrap();
-        (m, [px, py, pdx, pdy, v])
+        let cells = crate::testing::random_cells(rng, n, case.is_multiple_of(2), case % 7 == 3);
+        let [px, py, pdx, pdy, v] = cells.clone();
+        (VariableMesh::new(px, py, pdx, pdy, v).unwrap(), cells)
     }
 
     /// Random meshes (coherent and random order, zero widths, NaN), odd
