@@ -337,7 +337,8 @@ fn aa_small<const W: usize>(
 /// Deposit (see the module docs) the rows `rows[0]..rows[1]` of the global
 /// `width x height` image into `buff` (`rows[1] - rows[0]` rows of `width`;
 /// `buff` row `k` is global row `rows[0] + k`), which already holds its
-/// initial values. `rows = [0, height]` is the whole image.
+/// initial values. `rows = [0, height]` is the whole image (compiled
+/// separately: the band's clamps and offsets are then constants and vanish).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn deposit(
     buff: &mut [f64],
@@ -346,22 +347,42 @@ pub(crate) fn deposit(
     rows: [usize; 2],
     scratch: &mut Scratch,
     index: &BlockIndex,
-    px: &[f64],
-    py: &[f64],
-    pdx: &[f64],
-    pdy: &[f64],
-    data: &[f64],
+    cells: [&[f64]; 5],
     bounds: Bounds,
     antialias: bool,
     period: [f64; 2],
     check_period: bool,
 ) {
+    if rows == [0, height] {
+        deposit_in::<false>(buff, width, height, rows, scratch, index, cells, bounds, antialias, period, check_period)
+    } else {
+        deposit_in::<true>(buff, width, height, rows, scratch, index, cells, bounds, antialias, period, check_period)
+    }
+}
+
+/// [`deposit`] of a band (`BAND`) or of the whole image (`rows = [0, height]`).
+#[allow(clippy::too_many_arguments)]
+fn deposit_in<const BAND: bool>(
+    buff: &mut [f64],
+    width: usize,
+    height: usize,
+    rows: [usize; 2],
+    scratch: &mut Scratch,
+    index: &BlockIndex,
+    cells: [&[f64]; 5],
+    bounds: Bounds,
+    antialias: bool,
+    period: [f64; 2],
+    check_period: bool,
+) {
+    let [px, py, pdx, pdy, data] = cells;
     let n = px.len();
     if py.len() != n || pdx.len() != n || pdy.len() != n || data.len() != n {
         return; // unreachable: the mesh guarantees equal lengths
     }
-    let [row0, row1] = rows;
-    if !(row0 < row1 && row1 <= height)
+    let [row0, row1] = if BAND { rows } else { [0, height] };
+    if rows != [row0, row1]
+        || !(row0 < row1 && row1 <= height)
         || buff.len() != width * (row1 - row0)
         || scratch.lx.len() < width + 1
         || scratch.o1.len() < width
@@ -401,7 +422,7 @@ pub(crate) fn deposit(
     } else {
         (&[], &[])
     };
-    let band = row0 > 0 || row1 < height;
+    let band = BAND;
     let box_may_pass = |b: &[f64; 4]| {
         axis_may_pass(b[0], b[1], x_min, x_max, xs_extra)
             && if band {
@@ -422,7 +443,7 @@ pub(crate) fn deposit(
             as usize;
         // the band's rows only (each pixel's update depends on its own row
         // and column overlaps, never on the other rows)
-        let (lr, rr) = (lr.max(row0), rr.min(row1));
+        let (lr, rr) = if BAND { (lr.max(row0), rr.min(row1)) } else { (lr, rr) };
         if lc >= rc || lr >= rr {
             return;
         }
@@ -615,7 +636,7 @@ mod tests {
         let index = mesh.block_index().unwrap();
         buff.fill(f64::NAN);
         let (px, py, pdx, pdy, v) = (mesh.px(), mesh.py(), mesh.pdx(), mesh.pdy(), mesh.values());
-        deposit(buff, w, h, [0, h], scratch, &index, px, py, pdx, pdy, v, b, aa, period, periodic);
+        deposit(buff, w, h, [0, h], scratch, &index, [px, py, pdx, pdy, v], b, aa, period, periodic);
     }
 
     use crate::testing::Rng;
