@@ -337,32 +337,12 @@ fn aa_small<const W: usize>(
 /// Deposit (see the module docs) the rows `rows[0]..rows[1]` of the global
 /// `width x height` image into `buff` (`rows[1] - rows[0]` rows of `width`;
 /// `buff` row `k` is global row `rows[0] + k`), which already holds its
-/// initial values. `rows = [0, height]` is the whole image (compiled
-/// separately: the band's clamps and offsets are then constants and vanish).
+/// initial values. `BAND` is false for the whole image (`rows = [0,
+/// height]`): a separate instance in which the band's clamps and offsets
+/// are constants and vanish; call it directly (not through a function
+/// pointer) so that the caller's constant arguments propagate.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn deposit(
-    buff: &mut [f64],
-    width: usize,
-    height: usize,
-    rows: [usize; 2],
-    scratch: &mut Scratch,
-    index: &BlockIndex,
-    cells: [&[f64]; 5],
-    bounds: Bounds,
-    antialias: bool,
-    period: [f64; 2],
-    check_period: bool,
-) {
-    if rows == [0, height] {
-        deposit_in::<false>(buff, width, height, rows, scratch, index, cells, bounds, antialias, period, check_period)
-    } else {
-        deposit_in::<true>(buff, width, height, rows, scratch, index, cells, bounds, antialias, period, check_period)
-    }
-}
-
-/// [`deposit`] of a band (`BAND`) or of the whole image (`rows = [0, height]`).
-#[allow(clippy::too_many_arguments)]
-fn deposit_in<const BAND: bool>(
+pub(crate) fn deposit<const BAND: bool>(
     buff: &mut [f64],
     width: usize,
     height: usize,
@@ -636,7 +616,7 @@ mod tests {
         let index = mesh.block_index().unwrap();
         buff.fill(f64::NAN);
         let (px, py, pdx, pdy, v) = (mesh.px(), mesh.py(), mesh.pdx(), mesh.pdy(), mesh.values());
-        deposit(buff, w, h, [0, h], scratch, &index, [px, py, pdx, pdy, v], b, aa, period, periodic);
+        deposit::<false>(buff, w, h, [0, h], scratch, &index, [px, py, pdx, pdy, v], b, aa, period, periodic);
     }
 
     use crate::testing::Rng;

@@ -29,9 +29,10 @@ use crate::shade::{NormKey, Thresholds};
 use crate::variable_mesh::VariableMesh;
 
 /// Reset `values` (the rows `rows` of a `width x height` image) to NaN and
-/// run the fast deposit; bounds, rows and periods already checked.
+/// run the fast deposit; bounds, rows and periods already checked. `BAND`:
+/// see [`crate::deposit::deposit`].
 #[allow(clippy::too_many_arguments)]
-fn run_deposit(
+fn run_deposit<const BAND: bool>(
     values: &mut [f64],
     scratch: &mut crate::deposit::Scratch,
     mesh: &VariableMesh,
@@ -45,7 +46,7 @@ fn run_deposit(
 ) -> Result<()> {
     let index = mesh.block_index()?;
     values.fill(f64::NAN);
-    crate::deposit::deposit(
+    crate::deposit::deposit::<BAND>(
         values,
         width,
         height,
@@ -175,7 +176,7 @@ impl FixedResolutionBuffer {
         mesh.block_index()?;
         self.generation += 1;
         let (w, h) = (self.width, self.height);
-        run_deposit(&mut self.values, &mut self.scratch, mesh, bounds, w, h, [0, h], antialias, period, check_period)
+        run_deposit::<false>(&mut self.values, &mut self.scratch, mesh, bounds, w, h, [0, h], antialias, period, check_period)
     }
 
     /// Deposited values (row 0 at `y_min`).
@@ -410,7 +411,12 @@ impl RowBand {
         self.scratch.ensure(width, height)?;
         self.values.resize(n, f64::NAN);
         (self.width, self.height, self.row0, self.row1) = (width, height, row0, row1);
-        run_deposit(&mut self.values, &mut self.scratch, mesh, bounds, width, height, rows, antialias, period, check_period)
+        let (values, scratch) = (&mut self.values, &mut self.scratch);
+        if rows == [0, height] {
+            run_deposit::<false>(values, scratch, mesh, bounds, width, height, rows, antialias, period, check_period)
+        } else {
+            run_deposit::<true>(values, scratch, mesh, bounds, width, height, rows, antialias, period, check_period)
+        }
     }
 }
 
