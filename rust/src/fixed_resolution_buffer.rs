@@ -28,40 +28,6 @@ use crate::normalization::{Normalization, ResolvedNormalization};
 use crate::shade::{NormKey, Thresholds};
 use crate::variable_mesh::VariableMesh;
 
-/// Reset `values` (the rows `rows` of a `width x height` image) to NaN and
-/// run the fast deposit of a band; bounds, rows and periods already
-/// checked.
-#[allow(clippy::too_many_arguments)]
-fn run_band_deposit(
-    values: &mut [f64],
-    scratch: &mut crate::deposit::Scratch,
-    mesh: &VariableMesh,
-    bounds: Bounds,
-    width: usize,
-    height: usize,
-    rows: [usize; 2],
-    antialias: bool,
-    period: [f64; 2],
-    check_period: bool,
-) -> Result<()> {
-    let index = mesh.block_index()?;
-    values.fill(f64::NAN);
-    crate::deposit::deposit::<true>(
-        values,
-        width,
-        height,
-        rows,
-        scratch,
-        &index,
-        [mesh.px(), mesh.py(), mesh.pdx(), mesh.pdy(), mesh.values()],
-        bounds,
-        antialias,
-        period,
-        check_period,
-    );
-    Ok(())
-}
-
 fn check_periods(period_x: f64, period_y: f64) -> Result<()> {
     for (axis, value) in [("x", period_x), ("y", period_y)] {
         if !(value.is_finite() && value > 0.0) {
@@ -175,9 +141,9 @@ impl FixedResolutionBuffer {
         bounds.validate(self.width, self.height)?;
         let index = mesh.block_index()?;
         self.generation += 1;
-        // Called here directly, not through `run_band_deposit` (as `RowBand`
-        // does): in wasm that extra layer made the whole deposit ~10 %
-        // slower (V8, measured in node on the real AMReX slice).
+        // Called here directly (a shared helper function taking the values
+        // as a slice made the deposit ~10-20 % slower in wasm, measured in
+        // node on the real slices; `RowBand` does the same).
         self.values.fill(f64::NAN);
         crate::deposit::deposit::<false>(
             &mut self.values,
@@ -429,7 +395,22 @@ impl RowBand {
         (self.width, self.height, self.row0, self.row1) = (width, height, row0, row1);
         // always the band instance (exact for rows = [0, height] too): the
         // whole image's instance keeps a single caller, as fast as before
-        run_band_deposit(&mut self.values, &mut self.scratch, mesh, bounds, width, height, rows, antialias, period, check_period)
+        let index = mesh.block_index()?;
+        self.values.fill(f64::NAN);
+        crate::deposit::deposit::<true>(
+            &mut self.values,
+            width,
+            height,
+            rows,
+            &mut self.scratch,
+            &index,
+            [mesh.px(), mesh.py(), mesh.pdx(), mesh.pdy(), mesh.values()],
+            bounds,
+            antialias,
+            period,
+            check_period,
+        );
+        Ok(())
     }
 }
 
