@@ -9,7 +9,8 @@ and of the same image as K bands deposited one after the other
 (`RowBand::deposit_rows`), with the slowest band (what K parallel workers
 would wait for, before any messaging). Prints the ratios to the whole
 deposit; every banded image is checked bit for bit against the whole one.
-Builds `rust/examples/bench_bands.rs` into `~/.cache/ytlite/bench/target-bands`.
+Builds `rust/examples/bench_bands.rs` into `~/.cache/ytlite/bench/target-bands`;
+then the same in wasm (`bench/bands_wasm.mjs`, node, the built module).
 """
 
 from __future__ import annotations
@@ -85,6 +86,16 @@ def main() -> None:
                       f"{float(m):>8.2f} {float(rm):>9.2f} | {'yes' if same == '1' else 'NO'}")
                 if same != "1":
                     sys.exit(f"{f.stem} {view}: the bands differ from the whole image")
+        gen = ROOT / "ytlite" / "_generated"
+        if (gen / "ytlite_pixelizer_bg.wasm").exists():
+            print(f"the same in wasm (node, the built module in {gen.relative_to(ROOT)}), ms:")
+            env = {**os.environ, "REPS": str(args.reps), "SIZE": str(args.size)}
+            views_js = ",".join(views(ext))
+            out = subprocess.run(["node", ROOT / "bench" / "bands_wasm.mjs", gen, raw, views_js, args.bands],
+                                 check=True, capture_output=True, text=True, env=env).stdout
+            print(out, end="")
+            if "DIFFERENT" in out:
+                sys.exit(f"{f.stem}: the wasm bands differ from the whole image")
 
 
 if __name__ == "__main__":
