@@ -47,6 +47,19 @@
 //!   same expressions as the cell test (exact); for shifted periodic images
 //!   the box is widened by a relative margin of 1e-12 (conservative).
 //!
+//! * Row bands ([`crate::RowBand`]): the rows `row0..row1` of the image are
+//!   computed on the *global* pixel grid (pixel edges, `lc..rc` / `lr..rr`
+//!   and yt's tests from the whole view and the whole `width x height`),
+//!   cells in input order; each cell image's rows `lr..rr` are clamped to
+//!   the band, and the fixed windows are taken only when they fit in the
+//!   band. A pixel's updates depend only on its own column and row
+//!   overlaps (the trimming maxima over the band's rows bound the products
+//!   of those rows just as well), so every pixel of the band gets the bits
+//!   the whole deposit gives it. Blocks whose rows cannot reach the band
+//!   are culled (`band_may_pass`: exact for the unshifted image, the
+//!   periodic margin otherwise). Splitting the *cells* instead would not be
+//!   exact (a pixel's sum is in cell order).
+//!
 //! Tested against [`crate::reference::pixelize_cartesian`] bit for bit on
 //! random meshes (coherent and random cell order, zero widths, NaN values,
 //! views inside/across/outside the data, antialiased or not, periodic or
@@ -72,6 +85,26 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
+    /// Grow (never shrink) to fit a `width x height` image; allocates only
+    /// when a dimension exceeds every earlier one.
+    pub(crate) fn ensure(&mut self, width: usize, height: usize) -> Result<()> {
+        fn grow(v: &mut Vec<f64>, len: usize) -> Result<()> {
+            if v.len() < len {
+                v.try_reserve_exact(len - v.len()).map_err(|_| crate::error::Error::AllocationFailed {
+                    what: "the deposit scratch",
+                    bytes: len.saturating_mul(8),
+                })?;
+                v.resize(len, 0.0);
+            }
+            Ok(())
+        }
+        grow(&mut self.lx, width + 1)?;
+        grow(&mut self.ly, height + 1)?;
+        grow(&mut self.o1, width)?;
+        grow(&mut self.d1, width)?;
+        grow(&mut self.o2, height)
+    }
+
     pub(crate) fn new(width: usize, height: usize) -> Result<Self> {
         Ok(Scratch {
             lx: try_filled(width + 1, 0.0, "the deposit scratch")?,
@@ -96,6 +129,44 @@ fn axis_may_pass(lo: f64, hi: f64, vmin: f64, vmax: f64, shifts: &[f64]) -> bool
     for &s in shifts {
         let m = 1e-12 * (lo.abs() + hi.abs() + s.abs()) + f64::MIN_POSITIVE;
         if !(hi + s + m < vmin) && !(lo + s - m > vmax) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Does a y interval `[lo, hi]` (a box of cells) possibly pass yt's cell
+/// test for one of the shifts *and* reach a row of the band `rows`? A cell
+/// image's rows are `lr..rr` with `lr = int(max((yl - y_min) * ipx_dy, 0))`,
+/// `rr = int(min((yr - y_min) * ipx_dy + 1, height))`, both nondecreasing in
+/// `yl` / `yr` (rounding is monotone): the box's own `lr`/`rr` from `lo` /
+/// `hi` bound every cell's, so for the unshifted image (same expressions as
+/// the cell test, see [`crate::variable_mesh`]) the test is exact; shifted
+/// images get the relative margin of [`axis_may_pass`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn band_may_pass(
+    lo: f64,
+    hi: f64,
+    vmin: f64,
+    vmax: f64,
+    shifts: &[f64],
+    ipx_dy: f64,
+    height: usize,
+    rows: [usize; 2],
+) -> bool {
+    let reaches = |lo: f64, hi: f64| {
+        let lr = fmax((lo - vmin) * ipx_dy, 0.0) as i64;
+        let rr = fmin((hi - vmin) * ipx_dy + 1.0, height as f64) as i64;
+        lr < rows[1] as i64 && rr > rows[0] as i64
+    };
+    if !(hi < vmin) && !(lo > vmax) && reaches(lo, hi) {
+        return true;
+    }
+    for &s in shifts {
+        let m = 1e-12 * (lo.abs() + hi.abs() + s.abs()) + f64::MIN_POSITIVE;
+        let (l, h) = (lo + s - m, hi + s + m);
+        if !(h < vmin) && !(l > vmax) && reaches(l, h) {
             return true;
         }
     }
@@ -185,7 +256,8 @@ fn aa_row_all(row: &mut [f64], d1: &[f64], o2: f64) {
 }
 
 /// Small cell image (`rc - lc <= W + 1`, `rr - lr <= W + 1`, the `W x W`
-/// window inside the buffer): branch-free over the whole window. Columns/rows
+/// window inside the buffer: global rows `lr..lr + W` within the band whose
+/// first row `row0` is row 0 of `buff`): branch-free over the whole window. Columns/rows
 /// past the cell, and columns/rows with a negative overlap, get an overlap of
 /// 0, so every product `o1 * o2` there is `0 < 1e-6` and the pixel is left
 /// untouched (rewritten with its own bits), exactly like yt's `continue`s.
@@ -198,6 +270,7 @@ fn aa_row_all(row: &mut [f64], d1: &[f64], o2: f64) {
 fn aa_small<const W: usize>(
     buff: &mut [f64],
     width: usize,
+    row0: usize,
     lc: usize,
     lr: usize,
     nc: usize,
@@ -255,41 +328,49 @@ fn aa_small<const W: usize>(
         }
     }
     for (r, &q) in o2.iter().enumerate() {
-        let start = (lr + r) * width + lc;
+        let start = (lr + r - row0) * width + lc;
         aa_row(&mut buff[start..start + W], &o1, &d1, q);
     }
     true
 }
 
-/// Deposit (see the module docs); `buff` already holds its initial values.
+/// Deposit (see the module docs) the rows `rows[0]..rows[1]` of the global
+/// `width x height` image into `buff` (`rows[1] - rows[0]` rows of `width`;
+/// `buff` row `k` is global row `rows[0] + k`), which already holds its
+/// initial values. `BAND` is false for the whole image (`rows = [0,
+/// height]`): a separate instance in which the band's clamps and offsets
+/// are constants and vanish; call it directly (not through a function
+/// pointer) so that the caller's constant arguments propagate.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn deposit(
+pub(crate) fn deposit<const BAND: bool>(
     buff: &mut [f64],
     width: usize,
     height: usize,
+    rows: [usize; 2],
     scratch: &mut Scratch,
     index: &BlockIndex,
-    px: &[f64],
-    py: &[f64],
-    pdx: &[f64],
-    pdy: &[f64],
-    data: &[f64],
+    cells: [&[f64]; 5],
     bounds: Bounds,
     antialias: bool,
     period: [f64; 2],
     check_period: bool,
 ) {
+    let [px, py, pdx, pdy, data] = cells;
     let n = px.len();
     if py.len() != n || pdx.len() != n || pdy.len() != n || data.len() != n {
         return; // unreachable: the mesh guarantees equal lengths
     }
-    if buff.len() != width * height
+    let [row0, row1] = if BAND { rows } else { [0, height] };
+    if rows != [row0, row1]
+        || !(row0 < row1 && row1 <= height)
+        || buff.len() != width * (row1 - row0)
+        || scratch.lx.len() < width + 1
         || scratch.o1.len() < width
         || scratch.d1.len() < width
         || scratch.o2.len() < height
         || scratch.ly.len() < height + 1
     {
-        return; // unreachable: the buffer owns matching scratch space
+        return; // unreachable: the buffer checked the rows and owns matching scratch space
     }
     let Bounds {
         x_min,
@@ -307,7 +388,8 @@ pub(crate) fn deposit(
     for (j, e) in scratch.lx[..=width].iter_mut().enumerate() {
         *e = px_dx * (j as f64) + x_min;
     }
-    for (i, e) in scratch.ly[..=height].iter_mut().enumerate() {
+    // only the band's row edges are ever read (rows lr..rr lie in the band)
+    for (i, e) in scratch.ly[..=height].iter_mut().enumerate().take(row1 + 1).skip(row0) {
         *e = px_dy * (i as f64) + y_min;
     }
     let Scratch { lx, ly, o1, d1, o2: o2s } = scratch;
@@ -320,9 +402,14 @@ pub(crate) fn deposit(
     } else {
         (&[], &[])
     };
+    let band = BAND;
     let box_may_pass = |b: &[f64; 4]| {
         axis_may_pass(b[0], b[1], x_min, x_max, xs_extra)
-            && axis_may_pass(b[2], b[3], y_min, y_max, ys_extra)
+            && if band {
+                band_may_pass(b[2], b[3], y_min, y_max, ys_extra, ipx_dy, height, rows)
+            } else {
+                axis_may_pass(b[2], b[3], y_min, y_max, ys_extra)
+            }
     };
 
     // One image (xsp, ysp) of a cell that passed yt's view test;
@@ -334,6 +421,9 @@ pub(crate) fn deposit(
             (fmin((xsp + dxsp - x_min) * ipx_dx + 1.0, width as f64) as i64).clamp(0, w) as usize;
         let rr = (fmin((ysp + dysp - y_min) * ipx_dy + 1.0, height as f64) as i64).clamp(0, h)
             as usize;
+        // the band's rows only (each pixel's update depends on its own row
+        // and column overlaps, never on the other rows)
+        let (lr, rr) = if BAND { (lr.max(row0), rr.min(row1)) } else { (lr, rr) };
         if lc >= rc || lr >= rr {
             return;
         }
@@ -345,24 +435,24 @@ pub(crate) fn deposit(
             if o2 < 0.0 || o1 < 0.0 || o1 * o2 < 1.0e-6 {
                 return;
             }
-            let pix = &mut buff[lr * width + lc];
+            let pix = &mut buff[(lr - row0) * width + lc];
             let v = *pix;
             *pix = if v.is_nan() { 0.0 } else { v } + (dsp * o1) * o2;
         } else if antialias
             && nc <= 5
             && rr - lr <= 5
             && lc + 2 <= width
-            && lr + 2 <= height
+            && lr + 2 <= row1
             && ((nc <= 3
                 && rr - lr <= 3
                 && aa_small::<2>(
-                    buff, width, lc, lr, nc, rr - lr, lx, ly, xsp - dxsp, xsp + dxsp, ysp - dysp,
+                    buff, width, row0, lc, lr, nc, rr - lr, lx, ly, xsp - dxsp, xsp + dxsp, ysp - dysp,
                     ysp + dysp, ipx_dx, ipx_dy, dsp,
                 ))
                 || (lc + 4 <= width
-                    && lr + 4 <= height
+                    && lr + 4 <= row1
                     && aa_small::<4>(
-                        buff, width, lc, lr, nc, rr - lr, lx, ly, xsp - dxsp, xsp + dxsp,
+                        buff, width, row0, lc, lr, nc, rr - lr, lx, ly, xsp - dxsp, xsp + dxsp,
                         ysp - dysp, ysp + dysp, ipx_dx, ipx_dy, dsp,
                     )))
         {
@@ -423,7 +513,7 @@ pub(crate) fn deposit(
                 if o2 < 0.0 || max1 * o2 < 1.0e-6 {
                     continue;
                 }
-                let start = i * width + lc;
+                let start = (i - row0) * width + lc;
                 if min1 * o2 >= 1.0e-6 {
                     // no product below the threshold (same monotonicity
                     // argument): the row without yt's skip test
@@ -434,7 +524,7 @@ pub(crate) fn deposit(
             }
         } else {
             for i in lr..rr {
-                let start = i * width;
+                let start = (i - row0) * width;
                 buff[start + lc..start + rc].fill(dsp);
             }
         }
@@ -526,7 +616,7 @@ mod tests {
         let index = mesh.block_index().unwrap();
         buff.fill(f64::NAN);
         let (px, py, pdx, pdy, v) = (mesh.px(), mesh.py(), mesh.pdx(), mesh.pdy(), mesh.values());
-        deposit(buff, w, h, scratch, &index, px, py, pdx, pdy, v, b, aa, period, periodic);
+        deposit::<false>(buff, w, h, [0, h], scratch, &index, [px, py, pdx, pdy, v], b, aa, period, periodic);
     }
 
     use crate::testing::Rng;
@@ -543,22 +633,7 @@ mod tests {
         let mut rng = Rng(0x9E3779B97F4A7C15);
         for case in 0..60 {
             let n = 1 + (rng.next() * 3000.0) as usize;
-            let (mut px, mut py, mut pdx, mut pdy, mut v) = (vec![], vec![], vec![], vec![], vec![]);
-            let coherent = case % 2 == 0;
-            for p in 0..n {
-                let (x, y) = if coherent {
-                    let s = (n as f64).sqrt().ceil() as usize;
-                    ((p % s) as f64 / s as f64, (p / s) as f64 / s as f64)
-                } else {
-                    (rng.next(), rng.next())
-                };
-                px.push(x);
-                py.push(y);
-                let lvl = (rng.next() * 5.0) as i32;
-                pdx.push(0.5f64.powi(lvl + 2) * if case % 7 == 0 { 0.0 } else { 1.0 });
-                pdy.push(0.5f64.powi(lvl + 2));
-                v.push(if rng.next() < 0.02 { f64::NAN } else { rng.next() * 10.0 - 2.0 });
-            }
+            let [px, py, pdx, pdy, v] = crate::testing::random_cells(&mut rng, n, case % 2 == 0, case % 7 == 0);
             let mesh = VariableMesh::new(px.clone(), py.clone(), pdx.clone(), pdy.clone(), v.clone()).unwrap();
             let (w, h) = (1 + (rng.next() * 70.0) as usize, 1 + (rng.next() * 70.0) as usize);
             let cx = rng.next() * 1.4 - 0.2;

@@ -33,6 +33,9 @@ pub enum Error {
     },
     /// Image width or height is 0 or larger than [`MAX_DIMENSION`].
     InvalidDimensions { width: usize, height: usize },
+    /// A band of rows `row0..row1` that is empty or not inside an image of
+    /// `height` rows.
+    InvalidRows { row0: usize, row1: usize, height: usize },
     /// Memory for a buffer could not be allocated.
     AllocationFailed { what: &'static str, bytes: usize },
     /// View bounds are not finite, not increasing, or give a degenerate
@@ -78,6 +81,11 @@ impl fmt::Display for Error {
                 f,
                 "invalid image size {width}x{height}: width and height must be between 1 and {}",
                 MAX_DIMENSION
+            ),
+            Error::InvalidRows { row0, row1, height } => write!(
+                f,
+                "invalid row band [{row0}, {row1}) of an image {height} rows high: \
+                 row0 < row1 <= height is required (an empty band is refused)"
             ),
             Error::AllocationFailed { what, bytes } => {
                 write!(f, "could not allocate {bytes} bytes for {what}")

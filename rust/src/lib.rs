@@ -61,7 +61,8 @@
 //! * [`deposit`], [`shade`]: the fast paths, bit-identical to the reference
 //!   and to the definition of shading;
 //! * [`fixed_resolution_buffer`]: [`FixedResolutionBuffer`], which runs them
-//!   on reused buffers with their caches.
+//!   on reused buffers with their caches, and [`RowBand`], one band of rows
+//!   of its deposit.
 //!
 //! ## Errors
 //! Every fallible operation returns [`Error`] (clear `Display` messages); no
@@ -87,6 +88,13 @@
 //! frb.rgba() -> Uint8ClampedArray view (width*height*4, row 0 = top)
 //! frb.width, frb.height
 //!
+//! new RowBand()                                // one band of rows; buffers grow once, then reused
+//! band.depositRows(mesh, xMin, xMax, yMin, yMax, width, height, row0, row1, antialias)
+//! band.depositRowsPeriodic(mesh, xMin, xMax, yMin, yMax, width, height, row0, row1,
+//!                          antialias, periodX, periodY)
+//! band.values() -> Float64Array view (read-only) ; band.valuesCopy() -> Float64Array copy
+//! band.width, band.height, band.row0, band.row1
+//!
 //! new Colormap(lut)                            // Uint8Array, 4*N bytes, N >= 2
 //! cmap.setBad(r,g,b,a) / setUnder(r,g,b,a) / setOver(r,g,b,a) ; cmap.length
 //!
@@ -96,6 +104,23 @@
 //! Normalization.symlogWithScale(vmin, vmax, linthresh, linscale, base)
 //! norm.scale -> "linear"|"log"|"symlog" ; norm.vmin / norm.vmax -> number|undefined
 //! ```
+//! **Row bands** (for splitting one image between workers): `depositRows`
+//! gives exactly rows `row0..row1` of the image `frb.deposit` /
+//! `depositPeriodic` would give for a `width x height` buffer over the same
+//! bounds (and periods, antialias), bit for bit: pixel `(i, j)` with `row0
+//! <= i < row1` spans `[px_dx*j + xMin, px_dx*(j+1) + xMin] x [px_dy*i +
+//! yMin, px_dy*(i+1) + yMin]` with `px_dx = (xMax - xMin) / width`, `px_dy
+//! = (yMax - yMin) / height` (the *whole* image's grid) and holds yt's
+//! `pixelize_cartesian` value (cells in input order, the `1e-6` tests), NaN
+//! where no cell deposited. `values()` has `(row1 - row0) * width` values,
+//! row-major, its row `k` being image row `row0 + k` (row 0 of the image at
+//! `yMin`), so the bands of a split of `0..height` concatenated in row
+//! order are `frb.values()`. Requires `1 <= width, height <= 8192` and
+//! `0 <= row0 < row1 <= height`: an empty band throws (split into at most
+//! `height` bands). Throws, changing nothing, on any invalid input (the
+//! messages of `deposit`). Splitting the *cells* between workers would not
+//! be exact (a pixel's sum depends on the cells' order).
+//!
 //! **Views** (`*View()`, `values()`, `rgba()`) alias wasm linear memory: they
 //! become detached (length 0) whenever wasm memory grows, which can happen on
 //! any allocation (creating a mesh or buffer, `valuesCopy`, errors...).
@@ -123,7 +148,7 @@ pub use auto_limits::value_range;
 pub use bounds::Bounds;
 pub use colormap::Colormap;
 pub use error::{Error, Result, MAX_DIMENSION};
-pub use fixed_resolution_buffer::FixedResolutionBuffer;
+pub use fixed_resolution_buffer::{FixedResolutionBuffer, RowBand};
 pub use normalization::{Normalization, ResolvedNormalization, Scale};
 pub use reference::pixelize_cartesian;
 pub use variable_mesh::VariableMesh;
@@ -362,6 +387,103 @@ mod wasm {
                 rgba.as_ptr() as u32,
                 rgba.len() as u32,
             )
+        }
+    }
+
+    /// Rows `row0..row1` of a `width x height` deposit (see the crate doc:
+    /// "Row bands"), in a buffer reused from call to call.
+    #[wasm_bindgen(js_name = RowBand)]
+    pub struct JsRowBand {
+        inner: crate::RowBand,
+    }
+
+    #[wasm_bindgen(js_class = RowBand)]
+    impl JsRowBand {
+        /// An empty band (memory comes with the first deposit).
+        #[wasm_bindgen(constructor)]
+        #[allow(clippy::new_without_default)]
+        pub fn new() -> JsRowBand {
+            JsRowBand { inner: crate::RowBand::new() }
+        }
+
+        /// Reset to NaN and deposit the rows `row0..row1` of the `width x
+        /// height` image (yt `pixelize_cartesian`, no periodicity).
+        #[allow(clippy::too_many_arguments, non_snake_case)]
+        #[wasm_bindgen(js_name = depositRows)]
+        pub fn deposit_rows(
+            &mut self,
+            mesh: &JsVariableMesh,
+            xMin: f64,
+            xMax: f64,
+            yMin: f64,
+            yMax: f64,
+            width: u32,
+            height: u32,
+            row0: u32,
+            row1: u32,
+            antialias: bool,
+        ) -> Result<(), JsError> {
+            let b = Bounds::new(xMin, xMax, yMin, yMax);
+            let (w, h, r0, r1) = (width as usize, height as usize, row0 as usize, row1 as usize);
+            self.inner.deposit_rows(&mesh.inner, b, w, h, r0, r1, antialias).map_err(js)
+        }
+
+        /// `depositRows` with periodic images (periods > 0).
+        #[allow(clippy::too_many_arguments, non_snake_case)]
+        #[wasm_bindgen(js_name = depositRowsPeriodic)]
+        pub fn deposit_rows_periodic(
+            &mut self,
+            mesh: &JsVariableMesh,
+            xMin: f64,
+            xMax: f64,
+            yMin: f64,
+            yMax: f64,
+            width: u32,
+            height: u32,
+            row0: u32,
+            row1: u32,
+            antialias: bool,
+            periodX: f64,
+            periodY: f64,
+        ) -> Result<(), JsError> {
+            let b = Bounds::new(xMin, xMax, yMin, yMax);
+            let (w, h, r0, r1) = (width as usize, height as usize, row0 as usize, row1 as usize);
+            self.inner
+                .deposit_rows_periodic(&mesh.inner, b, w, h, r0, r1, antialias, periodX, periodY)
+                .map_err(js)
+        }
+
+        /// View of the band's values (`(row1 - row0) * width`, row k = image
+        /// row `row0 + k`; no copy; invalidated when wasm memory grows).
+        pub fn values(&self) -> Float64Array {
+            unsafe { Float64Array::view(self.inner.values()) }
+        }
+
+        /// Copy of the band's values (to transfer to another thread).
+        #[wasm_bindgen(js_name = valuesCopy)]
+        pub fn values_copy(&self) -> Vec<f64> {
+            self.inner.values().to_vec()
+        }
+
+        /// Width of the image and of the band's rows (0 before a deposit).
+        #[wasm_bindgen(getter)]
+        pub fn width(&self) -> u32 {
+            self.inner.width() as u32
+        }
+        /// Height of the whole image (0 before a deposit).
+        #[wasm_bindgen(getter)]
+        pub fn height(&self) -> u32 {
+            self.inner.height() as u32
+        }
+        /// First image row of the band.
+        #[wasm_bindgen(getter)]
+        pub fn row0(&self) -> u32 {
+            self.inner.row0() as u32
+        }
+        /// One past the last image row of the band.
+        #[wasm_bindgen(getter)]
+        pub fn row1(&self) -> u32 {
+            self.inner.row1() as u32
         }
     }
 

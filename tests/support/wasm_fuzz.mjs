@@ -19,7 +19,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const gen = path.join(here, "..", "..", "ytlite", "_generated");
 const wasm = await import(path.join(gen, "ytlite_pixelizer.js"));
 const exports = wasm.initSync({ module: fs.readFileSync(path.join(gen, "ytlite_pixelizer_bg.wasm")) });
-const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization } = wasm;
+const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization, RowBand } = wasm;
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -123,6 +123,19 @@ function round() {
       ? call("frb.depositPeriodic", () => frb.depositPeriodic(mesh, x0, x1, y0, y1, random() < 0.5, period(), period()))
       : call("frb.deposit", () => frb.deposit(mesh, x0, x1, y0, y1, random() < 0.5));
     call("frb.valueRange", () => frb.valueRange(random() < 0.5));
+    if (random() < 0.3) {
+      // one band of rows of a (random) image: rows in or out of range, empty, odd
+      const band = own(new RowBand());
+      const row = () => (random() < 0.2 ? pick([0, -1, NaN, 1.5, 2 ** 32 + 1, h, h + 1]) : Math.floor(random() * (h + 1)));
+      const [r0, r1] = [row(), row()];
+      const done = periodic
+        ? call("band.depositRowsPeriodic", () => band.depositRowsPeriodic(mesh, x0, x1, y0, y1, w, h, r0, r1, random() < 0.5, period(), period()))
+        : call("band.depositRows", () => band.depositRows(mesh, x0, x1, y0, y1, w, h, r0, r1, random() < 0.5));
+      if (!done.error) {
+        const n = (band.row1 - band.row0) * band.width;
+        if (band.values().length !== n || band.valuesCopy().length !== n) report.other.push(`band.values: not ${n} values`);
+      }
+    }
     for (let k = 0; k < 2; k++) {
       const cmap = own(randomColormap()), norm = own(randomNorm());
       if (!cmap || !norm) continue;
@@ -141,13 +154,18 @@ function round() {
 }
 
 // repeated failing calls: wasm memory must come back to where it was
+let growthMesh = null;
 function growth() {
+  growthMesh = new VariableMesh(new Float64Array([0.5]), new Float64Array([0.5]), new Float64Array([0.5]), new Float64Array([0.5]), new Float64Array([1]));
   const failing = () => {
     call("growth: withLength", () => VariableMesh.withLength(2 ** 40));
     call("growth: frb", () => new FixedResolutionBuffer(100000, 100000));
     call("growth: colormap", () => new Colormap(new Uint8Array(7)));
     call("growth: mesh", () => new VariableMesh(new Float64Array([0, NaN]), new Float64Array(2), new Float64Array(2), new Float64Array(2), new Float64Array(2)));
     call("growth: log", () => Normalization.log(-1, -2));
+    const band = new RowBand();
+    call("growth: band", () => band.depositRows(growthMesh, 0, 1, 0, 1, 8, 8, 5, 5, true));
+    band.free();
   };
   for (let i = 0; i < 50; i++) failing(); // (warm up: the first errors may grow the allocator's pools)
   const before = exports.memory.buffer.byteLength;

@@ -29,6 +29,15 @@
 //   {"op": "deposit", "frb", "mesh", "bounds": [x0, x1, y0, y1], "antialias",
 //        "period": null | [px, py]}      (period => depositPeriodic)
 //   {"op": "saveValues", "frb", "path"}       raw f64 (row 0 = y_min)
+//   {"op": "bands", "mesh", "width", "height", "bounds", "antialias", "period",
+//        "bands": [[row0, row1], ...], "copy": bool, "path", "as"}
+//        one RowBand deposits each band (depositRows / depositRowsPeriodic) in the
+//        order given; each band's values (the view, or valuesCopy() if copy) are put at
+//        rows row0..row1 of a width x height image (rows no band covered stay NaN),
+//        written raw to path (optional); returns[as] = [[width, height, row0, row1,
+//        length], ...] and returns[as + "_sha256"] = sha256 hex of that image's bytes
+//   {"op": "band", "name"} then {"op": "depositRows", "band", "mesh", "bounds",
+//        "width", "height", "row0", "row1", "antialias", "period"}   (for error cases)
 //   {"op": "saveRgba", "frb", "path"}         raw RGBA8 (row 0 = top)
 //   {"op": "valueRange", "frb", "log", "as"}
 //   {"op": "colormap", "name", "bytes": [..] | "bin": [offset, n] | "len": n,
@@ -43,6 +52,7 @@
 //                 "error_name": ..., "error_is_Error": bool, "failed_step": index|null,
 //                 "ms": elapsed}}
 
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,7 +61,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const gen = path.join(here, "..", "..", "ytlite", "_generated");
 const wasm = await import(path.join(gen, "ytlite_pixelizer.js"));
 wasm.initSync({ module: fs.readFileSync(path.join(gen, "ytlite_pixelizer_bg.wasm")) });
-const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization } = wasm;
+const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization, RowBand } = wasm;
 
 const [jobsPath, resultsPath] = process.argv.slice(2);
 if (!jobsPath || !resultsPath) {
@@ -131,6 +141,44 @@ function runSteps(steps, scope, returns) {
         case "saveValues": {
           const v = get(s.frb).valuesCopy();
           fs.writeFileSync(s.path, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+          break;
+        }
+        case "bands": {
+          const [x0, x1, y0, y1] = s.bounds.map(num);
+          const mesh = get(s.mesh);
+          const out = new Float64Array(s.width * s.height).fill(NaN);
+          const seen = [];
+          const band = new RowBand();
+          try {
+            for (const [r0, r1] of s.bands) {
+              if (s.period) {
+                band.depositRowsPeriodic(mesh, x0, x1, y0, y1, s.width, s.height, r0, r1, !!s.antialias,
+                  num(s.period[0]), num(s.period[1]));
+              } else {
+                band.depositRows(mesh, x0, x1, y0, y1, s.width, s.height, r0, r1, !!s.antialias);
+              }
+              const v = s.copy ? band.valuesCopy() : band.values();
+              seen.push([band.width, band.height, band.row0, band.row1, v.length]);
+              out.set(v.subarray(0, Math.min(v.length, out.length - r0 * s.width)), r0 * s.width);
+            }
+          } finally {
+            band.free();
+          }
+          const bytes = new Uint8Array(out.buffer);
+          if (s.path) fs.writeFileSync(s.path, bytes);
+          returns[s.as] = seen;
+          returns[`${s.as}_sha256`] = crypto.createHash("sha256").update(bytes).digest("hex");
+          break;
+        }
+        case "band":
+          put(s.name, new RowBand());
+          break;
+        case "depositRows": {
+          const [x0, x1, y0, y1] = s.bounds.map(num);
+          const b = get(s.band);
+          const args = [get(s.mesh), x0, x1, y0, y1, s.width, s.height, s.row0, s.row1, !!s.antialias];
+          if (s.period) b.depositRowsPeriodic(...args, num(s.period[0]), num(s.period[1]));
+          else b.depositRows(...args);
           break;
         }
         case "saveRgba": {
