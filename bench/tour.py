@@ -53,12 +53,24 @@ def frames_in_browser(site: Path, seconds: float) -> list[dict]:
         page.evaluate("""() => {
             window.benchFrames = [];
             const c = document.querySelector('canvas.ytlite-image');
-            new MutationObserver(() => window.benchFrames.push({at: performance.now(), ...JSON.parse(c.dataset.frame)}))
+            new MutationObserver(() => window.benchFrames.push({at: performance.now(), t: ytliteKiosk.player?.time(),
+                ...JSON.parse(c.dataset.frame)}))
                 .observe(c, {attributes: true, attributeFilter: ['data-frame']}); }""")
         time.sleep(seconds)
         frames = page.evaluate("window.benchFrames")
         browser.close()
     return frames
+
+
+def rest_intervals() -> list[tuple[float, float]]:
+    """[(start, end)] of each stop's rest in one pass of the tour (core/tour.js's timeline)."""
+    out, t = [], 0.0
+    for i, stop in enumerate(STOPS):
+        if i > 0:
+            t += stop["transition"]
+        out.append((t, t + stop["dwell"]))
+        t += stop["dwell"]
+    return out
 
 
 def yt_matplotlib_ms(views: list[list[float]]) -> list[float]:
@@ -97,7 +109,14 @@ def main() -> None:
         sys.exit(f"only {len(frames)} frames at {RESOLUTION}²: nothing to measure")
     moving = [f for f in frames if f["deposited"]]  # (a new view: a deposit; at rest nothing is redrawn)
     frame_ms = sorted(f["frame_ms"] for f in moving)
-    gaps = sorted(b["at"] - a["at"] for a, b in zip(moving, moving[1:]) if b["count"] == a["count"] + 1)
+    # (the time between two frames of one move: a gap across a stop's rest, where nothing is redrawn, is no stall)
+    rests = rest_intervals()
+    length = rests[-1][1] + STOPS[0]["transition"]
+    def in_move(a, b):
+        ta, tb = a["t"] % length, b["t"] % length
+        return tb >= ta and not any(ta < r1 and tb > r0 for r0, r1 in rests)
+    gaps = sorted(b["at"] - a["at"] for a, b in zip(moving, moving[1:])
+                  if b["count"] == a["count"] + 1 and a.get("t") is not None and b.get("t") is not None and in_move(a, b))
     baseline = yt_matplotlib_ms([f["view"] for f in moving[:: max(1, len(moving) // 30)]])
     median, worst = statistics.median(frame_ms), frame_ms[-1]
     base = statistics.median(baseline)
