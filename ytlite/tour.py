@@ -103,9 +103,11 @@ class TourRecorder:
         return f"<ytlite tour {self.title!r}: {len(self.stops)} stops>"
 
 
-def tour_dict(tour) -> dict:
+def tour_dict(tour, name: str | None = None) -> dict:
     """A tour given as a recorder, a dict, JSON text or a path -> its dict
-    (the format checked as far as Python can; the front end checks the rest)."""
+    (the format checked as far as Python can; the front end checks the rest).
+    ``name`` names it in the errors."""
+    label = f"{name} is " if name else ""
     if isinstance(tour, TourRecorder):
         return tour.to_dict()
     if isinstance(tour, (str, os.PathLike)) and not str(tour).lstrip().startswith("{"):
@@ -118,8 +120,17 @@ def tour_dict(tour) -> dict:
         try:
             tour = json.loads(tour)
         except ValueError as exc:
-            raise ValueError(f"not a tour (not valid JSON: {exc})") from None
+            raise ValueError(f"{label}not valid JSON ({exc})" if name else f"not a tour (not valid JSON: {exc})") from None
     if not isinstance(tour, dict) or tour.get("format") != TOUR_FORMAT or not isinstance(tour.get("stops"), list) \
             or not tour["stops"]:
-        raise ValueError(f"not a tour (format {TOUR_FORMAT!r} and a list of stops)")
+        raise ValueError(f"{label}not a tour (format {TOUR_FORMAT!r} and a list of stops)")
     return tour
+
+
+def stop_files(tour: dict):
+    """(stop number from 1, its dataset) of each stop: a stop without "file"
+    shows the dataset of the stop before (None before any)."""
+    file = None
+    for i, stop in enumerate(tour["stops"], 1):
+        file = stop.get("file", file) if isinstance(stop, dict) else file
+        yield i, file

@@ -297,13 +297,11 @@ class SliceViewer(FrontEndSync, KeptPictures, anywidget.AnyWidget):
         caption shown, resting on the last stop (``loop``: again and again);
         a touch or a drag on the image stops it. Every stop must be of this
         viewer's dataset (the viewer page plays tours across datasets)."""
-        from .tour import dataset_site_path, tour_dict
+        from .tour import dataset_site_path, stop_files, tour_dict
 
         data = tour_dict(tour)
         mine = dataset_site_path(self)
-        file = None
-        for i, stop in enumerate(data["stops"], 1):
-            file = stop.get("file", file) if isinstance(stop, dict) else file
+        for i, file in stop_files(data):
             if file not in (None, mine):
                 raise ValueError(f"stop {i} of the tour is of {file}; this viewer shows {mine} "
                                  "(play a tour across datasets on the viewer page: tour.url())")

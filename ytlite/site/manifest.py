@@ -199,20 +199,18 @@ def read_manifest(folder: Path) -> Manifest:
 
 
 def _check_tour(folder: Path, name: str, made: set[str], where: str) -> None:
-    """A tour file of the folder (JSON, format ytlite-tour, lite/js/core/tour.js
+    """A tour file of the folder (ytlite.tour.tour_dict's checks; lite/js/core/tour.js
     checks the rest when it plays) whose stops name datasets of the site."""
+    from ..tour import stop_files, tour_dict
+
     path = Path(folder) / name
+    if not path.is_file():
+        raise ManifestError(f"{where}: [exhibit] tour: no file {name!r} in {folder}")
     try:
-        tour = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ManifestError(f"{where}: [exhibit] tour: no file {name!r} in {folder}") from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ManifestError(f"{where}: [exhibit] tour: {name} is not valid JSON ({exc})") from None
-    if not isinstance(tour, dict) or tour.get("format") != "ytlite-tour" or not isinstance(tour.get("stops"), list) \
-            or not tour["stops"]:
-        raise ManifestError(f"{where}: [exhibit] tour: {name} is not a tour (format ytlite-tour, a list of stops)")
-    for i, stop in enumerate(tour["stops"], 1):
-        file = stop.get("file") if isinstance(stop, dict) else None
+        tour = tour_dict(path.read_text(encoding="utf-8", errors="replace"), name)
+    except ValueError as exc:
+        raise ManifestError(f"{where}: [exhibit] tour: {exc}") from None
+    for i, file in stop_files(tour):
         if file is not None and _dataset_key(folder, file, made) != file:
             raise ManifestError(f"{where}: [exhibit] tour: {name}, stop {i}: {file!r} is not a dataset of the site "
                                 "(a file's path, or a stack's .../stack.json)")
