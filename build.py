@@ -220,7 +220,11 @@ def copy_h5wasm() -> None:
 
 #: What lite/js/ imports from outside itself, by the bare names its modules
 #: use (esbuild aliases): lite/js reads as a library whose inputs are named here.
-FRONT_END_INPUTS = {"ytlite-pixelizer": GENERATED / "ytlite_pixelizer.js"}  # wasm-bindgen's glue
+FRONT_END_INPUTS = {
+    "ytlite-pixelizer": GENERATED / "ytlite_pixelizer.js",  # wasm-bindgen's glue
+    # lite/js/depositworker.js bundled (bundle_frontend, first) into one classic script, imported as text
+    "ytlite-deposit-worker": GENERATED / "deposit-worker.txt",
+}
 
 
 def esbuild(entry: str, outfile: Path, *flags: str) -> None:
@@ -236,6 +240,10 @@ def bundle_frontend() -> None:
     anywidget), link.js, slicefile.js (the kernel's reader), and kiosk/ (the
     kiosk page, ytlite.site.kiosk copies it into a site)."""
     with step("bundling the front end (esbuild): lite/js/ -> ytlite/_generated/ (widget, link, reader, kiosk)"):
+        # first: the deposit workers' script, which the others carry as text (core/runtime.js);
+        # import.meta.url: the glue's default wasm address, unused (workers get the compiled module)
+        esbuild("depositworker.js", GENERATED / "deposit-worker.txt", "--format=iife",
+                "--define:import.meta.url=undefined")
         for entry in ("widget.js", "link.js"):  # the viewer's and ytlite.link's anywidget modules
             esbuild(entry, GENERATED / entry)
         # the kernel reads files with the front end's own reader (one set of checks and messages)

@@ -166,6 +166,20 @@ impl FixedResolutionBuffer {
         &self.values
     }
 
+    /// Rows `row0..row1` of the values, to be overwritten by the caller
+    /// with the same rows deposited elsewhere (a [`RowBand`] computed in a
+    /// worker: its values are these rows bit for bit). Counts as a new
+    /// deposit: every cache (limits, colour codes) is dropped, so shading
+    /// after the bands are stored is exactly shading after `deposit`.
+    /// `0 <= row0 < row1 <= height`; on error nothing changes.
+    pub fn rows_mut(&mut self, row0: usize, row1: usize) -> Result<&mut [f64]> {
+        if !(row0 < row1 && row1 <= self.height) {
+            return Err(Error::InvalidRows { row0, row1, height: self.height });
+        }
+        self.generation += 1;
+        Ok(&mut self.values[row0 * self.width..row1 * self.width])
+    }
+
     /// Min/max of the finite (and, if `log`, positive) deposited values
     /// (cached until the next deposit).
     pub fn value_range(&self, log: bool) -> Result<(f64, f64)> {
@@ -417,6 +431,28 @@ impl RowBand {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bands_stored_into_a_buffer_shade_like_its_own_deposit() {
+        let cells = mesh(&[(0.3, 0.2, 0.3, 0.2, 1.0), (0.6, 0.7, 0.1, 0.3, 5.0), (0.5, 0.5, 0.05, 0.05, -2.0)]);
+        let mut whole = FixedResolutionBuffer::new(7, 5).unwrap();
+        whole.deposit(&cells, unit(), true).unwrap();
+        let cmap = Colormap::new(&[0, 0, 0, 255, 255, 255, 255, 255]).unwrap();
+        let norm = Normalization::linear(None, None).unwrap();
+        let limits = whole.shade(&cmap, &norm).unwrap();
+        let mut stored = FixedResolutionBuffer::new(7, 5).unwrap();
+        stored.shade(&cmap, &norm).unwrap_err(); // all NaN: nothing to scale yet
+        let mut band = RowBand::new();
+        for (r0, r1) in [(0, 2), (2, 3), (3, 5)] {
+            band.deposit_rows(&cells, unit(), 7, 5, r0, r1, true).unwrap();
+            stored.rows_mut(r0, r1).unwrap().copy_from_slice(band.values());
+        }
+        assert_eq!(stored.shade(&cmap, &norm).unwrap(), limits); // caches dropped: limits from the new values
+        assert_eq!(stored.rgba(), whole.rgba());
+        assert!(stored.values().iter().zip(whole.values()).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert!(matches!(stored.rows_mut(3, 3), Err(Error::InvalidRows { .. })));
+        assert!(matches!(stored.rows_mut(4, 6), Err(Error::InvalidRows { .. })));
+    }
 
     fn mesh(cells: &[(f64, f64, f64, f64, f64)]) -> VariableMesh {
         let c = |k: usize| cells.iter().map(|c| [c.0, c.1, c.2, c.3, c.4][k]).collect::<Vec<_>>();

@@ -58,6 +58,7 @@
 //! * [`colormap`], [`normalization`]: the matplotlib-compatible shade stage;
 //! * [`reference`](mod@reference): [`pixelize_cartesian`], the reference
 //!   port of yt's loop, and the deposit contract;
+//! * [`cost`]: the cells a deposit of a view will visit (from the index);
 //! * [`deposit`], [`shade`]: the fast paths, bit-identical to the reference
 //!   and to the definition of shading;
 //! * [`fixed_resolution_buffer`]: [`FixedResolutionBuffer`], which runs them
@@ -74,14 +75,18 @@
 //! new VariableMesh(px, py, pdx, pdy, values)   // Float64Arrays; throws on invalid input
 //! VariableMesh.withLength(n)                   // zero-filled, fill via the views below
 //! mesh.pxView() / pyView() / pdxView() / pdyView() / valuesView() -> Float64Array (no copy)
+//! mesh.geometryView("px" | "py" | "pdx" | "pdy") -> Float64Array read-only view (keeps it validated)
 //! mesh.setValues(values)                       // switch field, same geometry
 //! mesh.validate()                              // optional: re-check geometry now
 //! mesh.len() -> number ; mesh.extent() -> Float64Array [xmin, xmax, ymin, ymax]
+//! mesh.cellsInView(xMin, xMax, yMin, yMax, periodX?, periodY?) -> number  // what a deposit will visit
 //!
 //! new FixedResolutionBuffer(width, height)     // 1..=8192 each
 //! frb.deposit(mesh, xMin, xMax, yMin, yMax, antialias)
 //! frb.depositPeriodic(mesh, xMin, xMax, yMin, yMax, antialias, periodX, periodY)
 //! frb.values() -> Float64Array view (read-only) ; frb.valuesCopy() -> Float64Array copy
+//! frb.rowsForWriting(row0, row1) -> Float64Array view of those rows, to store a worker's band
+//!                                   into (a new deposit: caches dropped)
 //! frb.valueRange(log) -> Float64Array [min, max]      // throws if no valid value
 //! frb.shade(colormap, normalization) -> Float64Array [vmin, vmax] used
 //! frb.shadeDirect(colormap, normalization)     // same, by the definition (slow; for tests)
@@ -134,6 +139,7 @@
 pub mod auto_limits;
 pub mod bounds;
 pub mod colormap;
+pub mod cost;
 pub mod deposit;
 pub mod error;
 pub mod fixed_resolution_buffer;
@@ -147,6 +153,7 @@ pub mod variable_mesh;
 pub use auto_limits::value_range;
 pub use bounds::Bounds;
 pub use colormap::Colormap;
+pub use cost::cells_in_view;
 pub use error::{Error, Result, MAX_DIMENSION};
 pub use fixed_resolution_buffer::{FixedResolutionBuffer, RowBand};
 pub use normalization::{Normalization, ResolvedNormalization, Scale};
@@ -225,6 +232,41 @@ mod wasm {
         /// `[xmin, xmax, ymin, ymax]` of the cell edges.
         pub fn extent(&self) -> Result<Vec<f64>, JsError> {
             self.inner.extent().map(|e| e.to_vec()).map_err(js)
+        }
+
+        /// Cells a deposit of this view visits (at most; `cost` module):
+        /// `periodX, periodY` > 0 count the periodic images too.
+        #[allow(non_snake_case)]
+        #[wasm_bindgen(js_name = cellsInView)]
+        pub fn cells_in_view(
+            &self,
+            xMin: f64,
+            xMax: f64,
+            yMin: f64,
+            yMax: f64,
+            periodX: Option<f64>,
+            periodY: Option<f64>,
+        ) -> Result<f64, JsError> {
+            let period = periodX.zip(periodY);
+            crate::cells_in_view(&self.inner, Bounds::new(xMin, xMax, yMin, yMax), period.map(|(x, y)| [x, y]))
+                .map(|n| n as f64)
+                .map_err(js)
+        }
+
+        /// Read-only view of one geometry array, `"px"`, `"py"`, `"pdx"` or
+        /// `"pdy"` (no copy; invalidated when wasm memory grows): reading
+        /// the cells through it keeps the mesh validated, unlike the
+        /// writable views below.
+        #[wasm_bindgen(js_name = geometryView)]
+        pub fn geometry_view(&self, name: &str) -> Result<Float64Array, JsError> {
+            let a = match name {
+                "px" => self.inner.px(),
+                "py" => self.inner.py(),
+                "pdx" => self.inner.pdx(),
+                "pdy" => self.inner.pdy(),
+                _ => return Err(JsError::new(&format!("no geometry array {name:?} (px, py, pdx or pdy)"))),
+            };
+            Ok(unsafe { Float64Array::view(a) })
         }
 
         /// Writable view of `px` (invalidated when wasm memory grows).
@@ -337,6 +379,16 @@ mod wasm {
         #[wasm_bindgen(js_name = valuesCopy)]
         pub fn values_copy(&self) -> Vec<f64> {
             self.inner.values().to_vec()
+        }
+
+        /// Writable view of rows `row0..row1` of the values, for storing
+        /// the same rows deposited by a worker (`RowBand.values()` there):
+        /// counts as a new deposit (every cache dropped). Write it at once
+        /// (invalidated when wasm memory grows).
+        #[wasm_bindgen(js_name = rowsForWriting)]
+        pub fn rows_for_writing(&mut self, row0: u32, row1: u32) -> Result<Float64Array, JsError> {
+            let rows = self.inner.rows_mut(row0 as usize, row1 as usize).map_err(js)?;
+            Ok(unsafe { Float64Array::view_mut_raw(rows.as_mut_ptr(), rows.len()) })
         }
 
         /// `[min, max]` of finite (and, if `log`, positive) values.

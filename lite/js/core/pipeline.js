@@ -4,8 +4,24 @@
 // Each stage reruns only when one of its inputs changed: a colormap change
 // re-shades without depositing again, a pan re-deposits and re-shades.
 // No DOM here: the result is drawn by whoever asked (a canvas, a PNG).
+//
+// Big meshes (when the exact image of a view costs more than a frame): the
+// deposit runs in workers (core/parallel.js: row bands, exact), a preview
+// (core/preview.js) stands in while it runs, and the exact image replaces
+// it as soon as it is there. What a deposit costs is predicted before it
+// runs (predict: the cells it will visit, from the mesh's culling index,
+// times per-cell and per-pixel costs calibrated on this machine's deposits).
 
 import { autoLinthresh, SCALES } from "./conventions.js";
+import { Cancelled, DepositPool, workerCount } from "./parallel.js";
+import { PreviewSource } from "./preview.js";
+
+// The most a deposit may cost on the main thread (ms): a frame (16 ms) less
+// shading and drawing. Costlier views are deposited in workers.
+export const FRAME_BUDGET_MS = 8;
+// Deposit cost on this thread before any is measured (ns; bench/run.py: 18.4
+// per cell in view, ~1-4 per pixel): scaled by what the deposits then take.
+const COST = { nsPerCell: 20, nsPerPixel: 4 };
 
 // Inputs of each stage, in the order they make its cache key.
 const DEPOSIT_INPUTS = ["view", "width", "height", "antialias", "periodic", "period"];
@@ -21,10 +37,12 @@ export function wasmGeometry(px) {
     const mesh = px.VariableMesh.withLength(n);
     const views = { px: () => mesh.pxView(), py: () => mesh.pyView(), pdx: () => mesh.pdxView(), pdy: () => mesh.pdyView() };
     let freed = false;
-    // px..pdy: getters of fresh views (for whoever reads the cells, e.g. an export), valid until
-    // the next allocation in wasm
+    // px..pdy: getters of fresh read-only views (for whoever reads the cells, e.g. an export), valid
+    // until the next allocation in wasm
     const data = { wasmMesh: mesh };
-    for (const key of Object.keys(views)) Object.defineProperty(data, key, { enumerable: true, get: views[key] });
+    for (const key of Object.keys(views)) {
+      Object.defineProperty(data, key, { enumerable: true, get: () => mesh.geometryView(key) });
+    }
     return {
       view: (key) => views[key](),
       mesh: data,
@@ -45,6 +63,16 @@ export class Pipeline {
     this.depositKey = null;
     this.shadeKey = null;
     this.result = null;
+    this.workers = runtime.workers ?? null; // {module, spawn, count}, where the page can start workers
+    this.pool = null; // DepositPool, started with the first view that needs it
+    this.meshGeneration = 0; // which mesh and field the pool holds: (meshGeneration, fieldKey)
+    this.poolMesh = -1;
+    this.poolField = null;
+    this.previews = new PreviewSource();
+    this.costScale = 1; // measured / predicted cost of this thread's deposits
+    this.budgetMs = this.workers?.budgetMs ?? FRAME_BUDGET_MS;
+    this.made = null; // where the image in the buffer was deposited: "main" or "workers"
+    this.band = null; // a RowBand for exact values read out under a preview
   }
 
   // Cell geometry: Float64Arrays {px, py, pdx, pdy} of one length n > 0,
@@ -75,13 +103,17 @@ export class Pipeline {
       this.n = n;
     }
     this.fieldKey = this.depositKey = this.shadeKey = null;
+    this.meshGeneration += 1;
+    this.previews.clear();
   }
 
   // The mesh's cell geometry as views of wasm memory (valid until the next
   // allocation in wasm: take them just before use), for the mesh overlay.
   geometry() {
     const m = this.mesh;
-    return m ? { px: m.pxView(), py: m.pyView(), pdx: m.pdxView(), pdy: m.pdyView() } : null;
+    if (!m) return null;
+    const g = (name) => m.geometryView(name); // (read-only: the writable views would make it validate again)
+    return { px: g("px"), py: g("py"), pdx: g("pdx"), pdy: g("pdy") };
   }
 
   // The values of field `name` (Float64Array, one per cell); copied into
@@ -98,23 +130,30 @@ export class Pipeline {
     this.mesh.validate();
     this.fieldKey = name;
     this.depositKey = this.shadeKey = null;
+    this.previews.clear();
   }
 
   // Run what is needed for `state` (view, width, height, antialias,
   // periodic, period, cmap, scale, vmin, vmax, linthresh; null limits are
   // automatic: from the image in view, log counting positive values only).
   // Returns {width, height, limits: {vmin, vmax, linthresh} | null, empty,
-  // depositMs, shadeMs}; `rgba()` then gives the pixels.
+  // deposited (now), made ("main" or "workers": where the image was
+  // deposited), depositMs, shadeMs}; `rgba()` then gives the pixels.
   render(state) {
     if (this.fieldKey === null) throw new Error("no field: call useField first");
     const t0 = performance.now();
-    const dkey = `${this.fieldKey}|${key(state, DEPOSIT_INPUTS)}`;
+    const dkey = this.depositKeyOf(state);
     let deposited = false;
     if (dkey !== this.depositKey) {
+      const predicted = this.predict(state);
       this.deposit(state);
+      this.calibrate(predicted, performance.now() - t0);
       this.depositKey = dkey;
+      this.made = "main";
       this.shadeKey = null;
       deposited = true;
+      // (an exact image a preview can be made from, once workers are in use)
+      if (this.pool) this.previews.remember(state.view, state.width, state.height, this.frb.valuesCopy());
     }
     const t1 = performance.now();
     const skey = key(state, SHADE_INPUTS);
@@ -123,16 +162,113 @@ export class Pipeline {
       this.shadeKey = skey;
     }
     const t2 = performance.now();
-    return { ...this.result, deposited, depositMs: t1 - t0, shadeMs: t2 - t1 };
+    return { ...this.result, deposited, made: this.made, depositMs: t1 - t0, shadeMs: t2 - t1 };
   }
 
-  deposit(state) {
+  depositKeyOf(state) {
+    return `${this.fieldKey}|${key(state, DEPOSIT_INPUTS)}`;
+  }
+
+  // True when the image of `state` is deposited (exact) and only shading may be left.
+  hasDeposit(state) {
+    return this.fieldKey !== null && this.depositKeyOf(state) === this.depositKey;
+  }
+
+  // What depositing `state` costs: {cells} it visits (at most), {pixels},
+  // and {ms} predicted on this thread.
+  predict(state) {
+    const [x0, x1, y0, y1] = state.view;
+    const cells = state.periodic ? this.mesh.cellsInView(x0, x1, y0, y1, state.period[0], state.period[1])
+      : this.mesh.cellsInView(x0, x1, y0, y1);
+    const pixels = state.width * state.height;
+    const unscaled = (cells * COST.nsPerCell + pixels * COST.nsPerPixel) / 1e6;
+    return { cells, pixels, unscaled, ms: unscaled * this.costScale };
+  }
+
+  calibrate(predicted, ms) {
+    if (!(predicted.unscaled >= 0.5)) return; // (too short to measure)
+    const ratio = Math.min(5, Math.max(0.2, ms / predicted.unscaled));
+    this.costScale = 0.7 * this.costScale + 0.3 * ratio;
+  }
+
+  // True when `state`'s exact image should be made in workers (it costs
+  // more than FRAME_BUDGET_MS here, and workers can be started).
+  wantsWorkers(state) {
+    if (!this.workers || this.pool?.broken || this.hasDeposit(state)) return false;
+    return this.predict(state).ms > this.budgetMs;
+  }
+
+  // The exact image of `state` made in workers: a Promise that settles when
+  // it is deposited here (then render(state) only shades); rejected with
+  // Cancelled when a newer one is asked for or the mesh or field changed.
+  depositInWorkers(state) {
+    this.ensurePool();
+    const dkey = this.depositKeyOf(state), generation = this.meshGeneration;
+    const t0 = performance.now();
+    const { view, width, height, antialias, periodic, period } = state;
+    return this.pool.deposit({ view, width, height, antialias, periodic, period }).then((values) => {
+      if (generation !== this.meshGeneration || dkey !== this.depositKeyOf(state)) throw new Cancelled();
+      this.frbOfSize(width, height).rowsForWriting(0, height).set(values);
+      this.depositKey = dkey;
+      this.made = "workers";
+      this.shadeKey = null;
+      this.previews.remember(view, width, height, values);
+      return { ms: performance.now() - t0 };
+    });
+  }
+
+  // The workers, holding this pipeline's mesh and field.
+  ensurePool() {
+    if (!this.pool) {
+      const { spawn, module, count } = this.workers;
+      try {
+        this.pool = new DepositPool({ spawn, module, size: workerCount(count) });
+      } catch (err) { // (a page that may not start workers: every image is made here)
+        this.workers = null;
+        throw new Error(`could not start the deposit workers (${err?.message ?? err}); drawing on the page itself`);
+      }
+    }
+    if (this.poolMesh !== this.meshGeneration) {
+      this.pool.setMesh(this.geometry()); // (copied for each worker)
+      this.poolMesh = this.meshGeneration;
+      this.poolField = null;
+    }
+    if (this.poolField !== this.fieldKey) {
+      this.pool.setValues(this.fieldKey, this.mesh.valuesView());
+      this.poolField = this.fieldKey;
+    }
+  }
+
+  // A preview of `state` (see core/preview.js) shaded with `limits` (the
+  // last exact image's {vmin, vmax, linthresh}) where the state's own are
+  // automatic: render()'s result with preview: true, or null when there is
+  // nothing to make one from.
+  renderPreview(state, limits) {
+    if (!limits || !this.previews.has()) return null;
     const { width, height } = state;
+    if (this.previewValues?.length !== width * height) this.previewValues = new Float64Array(width * height);
+    this.previews.render(state.view, width, height, this.previewValues);
+    this.frbOfSize(width, height).rowsForWriting(0, height).set(this.previewValues);
+    this.depositKey = this.shadeKey = null; // (the buffer holds no exact image now)
+    const t0 = performance.now();
+    this.result = this.shade({
+      ...state, vmin: state.vmin ?? limits.vmin, vmax: state.vmax ?? limits.vmax,
+      linthresh: state.linthresh ?? limits.linthresh,
+    });
+    return { ...this.result, preview: true, made: "preview", deposited: false, depositMs: 0, shadeMs: performance.now() - t0 };
+  }
+
+  frbOfSize(width, height) {
     if (!this.frb || this.frb.width !== width || this.frb.height !== height) {
       this.frb?.free();
       this.frb = null;
       this.frb = new this.px.FixedResolutionBuffer(width, height);
     }
+    return this.frb;
+  }
+
+  deposit(state) {
+    this.frbOfSize(state.width, state.height);
     const [x0, x1, y0, y1] = state.view;
     if (state.periodic) {
       const [periodX, periodY] = state.period;
@@ -217,17 +353,32 @@ export class Pipeline {
     return Array.from(this.norm.positions(Float64Array.from(values), limits.vmin, limits.vmax));
   }
 
-  // The deposited value under pixel (col, row from the top), NaN if none.
-  valueAt(col, rowFromTop) {
-    const w = this.frb.width, h = this.frb.height;
-    if (!(col >= 0 && col < w && rowFromTop >= 0 && rowFromTop < h)) return NaN;
-    return this.frb.values()[(h - 1 - rowFromTop) * w + col]; // float image: row 0 at y_min
+  // The deposited value under pixel (col, row from the top) of `state`'s
+  // image, NaN if none: exact even while a preview is shown (then that one
+  // pixel's row is deposited here: the cells of one row cost little).
+  valueAt(state, col, rowFromTop) {
+    const w = state.width, h = state.height;
+    if (!(col >= 0 && col < w && rowFromTop >= 0 && rowFromTop < h) || this.fieldKey === null) return NaN;
+    const row = h - 1 - rowFromTop; // float image: row 0 at y_min
+    if (this.hasDeposit(state)) return this.frb.values()[row * w + col];
+    this.band ??= new this.px.RowBand();
+    const [x0, x1, y0, y1] = state.view;
+    if (state.periodic) {
+      this.band.depositRowsPeriodic(this.mesh, x0, x1, y0, y1, w, h, row, row + 1, !!state.antialias,
+        state.period[0], state.period[1]);
+    } else {
+      this.band.depositRows(this.mesh, x0, x1, y0, y1, w, h, row, row + 1, !!state.antialias);
+    }
+    return this.band.values()[col];
   }
 
   free() {
     if (this.ownsMesh) this.mesh?.free();
     this.frb?.free();
     this.norm?.free();
-    this.mesh = this.frb = this.norm = null;
+    this.band?.free();
+    this.pool?.terminate();
+    this.mesh = this.frb = this.norm = this.band = this.pool = null;
+    this.previews.clear();
   }
 }

@@ -246,11 +246,23 @@ export class Viewer {
       // picture is crisp on a high-DPI screen; the figure keeps its size in CSS pixels)
       const dpr = this.pixelRatio();
       const [width, height] = imageSize(view, Math.round(s.get("resolution") * dpr));
-      const r = this.pipeline.render({
+      const state = {
         view, width, height, antialias: s.get("antialias"), periodic: s.get("periodic"), period: s.get("period"),
         cmap: s.get("cmap"), scale: s.get("scale"), vmin: s.get("vmin"), vmax: s.get("vmax"),
         linthresh: s.get("linthresh"),
-      });
+      };
+      // A view whose exact image costs more than a frame: made in workers,
+      // and a preview meanwhile (none yet: the last picture stays).
+      let r;
+      if (this.pipeline.wantsWorkers(state)) {
+        this.depositInWorkers(state);
+        r = this.pipeline.renderPreview(state, this.limits);
+        if (!r) return;
+      } else {
+        if (this.working) this.pipeline.pool?.cancel(); // (an older view's image, no longer wanted)
+        r = this.pipeline.render(state);
+      }
+      this.state = state;
       this.limits = r.limits;
       const layout = figureLayout(width / dpr, height / dpr);
       layout.dpr = dpr;
@@ -269,12 +281,41 @@ export class Viewer {
         view, width, height, field, cmap: s.get("cmap"), scale: s.get("scale"),
         vmin: r.limits?.vmin ?? null, vmax: r.limits?.vmax ?? null, linthresh: r.limits?.linthresh ?? null,
         depth: this.stack ? this.meshDepth : null, empty: r.empty, deposited: r.deposited, deposit_ms: r.depositMs, shade_ms: r.shadeMs,
-        frame_ms: t1 - t0, count: this.frameCount,
+        frame_ms: t1 - t0, count: this.frameCount, preview: !!r.preview, made: r.made,
+        worker_ms: r.made === "workers" ? this.workerMs : null,
       });
     } catch (err) {
       // Keep the last good image; say what went wrong.
       this.showError(String(err && err.message ? err.message : err));
     }
+  }
+
+  // The exact image of `state` from the workers, then a redraw (which finds
+  // it deposited); one at a time: a newer view cancels an older one.
+  depositInWorkers(state) {
+    const key = this.pipeline.depositKeyOf(state);
+    if (this.working === key) return;
+    this.working = key;
+    let made;
+    try {
+      made = this.pipeline.depositInWorkers(state);
+    } catch (err) { // (no workers on this page: the pipeline now draws every view here)
+      this.working = null;
+      console.warn(String(err?.message ?? err));
+      this.schedule();
+      return;
+    }
+    made.then(({ ms }) => {
+      if (this.working === key) this.working = null;
+      this.workerMs = ms;
+      if (!this.destroyed) this.schedule();
+    }, (err) => {
+      if (this.working === key) this.working = null;
+      if (err?.cancelled || this.destroyed) return;
+      // (workers that cannot run: the pipeline stops asking for them and this view is made here)
+      if (this.pipeline.pool?.broken) this.schedule();
+      else this.showError(String(err?.message ?? err));
+    });
   }
 
   // the screen's pixels per CSS pixel the figure is drawn at (1 unless options.hidpi)
@@ -423,13 +464,13 @@ export class Viewer {
   showReadout(fx, fy) {
     const w = this.canvas.width, h = this.canvas.height;
     const col = Math.floor(fx * w), row = Math.floor(fy * h);
-    if (!(col >= 0 && col < w && row >= 0 && row < h) || !this.pipeline.frb) return null;
+    if (!(col >= 0 && col < w && row >= 0 && row < h) || !this.state) return null;
     const [x, y] = pointAt(this.view(), fx, fy);
     const s = this.store;
     const info = s.get("info") ?? {};
     const unit = s.get("length_unit"), scale = this.unitScale();
     const field = s.get("field");
-    const value = this.pipeline.valueAt(col, row);
+    const value = this.pipeline.valueAt(this.state, col, row);
     const units = prettyUnits(this.units[field]);
     const shown = Number.isNaN(value) ? "no data" : `${formatNumber(value)}${units ? ` ${units}` : ""}`;
     this.readout.textContent = `${info.x_axis ?? "x"} = ${formatNumber(x * scale)} ${unit}, `

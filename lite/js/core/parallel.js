@@ -1,0 +1,249 @@
+// Exact deposits off the main thread: an image split into row bands, each
+// band deposited by a Web Worker with its own wasm instance and its own copy
+// of the mesh (no SharedArrayBuffer: works on any static host, in
+// JupyterLite and from a file:// share).
+//
+// Why row bands and not cells: yt's value of a pixel is a sum over the cells
+// touching it in the file's order, so splitting the *cells* between workers
+// changes the sums' order (not exact); a band of *rows* computed on the
+// whole image's pixel grid (`RowBand.depositRows`, see rust/src/lib.rs) is
+// the same rows of the whole deposit bit for bit. The bands put together are
+// the single-thread image, byte for byte.
+//
+// Both sides of the protocol live here (one place for it):
+//   BandWorker   - the worker side: messages in, replies out (lite/js/depositworker.js
+//                  is its thin host; node tests run it in-process)
+//   DepositPool  - the main-thread side: K workers, one image at a time split into
+//                  more bands than workers (so a late worker does not hold the frame
+//                  up and a newer image cancels an older one between bands), the
+//                  bands assembled into one Float64Array (row 0 at y_min)
+//
+// Messages (main -> worker):
+//   {type: "init", module}                                  a compiled WebAssembly.Module
+//   {type: "mesh", mesh, px, py, pdx, pdy}                  a mesh's geometry (owned copies)
+//   {type: "values", mesh, field, values}                   its field values
+//   {type: "band", job, mesh, field, view, width, height, row0, row1, antialias, periodic, period}
+// (worker -> main):
+//   {type: "band", job, row0, row1, values}                 values transferred
+//   {type: "error", job?, message}                          a band (or a mesh, job null) failed
+
+// Bands per worker in one image: enough for balance and quick cancelling,
+// few enough that each band's fixed cost (culling, a message) stays small.
+export const BANDS_PER_WORKER = 4;
+
+// `parts` consecutive bands [row0, row1) covering 0..height, as even as
+// whole rows allow; never an empty band (at most `height` bands).
+export function splitRows(height, parts) {
+  const k = Math.max(1, Math.min(height, Math.floor(parts)));
+  const bands = [];
+  for (let i = 0; i < k; i++) bands.push([Math.floor((i * height) / k), Math.floor(((i + 1) * height) / k)]);
+  return bands;
+}
+
+// How many workers: the CPU's threads (navigator.hardwareConcurrency), at
+// least 1 (off the main thread even on one core), at most `cap`.
+export function workerCount(hardwareConcurrency, cap = 4) {
+  const n = Math.floor(Number(hardwareConcurrency) || 1);
+  return Math.max(1, Math.min(cap, n));
+}
+
+// -- worker side --------------------------------------------------------------
+
+export class BandWorker {
+  // px: the pixelizer glue (already instantiated in this worker)
+  constructor(px) {
+    this.px = px;
+    this.mesh = null;
+    this.meshId = null;
+    this.field = null;
+    this.band = new px.RowBand();
+  }
+
+  // -> {reply, transfer} or null (nothing to say)
+  handle(msg) {
+    try {
+      switch (msg.type) {
+        case "mesh": return this.setMesh(msg);
+        case "values": return this.setValues(msg);
+        case "band": return this.deposit(msg);
+        default: throw new Error(`unknown message ${JSON.stringify(msg.type)}`);
+      }
+    } catch (err) {
+      return { reply: { type: "error", job: msg.job ?? null, message: String(err?.message ?? err) }, transfer: [] };
+    }
+  }
+
+  setMesh({ mesh, px, py, pdx, pdy }) {
+    this.mesh?.free();
+    this.mesh = null;
+    this.meshId = this.field = null;
+    const m = this.px.VariableMesh.withLength(px.length);
+    // (views die when wasm memory grows: each taken just before its copy)
+    m.pxView().set(px);
+    m.pyView().set(py);
+    m.pdxView().set(pdx);
+    m.pdyView().set(pdy);
+    this.mesh = m;
+    this.meshId = mesh;
+    return null;
+  }
+
+  setValues({ mesh, field, values }) {
+    if (mesh !== this.meshId) throw new Error("the field's mesh is not this worker's");
+    this.field = null;
+    this.mesh.valuesView().set(values);
+    this.mesh.validate();
+    this.field = field;
+    return null;
+  }
+
+  deposit(m) {
+    if (m.mesh !== this.meshId || m.field !== this.field) throw new Error("this worker has another mesh or field");
+    const [x0, x1, y0, y1] = m.view;
+    if (m.periodic) {
+      this.band.depositRowsPeriodic(this.mesh, x0, x1, y0, y1, m.width, m.height, m.row0, m.row1, !!m.antialias,
+        m.period[0], m.period[1]);
+    } else {
+      this.band.depositRows(this.mesh, x0, x1, y0, y1, m.width, m.height, m.row0, m.row1, !!m.antialias);
+    }
+    const values = this.band.values().slice(); // out of wasm memory, transferred
+    return { reply: { type: "band", job: m.job, row0: m.row0, row1: m.row1, values }, transfer: [values.buffer] };
+  }
+}
+
+// -- main-thread side ---------------------------------------------------------
+
+export class Cancelled extends Error {
+  constructor() {
+    super("a newer image was asked for");
+    this.cancelled = true;
+  }
+}
+
+export class DepositPool {
+  // spawn(): a Worker (or anything with postMessage, onmessage, onerror,
+  // terminate) running BandWorker; module: the compiled pixelizer; size: K.
+  constructor({ spawn, module, size }) {
+    this.size = size;
+    this.meshId = 0;
+    this.field = null;
+    this.jobs = 0;
+    this.job = null; // the image being made: {id, request, queue, pending, out, resolve, reject}
+    this.broken = null; // why the pool cannot be used any more (a worker died)
+    this.stats = { images: 0, cancelled: 0, bands: 0 }; // asked for, cancelled before done, deposited
+    this.workers = [];
+    for (let i = 0; i < size; i++) {
+      const w = spawn();
+      const slot = { worker: w, busy: false };
+      w.onmessage = (e) => this.received(slot, e.data);
+      w.onerror = (e) => this.fail(`a deposit worker stopped: ${e?.message ?? e}`);
+      w.postMessage({ type: "init", module });
+      this.workers.push(slot);
+    }
+  }
+
+  // A new mesh (Float64Arrays px, py, pdx, pdy: copied for every worker).
+  setMesh({ px, py, pdx, pdy }) {
+    this.cancel();
+    this.meshId += 1;
+    this.field = null;
+    for (const { worker } of this.workers) {
+      const copy = { px: px.slice(), py: py.slice(), pdx: pdx.slice(), pdy: pdy.slice() };
+      worker.postMessage({ type: "mesh", mesh: this.meshId, ...copy },
+        [copy.px.buffer, copy.py.buffer, copy.pdx.buffer, copy.pdy.buffer]);
+    }
+  }
+
+  setValues(field, values) {
+    this.cancel();
+    for (const { worker } of this.workers) {
+      const copy = values.slice();
+      worker.postMessage({ type: "values", mesh: this.meshId, field, values: copy }, [copy.buffer]);
+    }
+    this.field = field;
+  }
+
+  // The image of `request` ({view, width, height, antialias, periodic,
+  // period}) over the current mesh and field: a Promise of its values
+  // (Float64Array, row 0 at y_min), exactly frb.deposit's. A newer deposit()
+  // or cancel() rejects it with Cancelled.
+  deposit(request) {
+    if (this.broken) return Promise.reject(new Error(this.broken));
+    if (this.field === null) return Promise.reject(new Error("no field: call setValues first"));
+    this.cancel();
+    this.stats.images += 1;
+    const { width, height } = request;
+    const queue = splitRows(height, this.size * BANDS_PER_WORKER);
+    return new Promise((resolve, reject) => {
+      this.job = {
+        id: ++this.jobs, request, queue, pending: queue.length, resolve, reject,
+        out: new Float64Array(width * height),
+      };
+      this.feed();
+    });
+  }
+
+  cancel() {
+    const job = this.job;
+    if (!job) return;
+    this.job = null;
+    this.stats.cancelled += 1;
+    job.reject(new Cancelled());
+  }
+
+  busy() {
+    return this.job !== null;
+  }
+
+  feed() {
+    const job = this.job;
+    if (!job) return;
+    for (const slot of this.workers) {
+      if (slot.busy || job.queue.length === 0) continue;
+      const [row0, row1] = job.queue.shift();
+      slot.busy = true;
+      const { view, width, height, antialias, periodic, period } = job.request;
+      slot.worker.postMessage({
+        type: "band", job: job.id, mesh: this.meshId, field: this.field, view, width, height, row0, row1,
+        antialias: !!antialias, periodic: !!periodic, period: period ?? null,
+      });
+    }
+  }
+
+  received(slot, msg) {
+    if (msg.type === "error" && msg.job == null) { // a mesh or its values could not be held
+      this.fail(`a deposit worker: ${msg.message}`);
+      return;
+    }
+    slot.busy = false;
+    if (msg.type === "band") this.stats.bands += 1;
+    const job = this.job;
+    if (job && msg.job === job.id) {
+      if (msg.type === "error") {
+        this.job = null;
+        job.reject(new Error(msg.message));
+      } else {
+        job.out.set(msg.values, msg.row0 * job.request.width);
+        job.pending -= 1;
+        if (job.pending === 0) {
+          this.job = null;
+          job.resolve(job.out);
+        }
+      }
+    } // (else: a band of an image no longer wanted)
+    this.feed();
+  }
+
+  fail(message) {
+    if (!this.broken) this.broken = message;
+    const job = this.job;
+    this.job = null;
+    job?.reject(new Error(message));
+  }
+
+  terminate() {
+    this.fail("the deposit workers were stopped");
+    for (const { worker } of this.workers) worker.terminate();
+    this.workers = [];
+  }
+}

@@ -1,0 +1,173 @@
+// The deposit pool (core/parallel.js) on the built wasm in node: its workers
+// run in-process (BandWorker behind a fake Worker that answers on a later
+// turn, like a real one), so what is tested is the protocol, the split, the
+// assembly and the cancelling; the real workers are tested in Chromium
+// (tests/test_parallel_browser.py). Oracle: frb.deposit of the same view.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { BandWorker, DepositPool, splitRows, workerCount } from "../../lite/js/core/parallel.js";
+
+const gen = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "ytlite", "_generated");
+const built = fs.existsSync(path.join(gen, "ytlite_pixelizer_bg.wasm"));
+
+async function glue() {
+  const px = await import(path.join(gen, "ytlite_pixelizer.js"));
+  px.initSync({ module: fs.readFileSync(path.join(gen, "ytlite_pixelizer_bg.wasm")) });
+  return px;
+}
+
+// A Worker stand-in: BandWorker answering asynchronously; `kill()` makes it die like a trapped worker.
+function fakeSpawn(px, log = []) {
+  return () => {
+    const w = {
+      worker: new BandWorker(px), dead: false,
+      postMessage(msg) {
+        log.push(msg.type === "band" ? `band ${msg.row0}-${msg.row1}` : msg.type);
+        if (msg.type === "init") return;
+        setTimeout(() => {
+          if (w.dead) return;
+          const out = w.worker.handle(msg);
+          if (out) w.onmessage({ data: out.reply });
+        }, 0);
+      },
+      kill() { w.dead = true; w.onerror({ message: "RuntimeError: unreachable" }); },
+      terminate() { w.dead = true; },
+    };
+    return w;
+  };
+}
+
+// An AMR-like mesh: a 16 x 16 coarse grid over [0, 1]^2 with every cell of its
+// lower-left quarter refined twice (4 x 4 children), in grid order; values vary.
+function amrMesh() {
+  const px = [], py = [], pdx = [], pdy = [], v = [];
+  const add = (x, y, h) => { px.push(x); py.push(y); pdx.push(h); pdy.push(h); v.push(Math.sin(7 * x) + Math.cos(5 * y) * 3 + x * y); };
+  for (let j = 0; j < 16; j++) {
+    for (let i = 0; i < 16; i++) {
+      const h = 1 / 32;
+      if (i < 8 && j < 8) {
+        for (let b = 0; b < 4; b++) for (let a = 0; a < 4; a++) add(i / 16 + (a + 0.5) / 64, j / 16 + (b + 0.5) / 64, h / 4);
+      } else add((i + 0.5) / 16, (j + 0.5) / 16, h);
+    }
+  }
+  return { px: Float64Array.from(px), py: Float64Array.from(py), pdx: Float64Array.from(pdx), pdy: Float64Array.from(pdy),
+    values: Float64Array.from(v) };
+}
+
+function single(px, m, r) {
+  const mesh = new px.VariableMesh(m.px, m.py, m.pdx, m.pdy, m.values);
+  const frb = new px.FixedResolutionBuffer(r.width, r.height);
+  const [x0, x1, y0, y1] = r.view;
+  if (r.periodic) frb.depositPeriodic(mesh, x0, x1, y0, y1, r.antialias, r.period[0], r.period[1]);
+  else frb.deposit(mesh, x0, x1, y0, y1, r.antialias);
+  const out = frb.valuesCopy();
+  frb.free();
+  mesh.free();
+  return out;
+}
+
+const sameBits = (a, b) => a.length === b.length
+  && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+
+test("splitRows: consecutive, even, never empty; workerCount: 1..cap", () => {
+  assert.deepEqual(splitRows(10, 3), [[0, 3], [3, 6], [6, 10]]);
+  assert.deepEqual(splitRows(2, 8), [[0, 1], [1, 2]]); // more bands asked than rows: one row each
+  assert.deepEqual(splitRows(1, 16), [[0, 1]]);
+  for (const [h, k] of [[1024, 8], [17, 5], [3, 3], [5, 1]]) {
+    const bands = splitRows(h, k);
+    assert.equal(bands[0][0], 0);
+    assert.equal(bands.at(-1)[1], h);
+    for (let i = 0; i < bands.length; i++) {
+      assert.ok(bands[i][1] > bands[i][0]);
+      if (i) assert.equal(bands[i][0], bands[i - 1][1]);
+    }
+  }
+  assert.equal(workerCount(undefined), 1);
+  assert.equal(workerCount(2), 2);
+  assert.equal(workerCount(64), 4);
+  assert.equal(workerCount(64, 8), 8);
+});
+
+test("pool: the bands put together are frb.deposit's image, bit for bit", { skip: !built && "wasm not built" }, async () => {
+  const px = await glue();
+  const m = amrMesh();
+  const cases = [
+    { view: [0, 1, 0, 1], width: 64, height: 64 },
+    { view: [0.1, 0.7, 0.05, 0.55], width: 97, height: 31 }, // odd sizes
+    { view: [0.2, 0.3, 0.2, 0.3], width: 13, height: 5 }, // fewer rows than bands: one row each
+    { view: [0.2, 0.9, 0.1, 0.4], width: 40, height: 1 }, // one row, more workers than rows
+    { view: [-0.3, 0.7, 0.6, 1.6], width: 50, height: 50, periodic: true, period: [1, 1] },
+    { view: [0, 1, 0, 1], width: 33, height: 65, antialias: false },
+  ];
+  for (const size of [1, 2, 3, 4]) {
+    const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size });
+    pool.setMesh(m);
+    pool.setValues("v", m.values);
+    for (const c of cases) {
+      const r = { antialias: true, periodic: false, period: null, ...c };
+      const got = await pool.deposit(r);
+      assert.ok(sameBits(got, single(px, m, r)), `K=${size} ${JSON.stringify(c)}`);
+    }
+    pool.terminate();
+  }
+});
+
+test("pool: a newer image cancels the older one between bands; errors say why", { skip: !built && "wasm not built" }, async () => {
+  const px = await glue();
+  const m = amrMesh();
+  const log = [];
+  const pool = new DepositPool({ spawn: fakeSpawn(px, log), module: null, size: 2 });
+  pool.setMesh(m);
+  pool.setValues("v", m.values);
+  const a = { view: [0, 1, 0, 1], width: 64, height: 64, antialias: true };
+  const b = { view: [0.2, 0.6, 0.2, 0.6], width: 64, height: 64, antialias: true };
+  const first = pool.deposit(a);
+  assert.equal(pool.busy(), true);
+  const second = pool.deposit(b);
+  await assert.rejects(first, (err) => err.cancelled === true);
+  assert.ok(sameBits(await second, single(px, m, b)));
+  // of the first image only the bands already running were sent (one per worker), not all 8
+  const bands = log.filter((l) => l.startsWith("band"));
+  assert.equal(bands.length, 2 + 8, bands.join(", "));
+  assert.equal(pool.busy(), false);
+
+  // a bad view: the worker's message, and the pool still works
+  await assert.rejects(pool.deposit({ ...a, view: [1, 0, 0, 1] }), /x_min|bounds/i);
+  assert.ok(sameBits(await pool.deposit(a), single(px, m, a)));
+  // a new field: the next image uses it
+  const doubled = m.values.map((x) => 2 * x);
+  pool.setValues("w", doubled);
+  assert.ok(sameBits(await pool.deposit(a), single(px, { ...m, values: doubled }, a)));
+  pool.terminate();
+});
+
+test("pool: a worker that dies fails the image with a message, and the pool says it is broken", { skip: !built && "wasm not built" }, async () => {
+  const px = await glue();
+  const m = amrMesh();
+  const workers = [];
+  const spawn = fakeSpawn(px);
+  const pool = new DepositPool({ spawn: () => { const w = spawn(); workers.push(w); return w; }, module: null, size: 2 });
+  pool.setMesh(m);
+  pool.setValues("v", m.values);
+  const pending = pool.deposit({ view: [0, 1, 0, 1], width: 32, height: 32, antialias: true });
+  workers[1].kill();
+  await assert.rejects(pending, /a deposit worker stopped: RuntimeError: unreachable/);
+  await assert.rejects(pool.deposit({ view: [0, 1, 0, 1], width: 32, height: 32 }), /worker stopped/);
+  assert.ok(pool.broken);
+  pool.terminate();
+});
+
+test("pool: a mesh a worker cannot hold is said at the next image", { skip: !built && "wasm not built" }, async () => {
+  const px = await glue();
+  const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size: 1 });
+  const m = amrMesh();
+  pool.setMesh({ ...m, pdx: Float64Array.from(m.pdx, (x, i) => (i === 3 ? NaN : x)) });
+  pool.setValues("v", m.values);
+  await new Promise((r) => setTimeout(r, 10));
+  await assert.rejects(pool.deposit({ view: [0, 1, 0, 1], width: 8, height: 8 }), /pdx\[3\] = NaN must be finite/);
+  pool.terminate();
+});

@@ -1,0 +1,264 @@
+"""Big meshes in the viewer (issue 17), in headless Chromium on the kiosk
+page: exact images made by Web Workers in row bands (core/parallel.js),
+previews while the view moves and yt's picture once it rests
+(core/preview.js, core/pipeline.js), the page's thread never busy for long.
+
+Oracles: the single-thread deposit of the same mesh in the same page (byte
+for byte), and yt's ``pixelize_cartesian`` + matplotlib (support/oracle.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from support.browser import QuietHandler, StaticServer, read_canvases
+from support.oracle import compare, expected_values
+from support.paths import ARTIFACTS, REAL_SLICES, ROOT, SITE
+
+pytestmark = pytest.mark.skipif(not (SITE / "view" / "index.html").exists(),
+                                reason="site not built: run python3 build.py build")
+
+sys.path.insert(0, str(ROOT / "bench"))
+import synthetic  # noqa: E402  (bench/synthetic.py: AMR-like synthetic slices, cached)
+
+BIG_CELLS = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def big_file():
+    return synthetic.ensure(BIG_CELLS, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def server(big_file, tmp_path_factory):
+    """The site's kiosk page, the real slices at files/slices/ and the big one at files/big.h5."""
+    root = tmp_path_factory.mktemp("parallel-site")
+    shutil.copytree(SITE / "view", root / "view")
+    (root / "files" / "slices").mkdir(parents=True)
+    for path in REAL_SLICES:
+        (root / "files" / "slices" / path.name).symlink_to(path)
+    (root / "files" / "big.h5").symlink_to(big_file)
+    with StaticServer(root, QuietHandler) as s:
+        yield s.url
+
+
+class Page:
+    def __init__(self, browser, url, budget=None, workers=None, init_script=None):
+        self.context = browser.new_context(viewport={"width": 1200, "height": 900})
+        if init_script:
+            self.context.add_init_script(init_script)
+        self.page = self.context.new_page()
+        self.errors = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(f"{url}/view/")
+        self.page.wait_for_function("() => !!window.ytliteKiosk", timeout=60000)
+        # the page-wide worker settings (core/runtime.js), before any viewer exists
+        self.page.evaluate("""async ([budget, count]) => {
+            const { runtime } = await window.ytliteKiosk.ready;
+            if (runtime.workers && budget !== null) runtime.workers.budgetMs = budget;
+            if (runtime.workers && count !== null) runtime.workers.count = count;
+        }""", [budget, workers])
+
+    def open(self, file):
+        self.page.evaluate("(f) => window.ytliteKiosk.openUrl(f)", file)
+        return self.wait_frame("f => !f.preview")
+
+    def frame(self):
+        return json.loads(self.page.locator("canvas.ytlite-image").get_attribute("data-frame"))
+
+    def wait_frame(self, predicate, timeout=60000):
+        self.page.wait_for_function(
+            f"""() => {{ const c = document.querySelector('canvas.ytlite-image');
+                 return !!(c && c.dataset.frame) && ({predicate})(JSON.parse(c.dataset.frame)); }}""", timeout=timeout)
+        return self.frame()
+
+    def set(self, **changes):
+        """Store changes, then the exact image of the new state (made anywhere)."""
+        count = self.frame()["count"]
+        self.page.evaluate("""(changes) => { const s = window.ytliteKiosk.viewer.store;
+            for (const [k, v] of Object.entries(changes)) s.set(k, v); }""", changes)
+        return self.wait_frame(f"f => f.count > {count} && !f.preview")
+
+    def same_as_single_thread(self):
+        """The buffer's values (made in workers) against a deposit of the same
+        state on the page's thread: True when byte for byte equal."""
+        return self.page.evaluate("""() => {
+            const p = window.ytliteKiosk.viewer.pipeline, st = window.ytliteKiosk.viewer.state;
+            if (!p.hasDeposit(st)) return "the buffer does not hold the state's image";
+            const frb = new p.px.FixedResolutionBuffer(st.width, st.height);
+            const [x0, x1, y0, y1] = st.view;
+            if (st.periodic) frb.depositPeriodic(p.mesh, x0, x1, y0, y1, !!st.antialias, st.period[0], st.period[1]);
+            else frb.deposit(p.mesh, x0, x1, y0, y1, !!st.antialias);
+            const a = new Uint8Array(frb.valuesCopy().buffer), b = new Uint8Array(p.frb.valuesCopy().buffer);
+            frb.free();
+            if (a.length !== b.length) return `sizes differ: ${a.length} vs ${b.length}`;
+            for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return `byte ${i} differs`;
+            return true;
+        }""")
+
+    def pixels(self):
+        return read_canvases(self.page)[0][1]
+
+    def screenshot(self, tag):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"parallel-{tag}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    pages = []
+
+    def _open(**kwargs):
+        p = Page(browser, server, **kwargs)
+        pages.append(p)
+        return p
+
+    yield _open
+    for p in pages:
+        p.close()
+
+
+@pytest.mark.skipif(not REAL_SLICES, reason="real data not present")
+def test_images_made_by_workers_are_the_single_thread_ones_byte_for_byte(page):
+    """Every real slice, every view below made in workers (budget 0) with
+    4 workers on whatever CPU this is: the same bytes as one deposit on the
+    page's thread, and yt's picture; odd sizes, fewer rows than bands (one
+    row each), more workers than rows, periodic, no antialiasing."""
+    run = page(budget=0, workers=4)
+    for path in REAL_SLICES:
+        f = run.open(f"slices/{path.name}")
+        assert f["made"] == "workers", (path.name, f)
+        assert run.same_as_single_thread() is True, path.name
+        compare(run, f"workers-{path.stem}", f, run.pixels(), path, f["field"], f["cmap"], f["scale"])
+        x0, x1, y0, y1 = f["view"]
+        w, h = x1 - x0, y1 - y0
+        for changes in (
+            {"view": [x0 + 0.31 * w, x0 + 0.52 * w, y0 + 0.4 * h, y0 + 0.55 * h], "resolution": 301},
+            {"resolution": 7},  # a few rows: bands of one row, more workers than rows
+            {"resolution": 2},
+            {"view": [x0 - 0.3 * w, x1 - 0.3 * w, y0 + 0.2 * h, y1 + 0.2 * h], "resolution": 200,
+             "periodic": True, "period": [w, h]},
+            {"periodic": False, "antialias": False, "resolution": 333},
+        ):
+            g = run.set(**changes)
+            assert g["made"] == "workers", (path.name, changes, g)
+            assert run.same_as_single_thread() is True, (path.name, changes)
+        # and yt's own picture of the zoomed, odd-sized view
+        g = run.set(antialias=True, view=[x0 + 0.31 * w, x0 + 0.52 * w, y0 + 0.4 * h, y0 + 0.55 * h], resolution=301)
+        compare(run, f"workers-zoom-{path.stem}", g, run.pixels(), path, g["field"], g["cmap"], g["scale"])
+    stats = run.page.evaluate("() => window.ytliteKiosk.viewer.pipeline.pool.stats")
+    assert stats["bands"] > 0
+    assert run.errors == []
+
+
+class MainThreadTasks:
+    """A Chromium trace (a browser-level CDP session: a page's own session
+    records nothing of its renderer) of every task the renderers' main
+    threads run: ``stop()`` -> [(wall ms, CPU ms)]. CPU time, not wall time,
+    says how long a task keeps the thread: on a loaded machine (the workers
+    run beside it) a task's wall time grows while it waits for a core."""
+
+    def __init__(self, browser, page):
+        self.page = page
+        self.cdp = browser.new_browser_cdp_session()
+        self.events, self.done = [], []
+        self.cdp.on("Tracing.dataCollected", lambda m: self.events.extend(m["value"]))
+        self.cdp.on("Tracing.tracingComplete", lambda m: self.done.append(True))
+        self.cdp.send("Tracing.start", {"transferMode": "ReportEvents", "traceConfig": {
+            "includedCategories": ["toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline"]}})
+
+    def stop(self):
+        self.cdp.send("Tracing.end")
+        deadline = time.monotonic() + 30
+        while not self.done and time.monotonic() < deadline:
+            self.page.wait_for_timeout(50)
+        self.cdp.detach()
+        events = self.events
+        names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e.get("name") == "thread_name"}
+        main = {k for k, v in names.items() if v == "CrRendererMain"}
+        return [(e["dur"] / 1000, e.get("tdur", 0) / 1000) for e in events
+                if (e["pid"], e["tid"]) in main and e.get("name") == "RunTask" and e.get("ph") == "X"]
+
+
+def test_a_big_mesh_pans_with_previews_and_rests_on_yts_picture(page, browser, big_file):
+    """1 M cells: the full view costs more than a frame, so while it is
+    dragged the page shows previews and the workers make the exact image;
+    no task of the page's thread takes more than 16 ms of CPU meanwhile; at
+    rest the canvas is yt's picture; a read-out taken on a preview is the
+    exact value; a newer view cancels the image still being made."""
+    run = page()
+    f = run.open("big.h5")
+    assert f["made"] == "workers", f  # (1 M cells at full view: over the frame budget on any machine)
+    compare(run, "big-first", f, run.pixels(), big_file, "density", f["cmap"], f["scale"])
+
+    frames_before = f["count"]
+    box = run.page.locator("canvas.ytlite-image").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    run.page.evaluate("""() => { window.framesSeen = []; const c = document.querySelector('canvas.ytlite-image');
+        new MutationObserver(() => window.framesSeen.push(JSON.parse(c.dataset.frame)))
+            .observe(c, {attributes: true, attributeFilter: ['data-frame']}); }""")
+    tracer = MainThreadTasks(browser, run.page)
+    run.page.mouse.move(x, y)
+    run.page.mouse.down()
+    for i in range(1, 61):
+        run.page.mouse.move(x - 2 * i, y + i)
+        time.sleep(0.016)
+    run.page.mouse.up()
+    rest = run.wait_frame(f"f => f.count > {frames_before} && !f.preview && f.made === 'workers'")
+    time.sleep(0.3)
+    tasks = tracer.stop()
+    seen = run.page.evaluate("() => window.framesSeen")
+    previews = [s for s in seen if s["preview"]]
+    assert len(previews) >= 10, [s["made"] for s in seen]
+    worst_cpu = max(cpu for _, cpu in tasks)
+    print(f"\n{len(seen)} frames while dragging ({len(previews)} previews); page thread: {len(tasks)} tasks, "
+          f"longest {max(w for w, _ in tasks):.1f} ms ({worst_cpu:.1f} ms CPU); preview frame "
+          f"{np.median([s['frame_ms'] for s in previews]):.1f} ms median")
+    assert worst_cpu <= 16, sorted(cpu for _, cpu in tasks)[-5:]
+    rest = run.frame()
+    assert rest["view"] == seen[-1]["view"] and not rest["preview"]
+    compare(run, "big-rest", rest, run.pixels(), big_file, "density", rest["cmap"], rest["scale"])
+
+    # a read-out on a preview: the exact value (that pixel's row deposited on the spot)
+    x0, x1, y0, y1 = rest["view"]
+    moved = [x0 + 0.1 * (x1 - x0), x1 + 0.1 * (x1 - x0), y0, y1]
+    got = run.page.evaluate("""(view) => { const v = window.ytliteKiosk.viewer;
+        v.store.set("view", view); v.draw();
+        const frame = JSON.parse(v.canvas.dataset.frame);
+        v.showReadout(0.37, 0.61);
+        return [frame.preview, Number(v.readout.dataset.value), v.canvas.width, v.canvas.height]; }""", moved)
+    assert got[0] is True, "the exact image came before the read-out: no preview to read"
+    w, h = got[2], got[3]
+    want = expected_values(big_file, "density", moved, w, h)[h - 1 - int(0.61 * h), int(0.37 * w)]
+    assert got[1] == want
+    run.wait_frame("f => !f.preview")
+
+    # a newer view cancels the image being made: only the last one is drawn exact
+    stats0 = run.page.evaluate("() => ({...window.ytliteKiosk.viewer.pipeline.pool.stats})")
+    views = [[x0 + k * 0.01 * (x1 - x0), x1 + k * 0.01 * (x1 - x0), y0, y1] for k in range(1, 6)]
+    run.page.evaluate("""(views) => { const v = window.ytliteKiosk.viewer;
+        for (const view of views) { v.store.set("view", view); v.draw(); } }""", views)
+    last = run.wait_frame("f => !f.preview")
+    stats1 = run.page.evaluate("() => window.ytliteKiosk.viewer.pipeline.pool.stats")
+    assert last["view"] == views[-1]
+    assert stats1["images"] - stats0["images"] == 5 and stats1["cancelled"] - stats0["cancelled"] == 4, (stats0, stats1)
+    compare(run, "big-after-cancel", last, run.pixels(), big_file, "density", last["cmap"], last["scale"])
+    assert run.errors == []
+
+
+def test_a_page_that_cannot_start_workers_draws_big_meshes_itself(page, big_file):
+    run = page(init_script="delete window.Worker;")
+    f = run.open("big.h5")
+    assert f["made"] == "main" and not f["preview"]
+    compare(run, "no-workers", f, run.pixels(), big_file, "density", f["cmap"], f["scale"])
+    assert run.errors == []
