@@ -25,6 +25,7 @@ use crate::bounds::Bounds;
 use crate::colormap::Colormap;
 use crate::error::{try_filled, Error, Result, MAX_DIMENSION};
 use crate::normalization::{Normalization, ResolvedNormalization};
+use crate::preview::Previews;
 use crate::shade::{NormKey, Thresholds};
 use crate::variable_mesh::VariableMesh;
 
@@ -178,6 +179,15 @@ impl FixedResolutionBuffer {
         }
         self.generation += 1;
         Ok(&mut self.values[row0 * self.width..row1 * self.width])
+    }
+
+    /// Make the values a preview of `bounds` from `previews` (see
+    /// [`crate::preview`]): counts as a new deposit (every cache dropped).
+    /// False when `previews` has no image (the values are then all NaN).
+    pub fn preview(&mut self, previews: &mut Previews, bounds: Bounds) -> Result<bool> {
+        bounds.validate(self.width, self.height)?;
+        self.generation += 1;
+        Ok(previews.render(&mut self.values, self.width, self.height, bounds))
     }
 
     /// Min/max of the finite (and, if `log`, positive) deposited values

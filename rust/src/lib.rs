@@ -59,6 +59,7 @@
 //! * [`reference`](mod@reference): [`pixelize_cartesian`], the reference
 //!   port of yt's loop, and the deposit contract;
 //! * [`cost`]: the cells a deposit of a view will visit (from the index);
+//! * [`preview`](mod@preview): previews of a view from exact images of others;
 //! * [`deposit`], [`shade`]: the fast paths, bit-identical to the reference
 //!   and to the definition of shading;
 //! * [`fixed_resolution_buffer`]: [`FixedResolutionBuffer`], which runs them
@@ -99,6 +100,11 @@
 //!                          antialias, periodX, periodY)
 //! band.values() -> Float64Array view (read-only) ; band.valuesCopy() -> Float64Array copy
 //! band.width, band.height, band.row0, band.row1
+//!
+//! new Previews()                              // exact images kept to make previews from (`preview` module)
+//! previews.remember(frb, xMin, xMax, yMin, yMax)  // frb's values: the exact image of that view
+//! previews.clear() ; previews.hasImages
+//! frb.drawPreview(previews, xMin, xMax, yMin, yMax) -> bool   // the values: a preview (a new deposit)
 //!
 //! new Colormap(lut)                            // Uint8Array, 4*N bytes, N >= 2
 //! cmap.setBad(r,g,b,a) / setUnder(r,g,b,a) / setOver(r,g,b,a) ; cmap.length
@@ -144,6 +150,7 @@ pub mod deposit;
 pub mod error;
 pub mod fixed_resolution_buffer;
 pub mod normalization;
+pub mod preview;
 pub mod reference;
 pub mod shade;
 #[cfg(test)]
@@ -157,6 +164,7 @@ pub use cost::cells_in_view;
 pub use error::{Error, Result, MAX_DIMENSION};
 pub use fixed_resolution_buffer::{FixedResolutionBuffer, RowBand};
 pub use normalization::{Normalization, ResolvedNormalization, Scale};
+pub use preview::Previews;
 pub use reference::pixelize_cartesian;
 pub use variable_mesh::VariableMesh;
 
@@ -381,6 +389,21 @@ mod wasm {
             self.inner.values().to_vec()
         }
 
+        /// Make the values a preview of this view from `previews` (a new
+        /// deposit, then `shade` as usual); false when it has no image.
+        #[allow(non_snake_case)]
+        #[wasm_bindgen(js_name = drawPreview)]
+        pub fn draw_preview(
+            &mut self,
+            previews: &mut JsPreviews,
+            xMin: f64,
+            xMax: f64,
+            yMin: f64,
+            yMax: f64,
+        ) -> Result<bool, JsError> {
+            self.inner.preview(&mut previews.inner, Bounds::new(xMin, xMax, yMin, yMax)).map_err(js)
+        }
+
         /// Writable view of rows `row0..row1` of the values, for storing
         /// the same rows deposited by a worker (`RowBand.values()` there):
         /// counts as a new deposit (every cache dropped). Write it at once
@@ -536,6 +559,47 @@ mod wasm {
         #[wasm_bindgen(getter)]
         pub fn row1(&self) -> u32 {
             self.inner.row1() as u32
+        }
+    }
+
+    /// The exact images previews are made from (`preview` module).
+    #[wasm_bindgen(js_name = Previews)]
+    pub struct JsPreviews {
+        inner: crate::Previews,
+    }
+
+    #[wasm_bindgen(js_class = Previews)]
+    impl JsPreviews {
+        #[wasm_bindgen(constructor)]
+        #[allow(clippy::new_without_default)]
+        pub fn new() -> JsPreviews {
+            JsPreviews { inner: crate::Previews::new() }
+        }
+
+        /// Keep the buffer's values, the exact image of this view (copied).
+        #[allow(non_snake_case)]
+        pub fn remember(
+            &mut self,
+            frb: &JsFixedResolutionBuffer,
+            xMin: f64,
+            xMax: f64,
+            yMin: f64,
+            yMax: f64,
+        ) -> Result<(), JsError> {
+            let f = &frb.inner;
+            self.inner
+                .remember(f.values(), f.width(), f.height(), Bounds::new(xMin, xMax, yMin, yMax))
+                .map_err(js)
+        }
+
+        /// Forget every image.
+        pub fn clear(&mut self) {
+            self.inner.clear();
+        }
+
+        #[wasm_bindgen(getter, js_name = hasImages)]
+        pub fn has_images(&self) -> bool {
+            self.inner.has_images()
         }
     }
 

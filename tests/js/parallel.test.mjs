@@ -9,7 +9,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { BandWorker, DepositPool, splitRows, workerCount } from "../../lite/js/core/parallel.js";
+import { BANDS_AHEAD, BandWorker, DepositPool, splitRows, workerCount } from "../../lite/js/core/parallel.js";
 
 const gen = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "ytlite", "_generated");
 const built = fs.existsSync(path.join(gen, "ytlite_pixelizer_bg.wasm"));
@@ -130,9 +130,9 @@ test("pool: a newer image cancels the older one between bands; errors say why", 
   const second = pool.deposit(b);
   await assert.rejects(first, (err) => err.cancelled === true);
   assert.ok(sameBits(await second, single(px, m, b)));
-  // of the first image only the bands already running were sent (one per worker), not all 8
+  // of the first image only the bands already sent were (BANDS_AHEAD per worker), not all 8
   const bands = log.filter((l) => l.startsWith("band"));
-  assert.equal(bands.length, 2 + 8, bands.join(", "));
+  assert.equal(bands.length, 2 * BANDS_AHEAD + 8, bands.join(", "));
   assert.equal(pool.busy(), false);
 
   // a bad view: the worker's message, and the pool still works

@@ -23,13 +23,20 @@
 //   {type: "mesh", mesh, px, py, pdx, pdy}                  a mesh's geometry (owned copies)
 //   {type: "values", mesh, field, values}                   its field values
 //   {type: "band", job, mesh, field, view, width, height, row0, row1, antialias, periodic, period}
+//   {type: "spare", buffer}                                 a band's buffer back, to fill again
 // (worker -> main):
-//   {type: "band", job, row0, row1, values}                 values transferred
+//   {type: "band", job, row0, row1, values, ms}             values transferred (a view of a reused
+//                                                           buffer); ms: [deposit, copy] in the worker
 //   {type: "error", job?, message}                          a band (or a mesh, job null) failed
+// Buffers go back and forth (no fresh memory per band or per image: fresh
+// memory costs page faults, as much as the copy itself).
 
 // Bands per worker in one image: enough for balance and quick cancelling,
 // few enough that each band's fixed cost (culling, a message) stays small.
 export const BANDS_PER_WORKER = 4;
+// Bands sent to a worker ahead of its replies: it starts the next one while
+// the main thread takes the last one in (no idle gap of a message's round trip).
+export const BANDS_AHEAD = 2;
 
 // `parts` consecutive bands [row0, row1) covering 0..height, as even as
 // whole rows allow; never an empty band (at most `height` bands).
@@ -57,6 +64,7 @@ export class BandWorker {
     this.meshId = null;
     this.field = null;
     this.band = new px.RowBand();
+    this.spares = []; // ArrayBuffers sent back by the main thread
   }
 
   // -> {reply, transfer} or null (nothing to say)
@@ -66,6 +74,7 @@ export class BandWorker {
         case "mesh": return this.setMesh(msg);
         case "values": return this.setValues(msg);
         case "band": return this.deposit(msg);
+        case "spare": this.spares.push(msg.buffer); return null;
         default: throw new Error(`unknown message ${JSON.stringify(msg.type)}`);
       }
     } catch (err) {
@@ -100,14 +109,22 @@ export class BandWorker {
   deposit(m) {
     if (m.mesh !== this.meshId || m.field !== this.field) throw new Error("this worker has another mesh or field");
     const [x0, x1, y0, y1] = m.view;
+    const t0 = performance.now();
     if (m.periodic) {
       this.band.depositRowsPeriodic(this.mesh, x0, x1, y0, y1, m.width, m.height, m.row0, m.row1, !!m.antialias,
         m.period[0], m.period[1]);
     } else {
       this.band.depositRows(this.mesh, x0, x1, y0, y1, m.width, m.height, m.row0, m.row1, !!m.antialias);
     }
-    const values = this.band.values().slice(); // out of wasm memory, transferred
-    return { reply: { type: "band", job: m.job, row0: m.row0, row1: m.row1, values }, transfer: [values.buffer] };
+    const t1 = performance.now();
+    const band = this.band.values();
+    const n = band.length;
+    let buffer = this.spares.pop();
+    if (!buffer || buffer.byteLength < n * 8) buffer = new ArrayBuffer(n * 8 + 64 * 1024); // (room for a longer band)
+    const values = new Float64Array(buffer, 0, n);
+    values.set(band); // out of wasm memory, transferred
+    const ms = [t1 - t0, performance.now() - t1]; // (deposit, copy: for benchmarks)
+    return { reply: { type: "band", job: m.job, row0: m.row0, row1: m.row1, values, ms }, transfer: [buffer] };
   }
 }
 
@@ -134,7 +151,7 @@ export class DepositPool {
     this.workers = [];
     for (let i = 0; i < size; i++) {
       const w = spawn();
-      const slot = { worker: w, busy: false };
+      const slot = { worker: w, sent: 0 }; // sent: bands not answered yet
       w.onmessage = (e) => this.received(slot, e.data);
       w.onerror = (e) => this.fail(`a deposit worker stopped: ${e?.message ?? e}`);
       w.postMessage({ type: "init", module });
@@ -165,8 +182,9 @@ export class DepositPool {
 
   // The image of `request` ({view, width, height, antialias, periodic,
   // period}) over the current mesh and field: a Promise of its values
-  // (Float64Array, row 0 at y_min), exactly frb.deposit's. A newer deposit()
-  // or cancel() rejects it with Cancelled.
+  // (Float64Array, row 0 at y_min), exactly frb.deposit's, valid until the
+  // next image is asked for (the array is reused: copy what you keep). A
+  // newer deposit() or cancel() rejects it with Cancelled.
   deposit(request) {
     if (this.broken) return Promise.reject(new Error(this.broken));
     if (this.field === null) return Promise.reject(new Error("no field: call setValues first"));
@@ -175,10 +193,8 @@ export class DepositPool {
     const { width, height } = request;
     const queue = splitRows(height, this.size * BANDS_PER_WORKER);
     return new Promise((resolve, reject) => {
-      this.job = {
-        id: ++this.jobs, request, queue, pending: queue.length, resolve, reject,
-        out: new Float64Array(width * height),
-      };
+      if (this.out?.length !== width * height) this.out = new Float64Array(width * height);
+      this.job = { id: ++this.jobs, request, queue, pending: queue.length, resolve, reject, out: this.out };
       this.feed();
     });
   }
@@ -199,14 +215,15 @@ export class DepositPool {
     const job = this.job;
     if (!job) return;
     for (const slot of this.workers) {
-      if (slot.busy || job.queue.length === 0) continue;
-      const [row0, row1] = job.queue.shift();
-      slot.busy = true;
-      const { view, width, height, antialias, periodic, period } = job.request;
-      slot.worker.postMessage({
-        type: "band", job: job.id, mesh: this.meshId, field: this.field, view, width, height, row0, row1,
-        antialias: !!antialias, periodic: !!periodic, period: period ?? null,
-      });
+      while (slot.sent < BANDS_AHEAD && job.queue.length > 0) {
+        const [row0, row1] = job.queue.shift();
+        slot.sent += 1;
+        const { view, width, height, antialias, periodic, period } = job.request;
+        slot.worker.postMessage({
+          type: "band", job: job.id, mesh: this.meshId, field: this.field, view, width, height, row0, row1,
+          antialias: !!antialias, periodic: !!periodic, period: period ?? null,
+        });
+      }
     }
   }
 
@@ -215,8 +232,11 @@ export class DepositPool {
       this.fail(`a deposit worker: ${msg.message}`);
       return;
     }
-    slot.busy = false;
-    if (msg.type === "band") this.stats.bands += 1;
+    slot.sent -= 1;
+    if (msg.type === "band") {
+      this.stats.bands += 1;
+      slot.back = msg.values; // (its buffer goes back to the worker once copied, below)
+    }
     const job = this.job;
     if (job && msg.job === job.id) {
       if (msg.type === "error") {
@@ -224,6 +244,7 @@ export class DepositPool {
         job.reject(new Error(msg.message));
       } else {
         job.out.set(msg.values, msg.row0 * job.request.width);
+        this.stats.workerMs = msg.ms;
         job.pending -= 1;
         if (job.pending === 0) {
           this.job = null;
@@ -231,6 +252,11 @@ export class DepositPool {
         }
       }
     } // (else: a band of an image no longer wanted)
+    if (slot.back) {
+      const { buffer } = slot.back;
+      slot.back = null;
+      slot.worker.postMessage({ type: "spare", buffer }, [buffer]);
+    }
     this.feed();
   }
 

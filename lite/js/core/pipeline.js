@@ -7,14 +7,14 @@
 //
 // Big meshes (when the exact image of a view costs more than a frame): the
 // deposit runs in workers (core/parallel.js: row bands, exact), a preview
-// (core/preview.js) stands in while it runs, and the exact image replaces
-// it as soon as it is there. What a deposit costs is predicted before it
+// (made in wasm from the exact images of other views: rust/src/preview.rs)
+// stands in while it runs, and the exact image replaces it as soon as it
+// is there. What a deposit costs is predicted before it
 // runs (predict: the cells it will visit, from the mesh's culling index,
 // times per-cell and per-pixel costs calibrated on this machine's deposits).
 
 import { autoLinthresh, SCALES } from "./conventions.js";
 import { Cancelled, DepositPool, workerCount } from "./parallel.js";
-import { PreviewSource } from "./preview.js";
 
 // The most a deposit may cost on the main thread (ms): a frame (16 ms) less
 // shading and drawing. Costlier views are deposited in workers.
@@ -68,7 +68,7 @@ export class Pipeline {
     this.meshGeneration = 0; // which mesh and field the pool holds: (meshGeneration, fieldKey)
     this.poolMesh = -1;
     this.poolField = null;
-    this.previews = new PreviewSource();
+    this.previews = new runtime.px.Previews();
     this.costScale = 1; // measured / predicted cost of this thread's deposits
     this.budgetMs = this.workers?.budgetMs ?? FRAME_BUDGET_MS;
     this.made = null; // where the image in the buffer was deposited: "main" or "workers"
@@ -153,7 +153,7 @@ export class Pipeline {
       this.shadeKey = null;
       deposited = true;
       // (an exact image a preview can be made from, once workers are in use)
-      if (this.pool) this.previews.remember(state.view, state.width, state.height, this.frb.valuesCopy());
+      if (this.pool) this.previews.remember(this.frb, ...state.view);
     }
     const t1 = performance.now();
     const skey = key(state, SHADE_INPUTS);
@@ -212,7 +212,7 @@ export class Pipeline {
       this.depositKey = dkey;
       this.made = "workers";
       this.shadeKey = null;
-      this.previews.remember(view, width, height, values);
+      this.previews.remember(this.frb, ...view);
       return { ms: performance.now() - t0 };
     });
   }
@@ -239,18 +239,15 @@ export class Pipeline {
     }
   }
 
-  // A preview of `state` (see core/preview.js) shaded with `limits` (the
+  // A preview of `state` (rust/src/preview.rs) shaded with `limits` (the
   // last exact image's {vmin, vmax, linthresh}) where the state's own are
   // automatic: render()'s result with preview: true, or null when there is
   // nothing to make one from.
   renderPreview(state, limits) {
-    if (!limits || !this.previews.has()) return null;
-    const { width, height } = state;
-    if (this.previewValues?.length !== width * height) this.previewValues = new Float64Array(width * height);
-    this.previews.render(state.view, width, height, this.previewValues);
-    this.frbOfSize(width, height).rowsForWriting(0, height).set(this.previewValues);
-    this.depositKey = this.shadeKey = null; // (the buffer holds no exact image now)
+    if (!limits || !this.previews.hasImages) return null;
     const t0 = performance.now();
+    this.frbOfSize(state.width, state.height).drawPreview(this.previews, ...state.view);
+    this.depositKey = this.shadeKey = null; // (the buffer holds no exact image now)
     this.result = this.shade({
       ...state, vmin: state.vmin ?? limits.vmin, vmax: state.vmax ?? limits.vmax,
       linthresh: state.linthresh ?? limits.linthresh,
@@ -379,6 +376,7 @@ export class Pipeline {
     this.band?.free();
     this.pool?.terminate();
     this.mesh = this.frb = this.norm = this.band = this.pool = null;
-    this.previews.clear();
+    this.previews.free();
+    this.previews = null;
   }
 }

@@ -1,0 +1,247 @@
+//! Previews while the view moves: when the exact image of a view costs more
+//! than a frame (a big mesh), the front end shows, until the exact image is
+//! there, the image of the new view made from exact images of other views it
+//! already has. A preview is never the picture at rest: it stands in while
+//! the exact one is made (off the main thread, in row bands).
+//!
+//! [`Previews`] keeps two exact images: the **newest** one and the
+//! **widest** one (the largest view area seen since the last
+//! [`clear`](Previews::clear), typically the whole domain). A preview pixel
+//! takes, nearest pixel, the value of the image whose pixel under its centre
+//! is the **finest** (smallest area) among those covering it, and NaN (the
+//! "bad" colour) where none covers it. Pixel grids as in the deposit: pixel
+//! `(i, j)` of a `width x height` image of `bounds` spans `[x_min + j dx,
+//! x_min + (j + 1) dx] x [y_min + i dy, y_min + (i + 1) dy]`, row 0 at
+//! `y_min`; its centre is looked up in the source's grid.
+//!
+//! No allocation per preview: the images' buffers are reused when the next
+//! image has the same size.
+
+use crate::bounds::Bounds;
+use crate::error::{try_filled, Error, Result, MAX_DIMENSION};
+
+#[derive(Debug, Clone)]
+struct Image {
+    bounds: Bounds,
+    width: usize,
+    height: usize,
+    values: Vec<f64>,
+}
+
+impl Image {
+    fn area(&self) -> f64 {
+        (self.bounds.x_max - self.bounds.x_min) * (self.bounds.y_max - self.bounds.y_min)
+    }
+    fn pixel_area(&self) -> f64 {
+        self.area() / (self.width * self.height) as f64
+    }
+}
+
+/// The exact images previews are made from (see the module docs).
+#[derive(Debug, Clone, Default)]
+pub struct Previews {
+    newest: Option<Image>,
+    /// `None` while the newest image is also the widest.
+    widest: Option<Image>,
+    /// A buffer no image uses any more.
+    spare: Vec<f64>,
+    /// Per source, the source column under each preview column's centre
+    /// (`usize::MAX`: none); reused from preview to preview.
+    columns: [Vec<usize>; 2],
+}
+
+const NONE: usize = usize::MAX;
+
+/// The index of the cell of a grid starting at `lo` with cells `step` wide
+/// that holds `x`, if one of `n` does.
+fn cell(x: f64, lo: f64, step: f64, n: usize) -> usize {
+    let c = ((x - lo) / step).floor();
+    if c >= 0.0 && c < n as f64 {
+        c as usize
+    } else {
+        NONE
+    }
+}
+
+/// The row of `s` under height `y`, if `s` has one there.
+fn row_of(s: Option<&Image>, y: f64) -> Option<&[f64]> {
+    let s = s?;
+    let r = cell(y, s.bounds.y_min, (s.bounds.y_max - s.bounds.y_min) / s.height as f64, s.height);
+    (r != NONE).then(|| &s.values[r * s.width..(r + 1) * s.width])
+}
+
+impl Previews {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forget every image (a new mesh or field).
+    pub fn clear(&mut self) {
+        self.newest = None;
+        self.widest = None;
+        self.spare = Vec::new();
+    }
+
+    /// True when there is an image to make previews from.
+    pub fn has_images(&self) -> bool {
+        self.newest.is_some()
+    }
+
+    /// Keep `values` (`height` rows of `width`, row 0 at `y_min`), the exact
+    /// image of `bounds`, as the newest image (and the widest, if its view is
+    /// at least as large as the widest one's). On error nothing changes.
+    pub fn remember(&mut self, values: &[f64], width: usize, height: usize, bounds: Bounds) -> Result<()> {
+        if width == 0 || height == 0 || width > MAX_DIMENSION || height > MAX_DIMENSION {
+            return Err(Error::InvalidDimensions { width, height });
+        }
+        bounds.validate(width, height)?;
+        let n = width * height;
+        if values.len() != n {
+            return Err(Error::LengthMismatch { what: "a preview image's values", expected: n, actual: values.len() });
+        }
+        let mut buffer = std::mem::take(&mut self.spare);
+        if buffer.len() != n {
+            drop(buffer); // (freed before the new one is allocated)
+            buffer = try_filled(n, 0.0, "a preview image")?;
+        }
+        buffer.copy_from_slice(values);
+        let image = Image { bounds, width, height, values: buffer };
+        let old_newest = self.newest.take();
+        // the widest so far: the widest, or the old newest when it was the widest too
+        let (widest, other) = match self.widest.take() {
+            Some(w) => (Some(w), old_newest),
+            None => (old_newest, None),
+        };
+        if let Some(o) = other {
+            self.spare = o.values;
+        }
+        match widest {
+            Some(w) if w.area() > image.area() => self.widest = Some(w),
+            Some(w) => self.spare = w.values,
+            None => {}
+        }
+        self.newest = Some(image);
+        Ok(())
+    }
+
+    /// Fill `out` (`height` rows of `width`) with the preview of `bounds`;
+    /// false (and `out` all NaN) when there is no image.
+    pub fn render(&mut self, out: &mut [f64], width: usize, height: usize, bounds: Bounds) -> bool {
+        out.fill(f64::NAN);
+        let mut sources: [Option<&Image>; 2] = [self.newest.as_ref(), self.widest.as_ref()];
+        if sources[0].is_none() {
+            return false;
+        }
+        if let [Some(a), Some(b)] = sources {
+            if b.pixel_area() < a.pixel_area() {
+                sources.swap(0, 1); // finest first
+            }
+        }
+        let dx = (bounds.x_max - bounds.x_min) / width as f64;
+        let dy = (bounds.y_max - bounds.y_min) / height as f64;
+        for (s, cols) in sources.iter().zip(self.columns.iter_mut()) {
+            cols.clear();
+            if let Some(s) = s {
+                let sdx = (s.bounds.x_max - s.bounds.x_min) / s.width as f64;
+                cols.extend((0..width).map(|j| cell(bounds.x_min + (j as f64 + 0.5) * dx, s.bounds.x_min, sdx, s.width)));
+            }
+        }
+        let [fine_cols, coarse_cols] = &self.columns;
+        for (i, row) in out.chunks_exact_mut(width).enumerate() {
+            let y = bounds.y_min + (i as f64 + 0.5) * dy;
+            match (row_of(sources[0], y), row_of(sources[1], y)) {
+                (Some(fine), Some(coarse)) => {
+                    for ((v, &f), &c) in row.iter_mut().zip(fine_cols).zip(coarse_cols) {
+                        if f != NONE {
+                            *v = fine[f];
+                        } else if c != NONE {
+                            *v = coarse[c];
+                        }
+                    }
+                }
+                (Some(src), None) | (None, Some(src)) => {
+                    let cols = if row_of(sources[0], y).is_some() { fine_cols } else { coarse_cols };
+                    for (v, &c) in row.iter_mut().zip(cols) {
+                        if c != NONE {
+                            *v = src[c];
+                        }
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(x0: f64, x1: f64, y0: f64, y1: f64) -> Bounds {
+        Bounds::new(x0, x1, y0, y1)
+    }
+
+    #[test]
+    fn the_same_view_gives_the_image_back() {
+        let mut p = Previews::new();
+        let values: Vec<f64> = (0..12).map(|v| v as f64).collect();
+        p.remember(&values, 4, 3, b(0.0, 4.0, 0.0, 3.0)).unwrap();
+        let mut out = vec![0.0; 12];
+        assert!(p.render(&mut out, 4, 3, b(0.0, 4.0, 0.0, 3.0)));
+        assert_eq!(out, values);
+    }
+
+    #[test]
+    fn a_pan_shifts_and_leaves_nan_where_nothing_was_seen() {
+        let mut p = Previews::new();
+        let values: Vec<f64> = (0..4).map(|v| v as f64).collect(); // 4 x 1 over [0, 4] x [0, 1]
+        p.remember(&values, 4, 1, b(0.0, 4.0, 0.0, 1.0)).unwrap();
+        let mut out = vec![0.0; 4];
+        assert!(p.render(&mut out, 4, 1, b(1.0, 5.0, 0.0, 1.0)));
+        assert_eq!(&out[..3], &[1.0, 2.0, 3.0]);
+        assert!(out[3].is_nan());
+    }
+
+    #[test]
+    fn the_finest_image_wins_where_several_cover_a_pixel() {
+        let mut p = Previews::new();
+        // widest: the whole [0, 4]^2 at 2 x 2 (value 1 everywhere)
+        p.remember(&[1.0; 4], 2, 2, b(0.0, 4.0, 0.0, 4.0)).unwrap();
+        // newest: [0, 2]^2 at 4 x 4 (value 2), finer
+        p.remember(&[2.0; 16], 4, 4, b(0.0, 2.0, 0.0, 2.0)).unwrap();
+        let mut out = vec![0.0; 16];
+        p.render(&mut out, 4, 4, b(0.0, 4.0, 0.0, 4.0));
+        // the lower-left quarter from the fine image, the rest from the coarse one
+        for i in 0..4 {
+            for j in 0..4 {
+                let want = if i < 2 && j < 2 { 2.0 } else { 1.0 };
+                assert_eq!(out[i * 4 + j], want, "pixel ({i}, {j})");
+            }
+        }
+        // a third, smaller image: the widest stays the whole one
+        p.remember(&[3.0; 4], 2, 2, b(3.0, 4.0, 3.0, 4.0)).unwrap();
+        p.render(&mut out, 4, 4, b(0.0, 4.0, 0.0, 4.0));
+        assert_eq!(out[0], 1.0); // (the [0, 2]^2 image is gone: only newest and widest are kept)
+        assert_eq!(out[15], 3.0);
+        // a wider one replaces the widest
+        p.remember(&[5.0; 4], 2, 2, b(-4.0, 8.0, -4.0, 8.0)).unwrap();
+        p.render(&mut out, 4, 4, b(0.0, 4.0, 0.0, 4.0));
+        assert!(out.iter().all(|&v| v == 5.0));
+    }
+
+    #[test]
+    fn bad_input_is_refused_and_clear_forgets() {
+        let mut p = Previews::new();
+        assert!(p.remember(&[1.0; 3], 2, 2, b(0.0, 1.0, 0.0, 1.0)).is_err());
+        assert!(p.remember(&[1.0; 4], 2, 2, b(1.0, 0.0, 0.0, 1.0)).is_err());
+        assert!(p.remember(&[], 0, 2, b(0.0, 1.0, 0.0, 1.0)).is_err());
+        assert!(!p.has_images());
+        p.remember(&[1.0; 4], 2, 2, b(0.0, 1.0, 0.0, 1.0)).unwrap();
+        assert!(p.has_images());
+        p.clear();
+        let mut out = vec![0.0; 4];
+        assert!(!p.render(&mut out, 2, 2, b(0.0, 1.0, 0.0, 1.0)));
+        assert!(out.iter().all(|v| v.is_nan()));
+    }
+}
