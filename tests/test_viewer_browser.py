@@ -77,6 +77,14 @@ def test_toolbar_keys_and_clicks_work_in_the_browser_alone(run_notebook, demo_di
     np.testing.assert_allclose([(f["view"][0] + f["view"][1]) / 2, (f["view"][2] + f["view"][3]) / 2],
                                [-10.0, -10.0], atol=40 / 512)  # (the mouse lands on whole pixels)
     compare(run, "recentred", f, pixels(run, 1), path, "density", "viridis_r")
+    # a view made by the deposit workers (core/parallel.js; every view, with the frame budget at 0) is yt's too
+    budget = """(ms) => Promise.all([...globalThis[Symbol.for('ytlite.runtimes')].values()].map(
+        async (r) => { (await r).workers.budgetMs = ms; }))"""
+    run.page.evaluate(budget, 0)
+    canvas.press("ArrowRight")
+    f = wait_frame(run, 1, "f => f.made === 'workers' && !f.preview")
+    compare(run, "made-in-workers", f, pixels(run, 1), path, "density", "viridis_r")
+    run.page.evaluate(budget, None)
     # all of that happened while the kernel could not answer
     assert kernel_status(run) == "busy", "the kernel finished too soon for this test to prove anything"
 

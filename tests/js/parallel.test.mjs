@@ -103,8 +103,8 @@ test("pool: the bands put together are frb.deposit's image, bit for bit", { skip
     { view: [-0.3, 0.7, 0.6, 1.6], width: 50, height: 50, periodic: true, period: [1, 1] },
     { view: [0, 1, 0, 1], width: 33, height: 65, antialias: false },
   ];
-  for (const size of [1, 2, 3, 4]) {
-    const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size });
+  for (const [size, chunk] of [[1, undefined], [2, 100], [3, 1000], [4, 7]]) { // (meshes sent in chunks of `chunk` cells)
+    const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size, chunk });
     pool.setMesh(m);
     pool.setValues("v", m.values);
     for (const c of cases) {

@@ -20,8 +20,9 @@
 //
 // Messages (main -> worker):
 //   {type: "init", module}                                  a compiled WebAssembly.Module
-//   {type: "mesh", mesh, px, py, pdx, pdy}                  a mesh's geometry (owned copies)
-//   {type: "values", mesh, field, values}                   its field values
+//   {type: "mesh", mesh, n}                                 a mesh of n cells, then its geometry
+//   {type: "cells", mesh, offset, px, py, pdx, pdy}         in chunks of CHUNK cells (owned copies)
+//   {type: "values", mesh, field, offset, values}           its field values, in chunks too
 //   {type: "band", job, mesh, field, view, width, height, row0, row1, antialias, periodic, period}
 //   {type: "spare", buffer}                                 a band's buffer back, to fill again
 // (worker -> main):
@@ -37,6 +38,9 @@ export const BANDS_PER_WORKER = 4;
 // Bands sent to a worker ahead of its replies: it starts the next one while
 // the main thread takes the last one in (no idle gap of a message's round trip).
 export const BANDS_AHEAD = 2;
+// Cells per message when a mesh goes to the workers: the copies in flight stay
+// small (a whole copy per worker at once would double the page's memory).
+export const CHUNK = 1 << 20;
 
 // `parts` consecutive bands [row0, row1) covering 0..height, as even as
 // whole rows allow; never an empty band (at most `height` bands).
@@ -72,6 +76,7 @@ export class BandWorker {
     try {
       switch (msg.type) {
         case "mesh": return this.setMesh(msg);
+        case "cells": return this.setCells(msg);
         case "values": return this.setValues(msg);
         case "band": return this.deposit(msg);
         case "spare": this.spares.push(msg.buffer); return null;
@@ -82,27 +87,34 @@ export class BandWorker {
     }
   }
 
-  setMesh({ mesh, px, py, pdx, pdy }) {
+  setMesh({ mesh, n }) {
     this.mesh?.free();
     this.mesh = null;
     this.meshId = this.field = null;
-    const m = this.px.VariableMesh.withLength(px.length);
-    // (views die when wasm memory grows: each taken just before its copy)
-    m.pxView().set(px);
-    m.pyView().set(py);
-    m.pdxView().set(pdx);
-    m.pdyView().set(pdy);
-    this.mesh = m;
+    this.mesh = this.px.VariableMesh.withLength(n);
     this.meshId = mesh;
     return null;
   }
 
-  setValues({ mesh, field, values }) {
+  setCells({ mesh, offset, px, py, pdx, pdy }) {
+    if (mesh !== this.meshId) throw new Error("cells of a mesh that is not this worker's");
+    const m = this.mesh;
+    // (views die when wasm memory grows: each taken just before its copy)
+    m.pxView().set(px, offset);
+    m.pyView().set(py, offset);
+    m.pdxView().set(pdx, offset);
+    m.pdyView().set(pdy, offset);
+    return null;
+  }
+
+  setValues({ mesh, field, offset, values }) {
     if (mesh !== this.meshId) throw new Error("the field's mesh is not this worker's");
     this.field = null;
-    this.mesh.valuesView().set(values);
-    this.mesh.validate();
-    this.field = field;
+    this.mesh.valuesView().set(values, offset);
+    if (offset + values.length === this.mesh.len()) { // the last chunk
+      this.mesh.validate();
+      this.field = field;
+    }
     return null;
   }
 
@@ -140,8 +152,10 @@ export class Cancelled extends Error {
 export class DepositPool {
   // spawn(): a Worker (or anything with postMessage, onmessage, onerror,
   // terminate) running BandWorker; module: the compiled pixelizer; size: K.
-  constructor({ spawn, module, size }) {
+  // chunk: cells per message when a mesh is sent (CHUNK; tests use small ones)
+  constructor({ spawn, module, size, chunk = CHUNK }) {
     this.size = size;
+    this.chunk = chunk;
     this.meshId = 0;
     this.field = null;
     this.jobs = 0;
@@ -159,23 +173,30 @@ export class DepositPool {
     }
   }
 
-  // A new mesh (Float64Arrays px, py, pdx, pdy: copied for every worker).
+  // A new mesh (Float64Arrays px, py, pdx, pdy: copied for every worker, CHUNK cells at a time).
   setMesh({ px, py, pdx, pdy }) {
     this.cancel();
     this.meshId += 1;
     this.field = null;
+    const n = px.length;
     for (const { worker } of this.workers) {
-      const copy = { px: px.slice(), py: py.slice(), pdx: pdx.slice(), pdy: pdy.slice() };
-      worker.postMessage({ type: "mesh", mesh: this.meshId, ...copy },
-        [copy.px.buffer, copy.py.buffer, copy.pdx.buffer, copy.pdy.buffer]);
+      worker.postMessage({ type: "mesh", mesh: this.meshId, n });
+      for (let offset = 0; offset < n; offset += this.chunk) {
+        const end = Math.min(n, offset + this.chunk);
+        const c = [px, py, pdx, pdy].map((a) => a.slice(offset, end));
+        worker.postMessage({ type: "cells", mesh: this.meshId, offset, px: c[0], py: c[1], pdx: c[2], pdy: c[3] },
+          c.map((a) => a.buffer));
+      }
     }
   }
 
   setValues(field, values) {
     this.cancel();
     for (const { worker } of this.workers) {
-      const copy = values.slice();
-      worker.postMessage({ type: "values", mesh: this.meshId, field, values: copy }, [copy.buffer]);
+      for (let offset = 0; offset < values.length; offset += this.chunk) {
+        const chunk = values.slice(offset, Math.min(values.length, offset + this.chunk));
+        worker.postMessage({ type: "values", mesh: this.meshId, field, offset, values: chunk }, [chunk.buffer]);
+      }
     }
     this.field = field;
   }

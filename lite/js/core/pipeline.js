@@ -70,7 +70,6 @@ export class Pipeline {
     this.poolField = null;
     this.previews = new runtime.px.Previews();
     this.costScale = 1; // measured / predicted cost of this thread's deposits
-    this.budgetMs = this.workers?.budgetMs ?? FRAME_BUDGET_MS;
     this.made = null; // where the image in the buffer was deposited: "main" or "workers"
     this.band = null; // a RowBand for exact values read out under a preview
   }
@@ -195,7 +194,7 @@ export class Pipeline {
   // more than FRAME_BUDGET_MS here, and workers can be started).
   wantsWorkers(state) {
     if (!this.workers || this.pool?.broken || this.hasDeposit(state)) return false;
-    return this.predict(state).ms > this.budgetMs;
+    return this.predict(state).ms > (this.workers.budgetMs ?? FRAME_BUDGET_MS); // (tests set 0: all in workers)
   }
 
   // The exact image of `state` made in workers: a Promise that settles when
