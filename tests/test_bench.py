@@ -31,3 +31,17 @@ def test_quick_benchmark_runs(tmp_path):
     table = [line for line in results["report"].splitlines() if line.endswith("x") and "|" in line]
     for r in rows:
         assert any(line.split()[:3] == [r["mesh"], str(r["w"]), f"{r['zoom']}x"] for line in table), r["mesh"]
+
+
+@pytest.mark.skipif(not SHARED_SLICES.is_dir(), reason="the quick benchmark uses a real slice")
+def test_quick_parallel_benchmark_runs():
+    """bench/parallel.py (the exact image by K workers vs the page's thread, panning with previews) keeps working."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "parallel.py"), "--quick", "--views", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    for mesh in ("real RAMSES z slice", "synthetic 1 M"):
+        exact = next(line for line in lines if line.startswith(f"{mesh}: exact image"))
+        assert all(f"K={k} " in exact for k in (1, 2, 4)) and "[" not in exact, exact  # ([main]: not made by workers)
+    assert any(line.startswith("synthetic 1 M: panning") for line in lines), proc.stdout
+    assert "page errors" not in proc.stdout, proc.stdout
