@@ -12,6 +12,7 @@
 //!
 //! ```text
 //! mesh <cells> <f64 bytes/cell> <compact bytes/cell> <geometry kind> <values kind> <compact ms>
+//! float32 <compact bytes/cell with the values rounded to f32 (extract --float32)>
 //! view <name> <f64 ms> <compact ms> <compact / f64> <same bits: 1|0>
 //! ```
 
@@ -58,6 +59,12 @@ fn main() {
         compact.values_kind(),
         compact_ms
     );
+    {
+        let mut m32 = compact.clone();
+        let v: Vec<f64> = m32.array_copy("values").unwrap().iter().map(|&x| x as f32 as f64).collect();
+        m32.set_values(&v).unwrap();
+        println!("float32 {:.3}", m32.bytes_per_cell());
+    }
     let mut frb = FixedResolutionBuffer::new(w, h).unwrap();
     let mut band = RowBand::new();
     for v in &args[4..] {
