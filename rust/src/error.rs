@@ -133,7 +133,7 @@ impl fmt::Display for Error {
             Error::InvalidParts(msg) => write!(f, "invalid mesh parts: {msg}"),
             Error::UnknownArray(name) => write!(
                 f,
-                "unknown mesh array {name:?}: one of \"px\", \"py\", \"pdx\", \"pdy\", \"values\""
+                "unknown mesh array \"{name}\": one of \"px\", \"py\", \"pdx\", \"pdy\", \"values\""
             ),
         }
     }

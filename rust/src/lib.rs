@@ -441,7 +441,7 @@ mod wasm {
                 pdy_table: vec_of!("pdyTable", f64, Float64Array, "Float64Array"),
                 pd_index: vec_of!("pdIndex", u8, Uint8Array, "Uint8Array"),
             },
-            _ => return Err(bad(format!("parts.kind must be \"f64\" or \"table\", not {:?}", kind))),
+            _ => return Err(bad(format!("parts.kind must be \"f64\" or \"table\", not \"{kind}\""))),
         };
         crate::VariableMesh::from_parts(MeshParts { geometry, values, compacted })
     }
