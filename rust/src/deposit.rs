@@ -72,7 +72,7 @@
 
 use crate::bounds::{fmax, fmin, Bounds};
 use crate::error::{try_filled, Result};
-use crate::variable_mesh::{BlockIndex, BLOCK};
+use crate::variable_mesh::{BlockIndex, GeometryRef, GeometrySource, ValueSource, ValuesRef, VariableMesh, BLOCK};
 
 /// Per-frame scratch space, owned by the buffer (no allocation per frame).
 #[derive(Debug, Clone, Default)]
@@ -342,22 +342,22 @@ fn aa_small<const W: usize>(
 /// are constants and vanish; call it directly (not through a function
 /// pointer) so that the caller's constant arguments propagate.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn deposit<const BAND: bool>(
+pub(crate) fn deposit<const BAND: bool, G: GeometrySource, V: ValueSource>(
     buff: &mut [f64],
     width: usize,
     height: usize,
     rows: [usize; 2],
     scratch: &mut Scratch,
     index: &BlockIndex,
-    cells: [&[f64]; 5],
+    geometry: G,
+    data: V,
     bounds: Bounds,
     antialias: bool,
     period: [f64; 2],
     check_period: bool,
 ) {
-    let [px, py, pdx, pdy, data] = cells;
-    let n = px.len();
-    if py.len() != n || pdx.len() != n || pdy.len() != n || data.len() != n {
+    let n = geometry.len();
+    if data.len() != n || !geometry.consistent() {
         return; // unreachable: the mesh guarantees equal lengths
     }
     let [row0, row1] = if BAND { rows } else { [0, height] };
@@ -531,11 +531,8 @@ pub(crate) fn deposit<const BAND: bool>(
     };
 
     let mut cell = |p: usize, buff: &mut [f64]| {
-        let oxsp = px[p];
-        let oysp = py[p];
-        let dxsp = pdx[p];
-        let dysp = pdy[p];
-        let dsp = data[p];
+        let (oxsp, oysp, dxsp, dysp) = geometry.cell(p);
+        let dsp = data.value(p);
         if !check_period {
             let xsp = oxsp + 0.0;
             let ysp = oysp + 0.0;
@@ -592,11 +589,48 @@ pub(crate) fn deposit<const BAND: bool>(
     }
 }
 
+/// [`deposit`] of `mesh` as it is stored: one monomorphised instance per
+/// representation (f64 or compact geometry, f64 or f32 values; see
+/// [`crate::variable_mesh`]), called directly so that the caller's constant
+/// arguments propagate; the f64 instance is the deposit of f64 slices. The
+/// mesh must have been validated (its culling index is `index`).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) fn deposit_mesh<const BAND: bool>(
+    buff: &mut [f64],
+    width: usize,
+    height: usize,
+    rows: [usize; 2],
+    scratch: &mut Scratch,
+    index: &BlockIndex,
+    mesh: &VariableMesh,
+    bounds: Bounds,
+    antialias: bool,
+    period: [f64; 2],
+    check_period: bool,
+) {
+    use GeometryRef as G;
+    use ValuesRef as V;
+    match (mesh.geometry(), mesh.values_ref()) {
+        (G::F64(g), V::F64(v)) => {
+            deposit::<BAND, _, _>(buff, width, height, rows, scratch, index, g, v, bounds, antialias, period, check_period)
+        }
+        (G::Table(g), V::F64(v)) => {
+            deposit::<BAND, _, _>(buff, width, height, rows, scratch, index, g, v, bounds, antialias, period, check_period)
+        }
+        (G::Table(g), V::F32(v)) => {
+            deposit::<BAND, _, _>(buff, width, height, rows, scratch, index, g, v, bounds, antialias, period, check_period)
+        }
+        (G::F64(g), V::F32(v)) => {
+            deposit::<BAND, _, _>(buff, width, height, rows, scratch, index, g, v, bounds, antialias, period, check_period)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::reference::pixelize_cartesian;
-    use crate::variable_mesh::VariableMesh;
 
     /// What `FixedResolutionBuffer::deposit` / `deposit_periodic` do: check
     /// the bounds and the mesh, reset `buff` to NaN, then the fast deposit.
@@ -615,8 +649,7 @@ mod tests {
         b.validate(w, h).unwrap();
         let index = mesh.block_index().unwrap();
         buff.fill(f64::NAN);
-        let (px, py, pdx, pdy, v) = (mesh.px(), mesh.py(), mesh.pdx(), mesh.pdy(), mesh.values());
-        deposit::<false>(buff, w, h, [0, h], scratch, &index, [px, py, pdx, pdy, v], b, aa, period, periodic);
+        deposit_mesh::<false>(buff, w, h, [0, h], scratch, &index, mesh, b, aa, period, periodic);
     }
 
     use crate::testing::Rng;
@@ -683,6 +716,73 @@ mod tests {
                     assert!(same(&buff, &r), "n {n} {w}x{h} view {x0} {x1} {y0} {y1} periodic {periodic}");
                 }
             }
+        }
+    }
+
+    /// The compact storage (table geometry, f64 or f32 values) deposits the
+    /// very bits of the f64 storage and of the reference, whole image and
+    /// row bands, antialiased or not, periodic or not; zero widths, NaN and
+    /// infinite values included.
+    #[test]
+    fn compact_mesh_deposits_the_same_bits() {
+        use crate::{FixedResolutionBuffer, RowBand};
+        let mut rng = Rng(0xC0FFEE);
+        let mut kinds = std::collections::BTreeSet::new();
+        for case in 0..24 {
+            let n = 1 + (rng.next() * 4000.0) as usize;
+            let [px, py, pdx, pdy, mut v] = crate::testing::random_cells(&mut rng, n, case % 4 != 3, case % 5 == 0);
+            if case % 3 == 1 {
+                for x in v.iter_mut() {
+                    *x = (*x as f32) as f64;
+                }
+            }
+            if n > 10 {
+                v[n / 2] = f64::INFINITY;
+                v[n / 3] = f64::NEG_INFINITY;
+            }
+            let mesh = VariableMesh::new(px.clone(), py.clone(), pdx.clone(), pdy.clone(), v.clone()).unwrap();
+            let mut compact = mesh.clone();
+            compact.compact().unwrap();
+            kinds.insert((compact.geometry_kind(), compact.values_kind()));
+            let (w, h) = (1 + (rng.next() * 60.0) as usize, 1 + (rng.next() * 60.0) as usize);
+            let cx = rng.next() * 1.4 - 0.2;
+            let cy = rng.next() * 1.4 - 0.2;
+            let sz = 0.02 + rng.next() * 1.2;
+            let b = Bounds::new(cx - sz / 2.0, cx + sz / 2.0, cy - sz / 3.0, cy + sz / 2.0);
+            let mut frb = FixedResolutionBuffer::new(w, h).unwrap();
+            let mut band = RowBand::new();
+            for aa in [true, false] {
+                for periodic in [false, true] {
+                    let mut r = vec![f64::NAN; w * h];
+                    let period = if periodic { [1.0, 1.0] } else { [0.0, 0.0] };
+                    pixelize_cartesian(&mut r, w, h, &px, &py, &pdx, &pdy, &v, b, aa, period, periodic).unwrap();
+                    for m in [&mesh, &compact] {
+                        if periodic {
+                            frb.deposit_periodic(m, b, aa, 1.0, 1.0).unwrap();
+                        } else {
+                            frb.deposit(m, b, aa).unwrap();
+                        }
+                        assert!(same(frb.values(), &r), "case {case} {} aa {aa} periodic {periodic}", m.geometry_kind());
+                        let cut = [0, h / 3, h / 3 + h.div_ceil(2), h];
+                        for k in 0..3 {
+                            let (r0, r1) = (cut[k], cut[k + 1].max(cut[k] + 1).min(h));
+                            if r0 >= r1 {
+                                continue;
+                            }
+                            if periodic {
+                                band.deposit_rows_periodic(m, b, w, h, r0, r1, aa, 1.0, 1.0).unwrap();
+                            } else {
+                                band.deposit_rows(m, b, w, h, r0, r1, aa).unwrap();
+                            }
+                            assert!(same(band.values(), &r[r0 * w..r1 * w]), "case {case} band {r0}..{r1}");
+                        }
+                    }
+                }
+            }
+        }
+        // the cases reach the table geometry with f64 and f32 values, and the fallback
+        for k in [("table", "f64"), ("table", "f32"), ("f64", "f64"), ("f64", "f32")] {
+            assert!(kinds.contains(&k), "{k:?} not covered: {kinds:?}");
         }
     }
 }

@@ -55,6 +55,14 @@ pub enum Error {
     InvalidNormalization(String),
     /// The colour lookup table is malformed.
     InvalidColormap(String),
+    /// An array of the mesh was asked for as f64 storage while the mesh
+    /// holds it in compact form (see [`crate::variable_mesh`]).
+    NotStoredAsF64 { what: &'static str, held: &'static str },
+    /// The parts given to rebuild a mesh are inconsistent.
+    InvalidParts(String),
+    /// A mesh array was asked for by a name that is not one of `px`, `py`,
+    /// `pdx`, `pdy`, `values`.
+    UnknownArray(String),
 }
 
 impl fmt::Display for Error {
@@ -116,6 +124,17 @@ impl fmt::Display for Error {
             ),
             Error::InvalidNormalization(msg) => write!(f, "invalid normalization: {msg}"),
             Error::InvalidColormap(msg) => write!(f, "invalid colormap: {msg}"),
+            Error::NotStoredAsF64 { what, held } => write!(
+                f,
+                "the mesh holds {what} {held}, not as an f64 array (it was compacted): \
+                 there is nothing to view or write in place; read a decoded copy \
+                 (geometryCopy(\"{what}\")) or build a new mesh"
+            ),
+            Error::InvalidParts(msg) => write!(f, "invalid mesh parts: {msg}"),
+            Error::UnknownArray(name) => write!(
+                f,
+                "unknown mesh array \"{name}\": one of \"px\", \"py\", \"pdx\", \"pdy\", \"values\""
+            ),
         }
     }
 }

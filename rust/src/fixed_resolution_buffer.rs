@@ -146,14 +146,14 @@ impl FixedResolutionBuffer {
         // as a slice made the deposit ~10-20 % slower in wasm, measured in
         // node on the real slices; `RowBand` does the same).
         self.values.fill(f64::NAN);
-        crate::deposit::deposit::<false>(
+        crate::deposit::deposit_mesh::<false>(
             &mut self.values,
             self.width,
             self.height,
             [0, self.height],
             &mut self.scratch,
             &index,
-            [mesh.px(), mesh.py(), mesh.pdx(), mesh.pdy(), mesh.values()],
+            mesh,
             bounds,
             antialias,
             period,
@@ -421,14 +421,14 @@ impl RowBand {
         // whole image's instance keeps a single caller, as fast as before
         let index = mesh.block_index()?;
         self.values.fill(f64::NAN);
-        crate::deposit::deposit::<true>(
+        crate::deposit::deposit_mesh::<true>(
             &mut self.values,
             width,
             height,
             rows,
             &mut self.scratch,
             &index,
-            [mesh.px(), mesh.py(), mesh.pdx(), mesh.pdy(), mesh.values()],
+            mesh,
             bounds,
             antialias,
             period,
@@ -908,7 +908,7 @@ mod tests {
         }
         // a mesh whose geometry became invalid
         let mut bad = mesh(&[(0.5, 0.5, 0.5, 0.5, 1.0)]);
-        bad.px_mut()[0] = f64::NAN;
+        bad.px_mut().unwrap()[0] = f64::NAN;
         assert!(band.deposit_rows(&bad, unit(), 4, 6, 0, 6, true).is_err());
         assert_eq!(bits(band.values()), before);
         assert_eq!((band.width(), band.height(), band.row0(), band.row1()), (4, 6, 2, 5));

@@ -45,7 +45,15 @@
 //!   per deposit ([`FixedResolutionBuffer::value_range`]).
 //! * **Mesh memory**: the JS constructor / `setValues` take ownership of the
 //!   copies wasm-bindgen makes (no second copy): ~1.02x the raw f64 bytes
-//!   including the culling index (~1.3 %).
+//!   including the culling index (~1.3 %), 40.5 bytes per cell.
+//!   `mesh.compact()` ([`VariableMesh::compact`]) then holds the *same f64
+//!   values* in ~17.6 bytes per cell on AMR slices (13.6 with f32 values):
+//!   tables of the distinct `px`, `py` and `(pdx, pdy)` values with a `u32`
+//!   / `u32` / `u8` index per cell, values in f32 only when every one is
+//!   exactly an f32; no value is recomputed, so the deposits are the same
+//!   bits (exact by construction; the deposit is monomorphised per storage,
+//!   the f64 instance unchanged). Meshes it would not shrink (more than 256
+//!   width pairs, more than `n / 4 + 16` distinct centres) keep f64 arrays.
 //!
 //! Because of those caches, `frb.values()` must be treated as read-only.
 //!
@@ -54,7 +62,8 @@
 //! * [`error`]: [`Error`], [`Result`], [`MAX_DIMENSION`];
 //! * [`bounds`]: the view rectangle [`Bounds`] and yt's `fmin`/`fmax`;
 //! * [`auto_limits`]: [`value_range`], the min/max scan for automatic limits;
-//! * [`variable_mesh`]: the cells ([`VariableMesh`]) and their culling index;
+//! * [`variable_mesh`]: the cells ([`VariableMesh`]), their storage (f64
+//!   arrays or compact) and their culling index;
 //! * [`colormap`], [`normalization`]: the matplotlib-compatible shade stage;
 //! * [`reference`](mod@reference): [`pixelize_cartesian`], the reference
 //!   port of yt's loop, and the deposit contract;
@@ -81,6 +90,12 @@
 //! mesh.validate()                              // optional: re-check geometry now
 //! mesh.len() -> number ; mesh.extent() -> Float64Array [xmin, xmax, ymin, ymax]
 //! mesh.cellsInView(xMin, xMax, yMin, yMax, periodX?, periodY?) -> number  // what a deposit will visit
+//! mesh.compact() -> number                     // in place, after filling; returns bytesPerCell
+//! mesh.bytesPerCell -> number                  // arrays + tables + culling index, per cell
+//! mesh.geometryKind -> "f64"|"table" ; mesh.valuesKind -> "f64"|"f32"
+//! mesh.geometryCopy(name) -> Float64Array      // "px"|"py"|"pdx"|"pdy"|"values", decoded copy
+//! mesh.parts() -> {kind, compacted, ...typed arrays}   // copies, for another instance
+//! VariableMesh.fromParts(parts)                // the same mesh (storage, deposits) here
 //!
 //! new FixedResolutionBuffer(width, height)     // 1..=8192 each
 //! frb.deposit(mesh, xMin, xMax, yMin, yMax, antialias)
@@ -131,6 +146,34 @@
 //! `height` bands). Throws, changing nothing, on any invalid input (the
 //! messages of `deposit`). Splitting the *cells* between workers would not
 //! be exact (a pixel's sum depends on the cells' order).
+//!
+//! **Compact meshes** (for memory: one mesh per Web Worker). Fill the mesh
+//! as before (`withLength(n)` + views, or the constructor), then
+//! `mesh.compact()`: it validates the geometry (throwing its errors), converts
+//! the storage in place and returns `bytesPerCell` (~17.6 on AMR slices
+//! instead of ~40.5; ~13.6 when every value is exactly an f32, as
+//! `extract --float32` writes them); idempotent. Every deposit of the mesh
+//! (`deposit`, `depositPeriodic`, `RowBand` bands) is then bit for bit what
+//! it was, and `extent()` the same. The mesh chooses its storage:
+//! `geometryKind` is `"table"` when the tables are smaller than the arrays,
+//! else it stays `"f64"`; `valuesKind` is `"f32"` only when every value
+//! survives `f32` exactly (NaN payloads included). A `"table"` geometry is
+//! read-only: `pxView()` .. `pdyView()` throw (an `Error` naming
+//! `geometryCopy`), and `geometryCopy(name)` returns a decoded Float64Array
+//! copy (any storage; also `"values"`). Switching fields keeps working:
+//! `setValues(values)` on a compacted mesh stores them as f32 when every one
+//! is exactly an f32, else as f64 (never a lost bit); `valuesView()` turns
+//! f32 values back into f64 ones (exactly) and returns the usual writable
+//! view (call `compact()` again after writing to shrink them back).
+//! `mesh.parts()` returns a plain object of typed-array copies (structured-
+//! clonable, the arrays transferable): `{kind: "f64", compacted, px, py, pdx,
+//! pdy, values}` or `{kind: "table", compacted, xTable, xIndex (Uint32Array),
+//! yTable, yIndex (Uint32Array), pdxTable, pdyTable, pdIndex (Uint8Array),
+//! values}`, `values` a Float64Array or a Float32Array;
+//! `VariableMesh.fromParts(parts)` in any instance of the module rebuilds the
+//! identical mesh (same storage, same deposits), one copy of each array into
+//! its memory, checking every invariant (indices inside their tables, finite
+//! centres, half widths >= 0, lengths; throws `invalid mesh parts: ...`).
 //!
 //! **Views** (`*View()`, `values()`, `rgba()`) alias wasm linear memory: they
 //! become detached (length 0) whenever wasm memory grows, which can happen on
@@ -264,7 +307,8 @@ mod wasm {
         /// Read-only view of one geometry array, `"px"`, `"py"`, `"pdx"` or
         /// `"pdy"` (no copy; invalidated when wasm memory grows): reading
         /// the cells through it keeps the mesh validated, unlike the
-        /// writable views below.
+        /// writable views below. Throws on a compacted geometry
+        /// (`geometryCopy` then).
         #[wasm_bindgen(js_name = geometryView)]
         pub fn geometry_view(&self, name: &str) -> Result<Float64Array, JsError> {
             let a = match name {
@@ -272,41 +316,186 @@ mod wasm {
                 "py" => self.inner.py(),
                 "pdx" => self.inner.pdx(),
                 "pdy" => self.inner.pdy(),
-                _ => return Err(JsError::new(&format!("no geometry array {name:?} (px, py, pdx or pdy)"))),
-            };
+                _ => return Err(JsError::new(&format!("no geometry array \"{name}\" (px, py, pdx or pdy)"))),
+            }
+            .map_err(js)?;
             Ok(unsafe { Float64Array::view(a) })
         }
 
-        /// Writable view of `px` (invalidated when wasm memory grows).
+        /// Writable view of `px` (invalidated when wasm memory grows); throws
+        /// on a compacted geometry (no f64 array: `geometryCopy("px")`).
         #[wasm_bindgen(js_name = pxView)]
-        pub fn px_view(&mut self) -> Float64Array {
-            let s = self.inner.px_mut();
-            unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) }
+        pub fn px_view(&mut self) -> Result<Float64Array, JsError> {
+            let s = self.inner.px_mut().map_err(js)?;
+            Ok(unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) })
         }
-        /// Writable view of `py` (invalidated when wasm memory grows).
+        /// Writable view of `py` (invalidated when wasm memory grows); throws
+        /// on a compacted geometry.
         #[wasm_bindgen(js_name = pyView)]
-        pub fn py_view(&mut self) -> Float64Array {
-            let s = self.inner.py_mut();
-            unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) }
+        pub fn py_view(&mut self) -> Result<Float64Array, JsError> {
+            let s = self.inner.py_mut().map_err(js)?;
+            Ok(unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) })
         }
-        /// Writable view of `pdx` (half widths; invalidated when memory grows).
+        /// Writable view of `pdx` (half widths; invalidated when memory
+        /// grows); throws on a compacted geometry.
         #[wasm_bindgen(js_name = pdxView)]
-        pub fn pdx_view(&mut self) -> Float64Array {
-            let s = self.inner.pdx_mut();
-            unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) }
+        pub fn pdx_view(&mut self) -> Result<Float64Array, JsError> {
+            let s = self.inner.pdx_mut().map_err(js)?;
+            Ok(unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) })
         }
-        /// Writable view of `pdy` (half widths; invalidated when memory grows).
+        /// Writable view of `pdy` (half widths; invalidated when memory
+        /// grows); throws on a compacted geometry.
         #[wasm_bindgen(js_name = pdyView)]
-        pub fn pdy_view(&mut self) -> Float64Array {
-            let s = self.inner.pdy_mut();
-            unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) }
+        pub fn pdy_view(&mut self) -> Result<Float64Array, JsError> {
+            let s = self.inner.pdy_mut().map_err(js)?;
+            Ok(unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) })
         }
         /// Writable view of the values (invalidated when memory grows).
+        /// Values held as f32 (compacted) are turned back into f64 first.
         #[wasm_bindgen(js_name = valuesView)]
-        pub fn values_view(&mut self) -> Float64Array {
-            let s = self.inner.values_mut();
-            unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) }
+        pub fn values_view(&mut self) -> Result<Float64Array, JsError> {
+            let s = self.inner.values_mut().map_err(js)?;
+            Ok(unsafe { Float64Array::view_mut_raw(s.as_mut_ptr(), s.len()) })
         }
+
+        /// Convert the storage in place to its compact form (same deposits,
+        /// bit for bit; see the crate doc); validates the geometry first.
+        /// Idempotent. Returns `bytesPerCell`.
+        pub fn compact(&mut self) -> Result<f64, JsError> {
+            self.inner.compact().map_err(js)
+        }
+
+        /// Bytes held per cell (arrays, tables, culling index) / cells.
+        #[wasm_bindgen(getter, js_name = bytesPerCell)]
+        pub fn bytes_per_cell(&self) -> f64 {
+            self.inner.bytes_per_cell()
+        }
+
+        /// `"f64"` (four Float64Arrays) or `"table"` (compacted).
+        #[wasm_bindgen(getter, js_name = geometryKind)]
+        pub fn geometry_kind(&self) -> String {
+            self.inner.geometry_kind().to_string()
+        }
+
+        /// `"f64"` or `"f32"` (compacted, every value exactly an f32).
+        #[wasm_bindgen(getter, js_name = valuesKind)]
+        pub fn values_kind(&self) -> String {
+            self.inner.values_kind().to_string()
+        }
+
+        /// A decoded copy of `"px"`, `"py"`, `"pdx"`, `"pdy"` or
+        /// `"values"` (whatever the storage), as a Float64Array.
+        #[wasm_bindgen(js_name = geometryCopy)]
+        pub fn geometry_copy(&self, name: &str) -> Result<Vec<f64>, JsError> {
+            self.inner.array_copy(name).map_err(js)
+        }
+
+        /// The storage as it is, one typed-array copy per array (to post
+        /// to a worker, transferable): `{kind: "f64", compacted, px, py,
+        /// pdx, pdy, values}` or `{kind: "table", compacted, xTable,
+        /// xIndex, yTable, yIndex, pdxTable, pdyTable, pdIndex, values}`
+        /// (`values`: a Float64Array or a Float32Array). Validates first.
+        pub fn parts(&self) -> Result<js_sys::Object, JsError> {
+            use crate::variable_mesh::{GeometryRef, ValuesRef};
+            use js_sys::{Float32Array, Object, Reflect, Uint32Array, Uint8Array};
+            self.inner.ensure_valid().map_err(js)?;
+            let o = Object::new();
+            let set = |k: &str, v: &JsValue| {
+                Reflect::set(&o, &JsValue::from_str(k), v).map(|_| ()).map_err(|_| JsError::new("parts(): cannot set a property"))
+            };
+            set("kind", &JsValue::from_str(self.inner.geometry_kind()))?;
+            set("compacted", &JsValue::from_bool(self.inner.is_compacted()))?;
+            match self.inner.geometry() {
+                GeometryRef::F64(g) => {
+                    set("px", &Float64Array::from(g.px).into())?;
+                    set("py", &Float64Array::from(g.py).into())?;
+                    set("pdx", &Float64Array::from(g.pdx).into())?;
+                    set("pdy", &Float64Array::from(g.pdy).into())?;
+                }
+                GeometryRef::Table(t) => {
+                    set("xTable", &Float64Array::from(t.x_table).into())?;
+                    set("xIndex", &Uint32Array::from(t.x_index).into())?;
+                    set("yTable", &Float64Array::from(t.y_table).into())?;
+                    set("yIndex", &Uint32Array::from(t.y_index).into())?;
+                    let pdx: Vec<f64> = t.pd_table.iter().map(|p| p[0]).collect();
+                    let pdy: Vec<f64> = t.pd_table.iter().map(|p| p[1]).collect();
+                    set("pdxTable", &Float64Array::from(&pdx[..]).into())?;
+                    set("pdyTable", &Float64Array::from(&pdy[..]).into())?;
+                    set("pdIndex", &Uint8Array::from(t.pd_index).into())?;
+                }
+            }
+            match self.inner.values_ref() {
+                ValuesRef::F64(v) => set("values", &Float64Array::from(v).into())?,
+                ValuesRef::F32(v) => set("values", &Float32Array::from(v).into())?,
+            }
+            Ok(o)
+        }
+
+        /// Rebuild, in this wasm instance, the mesh `parts()` described (in
+        /// this or another instance): the same storage, the same deposits.
+        /// One copy of each array into wasm memory; every invariant checked
+        /// (throws on inconsistent parts).
+        #[wasm_bindgen(js_name = fromParts)]
+        pub fn from_parts(parts: &JsValue) -> Result<JsVariableMesh, JsError> {
+            parts_to_mesh(parts).map(|inner| JsVariableMesh { inner }).map_err(js)
+        }
+    }
+
+    /// Reads the object `parts()` makes (see `fromParts`).
+    fn parts_to_mesh(parts: &JsValue) -> Result<crate::VariableMesh, Error> {
+        use crate::variable_mesh::{GeometryParts, MeshParts, ValueParts};
+        use js_sys::{Float32Array, Reflect, Uint32Array, Uint8Array};
+        let bad = |m: String| Error::InvalidParts(m);
+        if !parts.is_object() {
+            return Err(bad("expected the object mesh.parts() returns".into()));
+        }
+        let get = |k: &str| Reflect::get(parts, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+        // one copy into wasm memory, failing cleanly if memory runs out
+        macro_rules! vec_of {
+            ($k:expr, $ty:ty, $arr:ty, $name:expr) => {{
+                let v = get($k);
+                let a = v.dyn_into::<$arr>().map_err(|_| bad(format!("parts.{} must be a {}", $k, $name)))?;
+                let len = a.length() as usize;
+                let mut out: Vec<$ty> = Vec::new();
+                out.try_reserve_exact(len).map_err(|_| Error::AllocationFailed {
+                    what: "a mesh part",
+                    bytes: len.saturating_mul(std::mem::size_of::<$ty>()),
+                })?;
+                out.resize(len, Default::default());
+                a.copy_to(&mut out);
+                out
+            }};
+        }
+        let compacted = get("compacted");
+        let compacted = compacted.as_bool().ok_or_else(|| bad("parts.compacted must be a boolean".into()))?;
+        let kind = get("kind").as_string().unwrap_or_default();
+        let values = {
+            let v = get("values");
+            if v.is_instance_of::<Float32Array>() {
+                ValueParts::F32(vec_of!("values", f32, Float32Array, "Float32Array"))
+            } else {
+                ValueParts::F64(vec_of!("values", f64, Float64Array, "Float64Array or a Float32Array"))
+            }
+        };
+        let geometry = match kind.as_str() {
+            "f64" => GeometryParts::F64 {
+                px: vec_of!("px", f64, Float64Array, "Float64Array"),
+                py: vec_of!("py", f64, Float64Array, "Float64Array"),
+                pdx: vec_of!("pdx", f64, Float64Array, "Float64Array"),
+                pdy: vec_of!("pdy", f64, Float64Array, "Float64Array"),
+            },
+            "table" => GeometryParts::Table {
+                x_table: vec_of!("xTable", f64, Float64Array, "Float64Array"),
+                x_index: vec_of!("xIndex", u32, Uint32Array, "Uint32Array"),
+                y_table: vec_of!("yTable", f64, Float64Array, "Float64Array"),
+                y_index: vec_of!("yIndex", u32, Uint32Array, "Uint32Array"),
+                pdx_table: vec_of!("pdxTable", f64, Float64Array, "Float64Array"),
+                pdy_table: vec_of!("pdyTable", f64, Float64Array, "Float64Array"),
+                pd_index: vec_of!("pdIndex", u8, Uint8Array, "Uint8Array"),
+            },
+            _ => return Err(bad(format!("parts.kind must be \"f64\" or \"table\", not \"{kind}\""))),
+        };
+        crate::VariableMesh::from_parts(MeshParts { geometry, values, compacted })
     }
 
     /// Deposited image + RGBA output (both allocated once).

@@ -58,6 +58,13 @@ function amrMesh() {
     values: Float64Array.from(v) };
 }
 
+// The mesh as the pipeline holds it: in wasm, compacted (the workers get its parts()).
+function meshOf(px, m, compact = true) {
+  const mesh = new px.VariableMesh(m.px, m.py, m.pdx, m.pdy, m.values);
+  if (compact) mesh.compact();
+  return mesh;
+}
+
 function single(px, m, r) {
   const mesh = new px.VariableMesh(m.px, m.py, m.pdx, m.pdy, m.values);
   const frb = new px.FixedResolutionBuffer(r.width, r.height);
@@ -89,7 +96,12 @@ test("splitRows: consecutive, even, never empty; workerCount: 1..cap", () => {
   assert.equal(workerCount(undefined), 1);
   assert.equal(workerCount(2), 2);
   assert.equal(workerCount(64), 4);
-  assert.equal(workerCount(64, 8), 8);
+  assert.equal(workerCount(64, { cap: 8 }), 8);
+  // each worker holds a copy of the mesh: a big one gets fewer workers, never none
+  assert.equal(workerCount(8, { meshBytes: 400e6 }), 4);
+  assert.equal(workerCount(8, { meshBytes: 1e9 }), 2);
+  assert.equal(workerCount(8, { meshBytes: 4e9 }), 1);
+  assert.equal(workerCount(8, { meshBytes: 1000, budget: 2500 }), 2);
 });
 
 test("pool: the bands put together are frb.deposit's image, bit for bit", { skip: !built && "wasm not built" }, async () => {
@@ -105,8 +117,8 @@ test("pool: the bands put together are frb.deposit's image, bit for bit", { skip
   ];
   for (const [size, chunk] of [[1, undefined], [2, 100], [3, 1000], [4, 7]]) { // (meshes sent in chunks of `chunk` cells)
     const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size, chunk });
-    pool.setMesh(m);
-    pool.setValues("v", m.values);
+    pool.setMesh(meshOf(px, m, size % 2 === 0), "v"); // (compacted or not)
+    pool.setValues("v", m.values); // (the same values again, in chunks)
     for (const c of cases) {
       const r = { antialias: true, periodic: false, period: null, ...c };
       const got = await pool.deposit(r);
@@ -121,8 +133,7 @@ test("pool: a newer image cancels the older one between bands; errors say why", 
   const m = amrMesh();
   const log = [];
   const pool = new DepositPool({ spawn: fakeSpawn(px, log), module: null, size: 2 });
-  pool.setMesh(m);
-  pool.setValues("v", m.values);
+  pool.setMesh(meshOf(px, m), "v");
   const a = { view: [0, 1, 0, 1], width: 64, height: 64, antialias: true };
   const b = { view: [0.2, 0.6, 0.2, 0.6], width: 64, height: 64, antialias: true };
   const first = pool.deposit(a);
@@ -151,8 +162,7 @@ test("pool: a worker that dies fails the image with a message, and the pool says
   const workers = [];
   const spawn = fakeSpawn(px);
   const pool = new DepositPool({ spawn: () => { const w = spawn(); workers.push(w); return w; }, module: null, size: 2 });
-  pool.setMesh(m);
-  pool.setValues("v", m.values);
+  pool.setMesh(meshOf(px, m), "v");
   const pending = pool.deposit({ view: [0, 1, 0, 1], width: 32, height: 32, antialias: true });
   workers[1].kill();
   await assert.rejects(pending, /a deposit worker stopped: RuntimeError: unreachable/);
@@ -165,9 +175,11 @@ test("pool: a mesh a worker cannot hold is said at the next image", { skip: !bui
   const px = await glue();
   const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size: 1 });
   const m = amrMesh();
-  pool.setMesh({ ...m, pdx: Float64Array.from(m.pdx, (x, i) => (i === 3 ? NaN : x)) });
-  pool.setValues("v", m.values);
+  // (parts as a damaged page or a bug could send them: fromParts checks every invariant)
+  const parts = meshOf(px, m, false).parts();
+  parts.pdx[3] = NaN;
+  pool.setMesh({ parts: () => parts }, "v");
   await new Promise((r) => setTimeout(r, 10));
-  await assert.rejects(pool.deposit({ view: [0, 1, 0, 1], width: 8, height: 8 }), /pdx\[3\] = NaN must be finite/);
+  await assert.rejects(pool.deposit({ view: [0, 1, 0, 1], width: 8, height: 8 }), /a deposit worker: cell half-width pdx\[3\] = NaN must be finite/);
   pool.terminate();
 });

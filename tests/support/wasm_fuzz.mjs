@@ -69,9 +69,12 @@ function randomMesh() {
   const n = pick([1, 2, 5, 64, 65, 300, 2000]);
   oddness = random() < 0.3 ? 2 / n : 0; // (a bad mesh now and then)
   const make = (f) => Float64Array.from({ length: n }, f);
-  const px = make(() => number(-1, 1)), py = make(() => number(-1, 1));
-  const pdx = make(() => (random() < oddness ? pick(ODD) : 0.001 + 0.2 * random()));
-  const pdy = make(() => (random() < oddness ? pick(ODD) : 0.001 + 0.2 * random()));
+  // (now and then an AMR-like mesh: centres on a grid, a few widths, that compact() shrinks)
+  const grid = random() < 0.4 ? (x) => Math.round(x * 16) / 16 : (x) => x;
+  const width = () => (grid(1) === 1 ? pick([1 / 32, 1 / 64, 1 / 128]) : 0.001 + 0.2 * random());
+  const px = make(() => grid(number(-1, 1))), py = make(() => grid(number(-1, 1)));
+  const pdx = make(() => (random() < oddness ? pick(ODD) : width()));
+  const pdy = make(() => (random() < oddness ? pick(ODD) : width()));
   const values = make(() => number(-10, 10));
   const short = random() < 0.05 ? values.subarray(0, Math.max(0, n - 1)) : values;
   oddness = 0.08;
@@ -109,13 +112,32 @@ function round() {
   const own = (x) => { if (x) owned.push(x); return x; };
   try {
     if (random() < 0.05) own(call("VariableMesh.withLength", () => VariableMesh.withLength(pick([0, 2 ** 31, 2 ** 40, 2 ** 52, -1, NaN]))).value);
-    const mesh = own(randomMesh());
+    let mesh = own(randomMesh());
     // (8192 x 8192 is allowed, and slow: 8192 on one side only)
     const [w, h] = random() < 0.5 ? [size(), size() % 8192] : [size() % 8192, size()];
     const frb = own(call("new FixedResolutionBuffer", () => new FixedResolutionBuffer(w, h)).value);
     if (!mesh || !frb) return;
+    let rebuilt = null;
+    if (random() < 0.2) call("mesh.compact", () => mesh.compact());
     if (random() < 0.3) call("mesh.setValues", () => mesh.setValues(Float64Array.from({ length: pick([mesh.len(), 0, 1]) }, () => number(-1, 1))));
+    if (random() < 0.2) call("mesh.geometryCopy", () => mesh.geometryCopy(pick(["px", "py", "pdx", "pdy", "values", "pz", ""])));
+    if (random() < 0.1) call("mesh.pxView", () => mesh[`${pick(["px", "py", "pdx", "pdy", "values"])}View`]()[0]);
+    if (random() < 0.1) {
+      // the mesh rebuilt from its parts, now and then broken ones
+      const parts = call("mesh.parts", () => mesh.parts()).value;
+      if (parts) {
+        const keys = Object.keys(parts);
+        if (random() < 0.7) {
+          const k = pick(keys), v = parts[k];
+          parts[k] = ArrayBuffer.isView(v)
+            ? pick([v.subarray(1), new v.constructor(v.length).fill(pick([255, 2 ** 32 - 1, NaN, -1, 1e300])), new Float64Array(v.length), []])
+            : pick([undefined, null, "table", "f64", 1, true]);
+        }
+        rebuilt = own(call("VariableMesh.fromParts", () => VariableMesh.fromParts(pick([parts, parts, null, 3, {}]))).value);
+      }
+    }
     call("mesh.extent", () => mesh.extent());
+    if (rebuilt) mesh = rebuilt; // (deposit the rebuilt mesh)
     const [x0, x1, y0, y1] = randomView();
     const periodic = random() < 0.3;
     const period = () => pick([number(0.5, 4), 1e-3, 1e-300, 0, -1, NaN, Infinity]);
@@ -166,7 +188,18 @@ function growth() {
     const band = new RowBand();
     call("growth: band", () => band.depositRows(growthMesh, 0, 1, 0, 1, 8, 8, 5, 5, true));
     band.free();
+    call("growth: fromParts", () => VariableMesh.fromParts(badParts));
+    call("growth: pxView", () => compactMesh.pxView());
   };
+  const g = Float64Array.from({ length: 256 }, (_, i) => (i % 16) / 16);
+  const compactMesh = VariableMesh.withLength(256);
+  compactMesh.pxView().set(g);
+  compactMesh.pyView().set(g.map((_, i) => Math.floor(i / 16) / 16));
+  compactMesh.pdxView().fill(1 / 32);
+  compactMesh.pdyView().fill(1 / 32);
+  compactMesh.compact();
+  const badParts = compactMesh.parts();
+  badParts.yIndex = badParts.yIndex.map(() => 99);
   for (let i = 0; i < 50; i++) failing(); // (warm up: the first errors may grow the allocator's pools)
   const before = exports.memory.buffer.byteLength;
   for (let i = 0; i < 2000; i++) failing();

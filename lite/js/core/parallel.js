@@ -20,9 +20,9 @@
 //
 // Messages (main -> worker):
 //   {type: "init", module}                                  a compiled WebAssembly.Module
-//   {type: "mesh", mesh, n}                                 a mesh of n cells, then its geometry
-//   {type: "cells", mesh, offset, px, py, pdx, pdy}         in chunks of CHUNK cells (owned copies)
-//   {type: "values", mesh, field, offset, values}           its field values, in chunks too
+//   {type: "mesh", mesh, field, parts}                      a mesh and a field's values: VariableMesh
+//                                                           parts() (compact: ~18 bytes a cell), transferred
+//   {type: "values", mesh, field, offset, values}           another field's values, in chunks of CHUNK
 //   {type: "band", job, mesh, field, view, width, height, row0, row1, antialias, periodic, period}
 //   {type: "spare", buffer}                                 a band's buffer back, to fill again
 // (worker -> main):
@@ -38,8 +38,8 @@ export const BANDS_PER_WORKER = 4;
 // Bands sent to a worker ahead of its replies: it starts the next one while
 // the main thread takes the last one in (no idle gap of a message's round trip).
 export const BANDS_AHEAD = 2;
-// Cells per message when a mesh goes to the workers: the copies in flight stay
-// small (a whole copy per worker at once would double the page's memory).
+// Values per message when a field goes to the workers: the copies in flight
+// stay small (a whole copy per worker at once would add as much again).
 export const CHUNK = 1 << 20;
 
 // `parts` consecutive bands [row0, row1) covering 0..height, as even as
@@ -51,11 +51,18 @@ export function splitRows(height, parts) {
   return bands;
 }
 
+// The most memory the workers' copies of a mesh may take together: each
+// worker holds a whole copy (no SharedArrayBuffer), so a big mesh gets fewer
+// workers rather than exhaust the machine.
+export const COPIES_BUDGET = 2 ** 31;
+
 // How many workers: the CPU's threads (navigator.hardwareConcurrency), at
-// least 1 (off the main thread even on one core), at most `cap`.
-export function workerCount(hardwareConcurrency, cap = 4) {
+// most `cap`, and at most as many copies of a mesh of `meshBytes` as fit in
+// `budget`; at least 1 (off the main thread even on one core).
+export function workerCount(hardwareConcurrency, { cap = 4, meshBytes = 0, budget = COPIES_BUDGET } = {}) {
   const n = Math.floor(Number(hardwareConcurrency) || 1);
-  return Math.max(1, Math.min(cap, n));
+  const fit = meshBytes > 0 ? Math.floor(budget / meshBytes) : Infinity;
+  return Math.max(1, Math.min(cap, n, fit));
 }
 
 // -- worker side --------------------------------------------------------------
@@ -76,7 +83,6 @@ export class BandWorker {
     try {
       switch (msg.type) {
         case "mesh": return this.setMesh(msg);
-        case "cells": return this.setCells(msg);
         case "values": return this.setValues(msg);
         case "band": return this.deposit(msg);
         case "spare": this.spares.push(msg.buffer); return null;
@@ -87,23 +93,13 @@ export class BandWorker {
     }
   }
 
-  setMesh({ mesh, n }) {
+  setMesh({ mesh, field, parts }) {
     this.mesh?.free();
     this.mesh = null;
     this.meshId = this.field = null;
-    this.mesh = this.px.VariableMesh.withLength(n);
+    this.mesh = this.px.VariableMesh.fromParts(parts); // (checks every invariant)
     this.meshId = mesh;
-    return null;
-  }
-
-  setCells({ mesh, offset, px, py, pdx, pdy }) {
-    if (mesh !== this.meshId) throw new Error("cells of a mesh that is not this worker's");
-    const m = this.mesh;
-    // (views die when wasm memory grows: each taken just before its copy)
-    m.pxView().set(px, offset);
-    m.pyView().set(py, offset);
-    m.pdxView().set(pdx, offset);
-    m.pdyView().set(pdy, offset);
+    this.field = field;
     return null;
   }
 
@@ -152,7 +148,7 @@ export class Cancelled extends Error {
 export class DepositPool {
   // spawn(): a Worker (or anything with postMessage, onmessage, onerror,
   // terminate) running BandWorker; module: the compiled pixelizer; size: K.
-  // chunk: cells per message when a mesh is sent (CHUNK; tests use small ones)
+  // chunk: values per message when a field is sent (CHUNK; tests use small ones)
   constructor({ spawn, module, size, chunk = CHUNK }) {
     this.size = size;
     this.chunk = chunk;
@@ -173,21 +169,17 @@ export class DepositPool {
     }
   }
 
-  // A new mesh (Float64Arrays px, py, pdx, pdy: copied for every worker, CHUNK cells at a time).
-  setMesh({ px, py, pdx, pdy }) {
+  // A new mesh (a wasm VariableMesh holding the values of `field`): its
+  // parts() copied for every worker (compact when the mesh is), transferred.
+  setMesh(mesh, field) {
     this.cancel();
     this.meshId += 1;
-    this.field = null;
-    const n = px.length;
     for (const { worker } of this.workers) {
-      worker.postMessage({ type: "mesh", mesh: this.meshId, n });
-      for (let offset = 0; offset < n; offset += this.chunk) {
-        const end = Math.min(n, offset + this.chunk);
-        const c = [px, py, pdx, pdy].map((a) => a.slice(offset, end));
-        worker.postMessage({ type: "cells", mesh: this.meshId, offset, px: c[0], py: c[1], pdx: c[2], pdy: c[3] },
-          c.map((a) => a.buffer));
-      }
+      const parts = mesh.parts();
+      const buffers = Object.values(parts).filter((a) => ArrayBuffer.isView(a)).map((a) => a.buffer);
+      worker.postMessage({ type: "mesh", mesh: this.meshId, field, parts }, buffers);
     }
+    this.field = field;
   }
 
   setValues(field, values) {
