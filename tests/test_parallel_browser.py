@@ -253,6 +253,15 @@ def test_a_big_mesh_pans_with_previews_and_rests_on_yts_picture(page, browser, b
     assert last["view"] == views[-1]
     assert stats1["images"] - stats0["images"] == 5 and stats1["cancelled"] - stats0["cancelled"] == 4, (stats0, stats1)
     compare(run, "big-after-cancel", last, run.pixels(), big_file, "density", last["cmap"], last["scale"])
+
+    # a big image's preview is made smaller (at most 1024² pixels) and drawn scaled; at rest, yt's picture
+    got = run.page.evaluate("""() => { const v = window.ytliteKiosk.viewer;
+        v.store.set("resolution", 2000); v.draw();
+        const f = JSON.parse(v.canvas.dataset.frame), p = v.pipeline.previewFrb;
+        return [f.preview, f.width, f.height, p.width, p.height]; }""")
+    assert got[0] is True and max(got[1:3]) == 2000 and got[3] * got[4] <= 1 << 20, got
+    big = run.wait_frame("f => !f.preview && f.width === 2000")
+    compare(run, "big-2000", big, run.pixels(), big_file, "density", big["cmap"], big["scale"])
     assert run.errors == []
 
 

@@ -19,6 +19,9 @@ import { Cancelled, DepositPool, workerCount } from "./parallel.js";
 // The most a deposit may cost on the main thread (ms): a frame (16 ms) less
 // shading and drawing. Costlier views are deposited in workers.
 export const FRAME_BUDGET_MS = 8;
+// The most pixels a preview has: a bigger image's preview is made smaller and
+// drawn scaled (a preview costs the page's thread about 5 ms per 1024²).
+export const PREVIEW_PIXELS = 1 << 20;
 // Deposit cost on this thread before any is measured (ns; bench/run.py: 18.4
 // per cell in view, ~1-4 per pixel): scaled by what the deposits then take.
 const COST = { nsPerCell: 20, nsPerPixel: 4 };
@@ -172,6 +175,7 @@ export class Pipeline {
       this.shadeKey = skey;
     }
     const t2 = performance.now();
+    this.shown = this.frb;
     return { ...this.result, deposited, made: this.made, depositMs: t1 - t0, shadeMs: t2 - t1 };
   }
 
@@ -257,13 +261,21 @@ export class Pipeline {
   renderPreview(state, limits) {
     if (!limits || !this.previews.hasImages) return null;
     const t0 = performance.now();
-    this.frbOfSize(state.width, state.height).drawPreview(this.previews, ...state.view);
-    this.depositKey = this.shadeKey = null; // (the buffer holds no exact image now)
-    this.result = this.shade({
+    // (a buffer of its own, so the exact image stays; at most PREVIEW_PIXELS, drawn scaled: a big screen's
+    // previews cost no more than a 1024² one)
+    const f = Math.max(1, Math.ceil(Math.sqrt((state.width * state.height) / PREVIEW_PIXELS)));
+    const w = Math.ceil(state.width / f), h = Math.ceil(state.height / f);
+    if (this.previewFrb?.width !== w || this.previewFrb?.height !== h) {
+      this.previewFrb?.free();
+      this.previewFrb = null;
+      this.previewFrb = new this.px.FixedResolutionBuffer(w, h);
+    }
+    this.previewFrb.drawPreview(this.previews, ...state.view);
+    const result = this.shade({
       ...state, vmin: state.vmin ?? limits.vmin, vmax: state.vmax ?? limits.vmax,
       linthresh: state.linthresh ?? limits.linthresh,
-    });
-    return { ...this.result, preview: true, made: "preview", deposited: false, depositMs: 0, shadeMs: performance.now() - t0 };
+    }, this.previewFrb, "previewNorm");
+    return { ...result, preview: true, made: "preview", deposited: false, depositMs: 0, shadeMs: performance.now() - t0 };
   }
 
   frbOfSize(width, height) {
@@ -288,16 +300,16 @@ export class Pipeline {
 
   // True when the image holds no value the scale can show (panned off the
   // data, all NaN, or log with nothing > 0).
-  hasNoData(scale) {
+  hasNoData(scale, frb = this.frb) {
     try {
-      this.frb.valueRange(scale === "log");
+      frb.valueRange(scale === "log");
       return false;
     } catch {
       return true;
     }
   }
 
-  normalization(state) {
+  normalization(state, frb = this.frb) {
     const N = this.px.Normalization;
     const vmin = state.vmin ?? undefined, vmax = state.vmax ?? undefined;
     switch (state.scale) {
@@ -307,7 +319,7 @@ export class Pipeline {
         let linthresh = state.linthresh ?? null;
         if (linthresh === null) {
           const needRange = vmin === undefined || vmax === undefined;
-          const [lo, hi] = needRange ? this.frb.valueRange(false) : [vmin, vmax];
+          const [lo, hi] = needRange ? frb.valueRange(false) : [vmin, vmax];
           linthresh = autoLinthresh(vmin ?? lo, vmax ?? hi);
         }
         return { norm: N.symlog(vmin, vmax, linthresh), linthresh };
@@ -316,42 +328,46 @@ export class Pipeline {
     }
   }
 
-  shade(state) {
+  // Shade `frb` (the image's buffer, or the preview's) for `state`; the
+  // normalization used is kept as this[normSlot] (the colorbar's, or the preview's).
+  shade(state, frb = this.frb, normSlot = "norm") {
     const cmap = this.colormaps.get(state.cmap);
     const auto = state.vmin == null || state.vmax == null;
+    this.shown = frb;
     let made = null;
     let limits;
     try {
-      made = this.normalization(state);
-      limits = this.frb.shade(cmap, made.norm);
+      made = this.normalization(state, frb);
+      limits = frb.shade(cmap, made.norm);
     } catch (err) {
       made?.norm.free();
-      if (!auto || !this.hasNoData(state.scale)) throw err; // a real error: say it
+      if (!auto || !this.hasNoData(state.scale, frb)) throw err; // a real error: say it
       // Nothing to scale: every pixel is NaN or masked, so any explicit
       // limits shade it all with the colormap's "bad" colour.
       const fallback = state.scale === "log" ? this.px.Normalization.log(1, 10) : this.px.Normalization.linear(0, 1);
-      this.frb.shade(cmap, fallback);
-      this.replaceNorm(fallback);
-      return { width: this.frb.width, height: this.frb.height, limits: null, empty: true };
+      frb.shade(cmap, fallback);
+      this.replaceNorm(fallback, normSlot);
+      return { width: frb.width, height: frb.height, limits: null, empty: true };
     }
-    this.replaceNorm(made.norm);
+    this.replaceNorm(made.norm, normSlot);
     return {
-      width: this.frb.width, height: this.frb.height,
+      width: frb.width, height: frb.height,
       limits: { vmin: limits[0], vmax: limits[1], linthresh: made.linthresh },
       // explicit limits need no scan to shade; an empty view is still said
-      empty: auto ? false : this.hasNoData(state.scale),
+      empty: auto ? false : this.hasNoData(state.scale, frb),
     };
   }
 
-  replaceNorm(norm) {
-    if (this.norm !== norm) this.norm?.free();
-    this.norm = norm;
+  replaceNorm(norm, slot = "norm") {
+    if (this[slot] !== norm) this[slot]?.free();
+    this[slot] = norm;
   }
 
-  // RGBA of the image, top row first: a view of wasm memory, valid until
-  // the next allocation in wasm (take it just before drawing).
+  // RGBA of the image last shaded (the exact one, or a preview: its size is
+  // the result's width and height), top row first: a view of wasm memory,
+  // valid until the next allocation in wasm (take it just before drawing).
   rgba() {
-    return this.frb.rgba();
+    return this.shown.rgba();
   }
 
   // Where each value lands on the colour scale of the current image (0..1).
@@ -383,10 +399,12 @@ export class Pipeline {
   free() {
     if (this.ownsMesh) this.mesh?.free();
     this.frb?.free();
+    this.previewFrb?.free();
     this.norm?.free();
+    this.previewNorm?.free();
     this.band?.free();
     this.pool?.terminate();
-    this.mesh = this.frb = this.norm = this.band = this.pool = null;
+    this.mesh = this.frb = this.previewFrb = this.norm = this.previewNorm = this.band = this.pool = this.shown = null;
     this.previews.free();
     this.previews = null;
   }

@@ -268,7 +268,18 @@ export class Viewer {
       layout.dpr = dpr;
       this.placeStage(layout);
       // A fresh view of wasm memory each frame: memory growth detaches older ones.
-      this.canvas.getContext("2d").putImageData(new ImageData(this.pipeline.rgba(), width, height), 0, 0);
+      const image = new ImageData(this.pipeline.rgba(), r.width, r.height);
+      const ctx = this.canvas.getContext("2d");
+      if (r.width === width && r.height === height) {
+        ctx.putImageData(image, 0, 0);
+      } else { // a preview made smaller (core/pipeline.js PREVIEW_PIXELS): drawn scaled, cells kept sharp
+        this.previewCanvas ??= document.createElement("canvas");
+        const pc = this.previewCanvas;
+        if (pc.width !== r.width || pc.height !== r.height) Object.assign(pc, { width: r.width, height: r.height });
+        this.previewCanvas.getContext("2d").putImageData(image, 0, 0);
+        ctx.imageSmoothingEnabled = false;
+        ctx.drawImage(this.previewCanvas, 0, 0, width, height);
+      }
       const t1 = performance.now();
       this.drawFigure(layout, view);
       this.drawMeshOverlay(view, width, height);
