@@ -271,3 +271,24 @@ def test_a_page_that_cannot_start_workers_draws_big_meshes_itself(page, big_file
     assert f["made"] == "main" and not f["preview"]
     compare(run, "no-workers", f, run.pixels(), big_file, "density", f["cmap"], f["scale"])
     assert run.errors == []
+
+
+def test_a_link_to_a_zoomed_view_gets_an_overview_for_its_previews(page, big_file):
+    """Opened on a zoomed view (a shared link), the workers make the whole
+    domain's image once they are idle, so zooming out previews the data
+    rather than nothing; at rest, yt's picture."""
+    run = page(budget=0)  # (every view in workers: this zoomed one would be cheap enough for the page itself)
+    zoom = [0.5, 1.5, 0.8, 1.3]  # (the synthetic slice's domain: x -3..5, y -1..3)
+    run.page.evaluate("([f, v]) => window.ytliteKiosk.openUrl(f, { view: v })", ["big.h5", zoom])
+    f = run.wait_frame("f => !f.preview")
+    assert f["view"] == zoom and f["made"] == "workers"
+    run.page.wait_for_function("""() => { const v = window.ytliteKiosk.viewer;
+        return v.pipeline.previews.covers(...v.store.get("domain")); }""", timeout=60000)
+    got = run.page.evaluate("""() => { const v = window.ytliteKiosk.viewer;
+        v.store.set("view", v.store.get("domain")); v.draw();
+        const values = v.pipeline.previewFrb.valuesCopy();
+        return [JSON.parse(v.canvas.dataset.frame).preview, values.filter((x) => Number.isNaN(x)).length / values.length]; }""")
+    assert got[0] is True and got[1] == 0, got  # (the slice covers its domain: no pixel without data)
+    rest = run.wait_frame("f => !f.preview")
+    compare(run, "overview-rest", rest, run.pixels(), big_file, "density", rest["cmap"], rest["scale"])
+    assert run.errors == []

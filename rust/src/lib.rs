@@ -118,7 +118,8 @@
 //!
 //! new Previews()                              // exact images kept to make previews from (`preview` module)
 //! previews.remember(frb, xMin, xMax, yMin, yMax)  // frb's values: the exact image of that view
-//! previews.clear() ; previews.hasImages
+//! previews.rememberOverview(values, width, height, xMin, xMax, yMin, yMax) -> bool  // a wider one
+//! previews.covers(xMin, xMax, yMin, yMax) -> bool ; previews.clear() ; previews.hasImages
 //! frb.drawPreview(previews, xMin, xMax, yMin, yMax) -> bool   // the values: a preview (a new deposit)
 //!
 //! new Colormap(lut)                            // Uint8Array, 4*N bytes, N >= 2
@@ -779,6 +780,31 @@ mod wasm {
             self.inner
                 .remember(f.values(), f.width(), f.height(), Bounds::new(xMin, xMax, yMin, yMax))
                 .map_err(js)
+        }
+
+        /// Keep `values` (`width x height`, row 0 at yMin), the exact image of
+        /// this view, as the widest image if it is wider (the newest stays):
+        /// an overview, so that any later view has a preview.
+        #[allow(clippy::too_many_arguments, non_snake_case)]
+        #[wasm_bindgen(js_name = rememberOverview)]
+        pub fn remember_overview(
+            &mut self,
+            values: &[f64],
+            width: u32,
+            height: u32,
+            xMin: f64,
+            xMax: f64,
+            yMin: f64,
+            yMax: f64,
+        ) -> Result<bool, JsError> {
+            let b = Bounds::new(xMin, xMax, yMin, yMax);
+            self.inner.remember_overview(values, width as usize, height as usize, b).map_err(js)
+        }
+
+        /// True when an image covers the whole of this view.
+        #[allow(non_snake_case)]
+        pub fn covers(&self, xMin: f64, xMax: f64, yMin: f64, yMax: f64) -> bool {
+            self.inner.covers(Bounds::new(xMin, xMax, yMin, yMax))
         }
 
         /// Forget every image.

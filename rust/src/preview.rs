@@ -124,6 +124,46 @@ impl Previews {
         Ok(())
     }
 
+    /// Keep `values`, the exact image of `bounds` (typically the whole
+    /// domain, made once the view rests so that any later view has a
+    /// preview), as the widest image if it is wider than the widest one;
+    /// the newest image stays. False (nothing kept) when it is not wider.
+    pub fn remember_overview(&mut self, values: &[f64], width: usize, height: usize, bounds: Bounds) -> Result<bool> {
+        let widest = self.widest.as_ref().or(self.newest.as_ref()).map_or(0.0, Image::area);
+        if self.newest.is_none() || (bounds.x_max - bounds.x_min) * (bounds.y_max - bounds.y_min) <= widest {
+            return Ok(false);
+        }
+        let newest = self.newest.take();
+        let old_widest = self.widest.take();
+        let result = self.remember(values, width, height, bounds);
+        // (remember made it the newest and the widest: the newest goes back, the old widest's buffer is spare)
+        let overview = self.newest.take();
+        self.newest = newest;
+        match result {
+            Ok(()) => {
+                self.widest = overview;
+                if let Some(w) = old_widest {
+                    self.spare = w.values;
+                }
+                Ok(true)
+            }
+            Err(e) => {
+                self.widest = old_widest;
+                Err(e)
+            }
+        }
+    }
+
+    /// True when an image covers all of `bounds`.
+    pub fn covers(&self, bounds: Bounds) -> bool {
+        [self.newest.as_ref(), self.widest.as_ref()].into_iter().flatten().any(|s| {
+            s.bounds.x_min <= bounds.x_min
+                && s.bounds.x_max >= bounds.x_max
+                && s.bounds.y_min <= bounds.y_min
+                && s.bounds.y_max >= bounds.y_max
+        })
+    }
+
     /// Fill `out` (`height` rows of `width`) with the preview of `bounds`;
     /// false (and `out` all NaN) when there is no image.
     pub fn render(&mut self, out: &mut [f64], width: usize, height: usize, bounds: Bounds) -> bool {
@@ -228,6 +268,23 @@ mod tests {
         p.remember(&[5.0; 4], 2, 2, b(-4.0, 8.0, -4.0, 8.0)).unwrap();
         p.render(&mut out, 4, 4, b(0.0, 4.0, 0.0, 4.0));
         assert!(out.iter().all(|&v| v == 5.0));
+    }
+
+    #[test]
+    fn an_overview_becomes_the_widest_and_leaves_the_newest() {
+        let mut p = Previews::new();
+        assert!(!p.remember_overview(&[1.0; 4], 2, 2, b(0.0, 4.0, 0.0, 4.0)).unwrap()); // (nothing to add it to)
+        p.remember(&[2.0; 16], 4, 4, b(1.0, 2.0, 1.0, 2.0)).unwrap(); // a zoomed view first
+        assert!(!p.covers(b(0.0, 4.0, 0.0, 4.0)));
+        assert!(p.remember_overview(&[1.0; 4], 2, 2, b(0.0, 4.0, 0.0, 4.0)).unwrap());
+        assert!(p.covers(b(0.0, 4.0, 0.0, 4.0)));
+        let mut out = vec![0.0; 16];
+        p.render(&mut out, 4, 4, b(0.0, 4.0, 0.0, 4.0));
+        assert!(out.iter().all(|&v| v == 1.0 || v == 2.0) && out.contains(&2.0)); // the zoomed one is still there
+        assert!(!p.remember_overview(&[3.0; 4], 2, 2, b(0.0, 4.0, 0.0, 4.0)).unwrap()); // (not wider)
+        assert!(p.remember_overview(&[5.0; 4], 2, 2, b(-1.0, 5.0, -1.0, 5.0)).unwrap());
+        p.render(&mut out, 4, 4, b(-1.0, 5.0, -1.0, 5.0));
+        assert!(out.contains(&5.0) && !out.contains(&1.0));
     }
 
     #[test]

@@ -231,6 +231,28 @@ export class Pipeline {
     });
   }
 
+  // True when an overview is worth making now: workers in use and idle, and
+  // no exact image covers `domain` (a link opened on a zoomed view: moving out
+  // would show nothing of the data in its previews).
+  wantsOverview(domain) {
+    return !!this.pool && !this.pool.broken && !this.pool.busy() && this.previews.hasImages
+      && !this.previews.covers(...domain);
+  }
+
+  // The exact image of `request` ({view: the domain, width, height,
+  // antialias, periodic, period}) made by the workers and kept for previews
+  // only (the widest image); rejected with Cancelled by any newer image.
+  depositOverview(request) {
+    this.ensurePool();
+    const generation = this.meshGeneration, field = this.fieldKey;
+    const { view, width, height, antialias, periodic, period } = request;
+    return this.pool.deposit({ view, width, height, antialias, periodic, period }).then((values) => {
+      if (generation === this.meshGeneration && field === this.fieldKey) {
+        this.previews.rememberOverview(values, width, height, ...view);
+      }
+    });
+  }
+
   // The workers, holding this pipeline's mesh and field.
   ensurePool() {
     if (!this.pool) {

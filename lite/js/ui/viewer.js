@@ -319,13 +319,27 @@ export class Viewer {
     made.then(({ ms }) => {
       if (this.working === key) this.working = null;
       this.workerMs = ms;
-      if (!this.destroyed) this.schedule();
+      if (this.destroyed) return;
+      // drawn now (not at the next animation frame: that would add up to a frame to every exact image)
+      if (!this.raf) this.draw();
+      this.overviewSoon(state);
     }, (err) => {
       if (this.working === key) this.working = null;
       if (err?.cancelled || this.destroyed) return;
       // (workers that cannot run: the pipeline stops asking for them and this view is made here)
       if (this.pipeline.pool?.broken) this.schedule();
       else this.showError(String(err?.message ?? err));
+    });
+  }
+
+  // Once an exact image is there and the workers are idle: the whole domain's
+  // exact image for previews, when none covers it yet (see core/pipeline.js).
+  overviewSoon(state) {
+    const domain = this.store.get("domain");
+    if (!domain || !this.pipeline.wantsOverview(domain)) return;
+    const [width, height] = imageSize(domain, Math.max(state.width, state.height));
+    this.pipeline.depositOverview({ ...state, view: domain, width, height }).catch((err) => {
+      if (!err?.cancelled) console.warn(`no overview for previews: ${err?.message ?? err}`);
     });
   }
 
