@@ -89,7 +89,7 @@ impl Previews {
 
     /// Keep `values` (`height` rows of `width`, row 0 at `y_min`), the exact
     /// image of `bounds`, as the newest image (and the widest, if its view is
-    /// at least as large as the widest one's). On error nothing changes.
+    /// larger than the widest one's). On error nothing changes.
     pub fn remember(&mut self, values: &[f64], width: usize, height: usize, bounds: Bounds) -> Result<()> {
         if width == 0 || height == 0 || width > MAX_DIMENSION || height > MAX_DIMENSION {
             return Err(Error::InvalidDimensions { width, height });
@@ -116,7 +116,8 @@ impl Previews {
             self.spare = o.values;
         }
         match widest {
-            Some(w) if w.area() > image.area() => self.widest = Some(w),
+            // (an equal one does not replace it: a pan keeps the first view, often the whole domain)
+            Some(w) if w.area() >= image.area() => self.widest = Some(w),
             Some(w) => self.spare = w.values,
             None => {}
         }
@@ -268,6 +269,17 @@ mod tests {
         p.remember(&[5.0; 4], 2, 2, b(-4.0, 8.0, -4.0, 8.0)).unwrap();
         p.render(&mut out, 4, 4, b(0.0, 4.0, 0.0, 4.0));
         assert!(out.iter().all(|&v| v == 5.0));
+    }
+
+    #[test]
+    fn a_pan_keeps_the_first_view_as_the_widest() {
+        let mut p = Previews::new();
+        p.remember(&[1.0; 4], 2, 2, b(0.0, 4.0, 0.0, 4.0)).unwrap();
+        p.remember(&[2.0; 4], 2, 2, b(1.0, 5.0, 0.0, 4.0)).unwrap(); // panned: the same area
+        assert!(p.covers(b(0.0, 4.0, 0.0, 4.0)));
+        let mut out = vec![0.0; 4];
+        p.render(&mut out, 2, 2, b(-1.0, 3.0, 0.0, 4.0)); // left of both: the first view there
+        assert_eq!(out[0], 1.0);
     }
 
     #[test]
