@@ -139,8 +139,13 @@ export class Pipeline {
     this.mesh.validate();
     // Exact in less memory (rust/src/variable_mesh.rs): tables of the distinct positions and widths with an
     // index per cell, values in f32 when they all are f32s; the same deposits, bit for bit. The workers get
-    // this form (parts()): ~18 bytes a cell instead of 40.
-    this.mesh.compact();
+    // this form (parts()): ~18 bytes a cell instead of 40. (No memory to spare for its tables: it stays as it is,
+    // valid either way.)
+    try {
+      this.mesh.compact();
+    } catch (err) {
+      console.warn(`the mesh stays uncompacted: ${err?.message ?? err}`);
+    }
     this.fieldKey = name;
     this.depositKey = this.shadeKey = null;
     this.previews.clear();
