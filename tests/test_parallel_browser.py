@@ -153,6 +153,14 @@ def test_images_made_by_workers_are_the_single_thread_ones_byte_for_byte(page):
             g = run.set(**changes)
             assert g["made"] == "workers", (path.name, changes, g)
             assert run.same_as_single_thread() is True, (path.name, changes)
+        # another field: its values go to the workers (in chunks), the mesh stays
+        other = run.page.evaluate("""() => { const v = window.ytliteKiosk.viewer;
+            return Object.keys(v.data.fields).find((k) => k !== v.store.get("field")) ?? null; }""")
+        if other:
+            g = run.set(field=other)
+            assert g["made"] == "workers" and g["field"] == other, g
+            assert run.same_as_single_thread() is True, (path.name, other)
+            run.set(field=f["field"])  # (back to the first)
         # and yt's own picture of the zoomed, odd-sized view
         g = run.set(antialias=True, view=[x0 + 0.31 * w, x0 + 0.52 * w, y0 + 0.4 * h, y0 + 0.55 * h], resolution=301)
         compare(run, f"workers-zoom-{path.stem}", g, run.pixels(), path, g["field"], g["cmap"], g["scale"])

@@ -72,7 +72,7 @@ export class Pipeline {
     this.depositKey = null;
     this.shadeKey = null;
     this.result = null;
-    this.workers = runtime.workers ?? null; // {module, spawn, count}, where the page can start workers
+    this.workers = runtime.workers ?? null; // {module, spawn, count, budgetMs}, where the page can start workers
     this.pool = null; // DepositPool, started with the first view that needs it
     this.meshGeneration = 0; // which mesh and field the pool holds: (meshGeneration, fieldKey)
     this.poolMesh = -1;
@@ -115,8 +115,9 @@ export class Pipeline {
     this.previews.clear();
   }
 
-  // The mesh's cell geometry as views of wasm memory (valid until the next
-  // allocation in wasm: take them just before use), for the mesh overlay.
+  // The mesh's cell geometry, for the mesh overlay: views of wasm memory
+  // (valid until the next allocation in wasm: take them just before use), or
+  // decoded copies of a compacted mesh.
   geometry() {
     const m = this.mesh;
     if (!m) return null;
@@ -276,7 +277,7 @@ export class Pipeline {
       this.poolField = this.fieldKey;
     }
     if (this.poolField !== this.fieldKey) {
-      this.pool.setValues(this.fieldKey, this.mesh.valuesView());
+      this.pool.setValues(this.fieldKey, this.mesh.geometryCopy("values")); // (decoded: the mesh keeps its f32s)
       this.poolField = this.fieldKey;
     }
   }

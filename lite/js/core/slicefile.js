@@ -422,7 +422,8 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
     let level = null;
     const widths = target;
     Object.defineProperty(fields, REFINEMENT_LEVEL, {
-      enumerable: true, get: () => (level ??= refinementLevel(widths.view("pdx"))),
+      // (read through the mesh's getter: the viewer compacts its mesh, whose pdx is then a decoded copy)
+      enumerable: true, get: () => (level ??= refinementLevel(widths.mesh.pdx)),
     });
     fieldUnits[REFINEMENT_LEVEL] = "";
     scales[REFINEMENT_LEVEL] = defaultScale(REFINEMENT_LEVEL, true);
