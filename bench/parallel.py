@@ -12,6 +12,8 @@ Per mesh, the full view at 1024² (the long side):
   (deposit in workers, bands sent back, stored, shaded, drawn), median of
   several views panned by 5 %, for K = 1, 2, 4 workers and for the page's
   own thread (K = 0: every deposit on the main thread, as before issue 17);
+  and the engine alone on the same views (no viewer, no animation frame:
+  the deposit or the workers' bands stored, then the shading);
 * panning (K = the machine's threads): a view moved every animation frame
   for 2 s: frames drawn per second, how many were previews, the page
   thread's time per frame (median, worst), and from the last move to the
@@ -59,6 +61,25 @@ EXACT = """async ([view]) => {
     const obs = new MutationObserver(seen);
     obs.observe(c, { attributes: true, attributeFilter: ["data-frame"] });
   });
+}"""
+
+# In the page: the engine alone on the same views, no viewer around it: the
+# deposit by the page's thread (K = 0) or the workers' bands put together and
+# stored into the image buffer (K > 0), then the shading; median ms.
+ENGINE = """async ([views, k]) => {
+  const v = window.ytliteKiosk.viewer, p = v.pipeline, st = v.state;
+  const frb = p.frbOfSize(st.width, st.height), times = [];
+  if (k > 0) p.ensurePool();
+  for (const view of views) {
+    const t0 = performance.now();
+    if (k > 0) frb.rowsForWriting(0, st.height).set(await p.pool.deposit({ ...st, view }));
+    else frb.deposit(p.mesh, ...view, !!st.antialias);
+    p.shade(st);
+    times.push(performance.now() - t0);
+  }
+  p.depositKey = p.shadeKey = null; // (the buffer no longer holds the viewer's image)
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
 }"""
 
 # In the page: move the view every animation frame for `seconds`, then wait for the exact image.
@@ -161,7 +182,8 @@ def main(argv=None) -> int:
                 frame = json.loads(page.locator("canvas.ytlite-image").get_attribute("data-frame"))
                 ms = [page.evaluate(EXACT, [v]) for v in views_around(frame["view"], args.views)]
                 made = json.loads(page.locator("canvas.ytlite-image").get_attribute("data-frame"))["made"]
-                row[k] = (statistics.median(ms), made)
+                engine = page.evaluate(ENGINE, [views_around(frame["view"], args.views), k])
+                row[k] = (statistics.median(ms), made, engine)
                 if k == 0:
                     size = (frame["width"], frame["height"])
                     base_view = frame["view"]
@@ -173,6 +195,10 @@ def main(argv=None) -> int:
             text = f"{label}: exact image, {size[0]}x{size[1]}: page thread {base:.1f} ms; " + "; ".join(
                 f"K={k} {row[k][0]:.1f} ms ({base / row[k][0]:.2f}x)" + ("" if row[k][1] == "workers" else f" [{row[k][1]}]")
                 for k in (1, 2, 4)) + f"; yt+matplotlib {yt:.1f} ms ({yt / min(r[0] for r in row.values()):.1f}x slower than the best)"
+            print(text)
+            lines.append(text)
+            text = (f"{label}: engine alone (deposit [+ bands stored] + shade): page thread {row[0][2]:.1f} ms; "
+                    + "; ".join(f"K={k} {row[k][2]:.1f} ms ({row[0][2] / row[k][2]:.2f}x)" for k in (1, 2, 4)))
             print(text)
             lines.append(text)
             if "synthetic" in label:

@@ -146,6 +146,15 @@ test("pool: a newer image cancels the older one between bands; errors say why", 
   assert.equal(bands.length, 2 * BANDS_AHEAD + 8, bands.join(", "));
   assert.equal(pool.busy(), false);
 
+  // one worker fewer while the view moves: the second gets no band until all are active again
+  log.length = 0;
+  pool.setActive(1);
+  const moving = pool.deposit(a);
+  assert.equal(log.filter((l) => l.startsWith("band")).length, BANDS_AHEAD); // (only the first worker's)
+  pool.setActive(2); // at rest
+  assert.equal(log.filter((l) => l.startsWith("band")).length, 2 * BANDS_AHEAD);
+  assert.ok(sameBits(await moving, single(px, m, a)));
+
   // a bad view: the worker's message, and the pool still works
   await assert.rejects(pool.deposit({ ...a, view: [1, 0, 0, 1] }), /x_min|bounds/i);
   assert.ok(sameBits(await pool.deposit(a), single(px, m, a)));

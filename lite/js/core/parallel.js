@@ -151,6 +151,7 @@ export class DepositPool {
   // chunk: values per message when a field is sent (CHUNK; tests use small ones)
   constructor({ spawn, module, size, chunk = CHUNK }) {
     this.size = size;
+    this.active = size; // workers new bands go to (setActive)
     this.chunk = chunk;
     this.meshId = 0;
     this.field = null;
@@ -224,10 +225,18 @@ export class DepositPool {
     return this.job !== null;
   }
 
+  // Let only the first `n` workers (1..size) take new bands: while the view
+  // moves the page's thread draws a preview every frame and needs a core of
+  // its own; at rest every worker helps again (the bands not sent yet).
+  setActive(n) {
+    this.active = Math.max(1, Math.min(this.size, Math.floor(n)));
+    this.feed();
+  }
+
   feed() {
     const job = this.job;
     if (!job) return;
-    for (const slot of this.workers) {
+    for (const slot of this.workers.slice(0, this.active)) {
       while (slot.sent < BANDS_AHEAD && job.queue.length > 0) {
         const [row0, row1] = job.queue.shift();
         slot.sent += 1;

@@ -282,12 +282,17 @@ export class Pipeline {
     }
   }
 
+  // True when renderPreview can make one (an exact image seen, its limits known).
+  canPreview(limits) {
+    return !!limits && !!this.previews?.hasImages;
+  }
+
   // A preview of `state` (rust/src/preview.rs) shaded with `limits` (the
   // last exact image's {vmin, vmax, linthresh}) where the state's own are
   // automatic: render()'s result with preview: true, or null when there is
   // nothing to make one from.
   renderPreview(state, limits) {
-    if (!limits || !this.previews.hasImages) return null;
+    if (!this.canPreview(limits)) return null;
     const t0 = performance.now();
     // (a buffer of its own, so the exact image stays; at most PREVIEW_PIXELS, drawn scaled: a big screen's
     // previews cost no more than a 1024² one)

@@ -12,7 +12,9 @@ import { drawFigure, drawMesh, fieldLabel, figureLayout, fitScale } from "./figu
 import { bindGestures } from "./interaction.js";
 import { ensureStyles } from "./styles.js";
 
-const SAVE_DELAY_MS = 150; // after a gesture: one kernel message, not one per frame
+const SAVE_DELAY_MS = 150;
+// No new view for this long: the view rests (every deposit worker at work again).
+const REST_MS = 60; // after a gesture: one kernel message, not one per frame
 // After the last frame, the PNG kept with the notebook. Each one makes the
 // notebook re-render the output (see widget.js), so only once the view rests.
 const SNAPSHOT_DELAY_MS = 1500;
@@ -255,8 +257,10 @@ export class Viewer {
       // and a preview meanwhile (none yet: the last picture stays).
       let r;
       if (this.pipeline.wantsWorkers(state)) {
+        const preview = this.pipeline.canPreview(this.limits);
+        if (preview) this.moving(); // (before the bands go out)
         this.depositInWorkers(state);
-        r = this.pipeline.renderPreview(state, this.limits);
+        r = preview ? this.pipeline.renderPreview(state, this.limits) : null;
         if (!r) return;
       } else {
         if (this.working) this.pipeline.pool?.cancel(); // (an older view's image, no longer wanted)
@@ -299,6 +303,16 @@ export class Viewer {
       // Keep the last good image; say what went wrong.
       this.showError(String(err && err.message ? err.message : err));
     }
+  }
+
+  // While previews follow a moving view, one worker fewer (the page's thread
+  // draws every frame and needs a core); all of them once it rests.
+  moving() {
+    const pool = this.pipeline.pool;
+    if (!pool || pool.size < 2) return;
+    pool.setActive(pool.size - 1);
+    clearTimeout(this.restTimer);
+    this.restTimer = setTimeout(() => pool.setActive(pool.size), REST_MS);
   }
 
   // The exact image of `state` from the workers, then a redraw (which finds
@@ -605,6 +619,7 @@ export class Viewer {
     clearTimeout(this.reportTimer);
     clearTimeout(this.snapshotTimer);
     clearTimeout(this.saveTimer);
+    clearTimeout(this.restTimer);
     this.gestures.dispose();
     this.resizeObserver?.disconnect();
     document.removeEventListener("fullscreenchange", this.onResize);
