@@ -19,6 +19,7 @@ import pytest
 from support.browser import QuietHandler, StaticServer, read_canvases
 from support.oracle import compare, expected_values
 from support.paths import ARTIFACTS, REAL_SLICES, ROOT, SITE
+from support.viewer import frame, wait_frame
 
 pytestmark = pytest.mark.skipif(not (SITE / "view" / "index.html").exists(),
                                 reason="site not built: run python3 build.py build")
@@ -69,13 +70,10 @@ class Page:
         return self.wait_frame("f => !f.preview")
 
     def frame(self):
-        return json.loads(self.page.locator("canvas.ytlite-image").get_attribute("data-frame"))
+        return frame(self, 0)
 
     def wait_frame(self, predicate, timeout=60000):
-        self.page.wait_for_function(
-            f"""() => {{ const c = document.querySelector('canvas.ytlite-image');
-                 return !!(c && c.dataset.frame) && ({predicate})(JSON.parse(c.dataset.frame)); }}""", timeout=timeout)
-        return self.frame()
+        return wait_frame(self, 0, predicate, timeout)
 
     def set(self, **changes):
         """Store changes, then the exact image of the new state (made anywhere)."""
