@@ -19,7 +19,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const gen = path.join(here, "..", "..", "ytlite", "_generated");
 const wasm = await import(path.join(gen, "ytlite_pixelizer.js"));
 const exports = wasm.initSync({ module: fs.readFileSync(path.join(gen, "ytlite_pixelizer_bg.wasm")) });
-const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization, RowBand } = wasm;
+const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization, Previews, RowBand } = wasm;
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -145,6 +145,22 @@ function round() {
       ? call("frb.depositPeriodic", () => frb.depositPeriodic(mesh, x0, x1, y0, y1, random() < 0.5, period(), period()))
       : call("frb.deposit", () => frb.deposit(mesh, x0, x1, y0, y1, random() < 0.5));
     call("frb.valueRange", () => frb.valueRange(random() < 0.5));
+    if (random() < 0.3) call("mesh.cellsInView", () => mesh.cellsInView(...randomView(), ...(periodic ? [period(), period()] : [])));
+    if (random() < 0.2) {
+      // previews (rust/src/preview.rs): the buffer remembered, an overview of random values and size, a preview drawn
+      const previews = own(new Previews());
+      call("previews.remember", () => previews.remember(frb, ...randomView()));
+      const [ow, oh] = [pick([1, 3, 64, 0, -1, NaN]), pick([1, 2, 64, 0, 2 ** 32])];
+      call("previews.rememberOverview", () => previews.rememberOverview(
+        new Float64Array(pick([ow * oh, 0, 5]) || 0).fill(number(-1, 1)), ow, oh, ...randomView()));
+      call("previews.covers", () => previews.covers(...randomView()));
+      call("frb.drawPreview", () => frb.drawPreview(previews, ...randomView()));
+    }
+    if (random() < 0.2) {
+      // rows stored as a worker's band would be: in or out of range
+      const row = () => (random() < 0.3 ? pick([0, -1, NaN, 2 ** 32 + 1, h, h + 1]) : Math.floor(random() * (h + 1)));
+      call("frb.rowsForWriting", () => frb.rowsForWriting(row(), row()).fill(number(-1, 1)));
+    }
     if (random() < 0.3) {
       // one band of rows of a (random) image: rows in or out of range, empty, odd
       const band = own(new RowBand());
