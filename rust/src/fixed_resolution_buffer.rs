@@ -38,6 +38,37 @@ fn check_periods(period_x: f64, period_y: f64) -> Result<()> {
     Ok(())
 }
 
+/// The image's values, starting on a 64-byte boundary of memory whatever
+/// else was allocated before them: the wasm deposit's speed depended on
+/// where the buffer landed (about 5 % at 1024², measured in node).
+#[derive(Debug, Clone)]
+struct AlignedValues {
+    storage: Vec<f64>,
+    start: usize,
+    len: usize,
+}
+
+impl AlignedValues {
+    fn new(len: usize) -> Result<Self> {
+        let storage = try_filled(len + 7, f64::NAN, "the value buffer")?;
+        let start = (8 - (storage.as_ptr() as usize / 8) % 8) % 8;
+        Ok(AlignedValues { storage, start, len })
+    }
+}
+
+impl std::ops::Deref for AlignedValues {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        &self.storage[self.start..self.start + self.len]
+    }
+}
+
+impl std::ops::DerefMut for AlignedValues {
+    fn deref_mut(&mut self) -> &mut [f64] {
+        &mut self.storage[self.start..self.start + self.len]
+    }
+}
+
 /// Cached `value_range` of one deposit: `(generation, log, range)`.
 type RangeCache = Cell<Option<(u64, bool, Option<(f64, f64)>)>>;
 
@@ -60,7 +91,7 @@ type RangeCache = Cell<Option<(u64, bool, Option<(f64, f64)>)>>;
 pub struct FixedResolutionBuffer {
     width: usize,
     height: usize,
-    values: Vec<f64>,
+    values: AlignedValues,
     /// RGBA8 pixels stored as native-endian `u32` (bytes r, g, b, a).
     rgba: Vec<u32>,
     scratch: crate::deposit::Scratch,
@@ -85,7 +116,7 @@ impl FixedResolutionBuffer {
         Ok(FixedResolutionBuffer {
             width,
             height,
-            values: try_filled(n, f64::NAN, "the value buffer")?,
+            values: AlignedValues::new(n)?,
             rgba: try_filled(n, 0u32, "the RGBA buffer")?,
             scratch: crate::deposit::Scratch::new(width, height)?,
             generation: 0,
