@@ -216,3 +216,78 @@ def test_a_big_file_shows_its_progress_then_yts_picture(browser, big_site):
         assert run.error_outputs() == []
     finally:
         run.close()
+
+
+# -- the kernel holds no copy of the file once it is loaded (issue 17) -----------
+
+# The files in the kernel worker's h5wasm FS (slicefile.js's fsFile names them /ytlite-N-NAME), by size.
+KERNEL_FS = """
+import json
+from ytlite import _runtime
+def kernel_fs():
+    FS = _runtime.runtime().h5wasm.FS
+    return {n: FS.stat('/' + n).size for n in FS.readdir('/') if str(n).startswith('ytlite-')}
+"""
+
+
+def test_the_kernel_frees_its_copy_of_the_file_and_reads_it_again_when_asked(browser, big_site):
+    url, big = big_site
+    with h5py.File(big, "r") as f:
+        density = f["grid/density"][()].astype("<f8")
+        pdx = f["grid/pdx"][()].astype("<f8")
+    run = NotebookRun(browser, url, "demo.ipynb")
+    try:
+        run.run_all(3)
+        run.execute(KERNEL_FS)
+        # load + plot in one cell: the file is in the kernel for the load only
+        add_cell(run, f"big = ytlite.load('data/{BIG_NAME}')\nv = big.plot()\n"
+                      "state = json.dumps([kernel_fs(), big._raw.reader.in_kernel, big._raw.read_from, "
+                      "big._raw.reader.openings, sorted(big._arrays)])\nv")
+        out = run.execute("print(state)")
+        assert json.loads(out) == [{}, False, "site", 1, []], out
+        run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4",
+                                   timeout=120000)
+        compare(run, "freed-big", frame(run, 3), pixels(run, 3), big, "density", "cmyt.arbre")
+        # a later array: the file copied in again for that cell (one copy for all its reads), the file's values
+        out = run.execute("d = big['density']\nw = big.pdx\nimport hashlib\n"
+                          "print(json.dumps([list(kernel_fs().values()), big._raw.reader.openings, "
+                          "hashlib.sha256(d.tobytes()).hexdigest(), hashlib.sha256(w.tobytes()).hexdigest()]))")
+        sizes, openings, d_hash, w_hash = json.loads(out)
+        assert sizes == [big.stat().st_size] and openings == 2, out
+        import hashlib
+
+        assert d_hash == hashlib.sha256(density.tobytes()).hexdigest()
+        assert w_hash == hashlib.sha256(pdx.tobytes()).hexdigest()
+        # ... and freed once that cell has run
+        assert run.execute("print(json.dumps([kernel_fs(), big._raw.reader.in_kernel]))").strip() == "[{}, false]"
+        # pixelize reads the other arrays the same way: yt's layout, one copy, freed after
+        out = run.execute("img = big.pixelize(width=64)\nprint(big._raw.reader.openings, len(img.values), sorted(big._arrays))")
+        assert out.split()[:2] == ["3", str(64 * 64)], out
+        assert run.execute("print(kernel_fs())").strip() == "{}"
+        # HEAD's behaviour (bench/bigfile.py's "before"), which this test tells apart: the copy kept
+        out = run.execute(f"ytlite._hdf5.KEEP_FILE = True\nkept = ytlite.load('data/{BIG_NAME}')\n"
+                          "ytlite._hdf5.KEEP_FILE = False\nprint(json.dumps(list(kernel_fs().values())))")
+        assert json.loads(out) == [big.stat().st_size], out
+        run.execute("del kept\nimport gc\ngc.collect()")
+        assert run.execute("print(kernel_fs())").strip() == "{}"
+        assert run.error_outputs() == []
+    finally:
+        run.close()
+
+
+def test_a_file_changed_since_load_is_an_error_not_other_data(run_notebook):
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    run.execute("import ytlite, time\ndata = open('data/amr_demo_slice.h5', 'rb').read()\n"
+                "open('changing.h5', 'wb').write(data)\nc = ytlite.load('changing.h5')\n"
+                "same = ytlite.load('changing.h5')")
+    # another size
+    out = run.execute("open('changing.h5', 'wb').write(data + bytes(64))\nc['density']")
+    assert "SliceFileError'>: changing.h5: changed since ytlite.load read it" in out, out
+    assert "load it again" in out, out
+    # the same size, written again later: another modification time
+    out = run.execute("time.sleep(0.05)\nopen('changing.h5', 'wb').write(data)\nsame.px")
+    assert "SliceFileError'>: changing.h5: changed since ytlite.load read it" in out, out
+    assert "another modification time" in out, out
+    # gone
+    out = run.execute("import os\nos.remove('changing.h5')\nytlite.load('data/amr_demo_slice.h5').pdx; c.px")
+    assert "SliceFileError'>: changing.h5: cannot be read again" in out, out

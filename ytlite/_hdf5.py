@@ -7,10 +7,11 @@ attributes, and the length and units of every 1-D numeric dataset in
 * In Pyodide, h5wasm (the HDF5 C library compiled to wasm, see ``_runtime``)
   through the front end's own reader (``lite/js/core/slicefile.js``, bundled):
   the file is copied into h5wasm's in-memory file system in the worker's
-  JavaScript realm, a few MB at a time, and stays open there. Loading reads
-  the metadata and checks the cells a slice of values at a time in
-  JavaScript; no array becomes Python objects until Python asks for numbers
-  (``read``), and then only that array.
+  JavaScript realm, a few MB at a time, only while Python reads from it.
+  Loading reads the metadata, checks the cells and scans each field's sign
+  a slice of values at a time in JavaScript, then frees the copy; no array
+  becomes Python objects until Python asks for numbers (``read``), and then
+  only that array, from the file copied in again (checked unchanged).
 * On CPython, h5py (what yt itself uses), everything at load.
 
 The file layout written by yt 4 for slices and projections: root attributes
@@ -76,12 +77,28 @@ class ArrayReader:
                 min(c - d for c, d in zip(py, pdy)), max(c + d for c, d in zip(py, pdy)))
 
 
-class _H5wasmReader:
-    """The file open in h5wasm in the worker (a ``SliceFile`` of slicefile.js):
-    each call reads what it needs from there; closed when the dataset goes."""
+#: HEAD's kernel before issue 17, for bench/bigfile.py's "before": the file
+#: copied into h5wasm at ``load`` (the site's copy as one whole body first) and
+#: kept there, open, until the dataset goes. Off: the file is in the kernel
+#: only while Python reads from it.
+KEEP_FILE = False
 
-    def __init__(self, rt, js_file, name):
-        self._rt, self._file, self._name = rt, js_file, name
+
+class _H5wasmReader:
+    """The file in the worker's h5wasm (a ``SliceFile`` of slicefile.js) only
+    while Python reads from it: ``load`` reads the metadata, checks the cells
+    and scans every field's sign (its default scale) in one opening, then
+    closes it and frees the FS copy (``loaded``); a later read (an array, a
+    scale not known) copies the file in again, reads what is asked and frees
+    it once the cell has run (a timer: several reads of one cell share one
+    copy). A file changed since ``load`` (another size or time) is an error,
+    never other data read in its place."""
+
+    def __init__(self, rt, path, name, stamp, js_file, read_from):
+        self._rt, self._path, self._name, self._stamp = rt, path, name, stamp
+        self._file, self.read_from = js_file, read_from
+        self._positive = {}  # key -> all_positive, scanned while the file was in
+        self.openings = 1  # (how many times the file came in: tests, benches)
 
     def _call(self, fn, *args):
         from pyodide.ffi import JsException
@@ -91,23 +108,66 @@ class _H5wasmReader:
         except JsException as exc:
             raise _js_error(exc, self._name) from None
 
+    def _open(self):
+        """The open SliceFile: the one in h5wasm, else the file copied in again
+        (the same file: same size and time as at ``load``)."""
+        if self._file is not None:
+            return self._file
+        try:
+            now = _drive.stamp(self._path)
+        except OSError as exc:
+            raise SliceFileError(f"{self._name}: cannot be read again ({exc}); it was loaded from {self._path}") from None
+        if now != self._stamp:
+            raise SliceFileError(
+                f"{self._name}: changed since ytlite.load read it ({self._stamp[0]} bytes then, {now[0]} now"
+                f"{'' if now[0] != self._stamp[0] else ', another modification time'}): load it again")
+        js_file, _ = _copy_and_open(self._rt, self._path, self._name, self._stamp[0])
+        self._file = js_file
+        self.openings += 1
+        if not KEEP_FILE:
+            from js import setTimeout
+            from pyodide.ffi import create_once_callable
+
+            setTimeout(create_once_callable(lambda: self._release(js_file)), 0)
+        return js_file
+
+    def _release(self, js_file):
+        if self._file is js_file:
+            self._file = None
+        js_file.close()  # (closes the HDF5 file and unlinks the FS copy)
+
+    def loaded(self, fields) -> None:
+        """``load`` is done: every field's sign scanned while the file is in, then the file freed."""
+        for key in fields:
+            self.all_positive(key)
+        if not KEEP_FILE and self._file is not None:
+            self._release(self._file)
+
+    @property
+    def in_kernel(self) -> bool:
+        """Whether the file is in the worker's h5wasm now."""
+        return self._file is not None
+
     def read(self, key) -> array:
-        values = self._call(self._file.read, key)
+        values = self._call(self._open().read, key)
         out = array("d", [0.0]) * values.length
         values.assign_to(out)  # one copy, JS -> Python
         return out
 
     def all_positive(self, key) -> bool:
-        return bool(self._call(self._rt.slicefile.allPositive, self._file, key))
+        if key not in self._positive:
+            self._positive[key] = bool(self._call(self._rt.slicefile.allPositive, self._open(), key))
+        return self._positive[key]
 
     def check_cells(self, filename) -> None:
-        self._call(self._rt.slicefile.checkCellsStreamed, self._file)
+        self._call(self._rt.slicefile.checkCellsStreamed, self._open())
 
     def extent(self):
-        return tuple(float(v) for v in self._call(self._rt.slicefile.cellExtent, self._file))
+        return tuple(float(v) for v in self._call(self._rt.slicefile.cellExtent, self._open()))
 
     def close(self):
-        self._file.close()
+        if self._file is not None:
+            self._release(self._file)
 
 
 def _js_error(exc, name) -> SliceFileError:
@@ -142,32 +202,47 @@ def _show(v):
     return repr(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
 
 
-def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
-    """In Pyodide: the front end's reader (lite/js/core/slicefile.js, bundled),
-    so the kernel and the kiosk page say the same of the same file. The file
-    goes into h5wasm's FS a chunk at a time and stays open there."""
-    from js import JSON
+def _copy_and_open(rt, path: str, name: str, size: int):
+    """The file copied into h5wasm's FS a chunk at a time (``_drive.copy_into``)
+    and opened there -> (a SliceFile of slicefile.js, where the bytes came from)."""
     from pyodide.ffi import JsException
 
-    rt = _runtime.runtime()
-    size = os.path.getsize(path)
+    def new_sink():
+        try:
+            return rt.slicefile.fsFile(rt.h5wasm, name, size)
+        except JsException as exc:
+            raise _js_error(exc, name) from None
+
+    sink, read_from = _drive.copy_into(new_sink, path, size, streamed=not KEEP_FILE)
     try:
-        sink = rt.slicefile.fsFile(rt.h5wasm, name, size)
-    except JsException as exc:
-        raise _js_error(exc, name) from None
-    try:
-        read_from = _drive.copy_into(sink, path, size)
         fs_path = sink.finish()
     except BaseException:
         sink.discard()
         raise
     try:
-        js_file = rt.slicefile.openSliceFile(rt.h5wasm, fs_path, name)
+        return rt.slicefile.openSliceFile(rt.h5wasm, fs_path, name), read_from
     except JsException as exc:
         raise _js_error(exc, name) from None
-    reader = _H5wasmReader(rt, js_file, name)
-    return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),
-                        units=js_file.units.to_py(), reader=reader, source=_drive.drive_source(path), read_from=read_from)
+
+
+def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
+    """In Pyodide: the front end's reader (lite/js/core/slicefile.js, bundled),
+    so the kernel and the kiosk page say the same of the same file. The file
+    goes into h5wasm's FS a chunk at a time, for as long as Python reads from
+    it (``_H5wasmReader``)."""
+    from js import JSON
+
+    rt = _runtime.runtime()
+    stamp = _drive.stamp(path)
+    js_file, read_from = _copy_and_open(rt, path, name, stamp[0])
+    reader = _H5wasmReader(rt, path, name, stamp, js_file, read_from)
+    try:
+        return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),
+                            units=js_file.units.to_py(), reader=reader, source=_drive.drive_source(path),
+                            read_from=read_from)
+    except BaseException:
+        reader.close()
+        raise
 
 
 def _to_plain(value):
@@ -335,7 +410,7 @@ def read_slice_file(path: str) -> RawSliceFile:
 
 
 def close_when_gone(owner, raw: RawSliceFile) -> None:
-    """Close the reader's open file (Pyodide: free h5wasm's copy) when ``owner`` is collected."""
+    """Close the reader's open file (Pyodide: free h5wasm's copy, if it is there) when ``owner`` is collected."""
     close = getattr(raw.reader, "close", None)
     if close is not None:
         weakref.finalize(owner, close)
