@@ -57,7 +57,7 @@ def copy_into(new_sink, path: str, size: int, streamed: bool = True) -> tuple:
     issue 17) one synchronous request gives the whole body first."""
     from pyodide.ffi import to_js
 
-    url = _site_copy_url(path)
+    url = site_copy_url(path)
     if url is not None:
         sink = new_sink()
         try:
@@ -114,7 +114,7 @@ def _sync_get(url: str, binary: bool):
     return 200, (xhr.response if binary else str(xhr.responseText))
 
 
-def _site_copy_url(path: str) -> str | None:
+def site_copy_url(path: str) -> str | None:
     """The URL of the site's own copy of ``path`` when the drive's file is it, else None."""
     from urllib.parse import quote
 

@@ -89,22 +89,42 @@ class _H5wasmReader:
     while Python reads from it: ``load`` reads the metadata, checks the cells
     and scans every field's sign (its default scale) in one opening, then
     closes it and frees the FS copy (``loaded``); a later read (an array, a
-    scale not known) copies the file in again, reads what is asked and frees
-    it once the cell has run (a timer: several reads of one cell share one
-    copy). A file changed since ``load`` (another size or time) is an error,
-    never other data read in its place."""
+    scale not known) brings the file back, reads what is asked and frees it
+    once the cell has run (a timer: the reads of one cell share one opening).
+    "In h5wasm" is, for a file the site serves by HTTP ranges, a node of its
+    FS that fetches the bytes HDF5 asks for (``rangefile.js``: no copy at
+    all), else a copy (``_drive.copy_into``). A file changed since ``load``
+    (another size or time) is an error, never other data read in its place."""
 
-    def __init__(self, rt, path, name, stamp, js_file, read_from):
+    def __init__(self, rt, path, name, stamp, js_file, read_from, lazy):
         self._rt, self._path, self._name, self._stamp = rt, path, name, stamp
-        self._file, self.read_from = js_file, read_from
+        self._file, self.read_from, self._lazy = js_file, read_from, lazy
+        # the site copy's validators (ETag, Last-Modified) when it is read by ranges
+        self._expect = lazy.expect if lazy is not None else None
+        self.by_ranges = lazy is not None  # (read by HTTP ranges at load, not copied in)
         self._positive = {}  # key -> all_positive, scanned while the file was in
         self.openings = 1  # (how many times the file came in: tests, benches)
+        self.fetched = 0  # bytes read by ranges, in all (counted as each opening ends)
+        self._no_ranges = False  # (reading by ranges failed once: copies from then on)
 
-    def _call(self, fn, *args):
+    def _with_file(self, fn):
+        """``fn(the open SliceFile)``. When reading the site's copy by ranges fails
+        (a request failed, the server stopped serving ranges), once more from
+        the file copied in, and by copies from then on."""
         from pyodide.ffi import JsException
 
+        js_file, lazy = self._open(), self._lazy
         try:
-            return fn(*args)
+            return fn(js_file)
+        except JsException as exc:
+            failure = str(lazy.failure) if lazy is not None and lazy.failure else None
+            if failure is None or "changed" in failure:
+                raise _range_error(exc, lazy, self._name) from None
+        self._no_ranges = True
+        self._release(js_file)
+        js_file, lazy = self._open(), self._lazy
+        try:
+            return fn(js_file)
         except JsException as exc:
             raise _js_error(exc, self._name) from None
 
@@ -121,7 +141,8 @@ class _H5wasmReader:
             raise SliceFileError(
                 f"{self._name}: changed since ytlite.load read it ({self._stamp[0]} bytes then, {now[0]} now"
                 f"{'' if now[0] != self._stamp[0] else ', another modification time'}): load it again")
-        js_file, _ = _copy_and_open(self._rt, self._path, self._name, self._stamp[0])
+        js_file, _, self._lazy = _bring_in(self._rt, self._path, self._name, self._stamp[0], self._expect, True,
+                                           ranges=not self._no_ranges)
         self._file = js_file
         self.openings += 1
         if not KEEP_FILE:
@@ -134,7 +155,10 @@ class _H5wasmReader:
     def _release(self, js_file):
         if self._file is js_file:
             self._file = None
-        js_file.close()  # (closes the HDF5 file and unlinks the FS copy)
+            if self._lazy is not None:
+                self.fetched += self._lazy.bytes
+                self._lazy = None
+        js_file.close()  # (closes the HDF5 file and unlinks the FS copy or range node)
 
     def loaded(self, fields) -> None:
         """``load`` is done: every field's sign scanned while the file is in, then the file freed."""
@@ -149,21 +173,21 @@ class _H5wasmReader:
         return self._file is not None
 
     def read(self, key) -> array:
-        values = self._call(self._open().read, key)
+        values = self._with_file(lambda f: f.read(key))
         out = array("d", [0.0]) * values.length
         values.assign_to(out)  # one copy, JS -> Python
         return out
 
     def all_positive(self, key) -> bool:
         if key not in self._positive:
-            self._positive[key] = bool(self._call(self._rt.slicefile.allPositive, self._open(), key))
+            self._positive[key] = bool(self._with_file(lambda f: self._rt.slicefile.allPositive(f, key)))
         return self._positive[key]
 
     def check_cells(self, filename) -> None:
-        self._call(self._rt.slicefile.checkCellsStreamed, self._open())
+        self._with_file(self._rt.slicefile.checkCellsStreamed)
 
     def extent(self):
-        return tuple(float(v) for v in self._call(self._rt.slicefile.cellExtent, self._open()))
+        return tuple(float(v) for v in self._with_file(self._rt.slicefile.cellExtent))
 
     def close(self):
         if self._file is not None:
@@ -202,10 +226,30 @@ def _show(v):
     return repr(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
 
 
-def _copy_and_open(rt, path: str, name: str, size: int):
-    """The file copied into h5wasm's FS a chunk at a time (``_drive.copy_into``)
-    and opened there -> (a SliceFile of slicefile.js, where the bytes came from)."""
-    from pyodide.ffi import JsException
+def _bring_in(rt, path: str, name: str, size: int, expect=None, heap_checked=False, ranges=True):
+    """The file opened in the worker's h5wasm -> (a SliceFile of slicefile.js,
+    where the bytes come from, the range file or None). A file the site serves
+    by ranges (``rangefile.js``: the server says so) is read there, the bytes
+    HDF5 asks for when it asks; any other is copied into h5wasm's FS a chunk at
+    a time (``_drive.copy_into``). ``expect``: the site copy's validators at
+    ``load`` (others: another file); ``heap_checked``: this file passed the global
+    heap check at ``load`` (not scanned again). Reading by ranges that fails
+    while the file is opened (the server answered otherwise than it said it
+    would): the copy instead."""
+    from pyodide.ffi import JsException, to_js
+    from js import Object
+
+    url = None if KEEP_FILE or not ranges else _drive.site_copy_url(path)
+    probe = rt.slicefile.rangeProbe(url, size) if url is not None else None
+    if probe is not None:
+        options = to_js({"expect": probe if expect is None else expect, "heapChecked": heap_checked}, dict_converter=Object.fromEntries)
+        lazy = rt.slicefile.rangeFile(rt.h5wasm, url, size, name, options)
+        try:
+            return rt.slicefile.openSliceFile(rt.h5wasm, lazy.path, name), "site", lazy
+        except JsException as exc:
+            lazy.discard()
+            if not lazy.failure or "changed" in str(lazy.failure):
+                raise _range_error(exc, lazy, name) from None
 
     def new_sink():
         try:
@@ -220,9 +264,17 @@ def _copy_and_open(rt, path: str, name: str, size: int):
         sink.discard()
         raise
     try:
-        return rt.slicefile.openSliceFile(rt.h5wasm, fs_path, name), read_from
+        return rt.slicefile.openSliceFile(rt.h5wasm, fs_path, name), read_from, None
     except JsException as exc:
         raise _js_error(exc, name) from None
+
+
+def _range_error(exc, lazy, name) -> SliceFileError:
+    """A failure reading a file by ranges: the request's own reason when one failed
+    (HDF5 only saw an I/O error), else what HDF5 said."""
+    if lazy is not None and lazy.failure:
+        return SliceFileError(f"{name}: the site's copy could not be read ({lazy.failure})")
+    return _js_error(exc, name)
 
 
 def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
@@ -234,8 +286,8 @@ def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
 
     rt = _runtime.runtime()
     stamp = _drive.stamp(path)
-    js_file, read_from = _copy_and_open(rt, path, name, stamp[0])
-    reader = _H5wasmReader(rt, path, name, stamp, js_file, read_from)
+    js_file, read_from, lazy = _bring_in(rt, path, name, stamp[0])
+    reader = _H5wasmReader(rt, path, name, stamp, js_file, read_from, lazy)
     try:
         return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),
                             units=js_file.units.to_py(), reader=reader, source=_drive.drive_source(path),
