@@ -142,13 +142,17 @@ _STREAM_INTO_JS = r"""
   let response;
   try { response = await fetch(url); } catch { return false; }
   if (!response.ok || !response.body) return false;
-  const reader = response.body.getReader();
+  // into one reused buffer (a BYOB reader) where the browser has them: pieces of
+  // its own would be garbage the worker holds until its next collection
+  let reader, buffer = null;
+  try { reader = response.body.getReader({ mode: "byob" }); buffer = new ArrayBuffer(4 << 20); } catch { reader = response.body.getReader(); }
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await (buffer ? reader.read(new Uint8Array(buffer)) : reader.read());
       if (done) break;
       if (sink.written + value.length > size) { reader.cancel(); return false; }
       sink.write(value);
+      if (buffer) buffer = value.buffer;
     }
   } catch {
     return false;

@@ -101,7 +101,7 @@ class _H5wasmReader:
         self._file, self.read_from, self._lazy = js_file, read_from, lazy
         # the site copy's validators (ETag, Last-Modified) when it is read by ranges
         self._expect = lazy.expect if lazy is not None else None
-        self.by_ranges = lazy is not None  # (read by HTTP ranges at load, not copied in)
+        self.by_ranges = lazy is not None  # (the last opening reads by HTTP ranges, not a copy)
         self._positive = {}  # key -> all_positive, scanned while the file was in
         self.openings = 1  # (how many times the file came in: tests, benches)
         self.fetched = 0  # bytes read by ranges, in all (counted as each opening ends)
@@ -145,6 +145,7 @@ class _H5wasmReader:
                                            ranges=not self._no_ranges)
         self._file = js_file
         self.openings += 1
+        self.by_ranges = self._lazy is not None
         if not KEEP_FILE:
             from js import setTimeout
             from pyodide.ffi import create_once_callable
@@ -153,12 +154,19 @@ class _H5wasmReader:
         return js_file
 
     def _release(self, js_file):
+        lazy, copy = None, None
         if self._file is js_file:
-            self._file = None
-            if self._lazy is not None:
-                self.fetched += self._lazy.bytes
-                self._lazy = None
+            self._file, lazy, self._lazy = None, self._lazy, None
+        if lazy is not None:
+            self.fetched += lazy.bytes
+        elif js_file.file is not None:  # (a copy: its bytes, to give back at once)
+            copy = self._rt.h5wasm.FS.lookupPath(js_file.path).node.contents
         js_file.close()  # (closes the HDF5 file and unlinks the FS copy or range node)
+        # the memory given back now, not at the worker's next garbage collection
+        if lazy is not None:
+            lazy.freeCache()
+        elif copy is not None:
+            self._rt.slicefile.free(copy)
 
     def loaded(self, fields) -> None:
         """``load`` is done: every field's sign scanned while the file is in, then the file freed."""
@@ -286,7 +294,9 @@ def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
 
     rt = _runtime.runtime()
     stamp = _drive.stamp(path)
-    js_file, read_from, lazy = _bring_in(rt, path, name, stamp[0])
+    # (a copy at load, given back when the load is done: reading it all by ranges leaves the
+    # worker every fetched piece as garbage, about twice the file, until its next collection)
+    js_file, read_from, lazy = _bring_in(rt, path, name, stamp[0], ranges=False)
     reader = _H5wasmReader(rt, path, name, stamp, js_file, read_from, lazy)
     try:
         return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),

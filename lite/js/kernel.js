@@ -3,4 +3,4 @@
 // and messages with the kiosk, and the site's files read by HTTP ranges.
 
 export * from "./core/slicefile.js";
-export { heapThatHangsBy, rangeFile, rangeProbe, syncRange } from "./core/rangefile.js";
+export { free, heapThatHangsBy, rangeFile, rangeProbe, syncRange } from "./core/rangefile.js";

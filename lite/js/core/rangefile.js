@@ -15,6 +15,15 @@ const WINDOW = 8 << 20; // bytes scanned at a time for the global heap check
 const FS_FILES = Symbol.for("ytlite.fsFiles"); // (slicefile.js's numbering of FS names, shared)
 const EIO = 29;
 
+// Bytes no longer needed given back now, not at the worker's next garbage
+// collection (which may come long after: every fetched piece would pile up
+// until then): detaching an ArrayBuffer frees its memory.
+// (Only a view of its whole buffer: a piece of a larger one is left alone.)
+export function free(bytes) {
+  if (!bytes?.buffer || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) return;
+  try { bytes.buffer.transfer?.(0); } catch { /* (not detachable: left to the collector) */ }
+}
+
 // One synchronous GET of bytes [start, end) of `url` -> Uint8Array; throws a
 // SliceFileError saying what the server did instead. `expect`: the response's
 // validators (ETag, Last-Modified) when known: another value is another file.
@@ -87,7 +96,11 @@ export function rangeFile(h5wasm, url, size, name, { expect = null, get = null, 
       cache.delete(i);
     } else {
       bytes = fetchBytes(i * block, Math.min(size, (i + 1) * block));
-      if (cache.size >= blocks) cache.delete(cache.keys().next().value);
+      if (cache.size >= blocks) {
+        const oldest = cache.keys().next().value;
+        free(cache.get(oldest));
+        cache.delete(oldest);
+      }
     }
     cache.set(i, bytes);
     return bytes;
@@ -95,7 +108,9 @@ export function rangeFile(h5wasm, url, size, name, { expect = null, get = null, 
   // bytes [start, end) into `into` (a Uint8Array of that length)
   const readInto = (into, start, end) => {
     if (end - start >= 2 * block) { // (a big read: one request, nothing cached)
-      into.set(fetchBytes(start, end));
+      const bytes = fetchBytes(start, end);
+      into.set(bytes);
+      free(bytes);
       return;
     }
     for (let at = start; at < end;) {
@@ -129,7 +144,8 @@ export function rangeFile(h5wasm, url, size, name, { expect = null, get = null, 
     return out;
   }, size);
   node.heapThatHangs = file.heapThatHangs;
-  file.discard = () => { try { FS.unlink(path); } catch { /* already gone */ } };
+  file.discard = () => { try { FS.unlink(path); } catch { /* already gone */ } file.freeCache(); };
+  file.freeCache = () => { for (const bytes of cache.values()) free(bytes); cache.clear(); };
   return file;
 }
 
@@ -139,17 +155,24 @@ export function rangeFile(h5wasm, url, size, name, { expect = null, get = null, 
 export function heapThatHangsBy(read, size, window = WINDOW) {
   for (let w = 0; w < size; w += window) {
     const bytes = read(w, Math.min(size, w + window + 3)); // (+3: a signature across the edge)
-    for (let i = bytes.indexOf(0x47); i >= 0 && i < window && i + 3 < bytes.length; i = bytes.indexOf(0x47, i + 1)) {
-      if (bytes[i + 1] !== 0x43 || bytes[i + 2] !== 0x4f || bytes[i + 3] !== 0x4c) continue;
-      const at = w + i;
-      if (at + 16 > size) continue;
-      const head = i + 16 <= bytes.length ? bytes.subarray(i, i + 16) : read(at, at + 16);
-      let csize = 0;
-      for (let k = 15; k >= 8; k--) csize = csize * 256 + head[k];
-      if (head[4] !== 1 || csize < 4096 || csize > size - at) continue;
-      const hang = globalHeapThatHangs(i + csize <= bytes.length ? bytes.subarray(i, i + csize) : read(at, at + csize));
-      if (hang !== null) return at + hang;
-    }
+    const hang = windowHang(bytes, w, window, size, read);
+    free(bytes);
+    if (hang !== null) return hang;
+  }
+  return null;
+}
+
+function windowHang(bytes, w, window, size, read) {
+  for (let i = bytes.indexOf(0x47); i >= 0 && i < window && i + 3 < bytes.length; i = bytes.indexOf(0x47, i + 1)) {
+    if (bytes[i + 1] !== 0x43 || bytes[i + 2] !== 0x4f || bytes[i + 3] !== 0x4c) continue;
+    const at = w + i;
+    if (at + 16 > size) continue;
+    const head = i + 16 <= bytes.length ? bytes.subarray(i, i + 16) : read(at, at + 16);
+    let csize = 0;
+    for (let k = 15; k >= 8; k--) csize = csize * 256 + head[k];
+    if (head[4] !== 1 || csize < 4096 || csize > size - at) continue;
+    const hang = globalHeapThatHangs(i + csize <= bytes.length ? bytes.subarray(i, i + csize) : read(at, at + csize));
+    if (hang !== null) return at + hang;
   }
   return null;
 }
