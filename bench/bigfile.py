@@ -284,13 +284,23 @@ def measure_notebook(browser, url, name, label, keep_file):
         cdp.send("HeapProfiler.collectGarbage")
         time.sleep(1.0)
         kept = renderer_rss()
-        in_kernel = run.execute("print(ds._raw.reader.in_kernel, ds._raw.reader.by_ranges)").split()
+        in_kernel = run.execute("print(ds._raw.reader.in_kernel)").strip()
+        # a later array (Python asks for numbers): the file back for that cell
+        before_array = renderer_rss()
+        t1 = time.perf_counter()
+        run.execute("d = ds['density']")
+        array_s = time.perf_counter() - t1
+        time.sleep(0.5)
+        array_rss = renderer_rss() - before_array
+        by_ranges = run.execute("print(ds._raw.reader.by_ranges)").strip()
         errors = run.error_outputs()
         return {"path": "notebook", "label": label, "first_image_s": first_image_s,
                 "error": error or (errors[0] if errors else None),
                 "rss_peak": sampler.peak - sampler.baseline, "rss_kept": kept - sampler.baseline,
                 "rss_peak_one": one, "renderers": processes, "heap_peak": None,
-                "progress_seen": 0, "note": f"file in kernel after: {in_kernel[0]}, by ranges: {in_kernel[1]}, run_sync: {jspi}"}
+                "progress_seen": 0, "array_s": array_s, "array_rss": array_rss,
+                "note": f"file in kernel after: {in_kernel}; ds['density'] (by ranges: {by_ranges}): "
+                        f"{array_s:.1f} s, +{array_rss / 1e6:.0f} MB; run_sync: {jspi}"}
     finally:
         run.close()
 
@@ -335,8 +345,8 @@ def main(argv=None) -> int:
                     results.append(measure(browser, server.url, src.name, label))
         if "notebook" in paths:
             handler = type("Handler", (SiteWithBigFile,), {"extra": {"file": src, "listing": site_listing(args.site, src)}})
-            # now: the site's copy read by ranges (static hosts serve them), or copied (a server that does not)
-            variants = [("now (ranges)", False, True), ("now (copy)", False, False)]
+            # now: later arrays read by ranges (static hosts serve them), or from a copy (a server that does not)
+            variants = [("now", False, True), ("now, no ranges", False, False)]
             variants += [] if args.no_before else [("before (HEAD)", True, True)]
             with StaticServer(args.site, handler) as server:
                 for label, keep, ranges in variants:

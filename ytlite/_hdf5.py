@@ -181,9 +181,32 @@ class _H5wasmReader:
         return self._file is not None
 
     def read(self, key) -> array:
-        values = self._with_file(lambda f: f.read(key))
-        out = array("d", [0.0]) * values.length
-        values.assign_to(out)  # one copy, JS -> Python
+        return self._with_file(lambda f: self._read(f, key))
+
+    def _read(self, js_file, key) -> array:
+        """The values of ``key``: float64 ones a slice at a time from h5wasm's
+        memory straight into the Python array (no whole JS copy of it left to
+        the worker's collector); others through the reader's conversion."""
+        from js import Reflect
+        from pyodide.ffi import create_proxy
+
+        info = Reflect.get(js_file.datasets, key)
+        if not info.float64:
+            values = js_file.read(key)
+            out = array("d", [0.0]) * values.length
+            values.assign_to(out)  # one copy, JS -> Python
+            return out
+        out = array("d", [0.0]) * int(info.length)
+        view = memoryview(out)
+
+        def take(values, offset):
+            values.assign_to(view[offset:offset + values.length])
+
+        fn = create_proxy(take)
+        try:
+            js_file.chunks(key, fn)
+        finally:
+            fn.destroy()
         return out
 
     def all_positive(self, key) -> bool:
