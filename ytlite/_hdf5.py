@@ -99,7 +99,7 @@ class _H5wasmReader:
     def __init__(self, rt, path, name, stamp, js_file, read_from, lazy):
         self._rt, self._path, self._name, self._stamp = rt, path, name, stamp
         self._file, self.read_from, self._lazy = js_file, read_from, lazy
-        # the site copy's validators (ETag, Last-Modified) when it is read by ranges
+        # the site copy's validators (ETag, Last-Modified) when it is first read by ranges
         self._expect = lazy.expect if lazy is not None else None
         self.by_ranges = lazy is not None  # (the last opening reads by HTTP ranges, not a copy)
         self._positive = {}  # key -> all_positive, scanned while the file was in
@@ -146,6 +146,8 @@ class _H5wasmReader:
         self._file = js_file
         self.openings += 1
         self.by_ranges = self._lazy is not None
+        if self._lazy is not None and self._expect is None:
+            self._expect = self._lazy.expect  # (the site copy's validators: later openings expect them)
         if not KEEP_FILE:
             from js import setTimeout
             from pyodide.ffi import create_once_callable
