@@ -247,7 +247,8 @@ def bundle_frontend() -> None:
         for entry in ("widget.js", "link.js"):  # the viewer's and ytlite.link's anywidget modules
             esbuild(entry, GENERATED / entry)
         # the kernel reads files with the front end's own reader (one set of checks and messages)
-        esbuild("core/slicefile.js", GENERATED / "slicefile.js", "--format=iife", "--global-name=ytliteSlicefile")
+        # (and the site's files by HTTP ranges: kernel.js)
+        esbuild("kernel.js", GENERATED / "slicefile.js", "--format=iife", "--global-name=ytliteSlicefile")
         kiosk = GENERATED / "kiosk"
         shutil.rmtree(kiosk, ignore_errors=True)
         kiosk.mkdir()

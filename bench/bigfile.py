@@ -1,23 +1,39 @@
 #!/usr/bin/env python3
-"""A big slice file in the kiosk page: time to first image and peak memory.
+"""A big slice file in the kiosk page and in a notebook: time to first image and peak memory.
 
-    .venv/bin/python bench/bigfile.py [--cells 7500000] [--no-before] [--site _site]
+    .venv/bin/python bench/bigfile.py [--cells 7500000] [--no-before] [--paths kiosk,notebook] [--site _site]
 
 Writes (once, cached by bench/synthetic.py) a synthetic AMR slice in yt's
 ``save_as_dataset`` layout, ~300 MB (7.5 M cells: px, py, pdx, pdy, density,
-float64), serves it with the built kiosk page (SITE/view/ plus the file) on
-127.0.0.1, opens it in headless Chromium and prints, for the current read
-path and (unless ``--no-before``) the one before issue 9 (the kiosk built from
-the repository's HEAD commit, ``git archive``; skipped when HEAD already has
-the streamed reader):
+float64), and opens it in headless Chromium two ways:
 
-* time to first image: from asking for the file to the first frame drawn;
-* peak memory of the page: the renderer process's resident set (from /proc,
-  sampled every 20 ms in a thread of this script: every ArrayBuffer, wasm
-  memory and the JS heap alike), above what it was before the file was
-  asked for; and, sampled in the page, the JS heap (CDP
-  ``Performance.getMetrics`` ``JSHeapUsedSize``) plus h5wasm's wasm memory;
-* the same once the image is up and garbage is collected (what the page keeps);
+* the kiosk page: SITE/view/ plus the file, served on 127.0.0.1; for the
+  current read path and (unless ``--no-before``) the one before issue 9 (the
+  kiosk built from the repository's HEAD commit, ``git archive``; skipped when
+  HEAD already has the streamed reader);
+* the notebook: the built JupyterLite site with the file in its content (served
+  as the site serves its shipped files: ``files/data/NAME`` and the entry in
+  ``api/contents/data/all.json``), a notebook whose first cell draws the small
+  demo slice (the widget's bundle and the page's h5wasm loaded, the kernel's
+  runtime ready), then ``ds = ytlite.load("data/NAME"); ds.plot()``. Now: the
+  kernel frees its copy of the file after ``load`` (issue 17); before (unless
+  ``--no-before``): the same site with ``ytlite._hdf5.KEEP_FILE = True``,
+  HEAD's kernel (the file kept in the worker's h5wasm, the site's copy fetched
+  as one whole body first).
+
+For each:
+
+* time to first image: from asking for the file (the kiosk's open, the cell's
+  run) to the first frame drawn;
+* peak memory: the renderer processes' resident set (from /proc, sampled every
+  20 ms in a thread of this script: every ArrayBuffer, wasm memory and the JS
+  heap alike, the kernel's Web Worker included: a dedicated worker runs in its
+  page's renderer process; the sum over every renderer, and the process that
+  grew most), above what it was before the file was asked for; in the kiosk
+  also, sampled in the page, the JS heap (CDP ``Performance.getMetrics``
+  ``JSHeapUsedSize``) plus h5wasm's wasm memory;
+* the same once the image is up and the page's garbage is collected (what is
+  kept; the worker's own garbage is collected when its V8 decides);
 
 against the arrays' total bytes (cells x 5 x 8).
 """
@@ -44,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 
 import synthetic  # noqa: E402
 
-from support.browser import CHROMIUM, CHROMIUM_ARGS, StaticServer  # noqa: E402
+from support.browser import CHROMIUM, CHROMIUM_ARGS, QuietHandler, StaticServer  # noqa: E402
 
 KIOSK_ASSETS = ("ytlite_pixelizer_bg.wasm", "colormaps.json", "colormaps.bin", "length_units.json", "h5wasm.js",
                 "index.html", "site.json")
@@ -74,30 +90,60 @@ def kiosk_before(out: Path, site: Path) -> bool:
     for name in KIOSK_ASSETS:
         if (site / "view" / name).exists():
             shutil.copyfile(site / "view" / name, view / name)
+    no_start(view)
     return True
 
 
-def renderer_rss() -> int:
-    """Resident bytes of the Chromium renderer processes started by this script."""
+def no_start(view: Path) -> None:
+    """The kiosk opens no dataset of its own (site.json's start): it waits for the big file."""
+    import json
+
+    index = view / "site.json"
+    if index.exists():
+        data = json.loads(index.read_text())
+        data["start"] = None
+        index.write_text(json.dumps(data))
+
+
+def renderer_rss(per_process=None) -> int:
+    """Resident bytes of the Chromium renderer processes started by this script
+    (``per_process``: a dict filled with each one's, by pid)."""
     total = 0
     for child in psutil.Process().children(recursive=True):
         try:
             if "--type=renderer" in " ".join(child.cmdline()):
-                total += child.memory_info().rss
+                rss = child.memory_info().rss
+                total += rss
+                if per_process is not None:
+                    per_process[child.pid] = rss
         except psutil.Error:
             pass
     return total
 
 
 class Sampler(threading.Thread):
+    """The peak of the renderers' summed RSS, and each renderer's own peak, above ``baseline``."""
+
     def __init__(self):
         super().__init__(daemon=True)
-        self.peak, self.running = 0, True
+        self.start_each = {}
+        self.baseline = renderer_rss(self.start_each)
+        self.peak, self.peak_each, self.running = 0, {}, True
 
     def run(self):
         while self.running:
-            self.peak = max(self.peak, renderer_rss())
+            each = {}
+            self.peak = max(self.peak, renderer_rss(each))
+            for pid, rss in each.items():
+                self.peak_each[pid] = max(self.peak_each.get(pid, 0), rss)
             time.sleep(0.02)
+
+    def stop(self):
+        self.running = False
+        self.join()
+        # the renderer that grew most, and by how much (is the worker in its page's process?)
+        grew = {pid: rss - self.start_each.get(pid, 0) for pid, rss in self.peak_each.items()}
+        return max(grew.values(), default=0), len(grew)
 
 
 def measure(browser, url, file, label):
@@ -112,8 +158,8 @@ def measure(browser, url, file, label):
     cdp = context.new_cdp_session(page)
     cdp.send("Performance.enable")
     time.sleep(0.5)
-    baseline = renderer_rss()
     sampler = Sampler()
+    baseline = sampler.baseline
     sampler.start()
     page.evaluate("""(file) => {
         window.benchStart = performance.now();
@@ -137,24 +183,137 @@ def measure(browser, url, file, label):
         time.sleep(0.05)
     first_image_s = state["elapsed"] / 1000
     time.sleep(1.0)
-    sampler.running = False
-    sampler.join()
+    one, processes = sampler.stop()
     cdp.send("HeapProfiler.collectGarbage")  # what the page keeps: garbage (the read's buffers) collected
     time.sleep(1.0)
     kept = renderer_rss()
     context.close()
-    return {"label": label, "first_image_s": first_image_s, "error": state["error"] or (errors[0] if errors else None),
+    return {"path": "kiosk", "label": label, "first_image_s": first_image_s,
+            "error": state["error"] or (errors[0] if errors else None),
             "rss_peak": sampler.peak - baseline, "rss_kept": kept - baseline, "heap_peak": heap_peak,
+            "rss_peak_one": one, "renderers": processes,
             "progress_seen": sum(1 for n in notes if " of " in n and n.endswith("MB"))}
+
+
+class SiteWithBigFile(QuietHandler):
+    """The built site, plus the big file in its content (data/NAME): served as
+    the site serves its shipped files (files/data/NAME, with its byte ranges
+    unless ``ranges = False``; its entry in the static listing
+    api/contents/data/all.json)."""
+
+    extra: dict = {}
+
+    def translate_path(self, path):
+        if path.split("?", 1)[0] == f"/files/data/{self.extra['file'].name}":
+            return str(self.extra["file"])
+        return super().translate_path(path)
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        if self.path.split("?", 1)[0] == "/api/contents/data/all.json":
+            body = self.extra["listing"]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+
+def site_listing(site: Path, src: Path) -> bytes:
+    import json
+
+    listing = json.loads((site / "api" / "contents" / "data" / "all.json").read_text())
+    listing["content"] = [e for e in listing["content"] if e.get("name") != src.name] + [{
+        "content": None, "created": "2026-01-01T00:00:00Z", "format": None, "hash": None, "hash_algorithm": None,
+        "last_modified": "2026-01-01T00:00:00.000000Z", "mimetype": "application/x-hdf5", "name": src.name,
+        "path": f"data/{src.name}", "size": src.stat().st_size, "type": "file", "writable": True}]
+    return json.dumps(listing).encode()
+
+
+def run_cell(run, code):
+    """A new cell at the notebook's end, run (not waited for: the demo's own cells stay unrun)."""
+    run.page.evaluate("""async (code) => {
+        const app = window.jupyterapp, nb = app.shell.currentWidget.content;
+        nb.activeCellIndex = nb.widgets.length - 1;
+        await app.commands.execute('notebook:insert-cell-below');
+        nb.activeCell.model.sharedModel.setSource(code);
+        app.commands.execute('notebook:run-cell');
+    }""", code)
+
+
+def wait_cell(run):
+    """Until the last cell has run and the kernel is idle."""
+    run.page.wait_for_function("""() => {
+        const w = window.jupyterapp.shell.currentWidget, last = w.content.widgets[w.content.widgets.length - 1];
+        return w.sessionContext.session.kernel.status === 'idle' && last.model.executionCount !== null;
+    }""", timeout=300000)
+
+
+def measure_notebook(browser, url, name, label, keep_file):
+    """The notebook path: a warm page (the demo slice drawn), then load + plot of the big file."""
+    from support.notebook import NotebookRun
+
+    run = NotebookRun(browser, url, "demo.ipynb")
+    try:
+        run.page.goto(f"{url}/notebooks/index.html?path=demo.ipynb")
+        run.wait_for_kernel_idle()
+        count = "() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length"
+        run_cell(run, "import ytlite\nawait ytlite.ready()\n"
+                      f"ytlite._hdf5.KEEP_FILE = {keep_file}\n"
+                      "warm = ytlite.load('data/amr_demo_slice.h5').plot()\nwarm")
+        run.page.wait_for_function(f"() => ({count})() >= 1", timeout=240000)
+        wait_cell(run)
+        jspi = run.execute("from pyodide.ffi import can_run_sync\nprint(can_run_sync())").strip()
+        cdp = run.context.new_cdp_session(run.page)
+        cdp.send("HeapProfiler.collectGarbage")
+        time.sleep(1.5)
+        sampler = Sampler()
+        sampler.start()
+        t0 = time.perf_counter()
+        run_cell(run, f"ds = ytlite.load('data/{name}')\nds.plot()")
+        error = None
+        try:
+            run.page.wait_for_function(f"() => ({count})() >= 2", timeout=300000)
+        except Exception as exc:  # noqa: BLE001 (reported in the table)
+            error = f"no image: {run.error_outputs() or exc}"
+        first_image_s = time.perf_counter() - t0
+        wait_cell(run)
+        time.sleep(1.0)
+        one, processes = sampler.stop()
+        cdp.send("HeapProfiler.collectGarbage")
+        time.sleep(1.0)
+        kept = renderer_rss()
+        in_kernel = run.execute("print(ds._raw.reader.in_kernel)").strip()
+        # a later array (Python asks for numbers): the file back for that cell
+        before_array = renderer_rss()
+        t1 = time.perf_counter()
+        run.execute("d = ds['density']")
+        array_s = time.perf_counter() - t1
+        time.sleep(0.5)
+        array_rss = renderer_rss() - before_array
+        by_ranges = run.execute("print(ds._raw.reader.by_ranges)").strip()
+        errors = run.error_outputs()
+        return {"path": "notebook", "label": label, "first_image_s": first_image_s,
+                "error": error or (errors[0] if errors else None),
+                "rss_peak": sampler.peak - sampler.baseline, "rss_kept": kept - sampler.baseline,
+                "rss_peak_one": one, "renderers": processes, "heap_peak": None,
+                "progress_seen": 0, "array_s": array_s, "array_rss": array_rss,
+                "note": f"file in kernel after: {in_kernel}; ds['density'] (by ranges: {by_ranges}): "
+                        f"{array_s:.1f} s, +{array_rss / 1e6:.0f} MB; run_sync: {jspi}"}
+    finally:
+        run.close()
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cells", type=int, default=7_500_000, help="cells in the synthetic slice (default 7.5 M: ~300 MB)")
-    parser.add_argument("--no-before", action="store_true", help="skip the read path of HEAD")
+    parser.add_argument("--no-before", action="store_true", help="skip the read paths before (HEAD's kiosk, HEAD's kernel)")
+    parser.add_argument("--paths", default="kiosk,notebook", help="which of kiosk,notebook to measure (default both)")
     parser.add_argument("--site", type=Path, default=Path(os.environ.get("YTLITE_SITE", ROOT / "_site")),
-                        help="the built site whose view/ is measured (default _site or $YTLITE_SITE)")
+                        help="the built site measured (default _site or $YTLITE_SITE)")
     args = parser.parse_args(argv)
+    paths = {p.strip() for p in args.paths.split(",") if p.strip()}
     from playwright.sync_api import sync_playwright
 
     src = synthetic.ensure(args.cells)
@@ -165,16 +324,17 @@ def main(argv=None) -> int:
         arrays = sum(d.size * 8 for d in f["grid"].values())
         cells = f["grid/px"].size
     print(f"file {src.name}: {cells:,} cells, {size / 1e6:.0f} MB on disk, arrays {arrays / 1e6:.0f} MB")
-    with tempfile.TemporaryDirectory(prefix="ytlite-bigfile-") as tmp:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="ytlite-bigfile-") as tmp, sync_playwright() as p:
         tmp = Path(tmp)
-        variants = [("now", tmp / "now")]
-        (tmp / "now").mkdir()
-        shutil.copytree(args.site / "view", tmp / "now" / "view")
-        if not args.no_before and kiosk_before(tmp / "before", args.site):
-            variants.append(("before (HEAD)", tmp / "before"))
-        results = []
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if "kiosk" in paths:
+            variants = [("now", tmp / "now")]
+            (tmp / "now").mkdir()
+            shutil.copytree(args.site / "view", tmp / "now" / "view")
+            no_start(tmp / "now" / "view")
+            if not args.no_before and kiosk_before(tmp / "before", args.site):
+                variants.append(("before (HEAD)", tmp / "before"))
             for label, root in variants:
                 (root / "files").mkdir(exist_ok=True)
                 try:
@@ -183,16 +343,30 @@ def main(argv=None) -> int:
                     shutil.copyfile(src, root / "files" / src.name)
                 with StaticServer(root) as server:
                     results.append(measure(browser, server.url, src.name, label))
-            browser.close()
-    print(f"\n{'read path':<16}{'first image':>12}{'peak RSS':>12}{'x arrays':>10}{'JS heap+h5wasm':>16}{'kept RSS':>11}  progress")
+        if "notebook" in paths:
+            handler = type("Handler", (SiteWithBigFile,), {"extra": {"file": src, "listing": site_listing(args.site, src)}})
+            # now: later arrays read by ranges (static hosts serve them), or from a copy (a server that does not)
+            variants = [("now", False, True), ("now, no ranges", False, False)]
+            variants += [] if args.no_before else [("before (HEAD)", True, True)]
+            with StaticServer(args.site, handler) as server:
+                for label, keep, ranges in variants:
+                    handler.ranges = ranges
+                    results.append(measure_notebook(browser, server.url, src.name, label, keep))
+        browser.close()
+    print(f"\n{'path':<10}{'read path':<17}{'first image':>12}{'peak RSS':>12}{'x arrays':>10}{'one process':>13}"
+          f"{'JS heap+h5wasm':>16}{'kept RSS':>11}  notes")
     for r in results:
         if r["error"]:
-            print(f"{r['label']:<16} FAILED: {r['error']}")
+            print(f"{r['path']:<10}{r['label']:<17} FAILED: {r['error']}")
             continue
-        print(f"{r['label']:<16}{r['first_image_s']:>10.1f} s{r['rss_peak'] / 1e6:>9.0f} MB{r['rss_peak'] / arrays:>9.2f}x"
-              f"{r['heap_peak'] / 1e6:>13.0f} MB{r['rss_kept'] / 1e6:>8.0f} MB  {'shown' if r['progress_seen'] else '-'}")
-    print("\n(peak/kept RSS: the renderer's resident memory above its level before the file was asked for;"
-          " JS heap+h5wasm: sampled in the page, ArrayBuffers outside the JS heap not counted)")
+        heap = f"{r['heap_peak'] / 1e6:>13.0f} MB" if r["heap_peak"] is not None else f"{'-':>16}"
+        note = r.get("note") or ("progress shown" if r["progress_seen"] else "-")
+        print(f"{r['path']:<10}{r['label']:<17}{r['first_image_s']:>10.1f} s{r['rss_peak'] / 1e6:>9.0f} MB"
+              f"{r['rss_peak'] / arrays:>9.2f}x{r['rss_peak_one'] / 1e6:>10.0f} MB{heap}{r['rss_kept'] / 1e6:>8.0f} MB"
+              f"  {note}; {r['renderers']} renderer(s)")
+    print("\n(peak/kept RSS: the renderers' resident memory above its level before the file was asked for;"
+          " one process: the peak growth of the renderer that grew most (the page and its kernel worker share one);"
+          " JS heap+h5wasm: sampled in the kiosk page, ArrayBuffers outside the JS heap not counted)")
     return 0 if all(not r["error"] for r in results) else 1
 
 

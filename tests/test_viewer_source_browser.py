@@ -9,7 +9,9 @@ the first image.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import time
 from pathlib import Path
 
@@ -142,12 +144,35 @@ def make_big_slice(path: Path):
 
 class _OverlayHandler(QuietHandler):
     """The site, plus one extra file in data/ (listed in JupyterLite's static
-    listing), sent slowly: 1 MB every 40 ms, so its progress can be seen."""
+    listing), sent slowly: 1 MB every 40 ms, so its progress can be seen; its
+    byte ranges at once (the kernel's reads: ``QuietHandler.ranges``)."""
 
     extra: dict = {}
 
+    def do_HEAD(self):  # noqa: N802 (http.server's name)
+        if self.path.split("?", 1)[0] == f"/files/data/{BIG_NAME}":
+            self._file_response = True
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-hdf5")
+            self.send_header("Content-Length", str(len(self.extra["bytes"])))
+            self.end_headers()
+            return
+        super().do_HEAD()
+
     def do_GET(self):  # noqa: N802 (http.server's name)
         path = self.path.split("?", 1)[0]
+        match = re.fullmatch(r"bytes=(\d+)-(\d+)", self.headers.get("Range") or "")
+        if path == f"/files/data/{BIG_NAME}" and self.ranges and match:
+            data = self.extra["bytes"]
+            start, end = int(match[1]), min(len(data) - 1, int(match[2]))
+            self._file_response = True
+            self.send_response(206)
+            self.send_header("Content-Type", "application/x-hdf5")
+            self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+            self.send_header("Content-Length", str(end - start + 1))
+            self.end_headers()
+            self.wfile.write(data[start:end + 1])
+            return
         if path == f"/files/data/{BIG_NAME}":
             data = self.extra["bytes"]
             self.send_response(200)
@@ -181,11 +206,11 @@ def big_site(tmp_path_factory):
     handler = type("Handler", (_OverlayHandler,), {"extra": {
         "bytes": big.read_bytes(), "listing": json.dumps(listing).encode()}})
     with StaticServer(SITE, handler) as server:
-        yield server.url, big
+        yield server.url, big, handler
 
 
 def test_a_big_file_shows_its_progress_then_yts_picture(browser, big_site):
-    url, big = big_site
+    url, big, _ = big_site
     run = NotebookRun(browser, url, "demo.ipynb")
     try:
         run.run_all(3)
@@ -216,3 +241,95 @@ def test_a_big_file_shows_its_progress_then_yts_picture(browser, big_site):
         assert run.error_outputs() == []
     finally:
         run.close()
+
+
+# -- the kernel holds no copy of the file once it is loaded (issue 17) -----------
+
+# The files in the kernel worker's h5wasm FS (slicefile.js's fsFile names them /ytlite-N-NAME), by size.
+# {name: bytes it holds}: a copied file holds its size, a file read by HTTP ranges nothing.
+KERNEL_FS = """
+import json
+from ytlite import _runtime
+def kernel_fs():
+    FS = _runtime.runtime().h5wasm.FS
+    nodes = {n: FS.lookupPath('/' + n).node for n in FS.readdir('/') if str(n).startswith('ytlite-')}
+    return {n: (node.contents.length if node.contents else 0) for n, node in nodes.items()}
+"""
+
+
+def test_the_kernel_frees_its_copy_of_the_file_and_reads_it_again_when_asked(browser, big_site):
+    """Issue 17: after load + plot the kernel's h5wasm holds no copy of the file
+    (it was copied in for the load and given back); a later array reads it
+    again (by HTTP ranges where the site serves them, else a copy for that
+    cell only) and gives the file's values."""
+    url, big, handler = big_site
+    size = big.stat().st_size
+    with h5py.File(big, "r") as f:
+        density = f["grid/density"][()].astype("<f8")
+        pdx = f["grid/pdx"][()].astype("<f8")
+    digest = lambda a: hashlib.sha256(a.tobytes()).hexdigest()  # noqa: E731
+    run = NotebookRun(browser, url, "demo.ipynb")
+    try:
+        run.run_all(3)
+        run.execute(KERNEL_FS + "import hashlib")
+        canvases = 3
+        for ranges in (True, False):
+            handler.ranges = ranges
+            name = f"big_{int(ranges)}"
+            # load + plot in one cell: the file is in the kernel for the load only
+            add_cell(run, f"{name} = ytlite.load('data/{BIG_NAME}')\nv = {name}.plot()\n"
+                          f"state = json.dumps([kernel_fs(), {name}._raw.reader.in_kernel, {name}._raw.read_from, "
+                          f"{name}._raw.reader.by_ranges, {name}._raw.reader.openings, sorted({name}._arrays)])\nv")
+            out = run.execute("print(state)")
+            assert json.loads(out) == [{}, False, "site", False, 1, []], (out, run.error_outputs())
+            canvases += 1
+            run.page.wait_for_function(f"() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= {canvases}",
+                                       timeout=120000)
+            compare(run, f"freed-big-{name}", frame(run, canvases - 1), pixels(run, canvases - 1), big, "density", "cmyt.arbre")
+            # a later array: the file back for that cell (one opening for all its reads), the file's values
+            out = run.execute(f"d = {name}['density']\nw = {name}.pdx\n"
+                              f"print(json.dumps([list(kernel_fs().values()), {name}._raw.reader.openings, {name}._raw.reader.by_ranges, "
+                              "hashlib.sha256(d.tobytes()).hexdigest(), hashlib.sha256(w.tobytes()).hexdigest()]))")
+            held, openings, by_ranges, d_hash, w_hash = json.loads(out)
+            # (by ranges: no bytes held, only what was asked fetched; a copy: the file, for this cell)
+            assert held == [0 if ranges else size] and openings == 2 and by_ranges == ranges, out
+            assert d_hash == digest(density) and w_hash == digest(pdx)
+            # ... and freed once that cell has run
+            out = run.execute(f"print(json.dumps([kernel_fs(), {name}._raw.reader.in_kernel, {name}._raw.reader.fetched]))")
+            held, in_kernel, fetched = json.loads(out)
+            assert held == {} and not in_kernel, out
+            if ranges:  # two arrays of five, and the metadata: well under the file
+                assert 2 * 8 * BIG_CELLS <= fetched < 0.6 * size, out
+            # pixelize reads the other arrays the same way: one opening, freed after
+            out = run.execute(f"img = {name}.pixelize(width=64)\nprint({name}._raw.reader.openings, len(img.values))")
+            assert out.split() == ["3", str(64 * 64)], out
+            assert run.execute("print(kernel_fs())").strip() == "{}"
+        handler.ranges = True
+        # HEAD's behaviour (bench/bigfile.py's "before"), which this test tells apart: the copy kept
+        out = run.execute(f"ytlite._hdf5.KEEP_FILE = True\nkept = ytlite.load('data/{BIG_NAME}')\n"
+                          "ytlite._hdf5.KEEP_FILE = False\nprint(json.dumps(list(kernel_fs().values())))")
+        assert json.loads(out) == [size], out
+        run.execute("del kept\nimport gc\ngc.collect()")
+        assert run.execute("print(kernel_fs())").strip() == "{}"
+        assert run.error_outputs() == []
+    finally:
+        handler.ranges = True
+        run.close()
+
+
+def test_a_file_changed_since_load_is_an_error_not_other_data(run_notebook):
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    run.execute("import ytlite, time\ndata = open('data/amr_demo_slice.h5', 'rb').read()\n"
+                "open('changing.h5', 'wb').write(data)\nc = ytlite.load('changing.h5')\n"
+                "same = ytlite.load('changing.h5')")
+    # another size
+    out = run.execute("open('changing.h5', 'wb').write(data + bytes(64))\nc['density']")
+    assert "SliceFileError'>: changing.h5: changed since ytlite.load read it" in out, out
+    assert "load it again" in out, out
+    # the same size, written again later: another modification time
+    out = run.execute("time.sleep(0.05)\nopen('changing.h5', 'wb').write(data)\nsame.px")
+    assert "SliceFileError'>: changing.h5: changed since ytlite.load read it" in out, out
+    assert "another modification time" in out, out
+    # gone
+    out = run.execute("import os\nos.remove('changing.h5')\nytlite.load('data/amr_demo_slice.h5').pdx; c.px")
+    assert "SliceFileError'>: changing.h5: cannot be read again" in out, out

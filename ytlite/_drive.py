@@ -3,9 +3,10 @@
 The kernel's drive (``/drive/`` in Pyodide) holds the page's files too: those
 shipped with the site (also plain static files, ``files/<path>``) and those
 kept in the browser's storage (uploads, drops, files Python wrote). This
-module says where the page can read a file Python read (``drive_source``)
-and copies a file's bytes into h5wasm for the kernel by the fastest way
-there is (``copy_into``). Nothing here reads HDF5 (``ytlite._hdf5`` does).
+module says where the page can read a file Python read (``drive_source``),
+whether a file is still the one that was read (``stamp``), and copies a
+file's bytes into h5wasm for the kernel by the fastest way there is
+(``copy_into``). Nothing here reads HDF5 (``ytlite._hdf5`` does).
 """
 
 from __future__ import annotations
@@ -38,19 +39,43 @@ def drive_source(path: str) -> dict | None:
             "mtime_ms": st.st_mtime_ns // 1_000_000}
 
 
-def copy_into(sink, path: str, size: int) -> str:
-    """The file's bytes into ``sink`` (slicefile.js's ``fsFile``): the site's own
-    copy over HTTP when the drive's file is it ("site"), else from the kernel's
-    file system a chunk at a time ("drive")."""
+def stamp(path: str) -> tuple:
+    """``(size, mtime_ns)`` of a file: what says it is still the file that was
+    read (the page checks the drive's size and time the same way)."""
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def copy_into(new_sink, path: str, size: int, streamed: bool = True) -> tuple:
+    """The file's bytes into a new h5wasm FS file (``new_sink()``: slicefile.js's
+    ``fsFile`` of that size) -> ``(sink, where)``: the site's own copy over HTTP
+    when the drive's file is it ("site"), else from the kernel's file system a
+    chunk at a time ("drive"). ``streamed``: the site's copy arrives a piece at
+    a time straight into the FS file (a streamed fetch, waited for with
+    Pyodide's ``run_sync``), never as one whole body beside it; where
+    ``run_sync`` is missing (and with ``streamed=False``, HEAD's way before
+    issue 17) one synchronous request gives the whole body first."""
     from pyodide.ffi import to_js
 
-    url = _site_copy_url(path)
-    if url is not None and _http_into(sink, url, size):
-        return "site"
-    with open(path, "rb") as fh:
-        while chunk := fh.read(COPY_CHUNK):
-            sink.write(to_js(chunk))
-    return "drive"
+    url = site_copy_url(path)
+    if url is not None:
+        sink = new_sink()
+        try:
+            if _http_into(sink, url, size, streamed):
+                return sink, "site"
+        except BaseException:
+            sink.discard()
+            raise
+        sink.discard()  # (a failed or partial copy: the drive's bytes instead, into a fresh file)
+    sink = new_sink()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(COPY_CHUNK):
+                sink.write(to_js(chunk))
+    except BaseException:
+        sink.discard()
+        raise
+    return sink, "drive"
 
 
 # JupyterLite's drive hands the kernel a file's bytes as base64 text through its
@@ -89,7 +114,7 @@ def _sync_get(url: str, binary: bool):
     return 200, (xhr.response if binary else str(xhr.responseText))
 
 
-def _site_copy_url(path: str) -> str | None:
+def site_copy_url(path: str) -> str | None:
     """The URL of the site's own copy of ``path`` when the drive's file is it, else None."""
     from urllib.parse import quote
 
@@ -110,10 +135,45 @@ def _site_copy_url(path: str) -> str | None:
     return f"{root}files/{quote(rel)}" if shipped else None
 
 
-def _http_into(sink, url: str, size: int) -> bool:
+# A streamed fetch into an fsFile sink, in the worker's JavaScript: true when
+# exactly `size` bytes arrived (a failure or any other length: false).
+_STREAM_INTO_JS = r"""
+(async (sink, url, size) => {
+  let response;
+  try { response = await fetch(url); } catch { return false; }
+  if (!response.ok || !response.body) return false;
+  // into one reused buffer (a BYOB reader) where the browser has them: pieces of
+  // its own would be garbage the worker holds until its next collection
+  let reader, buffer = null;
+  try { reader = response.body.getReader({ mode: "byob" }); buffer = new ArrayBuffer(4 << 20); } catch { reader = response.body.getReader(); }
+  try {
+    for (;;) {
+      const { done, value } = await (buffer ? reader.read(new Uint8Array(buffer)) : reader.read());
+      if (done) break;
+      if (sink.written + value.length > size) { reader.cancel(); return false; }
+      sink.write(value);
+      if (buffer) buffer = value.buffer;
+    }
+  } catch {
+    return false;
+  }
+  return sink.written === size;
+})
+"""
+_stream_into = []
+
+
+def _http_into(sink, url: str, size: int, streamed: bool = True) -> bool:
     """The site's copy into h5wasm's file (True), or False (then the drive is used)."""
     from js import Uint8Array
+    from pyodide.ffi import can_run_sync, run_sync
 
+    if streamed and can_run_sync():
+        if not _stream_into:
+            from pyodide.code import run_js
+
+            _stream_into.append(run_js(_STREAM_INTO_JS))
+        return bool(run_sync(_stream_into[0](sink, url, size)))
     status, body = _sync_get(url, binary=True)
     if body is None or body.byteLength != size:
         return False

@@ -7,10 +7,11 @@ attributes, and the length and units of every 1-D numeric dataset in
 * In Pyodide, h5wasm (the HDF5 C library compiled to wasm, see ``_runtime``)
   through the front end's own reader (``lite/js/core/slicefile.js``, bundled):
   the file is copied into h5wasm's in-memory file system in the worker's
-  JavaScript realm, a few MB at a time, and stays open there. Loading reads
-  the metadata and checks the cells a slice of values at a time in
-  JavaScript; no array becomes Python objects until Python asks for numbers
-  (``read``), and then only that array.
+  JavaScript realm, a few MB at a time, only while Python reads from it.
+  Loading reads the metadata, checks the cells and scans each field's sign
+  a slice of values at a time in JavaScript, then frees the copy; no array
+  becomes Python objects until Python asks for numbers (``read``), and then
+  only that array, from the file copied in again (checked unchanged).
 * On CPython, h5py (what yt itself uses), everything at load.
 
 The file layout written by yt 4 for slices and projections: root attributes
@@ -76,38 +77,154 @@ class ArrayReader:
                 min(c - d for c, d in zip(py, pdy)), max(c + d for c, d in zip(py, pdy)))
 
 
+#: HEAD's kernel before issue 17, for bench/bigfile.py's "before": the file
+#: copied into h5wasm at ``load`` (the site's copy as one whole body first) and
+#: kept there, open, until the dataset goes. Off: the file is in the kernel
+#: only while Python reads from it.
+KEEP_FILE = False
+
+
 class _H5wasmReader:
-    """The file open in h5wasm in the worker (a ``SliceFile`` of slicefile.js):
-    each call reads what it needs from there; closed when the dataset goes."""
+    """The file in the worker's h5wasm (a ``SliceFile`` of slicefile.js) only
+    while Python reads from it: ``load`` reads the metadata, checks the cells
+    and scans every field's sign (its default scale) in one opening, then
+    closes it and frees the FS copy (``loaded``); a later read (an array, a
+    scale not known) brings the file back, reads what is asked and frees it
+    once the cell has run (a timer: the reads of one cell share one opening).
+    "In h5wasm" is, for a file the site serves by HTTP ranges, a node of its
+    FS that fetches the bytes HDF5 asks for (``rangefile.js``: no copy at
+    all), else a copy (``_drive.copy_into``). A file changed since ``load``
+    (another size or time) is an error, never other data read in its place."""
 
-    def __init__(self, rt, js_file, name):
-        self._rt, self._file, self._name = rt, js_file, name
+    def __init__(self, rt, path, name, stamp, js_file, read_from, lazy):
+        self._rt, self._path, self._name, self._stamp = rt, path, name, stamp
+        self._file, self.read_from, self._lazy = js_file, read_from, lazy
+        # the site copy's validators (ETag, Last-Modified) when it is first read by ranges
+        self._expect = lazy.expect if lazy is not None else None
+        self.by_ranges = lazy is not None  # (the last opening reads by HTTP ranges, not a copy)
+        self._positive = {}  # key -> all_positive, scanned while the file was in
+        self.openings = 1  # (how many times the file came in: tests, benches)
+        self.fetched = 0  # bytes read by ranges, in all (counted as each opening ends)
+        self._no_ranges = False  # (reading by ranges failed once: copies from then on)
 
-    def _call(self, fn, *args):
+    def _with_file(self, fn):
+        """``fn(the open SliceFile)``. When reading the site's copy by ranges fails
+        (a request failed, the server stopped serving ranges), once more from
+        the file copied in, and by copies from then on."""
         from pyodide.ffi import JsException
 
+        js_file, lazy = self._open(), self._lazy
         try:
-            return fn(*args)
+            return fn(js_file)
+        except JsException as exc:
+            failure = str(lazy.failure) if lazy is not None and lazy.failure else None
+            if failure is None or "changed" in failure:
+                raise _range_error(exc, lazy, self._name) from None
+        self._no_ranges = True
+        self._release(js_file)
+        js_file, lazy = self._open(), self._lazy
+        try:
+            return fn(js_file)
         except JsException as exc:
             raise _js_error(exc, self._name) from None
 
+    def _open(self):
+        """The open SliceFile: the one in h5wasm, else the file copied in again
+        (the same file: same size and time as at ``load``)."""
+        if self._file is not None:
+            return self._file
+        try:
+            now = _drive.stamp(self._path)
+        except OSError as exc:
+            raise SliceFileError(f"{self._name}: cannot be read again ({exc}); it was loaded from {self._path}") from None
+        if now != self._stamp:
+            raise SliceFileError(
+                f"{self._name}: changed since ytlite.load read it ({self._stamp[0]} bytes then, {now[0]} now"
+                f"{'' if now[0] != self._stamp[0] else ', another modification time'}): load it again")
+        js_file, _, self._lazy = _bring_in(self._rt, self._path, self._name, self._stamp[0], self._expect, True,
+                                           ranges=not self._no_ranges)
+        self._file = js_file
+        self.openings += 1
+        self.by_ranges = self._lazy is not None
+        if self._lazy is not None and self._expect is None:
+            self._expect = self._lazy.expect  # (the site copy's validators: later openings expect them)
+        if not KEEP_FILE:
+            from js import setTimeout
+            from pyodide.ffi import create_once_callable
+
+            setTimeout(create_once_callable(lambda: self._release(js_file)), 0)
+        return js_file
+
+    def _release(self, js_file):
+        lazy, copy = None, None
+        if self._file is js_file:
+            self._file, lazy, self._lazy = None, self._lazy, None
+        if lazy is not None:
+            self.fetched += lazy.bytes
+        elif js_file.file is not None:  # (a copy: its bytes, to give back at once)
+            copy = self._rt.h5wasm.FS.lookupPath(js_file.path).node.contents
+        js_file.close()  # (closes the HDF5 file and unlinks the FS copy or range node)
+        # the memory given back now, not at the worker's next garbage collection
+        if lazy is not None:
+            lazy.freeCache()
+        elif copy is not None:
+            self._rt.slicefile.free(copy)
+
+    def loaded(self, fields) -> None:
+        """``load`` is done: every field's sign scanned while the file is in, then the file freed."""
+        for key in fields:
+            self.all_positive(key)
+        if not KEEP_FILE and self._file is not None:
+            self._release(self._file)
+
+    @property
+    def in_kernel(self) -> bool:
+        """Whether the file is in the worker's h5wasm now."""
+        return self._file is not None
+
     def read(self, key) -> array:
-        values = self._call(self._file.read, key)
-        out = array("d", [0.0]) * values.length
-        values.assign_to(out)  # one copy, JS -> Python
+        return self._with_file(lambda f: self._read(f, key))
+
+    def _read(self, js_file, key) -> array:
+        """The values of ``key``: float64 ones a slice at a time from h5wasm's
+        memory straight into the Python array (no whole JS copy of it left to
+        the worker's collector); others through the reader's conversion."""
+        from js import Reflect
+        from pyodide.ffi import create_proxy
+
+        info = Reflect.get(js_file.datasets, key)
+        if not info.float64:
+            values = js_file.read(key)
+            out = array("d", [0.0]) * values.length
+            values.assign_to(out)  # one copy, JS -> Python
+            return out
+        out = array("d", [0.0]) * int(info.length)
+        view = memoryview(out)
+
+        def take(values, offset):
+            values.assign_to(view[offset:offset + values.length])
+
+        fn = create_proxy(take)
+        try:
+            js_file.chunks(key, fn)
+        finally:
+            fn.destroy()
         return out
 
     def all_positive(self, key) -> bool:
-        return bool(self._call(self._rt.slicefile.allPositive, self._file, key))
+        if key not in self._positive:
+            self._positive[key] = bool(self._with_file(lambda f: self._rt.slicefile.allPositive(f, key)))
+        return self._positive[key]
 
     def check_cells(self, filename) -> None:
-        self._call(self._rt.slicefile.checkCellsStreamed, self._file)
+        self._with_file(self._rt.slicefile.checkCellsStreamed)
 
     def extent(self):
-        return tuple(float(v) for v in self._call(self._rt.slicefile.cellExtent, self._file))
+        return tuple(float(v) for v in self._with_file(self._rt.slicefile.cellExtent))
 
     def close(self):
-        self._file.close()
+        if self._file is not None:
+            self._release(self._file)
 
 
 def _js_error(exc, name) -> SliceFileError:
@@ -142,32 +259,77 @@ def _show(v):
     return repr(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
 
 
-def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
-    """In Pyodide: the front end's reader (lite/js/core/slicefile.js, bundled),
-    so the kernel and the kiosk page say the same of the same file. The file
-    goes into h5wasm's FS a chunk at a time and stays open there."""
-    from js import JSON
-    from pyodide.ffi import JsException
+def _bring_in(rt, path: str, name: str, size: int, expect=None, heap_checked=False, ranges=True):
+    """The file opened in the worker's h5wasm -> (a SliceFile of slicefile.js,
+    where the bytes come from, the range file or None). A file the site serves
+    by ranges (``rangefile.js``: the server says so) is read there, the bytes
+    HDF5 asks for when it asks; any other is copied into h5wasm's FS a chunk at
+    a time (``_drive.copy_into``). ``expect``: the site copy's validators at
+    ``load`` (others: another file); ``heap_checked``: this file passed the global
+    heap check at ``load`` (not scanned again). Reading by ranges that fails
+    while the file is opened (the server answered otherwise than it said it
+    would): the copy instead."""
+    from pyodide.ffi import JsException, to_js
+    from js import Object
 
-    rt = _runtime.runtime()
-    size = os.path.getsize(path)
+    url = None if KEEP_FILE or not ranges else _drive.site_copy_url(path)
+    probe = rt.slicefile.rangeProbe(url, size) if url is not None else None
+    if probe is not None:
+        options = to_js({"expect": probe if expect is None else expect, "heapChecked": heap_checked}, dict_converter=Object.fromEntries)
+        lazy = rt.slicefile.rangeFile(rt.h5wasm, url, size, name, options)
+        try:
+            return rt.slicefile.openSliceFile(rt.h5wasm, lazy.path, name), "site", lazy
+        except JsException as exc:
+            lazy.discard()
+            if not lazy.failure or "changed" in str(lazy.failure):
+                raise _range_error(exc, lazy, name) from None
+
+    def new_sink():
+        try:
+            return rt.slicefile.fsFile(rt.h5wasm, name, size)
+        except JsException as exc:
+            raise _js_error(exc, name) from None
+
+    sink, read_from = _drive.copy_into(new_sink, path, size, streamed=not KEEP_FILE)
     try:
-        sink = rt.slicefile.fsFile(rt.h5wasm, name, size)
-    except JsException as exc:
-        raise _js_error(exc, name) from None
-    try:
-        read_from = _drive.copy_into(sink, path, size)
         fs_path = sink.finish()
     except BaseException:
         sink.discard()
         raise
     try:
-        js_file = rt.slicefile.openSliceFile(rt.h5wasm, fs_path, name)
+        return rt.slicefile.openSliceFile(rt.h5wasm, fs_path, name), read_from, None
     except JsException as exc:
         raise _js_error(exc, name) from None
-    reader = _H5wasmReader(rt, js_file, name)
-    return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),
-                        units=js_file.units.to_py(), reader=reader, source=_drive.drive_source(path), read_from=read_from)
+
+
+def _range_error(exc, lazy, name) -> SliceFileError:
+    """A failure reading a file by ranges: the request's own reason when one failed
+    (HDF5 only saw an I/O error), else what HDF5 said."""
+    if lazy is not None and lazy.failure:
+        return SliceFileError(f"{name}: the site's copy could not be read ({lazy.failure})")
+    return _js_error(exc, name)
+
+
+def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
+    """In Pyodide: the front end's reader (lite/js/core/slicefile.js, bundled),
+    so the kernel and the kiosk page say the same of the same file. The file
+    goes into h5wasm's FS a chunk at a time, for as long as Python reads from
+    it (``_H5wasmReader``)."""
+    from js import JSON
+
+    rt = _runtime.runtime()
+    stamp = _drive.stamp(path)
+    # (a copy at load, given back when the load is done: reading it all by ranges leaves the
+    # worker every fetched piece as garbage, about twice the file, until its next collection)
+    js_file, read_from, lazy = _bring_in(rt, path, name, stamp[0], ranges=False)
+    reader = _H5wasmReader(rt, path, name, stamp, js_file, read_from, lazy)
+    try:
+        return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),
+                            units=js_file.units.to_py(), reader=reader, source=_drive.drive_source(path),
+                            read_from=read_from)
+    except BaseException:
+        reader.close()
+        raise
 
 
 def _to_plain(value):
@@ -335,7 +497,7 @@ def read_slice_file(path: str) -> RawSliceFile:
 
 
 def close_when_gone(owner, raw: RawSliceFile) -> None:
-    """Close the reader's open file (Pyodide: free h5wasm's copy) when ``owner`` is collected."""
+    """Close the reader's open file (Pyodide: free h5wasm's copy, if it is there) when ``owner`` is collected."""
     close = getattr(raw.reader, "close", None)
     if close is not None:
         weakref.finalize(owner, close)

@@ -8,12 +8,13 @@ browser's Pyodide as well as on CPython.
 What is read when (see ``ytlite._hdf5``): ``load`` reads the metadata (root
 attributes; each dataset's name, length and units) and checks the cells
 (centres finite, half widths positive) without making Python objects of
-them; in Pyodide the file then stays open in h5wasm, in the worker.
-Numbers become Python ``array('d')`` only when asked for: ``ds.px`` (and
-``py``, ``pdx``, ``pdy``), ``ds[field]``, ``pixelize``, each array once
-(then kept). ``default_scale`` scans a field in JavaScript (no array); a
-``SliceViewer`` of a file the page can read itself sends no array at all
-(``ytlite.viewer``).
+them, and in Pyodide scans every field's sign (its ``default_scale``) in
+JavaScript, then frees the worker's copy of the file. Numbers become Python
+``array('d')`` only when asked for: ``ds.px`` (and ``py``, ``pdx``,
+``pdy``), ``ds[field]``, ``pixelize``, each array once (then kept), in
+Pyodide from the file copied into the worker again for the cell that asks
+(an error if it changed since ``load``); a ``SliceViewer`` of a file the
+page can read itself sends no array at all (``ytlite.viewer``).
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ class SliceDataset:
             bool(periodicity[IMAGE_X_AXIS[self.axis]]),
             bool(periodicity[IMAGE_Y_AXIS[self.axis]]),
         )
+        loaded = getattr(raw.reader, "loaded", None)
+        if loaded is not None:  # (Pyodide: each field's sign scanned while the file is in, then the file freed)
+            loaded(self.field_list)
 
     def _domain_bounds(self):
         left = self.attrs.get("domain_left_edge")
@@ -218,4 +222,11 @@ class SliceDataset:
 def read_dataset(filename) -> SliceDataset:
     """The :class:`SliceDataset` of one yt slice/projection file (``ytlite.load``
     also opens stacks)."""
-    return SliceDataset(filename, read_slice_file(str(filename)))
+    raw = read_slice_file(str(filename))
+    try:
+        return SliceDataset(filename, raw)
+    except BaseException:
+        close = getattr(raw.reader, "close", None)
+        if close is not None:  # (Pyodide: the worker's copy freed now, not when the traceback goes)
+            close()
+        raise

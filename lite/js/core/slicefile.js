@@ -120,6 +120,13 @@ function fsBytes(h5wasm, path) {
   return h5wasm.FS.readFile(path);
 }
 
+// conventions.globalHeapThatHangs of a file in h5wasm's FS: on its bytes, or,
+// for a file read over HTTP a piece at a time (rangefile.js), by its own scan.
+function heapThatHangs(h5wasm, path) {
+  const node = h5wasm.FS.lookupPath(path).node;
+  return typeof node.heapThatHangs === "function" ? node.heapThatHangs() : globalHeapThatHangs(fsBytes(h5wasm, path));
+}
+
 // An attribute's value, or undefined when it cannot be read (a damaged value, a name not UTF-8),
 // as in ytlite._hdf5. h5wasm's json_value does not say when HDF5 failed to read it (it returns
 // whatever was in memory), so the value is first read here into zeroed memory and HDF5's status
@@ -165,7 +172,7 @@ export class SliceFile {
     this.attrs = {};
     this.datasets = {}; // key -> {length, units, type}
     try {
-      const hang = globalHeapThatHangs(fsBytes(h5wasm, path));
+      const hang = heapThatHangs(h5wasm, path);
       if (hang !== null) {
         throw damagedError(name, `global heap at byte ${hang} has a free-space object of size 0`);
       }
