@@ -32,6 +32,8 @@
 // Buffers go back and forth (no fresh memory per band or per image: fresh
 // memory costs page faults, as much as the copy itself).
 
+import { free } from "./buffers.js";
+
 // Bands per worker in one image: enough for balance and quick cancelling,
 // few enough that each band's fixed cost (culling, a message) stays small.
 export const BANDS_PER_WORKER = 4;
@@ -97,7 +99,11 @@ export class BandWorker {
     this.mesh?.free();
     this.mesh = null;
     this.meshId = this.field = null;
-    this.mesh = this.px.VariableMesh.fromParts(parts); // (checks every invariant)
+    try {
+      this.mesh = this.px.VariableMesh.fromParts(parts); // (checks every invariant)
+    } finally {
+      for (const a of Object.values(parts)) if (ArrayBuffer.isView(a)) free(a); // (copied into wasm memory)
+    }
     this.meshId = mesh;
     this.field = field;
     return null;
@@ -107,7 +113,9 @@ export class BandWorker {
     if (mesh !== this.meshId) throw new Error("the field's mesh is not this worker's");
     this.field = null;
     this.mesh.valuesView().set(values, offset);
-    if (offset + values.length === this.mesh.len()) { // the last chunk
+    const end = offset + values.length;
+    free(values); // (copied into wasm memory)
+    if (end === this.mesh.len()) { // the last chunk
       this.mesh.validate();
       this.field = field;
     }

@@ -8,6 +8,7 @@
 
 import { globalHeapThatHangs } from "./conventions.js";
 import { SliceFileError } from "./slicefile.js";
+import { free } from "./buffers.js";
 
 const BLOCK = 1 << 20; // bytes fetched at a time for small reads (HDF5's metadata, compressed chunks)
 const BLOCKS = 8; // blocks kept (least recently used dropped)
@@ -15,14 +16,7 @@ const WINDOW = 8 << 20; // bytes scanned at a time for the global heap check
 const FS_FILES = Symbol.for("ytlite.fsFiles"); // (slicefile.js's numbering of FS names, shared)
 const EIO = 29;
 
-// Bytes no longer needed given back now, not at the worker's next garbage
-// collection (which may come long after: every fetched piece would pile up
-// until then): detaching an ArrayBuffer frees its memory.
-// (Only a view of its whole buffer: a piece of a larger one is left alone.)
-export function free(bytes) {
-  if (!bytes?.buffer || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) return;
-  try { bytes.buffer.transfer?.(0); } catch { /* (not detachable: left to the collector) */ }
-}
+export { free }; // (the kernel's bundle, lite/js/kernel.js, takes it from here)
 
 // One synchronous GET of bytes [start, end) of `url` -> Uint8Array; throws a
 // SliceFileError saying what the server did instead. `expect`: the response's
