@@ -210,12 +210,7 @@ class SiteWithBigFile(QuietHandler):
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         if self.path.split("?", 1)[0] == "/api/contents/data/all.json":
-            body = self.extra["listing"]
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_body(self.extra["listing"], "application/json")
             return
         super().do_GET()
 

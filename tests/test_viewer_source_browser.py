@@ -185,12 +185,7 @@ class _OverlayHandler(QuietHandler):
                 time.sleep(0.04)
             return
         if path == "/api/contents/data/all.json":
-            body = self.extra["listing"]
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_body(self.extra["listing"], "application/json")
             return
         super().do_GET()
 

@@ -42,6 +42,14 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def send_body(self, body: bytes, content_type: str):
+        """A whole 200 response of ``body`` (for a file a subclass makes up)."""
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def end_headers(self):
         if self.ranges and getattr(self, "_file_response", False):
             self.send_header("Accept-Ranges", "bytes")
