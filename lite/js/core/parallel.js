@@ -26,8 +26,8 @@
 //   {type: "band", job, mesh, field, view, width, height, row0, row1, antialias, periodic, period}
 //   {type: "spare", buffer}                                 a band's buffer back, to fill again
 // (worker -> main):
-//   {type: "band", job, row0, row1, values, ms}             values transferred (a view of a reused
-//                                                           buffer); ms: [deposit, copy] in the worker
+//   {type: "band", job, row0, row1, values}                 values transferred (a view of a reused
+//                                                           buffer)
 //   {type: "error", job?, message}                          a band (or a mesh, job null) failed
 // Buffers go back and forth (no fresh memory per band or per image: fresh
 // memory costs page faults, as much as the copy itself).
@@ -125,22 +125,19 @@ export class BandWorker {
   deposit(m) {
     if (m.mesh !== this.meshId || m.field !== this.field) throw new Error("this worker has another mesh or field");
     const [x0, x1, y0, y1] = m.view;
-    const t0 = performance.now();
     if (m.periodic) {
       this.band.depositRowsPeriodic(this.mesh, x0, x1, y0, y1, m.width, m.height, m.row0, m.row1, !!m.antialias,
         m.period[0], m.period[1]);
     } else {
       this.band.depositRows(this.mesh, x0, x1, y0, y1, m.width, m.height, m.row0, m.row1, !!m.antialias);
     }
-    const t1 = performance.now();
     const band = this.band.values();
     const n = band.length;
     let buffer = this.spares.pop();
     if (!buffer || buffer.byteLength < n * 8) buffer = new ArrayBuffer(n * 8 + 64 * 1024); // (room for a longer band)
     const values = new Float64Array(buffer, 0, n);
     values.set(band); // out of wasm memory, transferred
-    const ms = [t1 - t0, performance.now() - t1]; // (deposit, copy: for benchmarks)
-    return { reply: { type: "band", job: m.job, row0: m.row0, row1: m.row1, values, ms }, transfer: [buffer] };
+    return { reply: { type: "band", job: m.job, row0: m.row0, row1: m.row1, values }, transfer: [buffer] };
   }
 }
 
@@ -274,7 +271,6 @@ export class DepositPool {
         job.reject(new Error(msg.message));
       } else {
         job.out.set(msg.values, msg.row0 * job.request.width);
-        this.stats.workerMs = msg.ms;
         job.pending -= 1;
         if (job.pending === 0) {
           this.job = null;
