@@ -110,7 +110,7 @@ export class Pipeline {
       this.ownsMesh = true;
       this.n = n;
     }
-    this.fieldKey = this.depositKey = this.shadeKey = null;
+    this.fieldKey = this.depositKey = this.shadeKey = this.predicted = null;
     this.meshGeneration += 1;
     this.previews.clear();
   }
@@ -197,11 +197,15 @@ export class Pipeline {
   // What depositing `state` costs: {cells} it visits (at most), {pixels},
   // and {ms} predicted on this thread.
   predict(state) {
+    // (asked twice a frame, by wantsWorkers and render: the index is walked once)
+    const dkey = this.depositKeyOf(state);
+    if (this.predicted?.key === dkey) return { ...this.predicted, ms: this.predicted.unscaled * this.costScale };
     const [x0, x1, y0, y1] = state.view;
     const cells = state.periodic ? this.mesh.cellsInView(x0, x1, y0, y1, state.period[0], state.period[1])
       : this.mesh.cellsInView(x0, x1, y0, y1);
     const pixels = state.width * state.height;
     const unscaled = (cells * COST.nsPerCell + pixels * COST.nsPerPixel) / 1e6;
+    this.predicted = { key: dkey, cells, pixels, unscaled };
     return { cells, pixels, unscaled, ms: unscaled * this.costScale };
   }
 
