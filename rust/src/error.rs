@@ -63,6 +63,9 @@ pub enum Error {
     /// A mesh array was asked for by a name that is not one of `px`, `py`,
     /// `pdx`, `pdy`, `values`.
     UnknownArray(String),
+    /// A [`crate::MeshBuilder`] was given its arrays out of order, or
+    /// finished before every array was complete.
+    MeshBuild(String),
 }
 
 impl fmt::Display for Error {
@@ -131,6 +134,7 @@ impl fmt::Display for Error {
                  (geometryCopy(\"{what}\")) or build a new mesh"
             ),
             Error::InvalidParts(msg) => write!(f, "invalid mesh parts: {msg}"),
+            Error::MeshBuild(msg) => write!(f, "building a mesh: {msg}"),
             Error::UnknownArray(name) => write!(
                 f,
                 "unknown mesh array \"{name}\": one of \"px\", \"py\", \"pdx\", \"pdy\", \"values\""

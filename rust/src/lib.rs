@@ -97,6 +97,11 @@
 //! mesh.parts() -> {kind, compacted, ...typed arrays}   // copies, for another instance
 //! VariableMesh.fromParts(parts)                // the same mesh (storage, deposits) here
 //!
+//! new MeshBuilder(n)                           // a mesh filled a chunk at a time, compact as it comes
+//! builder.put("px"|"py"|"pdx"|"pdy", offset, chunk)  // in that order, consecutive chunks from 0
+//! builder.compact -> bool                      // the cells so far held compact
+//! builder.finish() -> VariableMesh             // = filled f64 arrays + compact(); values 0
+//!
 //! new FixedResolutionBuffer(width, height)     // 1..=8192 each
 //! frb.deposit(mesh, xMin, xMax, yMin, yMax, antialias)
 //! frb.depositPeriodic(mesh, xMin, xMax, yMin, yMax, antialias, periodX, periodY)
@@ -193,6 +198,7 @@ pub mod cost;
 pub mod deposit;
 pub mod error;
 pub mod fixed_resolution_buffer;
+pub mod mesh_builder;
 pub mod normalization;
 pub mod preview;
 pub mod reference;
@@ -207,6 +213,7 @@ pub use colormap::Colormap;
 pub use cost::cells_in_view;
 pub use error::{Error, Result, MAX_DIMENSION};
 pub use fixed_resolution_buffer::{FixedResolutionBuffer, RowBand};
+pub use mesh_builder::MeshBuilder;
 pub use normalization::{Normalization, ResolvedNormalization, Scale};
 pub use preview::Previews;
 pub use reference::pixelize_cartesian;
@@ -439,6 +446,47 @@ mod wasm {
         #[wasm_bindgen(js_name = fromParts)]
         pub fn from_parts(parts: &JsValue) -> Result<JsVariableMesh, JsError> {
             parts_to_mesh(parts).map(|inner| JsVariableMesh { inner }).map_err(js)
+        }
+    }
+
+    /// A mesh filled a chunk at a time (`mesh_builder` module): a file
+    /// read a slice at a time goes into the compact form without ever
+    /// being f64 arrays in wasm memory.
+    #[wasm_bindgen(js_name = MeshBuilder)]
+    pub struct JsMeshBuilder {
+        inner: Option<crate::MeshBuilder>,
+    }
+
+    #[wasm_bindgen(js_class = MeshBuilder)]
+    impl JsMeshBuilder {
+        /// A builder of `n >= 1` cells (reserves the compact indices).
+        #[wasm_bindgen(constructor)]
+        pub fn new(n: usize) -> Result<JsMeshBuilder, JsError> {
+            crate::MeshBuilder::new(n).map(|b| JsMeshBuilder { inner: Some(b) }).map_err(js)
+        }
+
+        /// The next cells `offset..` of `name` ("px", "py", "pdx", "pdy",
+        /// in that order, consecutive chunks from cell 0); checked as they
+        /// come (finite centres, finite half widths >= 0).
+        pub fn put(&mut self, name: &str, offset: usize, chunk: &[f64]) -> Result<(), JsError> {
+            self.builder()?.put(name, offset, chunk).map_err(js)
+        }
+
+        /// Whether the cells received so far are held compact.
+        #[wasm_bindgen(getter)]
+        pub fn compact(&self) -> bool {
+            self.inner.as_ref().is_some_and(|b| b.is_compact())
+        }
+
+        /// The mesh (every array complete); the builder is then spent.
+        pub fn finish(&mut self) -> Result<JsVariableMesh, JsError> {
+            self.builder()?;
+            let b = self.inner.take().ok_or_else(|| JsError::new("building a mesh: already finished"))?;
+            b.finish().map(|inner| JsVariableMesh { inner }).map_err(js)
+        }
+
+        fn builder(&mut self) -> Result<&mut crate::MeshBuilder, JsError> {
+            self.inner.as_mut().ok_or_else(|| JsError::new("building a mesh: already finished"))
         }
     }
 

@@ -410,7 +410,7 @@ fn distinct(a: &[f64], cap: usize, what: &'static str) -> Result<Option<(Vec<f64
 /// reaches the low bits, which a bare multiply would not for the zero low
 /// mantissa bits of dyadic positions).
 #[derive(Default)]
-struct MixHasher(u64);
+pub(crate) struct MixHasher(u64);
 
 impl Hasher for MixHasher {
     fn finish(&self) -> u64 {
@@ -429,7 +429,7 @@ impl Hasher for MixHasher {
     }
 }
 
-type Mix = BuildHasherDefault<MixHasher>;
+pub(crate) type Mix = BuildHasherDefault<MixHasher>;
 
 /// Does every value survive `v as f32 as f64` bit for bit?
 fn f32_exact(values: &[f64]) -> bool {

@@ -101,6 +101,8 @@ test("loadSlice into the wasm mesh equals the plain read; the file is gone after
   const { slice, steps } = await read(wasmGeometry(glue));
   assert.deepEqual(steps.at(-1), [6, 6]); // px, py, pdx, pdy, density, temperature
   assert.ok(slice.mesh.wasmMesh && slice.mesh.wasmMesh.len() === plain.slice.numCells);
+  // built compact as the slices came (rust/src/mesh_builder.rs), never as f64 arrays: the same cells
+  assert.equal(slice.mesh.wasmMesh.geometryKind, "table");
   for (const k of ["px", "py", "pdx", "pdy"]) assert.deepEqual(slice.mesh[k], plain.slice.mesh[k], k);
   for (const f of Object.keys(plain.slice.mesh.fields)) assert.deepEqual(slice.mesh.fields[f], plain.slice.mesh.fields[f], f);
   assert.deepEqual(slice.fieldScales, { density: "log", temperature: "log", refinement_level: "linear" });

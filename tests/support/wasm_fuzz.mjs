@@ -1,5 +1,5 @@
 // A seeded fuzzer of the pixelizer's wasm API (the module the viewer uses), in
-// node: random meshes (bad widths, NaN centres, huge lengths), image sizes (0, 1,
+// node: random meshes (bad widths, NaN centres, huge lengths; made at once or by a MeshBuilder), image sizes (0, 1,
 // 10^5 x 10^5, negative, NaN), views (NaN, infinite, huge, inverted, empty),
 // periods, normalizations (log of negatives, vmin = vmax, NaN limits, bad
 // linthresh/base) and colormaps (bad tables). Every call must give a picture (or
@@ -19,7 +19,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const gen = path.join(here, "..", "..", "ytlite", "_generated");
 const wasm = await import(path.join(gen, "ytlite_pixelizer.js"));
 const exports = wasm.initSync({ module: fs.readFileSync(path.join(gen, "ytlite_pixelizer_bg.wasm")) });
-const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization, Previews, RowBand } = wasm;
+const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization, Previews, RowBand, MeshBuilder } = wasm;
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -78,7 +78,33 @@ function randomMesh() {
   const values = make(() => number(-10, 10));
   const short = random() < 0.05 ? values.subarray(0, Math.max(0, n - 1)) : values;
   oddness = 0.08;
+  if (random() < 0.3) return builtMesh(n, { px, py, pdx, pdy }, short);
   return call("new VariableMesh", () => new VariableMesh(px, py, pdx, pdy, short)).value ?? null;
+}
+
+// The same cells through a MeshBuilder (what a file read in slices goes through): random chunks,
+// now and then out of order, at a wrong offset, of an unknown array, or a builder of a wrong size.
+function builtMesh(n, arrays, values) {
+  const builder = call("new MeshBuilder", () => new MeshBuilder(random() < 0.05 ? pick([0, -1, NaN, 2 ** 31, 2 ** 40, n + 1]) : n)).value;
+  if (!builder) return null;
+  try {
+    const order = random() < 0.05 ? ["pdy", "px", "py", "pdx"] : ["px", "py", "pdx", "pdy"];
+    for (const key of order) {
+      for (let at = 0; at < n;) {
+        const len = 1 + Math.floor(random() * n);
+        const offset = random() < 0.03 ? pick([at + 1, 0, -1, NaN, 2 ** 32]) : at;
+        call("builder.put", () => builder.put(random() < 0.01 ? "pz" : key, offset, arrays[key].subarray(at, at + len)));
+        at += len;
+      }
+    }
+    if (random() < 0.1) call("builder.compact", () => builder.compact);
+    const mesh = call("builder.finish", () => builder.finish()).value ?? null;
+    if (random() < 0.05) call("builder.finish again", () => builder.finish());
+    if (mesh) call("mesh.setValues", () => mesh.setValues(values));
+    return mesh;
+  } finally {
+    builder.free();
+  }
 }
 
 function randomNorm() {
@@ -206,6 +232,11 @@ function growth() {
     band.free();
     call("growth: fromParts", () => VariableMesh.fromParts(badParts));
     call("growth: pxView", () => compactMesh.pxView());
+    call("growth: builder", () => new MeshBuilder(2 ** 31));
+    const builder = new MeshBuilder(4);
+    call("growth: builder.put", () => builder.put("px", 0, new Float64Array([0, NaN])));
+    call("growth: builder.finish", () => builder.finish());
+    builder.free();
   };
   const g = Float64Array.from({ length: 256 }, (_, i) => (i % 16) / 16);
   const compactMesh = VariableMesh.withLength(256);

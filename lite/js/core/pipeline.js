@@ -31,25 +31,38 @@ const DEPOSIT_INPUTS = ["view", "width", "height", "antialias", "periodic", "per
 const SHADE_INPUTS = ["cmap", "scale", "vmin", "vmax", "linthresh"];
 const key = (state, names) => names.map((n) => JSON.stringify(state[n] ?? null)).join("|");
 
-// Where slicefile.js's loadSlice puts a file's cell geometry: straight into
-// a wasm mesh of `n` cells, a dataset at a time through its views (no whole
-// JS copy of any array). Its `mesh` ({wasmMesh, px..pdy}) goes to Pipeline.setMesh;
-// free() releases the wasm memory when the mesh is no longer shown.
+// Where slicefile.js's loadSlice puts a file's cell geometry: a wasm mesh of
+// `n` cells built a slice of an array at a time (rust/src/mesh_builder.rs),
+// compact as the cells come: wasm memory never holds the geometry as f64
+// arrays (40 bytes a cell; compact, about 9 bytes a cell and the tables).
+// Its `mesh` ({wasmMesh, px..pdy}) goes to Pipeline.setMesh; free() releases
+// the wasm memory when the mesh is no longer shown.
 export function wasmGeometry(px) {
   return (n) => {
-    const mesh = px.VariableMesh.withLength(n);
-    const views = { px: () => mesh.pxView(), py: () => mesh.pyView(), pdx: () => mesh.pdxView(), pdy: () => mesh.pdyView() };
-    let freed = false;
-    // px..pdy: getters of fresh read-only views (for whoever reads the cells, e.g. an export), valid
-    // until the next allocation in wasm
-    const data = { wasmMesh: mesh };
-    for (const key of Object.keys(views)) {
-      Object.defineProperty(data, key, { enumerable: true, get: () => geometryArray(mesh, key) });
-    }
+    let builder = new px.MeshBuilder(n);
+    let mesh = null;
+    const data = {};
     return {
-      view: (key) => views[key](),
-      mesh: data,
-      free() { if (!freed) { freed = true; mesh.free(); } },
+      put(key, values, offset) { builder.put(key, offset, values instanceof Float64Array ? values : Float64Array.from(values)); },
+      finish() {
+        mesh = builder.finish();
+        builder.free();
+        builder = null;
+        data.wasmMesh = mesh;
+        // px..pdy: getters of arrays to read (for whoever reads the cells, e.g. an export): views of wasm
+        // memory valid until its next allocation, or decoded copies
+        for (const key of ["px", "py", "pdx", "pdy"]) {
+          Object.defineProperty(data, key, { enumerable: true, get: () => geometryArray(mesh, key) });
+        }
+        return data;
+      },
+      extent: () => mesh.extent(),
+      free() {
+        builder?.free();
+        builder = null;
+        mesh?.free();
+        mesh = null;
+      },
     };
   };
 }

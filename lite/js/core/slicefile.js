@@ -377,12 +377,20 @@ export function readSliceFile(h5wasm, bytes, name) {
   }
 }
 
-// Where loadSlice puts the cell geometry: plain Float64Arrays here (tests,
-// node); the viewer's hosts pass pipeline.js's wasmGeometry, which writes it
-// straight into the pixelizer's mesh.
+// Where loadSlice puts the cell geometry, a slice of an array at a time:
+// plain Float64Arrays here (tests, node); the viewer's hosts pass
+// pipeline.js's wasmGeometry, which builds the pixelizer's mesh from the
+// slices, compact as they come. geometry(n) -> {put(key, values, offset)
+// (px, py, pdx, pdy in that order), finish() -> the mesh ({px..pdy, ...}),
+// extent() (after finish: [xmin, xmax, ymin, ymax] of the cell edges), free()}.
 export function arrayGeometry(n) {
   const arrays = { px: new Float64Array(n), py: new Float64Array(n), pdx: new Float64Array(n), pdy: new Float64Array(n) };
-  return { view: (key) => arrays[key], mesh: arrays, free() {} };
+  return {
+    put: (key, values, offset) => { arrays[key].set(values, offset); },
+    finish: () => arrays,
+    extent: () => cellEdges(arrays),
+    free() {},
+  };
 }
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -410,10 +418,19 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
     };
     target = geometry(n);
     for (const [key, ok, what] of CELL_CHECKS) {
-      const values = file.read(key, () => target.view(key));
-      checkValues(name, key, values, ok, what);
+      // checked a slice at a time as the cells go into the mesh (all counted, for the message)
+      let count = 0, first = -1, firstValue;
+      file.chunks(key, (values, offset) => {
+        for (let i = 0; i < values.length; i++) {
+          const v = Number(values[i]);
+          if (!ok(v)) { count += 1; if (first < 0) { first = offset + i; firstValue = v; } }
+        }
+        if (!count) target.put(key, values instanceof BigInt64Array || values instanceof BigUint64Array ? Float64Array.from(values, Number) : values, offset);
+      });
+      if (count) throw cellError(name, key, count, what, first, firstValue);
       await step();
     }
+    const meshData = target.finish();
     const axis = checkAxis(name, attrs);
     if (!fieldList.length) throw new SliceFileError(`${name}: no fields, only cell positions`);
     const fields = {}, fieldUnits = {}, scales = {};
@@ -427,19 +444,17 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
     }
     // the level: from the widths, made when first shown (it is not in the file)
     let level = null;
-    const widths = target;
     Object.defineProperty(fields, REFINEMENT_LEVEL, {
-      // (read through the mesh's getter: the viewer compacts its mesh, whose pdx is then a decoded copy)
-      enumerable: true, get: () => (level ??= refinementLevel(widths.mesh.pdx)),
+      // (read through the mesh's getter: a compact mesh's pdx is a decoded copy)
+      enumerable: true, get: () => (level ??= refinementLevel(meshData.pdx)),
     });
     fieldUnits[REFINEMENT_LEVEL] = "";
     scales[REFINEMENT_LEVEL] = defaultScale(REFINEMENT_LEVEL, true);
-    const geometryView = { px: target.view("px"), py: target.view("py"), pdx: target.view("pdx"), pdy: target.view("pdy") };
-    const slice = describe(name, attrs, axis, n, fieldList, geometryView);
+    const slice = describe(name, attrs, axis, n, fieldList, target.extent);
     const owned = target;
     target = null;
-    // (assigned onto the geometry's own object: a wasm mesh's px..pdy are getters of fresh views)
-    const mesh = Object.assign(owned.mesh, { n, fields, units: fieldUnits, free: () => owned.free() });
+    // (assigned onto the geometry's own object: a wasm mesh's px..pdy are getters of fresh arrays)
+    const mesh = Object.assign(meshData, { n, fields, units: fieldUnits, free: () => owned.free() });
     return { ...slice, fieldScales: scales, mesh };
   } catch (e) {
     target?.free();
@@ -462,7 +477,7 @@ export function sliceFromRaw(raw, name) {
   for (const f of fieldList) { fields[f] = arrays[f]; fieldUnits[f] = units[f] ?? ""; }
   fields[REFINEMENT_LEVEL] = refinementLevel(arrays.pdx);
   fieldUnits[REFINEMENT_LEVEL] = "";
-  const slice = describe(name, attrs, axis, n, fieldList, arrays);
+  const slice = describe(name, attrs, axis, n, fieldList, () => cellEdges(arrays));
   return { ...slice, mesh: { px: arrays.px, py: arrays.py, pdx: arrays.pdx, pdy: arrays.pdy, n, fields, units: fieldUnits } };
 }
 
@@ -477,9 +492,10 @@ function checkAxis(name, attrs) {
   return axis;
 }
 
-function describe(name, attrs, axis, n, fieldList, geometry) {
+// (cellExtent: () => [xmin, xmax, ymin, ymax] of the cell edges, asked for only when the file has no domain)
+function describe(name, attrs, axis, n, fieldList, cellExtent) {
   const xa = IMAGE_X_AXIS[axis], ya = IMAGE_Y_AXIS[axis];
-  const domain = domainBounds(attrs, geometry, xa, ya);
+  const domain = domainBounds(attrs, cellExtent, xa, ya);
   const containerType = String(attrs.container_type ?? "slice");
   const kind = containerType === "slice" ? "slice" : "projection";
   const periodicity = Array.isArray(attrs.periodicity) && attrs.periodicity.length === 3 ? attrs.periodicity : [false, false, false];
@@ -516,17 +532,20 @@ function checkValues(name, key, values, ok, what) {
   if (count) throw cellError(name, key, count, what, first, values[first]);
 }
 
-function domainBounds(attrs, arrays, xa, ya) {
+function domainBounds(attrs, cellExtent, xa, ya) {
   const l = attrs.domain_left_edge, r = attrs.domain_right_edge;
   let b = Array.isArray(l) && Array.isArray(r) ? [l[xa], r[xa], l[ya], r[ya]].map(Number) : null;
-  if (!b || !b.every(Number.isFinite) || b[0] >= b[1] || b[2] >= b[3]) {
-    // no usable domain attributes: the extent of the cells
-    const { px, py, pdx, pdy } = arrays;
-    b = [Infinity, -Infinity, Infinity, -Infinity];
-    for (let i = 0; i < px.length; i++) {
-      b[0] = Math.min(b[0], px[i] - pdx[i]); b[1] = Math.max(b[1], px[i] + pdx[i]);
-      b[2] = Math.min(b[2], py[i] - pdy[i]); b[3] = Math.max(b[3], py[i] + pdy[i]);
-    }
+  if (!b || !b.every(Number.isFinite) || b[0] >= b[1] || b[2] >= b[3]) b = [...cellExtent()]; // no usable domain attributes
+  return b;
+}
+
+// [xmin, xmax, ymin, ymax] of the cell edges of Float64Arrays {px, py, pdx, pdy}
+// (the wasm mesh's extent() computes the same: min(px - pdx) ...).
+function cellEdges({ px, py, pdx, pdy }) {
+  const b = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let i = 0; i < px.length; i++) {
+    b[0] = Math.min(b[0], px[i] - pdx[i]); b[1] = Math.max(b[1], px[i] + pdx[i]);
+    b[2] = Math.min(b[2], py[i] - pdy[i]); b[3] = Math.max(b[3], py[i] + pdy[i]);
   }
   return b;
 }
