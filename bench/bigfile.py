@@ -72,21 +72,27 @@ def esbuild() -> Path:
     return build.npm_modules() / ".bin" / "esbuild"
 
 
-def kiosk_before(out: Path, site: Path) -> bool:
+def kiosk_before(out: Path, site: Path, rev: str | None = None) -> bool:
     """The kiosk as HEAD has it (the read path before this change) into out/view/;
-    False when HEAD's page.js already streams (nothing older to compare)."""
+    False when HEAD's page.js already streams (nothing older to compare). ``rev``:
+    that commit's kiosk instead, whatever it reads like (with today's wasm module)."""
     tree = out / "src"
     tree.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD", "lite/js"], capture_output=True, check=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev or "HEAD", "lite/js"], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-    if "fetchToFS" in (tree / "lite" / "js" / "page.js").read_text():
+    if rev is None and "fetchToFS" in (tree / "lite" / "js" / "page.js").read_text():
         return False
-    (tree / "ytlite" / "_generated").mkdir(parents=True)
+
+    (tree / "ytlite" / "_generated").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT / "ytlite" / "_generated" / "ytlite_pixelizer.js", tree / "ytlite" / "_generated" / "ytlite_pixelizer.js")
     view = out / "view"
     view.mkdir()
+    import build
+
+    # (a recent tree imports today's generated inputs by name: wasm glue, the deposit worker)
+    aliases = [f"--alias:{k}={v}" for k, v in build.FRONT_END_INPUTS.items()] if rev else []
     subprocess.run([esbuild(), tree / "lite" / "js" / "page.js", "--bundle", "--format=esm", "--target=es2020",
-                    "--log-level=error", f"--outfile={view / 'ytlite-view.js'}"], check=True)
+                    "--log-level=error", *aliases, f"--outfile={view / 'ytlite-view.js'}"], check=True)
     for name in KIOSK_ASSETS:
         if (site / "view" / name).exists():
             shutil.copyfile(site / "view" / name, view / name)
@@ -187,10 +193,19 @@ def measure(browser, url, file, label):
     cdp.send("HeapProfiler.collectGarbage")  # what the page keeps: garbage (the read's buffers) collected
     time.sleep(1.0)
     kept = renderer_rss()
+    # A deposit worker's copy of the mesh arrives in a message whose buffers its thread frees only at its
+    # next full collection (detaching them does not: the message holds them), which an idle worker may
+    # not run for long: what is kept once every worker has collected too (gc(): --expose-gc).
+    workers = page.workers
+    for worker in workers:
+        worker.evaluate("() => gc()")
+    time.sleep(1.0)
+    kept_collected = renderer_rss()
     context.close()
     return {"path": "kiosk", "label": label, "first_image_s": first_image_s,
             "error": state["error"] or (errors[0] if errors else None),
             "rss_peak": sampler.peak - baseline, "rss_kept": kept - baseline, "heap_peak": heap_peak,
+            "rss_kept_collected": kept_collected - baseline, "workers": len(workers),
             "rss_peak_one": one, "renderers": processes,
             "progress_seen": sum(1 for n in notes if " of " in n and n.endswith("MB"))}
 
@@ -304,6 +319,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cells", type=int, default=7_500_000, help="cells in the synthetic slice (default 7.5 M: ~300 MB)")
     parser.add_argument("--no-before", action="store_true", help="skip the read paths before (HEAD's kiosk, HEAD's kernel)")
+    parser.add_argument("--kiosk-before", metavar="REV", help="compare the kiosk with this commit's, whatever it reads like")
     parser.add_argument("--paths", default="kiosk,notebook", help="which of kiosk,notebook to measure (default both)")
     parser.add_argument("--site", type=Path, default=Path(os.environ.get("YTLITE_SITE", ROOT / "_site")),
                         help="the built site measured (default _site or $YTLITE_SITE)")
@@ -322,14 +338,14 @@ def main(argv=None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="ytlite-bigfile-") as tmp, sync_playwright() as p:
         tmp = Path(tmp)
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--js-flags=--expose-gc"])
         if "kiosk" in paths:
             variants = [("now", tmp / "now")]
             (tmp / "now").mkdir()
             shutil.copytree(args.site / "view", tmp / "now" / "view")
             no_start(tmp / "now" / "view")
-            if not args.no_before and kiosk_before(tmp / "before", args.site):
-                variants.append(("before (HEAD)", tmp / "before"))
+            if not args.no_before and kiosk_before(tmp / "before", args.site, args.kiosk_before):
+                variants.append((f"before ({args.kiosk_before or 'HEAD'})", tmp / "before"))
             for label, root in variants:
                 (root / "files").mkdir(exist_ok=True)
                 try:
@@ -356,6 +372,8 @@ def main(argv=None) -> int:
             continue
         heap = f"{r['heap_peak'] / 1e6:>13.0f} MB" if r["heap_peak"] is not None else f"{'-':>16}"
         note = r.get("note") or ("progress shown" if r["progress_seen"] else "-")
+        if r.get("workers"):
+            note += f"; {r['workers']} deposit workers, kept once they collect {r['rss_kept_collected'] / 1e6:.0f} MB"
         print(f"{r['path']:<10}{r['label']:<17}{r['first_image_s']:>10.1f} s{r['rss_peak'] / 1e6:>9.0f} MB"
               f"{r['rss_peak'] / arrays:>9.2f}x{r['rss_peak_one'] / 1e6:>10.0f} MB{heap}{r['rss_kept'] / 1e6:>8.0f} MB"
               f"  {note}; {r['renderers']} renderer(s)")

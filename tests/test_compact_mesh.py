@@ -124,6 +124,18 @@ def batch(tmp_path_factory, demo_dir):
         job["cases"] = _cases(key, arrays, period, d)
         meshes.append(job)
         info[key] = (path, arrays, job)
+    # cells that do not compact (every centre its own: the demo slice, px moved by a different tiny amount each)
+    arrays, fields, values, period = _read(demo_dir / "amr_demo_slice.h5")
+    arrays["px"] = arrays["px"] + np.arange(len(arrays["px"])) * 1e-12
+    key = "no_tables"
+    job = {"name": key, "fields": {}}
+    arrays["values"] = values[fields[0]]
+    for k in ("px", "py", "pdx", "pdy", "values"):
+        arrays[k].astype("<f8").tofile(d / f"{key}-{k}.f64")
+        job[k] = str(d / f"{key}-{k}.f64")
+    job["cases"] = _cases(key, arrays, period, d)
+    meshes.append(job)
+    info[key] = (None, arrays, job)
     spec = d / "jobs.json"
     spec.write_text(json.dumps({"meshes": meshes}))
     out = d / "results.json"
@@ -165,6 +177,23 @@ def test_compact_deposits_are_the_f64_deposits(batch, key):
         assert _sha(img) == got["f64"]
         covered += int(np.isfinite(img).sum())
     assert covered > 0
+
+
+@pytest.mark.parametrize("key", [*_keys(), "no_tables"])
+def test_a_mesh_built_while_reading_is_the_compacted_mesh(batch, key):
+    """MeshBuilder (the readers' path: the cells compact as the slices of a file come) gives the mesh that
+    filling f64 arrays and compact() gives: the same parts bit for bit, hence the same deposits; cells that
+    do not compact stay f64 arrays both ways."""
+    info, results = batch
+    _, arrays, job = info[key]
+    r = results[key]
+    kind = "f64" if key == "no_tables" else "table"
+    assert r["compact"]["geometryKind"] == r["built"]["geometryKind"] == kind
+    assert r["built"]["parts"] == r["built"]["compactParts"]
+    assert r["built"]["bytesPerCell"] == r["compact"]["bytesPerCell"]
+    for c in job["cases"]:
+        got = r["cases"][c["id"]]
+        assert got["built"] == got["f64"], f"{key} {c['id']}: the built mesh deposits other bits"
 
 
 @pytest.mark.parametrize("key", _keys())

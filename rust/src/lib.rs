@@ -64,6 +64,8 @@
 //! * [`auto_limits`]: [`value_range`], the min/max scan for automatic limits;
 //! * [`variable_mesh`]: the cells ([`VariableMesh`]), their storage (f64
 //!   arrays or compact) and their culling index;
+//! * [`mesh_builder`]: [`MeshBuilder`], a mesh filled a slice at a time
+//!   (a file being read), compact as the cells come;
 //! * [`colormap`], [`normalization`]: the matplotlib-compatible shade stage;
 //! * [`reference`](mod@reference): [`pixelize_cartesian`], the reference
 //!   port of yt's loop, and the deposit contract;

@@ -9,6 +9,7 @@
 //  * fills two meshes of instance A like the readers do (withLength + views):
 //    `f64` (kept as it is) and `compact` (then mesh.compact(), twice: idempotent);
 //  * rebuilds `compact` in instance B: VariableMesh.fromParts(compact.parts());
+//  * builds `built` from the arrays in uneven slices (MeshBuilder), values set and compact() after;
 //  * records bytesPerCell, geometryKind, valuesKind of each, the sha256 of every
 //    geometryCopy(name) of `compact` and of the B mesh, the errors of
 //    pxView()..pdyView() on the compact mesh;
@@ -108,6 +109,21 @@ for (const job of spec.meshes) {
   r.parts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, ArrayBuffer.isView(v) ? `${v.constructor.name}(${v.length})` : v]));
   const b = B.VariableMesh.fromParts(parts);
   r.b = { bytesPerCell: b.bytesPerCell, geometryKind: b.geometryKind, valuesKind: b.valuesKind };
+  // the same cells through a MeshBuilder, in slices of uneven sizes as a file is read (the kiosk's and
+  // the widget's loadSlice), then the values and compact() as Pipeline.useField does
+  const n = a.px.length;
+  const builder = new A.MeshBuilder(n);
+  for (const k of ["px", "py", "pdx", "pdy"]) {
+    for (let at = 0, step = 1000; at < n; at += step, step = (step * 3) % 7919 + 1) builder.put(k, at, a[k].subarray(at, Math.min(n, at + step)));
+  }
+  const built = builder.finish();
+  builder.free();
+  built.valuesView().set(a.values);
+  built.validate();
+  built.compact();
+  const partsSha = (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, ArrayBuffer.isView(v) ? `${v.constructor.name}:${sha(v)}` : v]));
+  r.built = { bytesPerCell: built.bytesPerCell, geometryKind: built.geometryKind, valuesKind: built.valuesKind,
+              parts: partsSha(built.parts()), compactParts: partsSha(parts) };
   r.copies = Object.fromEntries(NAMES.map((k) => [k, sha(c.geometryCopy(k))]));
   r.copiesB = Object.fromEntries(NAMES.map((k) => [k, sha(b.geometryCopy(k))]));
   r.inputs = Object.fromEntries(NAMES.map((k) => [k, sha(a[k])]));
@@ -130,6 +146,8 @@ for (const job of spec.meshes) {
     out.compact = sha(fa.values());
     deposit(fb, b, cs);
     out.b = sha(fb.values());
+    deposit(fa, built, cs);
+    out.built = sha(fa.values());
     if (cs.bands) {
       out.bandsCompact = bands(A, c, cs);
       out.bandsB = bands(B, b, cs);
