@@ -20,18 +20,21 @@ async function glue() {
   return px;
 }
 
-// A Worker stand-in: BandWorker answering asynchronously; `kill()` makes it die like a trapped worker.
+// A Worker stand-in: BandWorker answering asynchronously, messages structured-cloned both ways as a
+// Worker's are (what is copied is copied, what is transferred is detached on the sender's side);
+// `kill()` makes it die like a trapped worker.
 function fakeSpawn(px, log = []) {
   return () => {
     const w = {
       worker: new BandWorker(px), dead: false,
-      postMessage(msg) {
-        log.push(msg.type === "band" ? `band ${msg.row0}-${msg.row1}` : msg.type);
-        if (msg.type === "init") return;
+      postMessage(message, transfer = []) {
+        log.push(message.type === "band" ? `band ${message.row0}-${message.row1}` : message.type);
+        if (message.type === "init") return;
+        const msg = structuredClone(message, { transfer });
         setTimeout(() => {
           if (w.dead) return;
           const out = w.worker.handle(msg);
-          if (out) w.onmessage({ data: out.reply });
+          if (out) w.onmessage({ data: structuredClone(out.reply, { transfer: out.transfer }) });
         }, 0);
       },
       kill() { w.dead = true; w.onerror({ message: "RuntimeError: unreachable" }); },

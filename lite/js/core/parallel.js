@@ -180,6 +180,9 @@ export class DepositPool {
   setMesh(mesh, field) {
     this.cancel();
     this.meshId += 1;
+    // (Transferred, not copied: a copy would cost the page more memory at its peak. The worker's thread
+    // frees a transferred buffer only at its next full garbage collection (detaching it there does not),
+    // so a worker holds its copy twice until then: bench/bigfile.py measures both.)
     for (const { worker } of this.workers) {
       const parts = mesh.parts();
       const buffers = Object.values(parts).filter((a) => ArrayBuffer.isView(a)).map((a) => a.buffer);
