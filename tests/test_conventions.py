@@ -97,6 +97,18 @@ def cases():
         ([4], 1, 8), ([4], 1, 4), ([4], 0, 1), ([4], 0, 8), ([0], 1, 8), ([4], 1, 2), ([4], 1, 16), ([4], 0, 3),
         ([4], 3, 8), ([4], 3, 4), ([4], 6, 12), ([4], 8, 1), ([4], 9, 16), ([4], 10, 24), ([4], 11, 8), ([4], -1, 8),
         ([4, 4], 1, 8), ([], 1, 8), (None, 1, 8), ([2, 3, 4], 3, 1), ([2000000000], 1, 8))]
+    ieee8 = {"cls": "float", "size": 8, "order": "little", "offset": 0, "precision": 64, "sign": 63, "epos": 52,
+             "esize": 11, "mpos": 0, "msize": 52, "ebias": 1023, "norm": "implied"}
+    int4 = {"cls": "integer", "size": 4, "order": "big", "offset": 0, "precision": 32}
+    out += [("NUMBER_LAYOUTS", []), ("LAYOUT_WORDS", [])]
+    out += [("number_layout_problem", ["density", lay]) for lay in (
+        ieee8, {**ieee8, "order": "big"}, {**ieee8, "ebias": 1023 + 2 ** 24}, {**ieee8, "esize": 3},
+        {**ieee8, "order": "vax"}, {**ieee8, "order": None}, {**ieee8, "norm": "msb set", "precision": 48},
+        {**ieee8, "size": 4}, {**ieee8, "size": 4, "precision": 32, "sign": 31, "epos": 23, "esize": 8, "msize": 23,
+                               "ebias": 127}, {**ieee8, "size": 2}, {**ieee8, "size": True}, {**ieee8, "sign": True},
+        {**ieee8, "ebias": 1023.0}, {**ieee8, "ebias": 1022.5}, {**ieee8, "cls": "string"},
+        int4, {**int4, "size": 8}, {**int4, "offset": 3, "precision": 29}, {**int4, "order": "little"}, {"cls": "integer"},
+        {}, None, [], "float")]
     out += [("load_bytes", [c, f]) for c, f in ((1, 0), (4, 2), (2_000_000_000, 1), (60_000_000, 1), (2 ** 53, 3),
                                                (0, 5), (18446744073709551615, 1))]
     out += [("format_bytes", [n]) for n in (0, 1, 999_999, 1_000_000, 1_000_001, 9_999_999_999, 1e10, 1e10 + 1,

@@ -251,6 +251,58 @@ def grid_dataset_problem(key: str, shape, type_class: int, size: int) -> str | N
     return f"grid/{key} holds {what} values, not float32, float64 or integer numbers"
 
 
+#: the layouts of the numbers read (IEEE 754 binary32 and binary64; integers using all their bits), by class and
+#: byte size: HDF5 lets a datatype declare others (another exponent bias or size, bits left over), which h5py
+#: converts (or refuses) and h5wasm reads as raw IEEE / two's complement numbers. A real file never has one; a
+#: damaged datatype message does (the readers' fuzzer found it): both readers refuse it, with this rule.
+NUMBER_LAYOUTS = {
+    "float": {4: {"offset": 0, "precision": 32, "sign": 31, "epos": 23, "esize": 8, "mpos": 0, "msize": 23,
+                  "ebias": 127, "norm": "implied"},
+              8: {"offset": 0, "precision": 64, "sign": 63, "epos": 52, "esize": 11, "mpos": 0, "msize": 52,
+                  "ebias": 1023, "norm": "implied"}},
+    "integer": {n: {"offset": 0, "precision": 8 * n} for n in (1, 2, 4, 8)},
+}
+#: the words a message uses for each property of a layout
+LAYOUT_WORDS = {"order": "byte order", "offset": "bit offset", "precision": "precision", "sign": "sign bit",
+                "epos": "exponent position", "esize": "exponent size", "mpos": "mantissa position",
+                "msize": "mantissa size", "ebias": "exponent bias", "norm": "mantissa normalization"}
+
+
+def number_layout_problem(key: str, layout) -> str | None:
+    """What is wrong with the layout a dataset of ``/grid`` declares for its
+    numbers (``layout``: {"cls": "float" | "integer", "size", "order":
+    "little" | "big" | "vax" | ..., "offset", "precision"} and for floats
+    "sign", "epos", "esize", "mpos", "msize", "ebias", "norm": "implied" |
+    "msb set" | "none"; None when it could not be read: nothing to say), None
+    when it is a standard one (NUMBER_LAYOUTS, either byte order)."""
+    if not isinstance(layout, dict):
+        return None
+    size = layout.get("size")
+    want = None if isinstance(size, bool) else NUMBER_LAYOUTS.get(layout.get("cls"), {}).get(size)
+    if want is None:
+        return None  # (another class or size: grid_dataset_problem says so)
+    order = layout.get("order")
+    odd = [] if order in ("little", "big") else [f"byte order {_show_layout(order)}"]
+    odd += [f"{LAYOUT_WORDS[k]} {_show_layout(layout.get(k))}, not {_show_layout(v)}" for k, v in want.items()
+            if isinstance(layout.get(k), bool) or layout.get(k) != v]
+    if not odd:
+        return None
+    what = "IEEE 754 numbers" if layout["cls"] == "float" else "integers"
+    return (f"grid/{key} declares {_show_layout(size)}-byte {layout['cls']} values in a layout other than "
+            f"{what} ({', '.join(odd)}): a damaged file")
+
+
+def _show_layout(v) -> str:
+    """A layout's value as JavaScript's String() shows it (layouts hold whole numbers and words)."""
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
 #: the wasm32 address space: everything the viewer draws lives in it
 WASM_ADDRESS_SPACE = 4 * 2 ** 30
 #: bytes per cell of the wasm mesh: px, py, pdx, pdy and the shown values as float64 (40) and its culling index (< 1)

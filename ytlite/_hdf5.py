@@ -437,11 +437,33 @@ def _declared(path, grid) -> dict:
             shape, type_class, size = ds.shape, tid.get_class(), tid.get_size()
         except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
             raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
-        problem = conventions.grid_dataset_problem(key, None if shape is None else list(shape), type_class, size)
+        problem = (conventions.grid_dataset_problem(key, None if shape is None else list(shape), type_class, size)
+                   or conventions.number_layout_problem(key, _layout(tid)))
         if problem:
             raise SliceFileError(f"{path}: {problem}")
         n = shape[0]
         out[key] = (n if n <= 2 ** 53 else int(float(n)), ds)  # (past 2**53: the double h5wasm holds)
+    return out
+
+
+def _layout(tid) -> dict | None:
+    """The layout of the numbers an h5py datatype declares, as
+    ``_conventions.number_layout_problem`` takes it (the front end reads the
+    same from the file's datatype message: ``lite/js/core/h5datatype.js``);
+    None for other classes."""
+    import h5py
+
+    t = h5py.h5t
+    cls = {t.INTEGER: "integer", t.FLOAT: "float"}.get(tid.get_class())
+    if cls is None:
+        return None
+    order = {t.ORDER_LE: "little", t.ORDER_BE: "big", t.ORDER_VAX: "vax"}.get(tid.get_order(), "reserved")
+    out = {"cls": cls, "size": tid.get_size(), "order": order, "offset": tid.get_offset(),
+           "precision": tid.get_precision()}
+    if cls == "float":
+        sign, epos, esize, mpos, msize = tid.get_fields()
+        norm = {t.NORM_IMPLIED: "implied", t.NORM_MSBSET: "msb set", t.NORM_NONE: "none"}.get(tid.get_norm(), "reserved")
+        out.update(sign=sign, epos=epos, esize=esize, mpos=mpos, msize=msize, ebias=tid.get_ebias(), norm=norm)
     return out
 
 

@@ -192,6 +192,41 @@ export function gridDatasetProblem(key, shape, typeClass, size) {
   return `grid/${key} holds ${what} values, not float32, float64 or integer numbers`;
 }
 
+// The layouts of the numbers read (IEEE 754 binary32 and binary64; integers using all their bits), by class and
+// byte size: HDF5 lets a datatype declare others (another exponent bias or size, bits left over), which h5py
+// converts (or refuses) and h5wasm reads as raw IEEE / two's complement numbers. A real file never has one; a
+// damaged datatype message does (the readers' fuzzer found it): both readers refuse it, with this rule.
+export const NUMBER_LAYOUTS = {
+  float: {
+    4: { offset: 0, precision: 32, sign: 31, epos: 23, esize: 8, mpos: 0, msize: 23, ebias: 127, norm: "implied" },
+    8: { offset: 0, precision: 64, sign: 63, epos: 52, esize: 11, mpos: 0, msize: 52, ebias: 1023, norm: "implied" },
+  },
+  integer: Object.fromEntries([1, 2, 4, 8].map((n) => [n, { offset: 0, precision: 8 * n }])),
+};
+// The words a message uses for each property of a layout.
+export const LAYOUT_WORDS = {
+  order: "byte order", offset: "bit offset", precision: "precision", sign: "sign bit", epos: "exponent position",
+  esize: "exponent size", mpos: "mantissa position", msize: "mantissa size", ebias: "exponent bias",
+  norm: "mantissa normalization",
+};
+
+// What is wrong with the layout a dataset of /grid declares for its numbers (`layout`: {cls: "float" |
+// "integer", size, order: "little" | "big" | "vax" | ..., offset, precision} and for floats sign, epos, esize,
+// mpos, msize, ebias, norm: "implied" | "msb set" | "none"; null when it could not be read: nothing to say),
+// null when it is a standard one (NUMBER_LAYOUTS, either byte order).
+export function numberLayoutProblem(key, layout) {
+  if (layout === null || typeof layout !== "object" || Array.isArray(layout)) return null;
+  const want = Object.hasOwn(NUMBER_LAYOUTS, layout.cls) && Object.hasOwn(NUMBER_LAYOUTS[layout.cls], layout.size)
+    ? NUMBER_LAYOUTS[layout.cls][layout.size] : null;
+  if (want === null) return null; // (another class or size: gridDatasetProblem says so)
+  const show = (v) => (v === null || v === undefined ? "none" : String(v));
+  const odd = ["little", "big"].includes(layout.order) ? [] : [`byte order ${show(layout.order)}`];
+  for (const [k, v] of Object.entries(want)) if (layout[k] !== v) odd.push(`${LAYOUT_WORDS[k]} ${show(layout[k])}, not ${show(v)}`);
+  if (!odd.length) return null;
+  const what = layout.cls === "float" ? "IEEE 754 numbers" : "integers";
+  return `grid/${key} declares ${layout.size}-byte ${layout.cls} values in a layout other than ${what} (${odd.join(", ")}): a damaged file`;
+}
+
 // The wasm32 address space: everything the viewer draws lives in it.
 export const WASM_ADDRESS_SPACE = 4 * 2 ** 30;
 // Bytes per cell of the wasm mesh: px, py, pdx, pdy, the shown values (float64) and its culling index.

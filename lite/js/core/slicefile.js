@@ -10,8 +10,11 @@
 
 import {
   allPositive as allValuesPositive, attrNumber, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, gridDatasetProblem,
-  globalHeapThatHangs, IMAGE_X_AXIS, IMAGE_Y_AXIS, REFINEMENT_LEVEL, refinementLevel, siteChoices, tooBigToLoad,
+  globalHeapThatHangs, IMAGE_X_AXIS, IMAGE_Y_AXIS, numberLayoutProblem, REFINEMENT_LEVEL, refinementLevel, siteChoices,
+  tooBigToLoad,
 } from "./conventions.js";
+import { free } from "./buffers.js";
+import { datasetLayout, superblockSizes } from "./h5datatype.js";
 
 export class SliceFileError extends Error {}
 
@@ -127,6 +130,37 @@ function heapThatHangs(h5wasm, path) {
   return typeof node.heapThatHangs === "function" ? node.heapThatHangs() : globalHeapThatHangs(fsBytes(h5wasm, path));
 }
 
+// The layouts of numbers the datasets of a file declare (h5datatype.js), read through h5wasm's FS (a file
+// in memory, or one read by ranges: a few small reads). layoutOf(ds) -> a layout, or null when it cannot be
+// read (nothing to say: the reader goes on as before); close() when done.
+function layoutReader(h5wasm, path, fileId) {
+  const FS = h5wasm.FS;
+  let stream = null, sizes;
+  const read = (position, length) => {
+    const b = new Uint8Array(length);
+    return b.subarray(0, FS.read(stream, b, 0, length, position));
+  };
+  return {
+    layoutOf(ds) {
+      try {
+        stream ??= FS.open(path, "r");
+        sizes ??= superblockSizes(read);
+        // (an object reference is the address of the object's header)
+        const ref = h5wasm.Module.create_object_reference(fileId, ds.path);
+        const address = Array.from(ref).reduceRight((v, byte) => v * 256 + byte, 0);
+        return datasetLayout(read, address, sizes);
+      } catch (e) {
+        if (trapped(e)) throw e;
+        return null;
+      }
+    },
+    close() {
+      if (stream) FS.close(stream);
+      stream = null;
+    },
+  };
+}
+
 // An attribute's value, or undefined when it cannot be read (a damaged value, a name not UTF-8),
 // as in ytlite._hdf5. h5wasm's json_value does not say when HDF5 failed to read it (it returns
 // whatever was in memory), so the value is first read here into zeroed memory and HDF5's status
@@ -193,17 +227,22 @@ export class SliceFile {
         grid = this.file.get("grid");
         if (grid && grid.type === "Group") {
           const { H5T_FLOAT } = h5wasm.Module.H5T_class_t;
-          // every dataset's declared shape and type, in name order, before any value is read
-          for (const key of [...grid.keys()].sort()) {
-            const ds = grid.get(key);
-            if (!ds || ds.type !== "Dataset") continue; // (groups, dangling links: not read)
-            const meta = ds.metadata;
-            problem = gridDatasetProblem(key, meta.shape, meta.type, meta.size);
-            if (problem) break;
-            this.datasets[key] = {
-              length: Number(meta.shape[0]), units: unitsOf(h5wasm, ds), chunks: meta.chunks, ds,
-              float64: meta.type === H5T_FLOAT.value && meta.size === 8 && meta.littleEndian,
-            };
+          const layouts = layoutReader(h5wasm, path, this.file.file_id);
+          // every dataset's declared shape, type and layout, in name order, before any value is read
+          try {
+            for (const key of [...grid.keys()].sort()) {
+              const ds = grid.get(key);
+              if (!ds || ds.type !== "Dataset") continue; // (groups, dangling links: not read)
+              const meta = ds.metadata;
+              problem = gridDatasetProblem(key, meta.shape, meta.type, meta.size) ?? numberLayoutProblem(key, layouts.layoutOf(ds));
+              if (problem) break;
+              this.datasets[key] = {
+                length: Number(meta.shape[0]), units: unitsOf(h5wasm, ds), chunks: meta.chunks, ds,
+                float64: meta.type === H5T_FLOAT.value && meta.size === 8 && meta.littleEndian,
+              };
+            }
+          } finally {
+            layouts.close();
           }
         }
       } catch (e) {
@@ -301,6 +340,13 @@ export class SliceFile {
   close() {
     try { this.file?.close(); } catch { /* already failing */ }
     this.file = null;
+    // The file's bytes (h5wasm's in-memory FS holds them as one array of its own) freed now, not at the
+    // page's next garbage collection: a file of hundreds of MB would otherwise still be there when the
+    // deposit workers get their copies of the mesh, at the load's peak.
+    try {
+      const { contents } = this.h5wasm.FS.lookupPath(this.path).node;
+      if (contents instanceof Uint8Array) free(contents);
+    } catch { /* already gone */ }
     try { this.h5wasm.FS.unlink(this.path); } catch { /* already gone */ }
   }
 }
