@@ -88,7 +88,9 @@ def cases():
         [], list(b"GCOL"), heap + obj(1, 3) + [1, 2, 3, 0, 0, 0, 0, 0] + obj(0, 4056) + [0] * 4056,  # a good one
         heap + obj(1, 3) + [1, 2, 3, 0, 0, 0, 0, 0] + obj(0, 0) + [0] * 4056,  # free space of size 0
         [9] * 10 + heap + obj(0, 2 ** 63) + [0] * 4064, heap + [0] * 100,  # (too short: not a collection)
-        heap[:4] + [2] + heap[5:] + obj(0, 0) + [0] * 4064)]  # (version 2: not a collection)
+        heap[:4] + [2] + heap[5:] + obj(0, 0) + [0] * 4064,  # (version 2: not a collection)
+        heap + obj(1, 2 ** 37 + 5) + [0] * 4064, heap + obj(1, 4064) + [0] * 4064,  # an object past the end
+        heap + obj(1, 4065) + [0] * 4064, heap + obj(1, 2 ** 64 - 1) + [0] * 4064)]  # (and one just inside)
     out += [("attr_number", [v]) for v in (2, 2.5, -0.0, NAN, INF, True, False, "2", "", [2], [], None, {}, 2 ** 60)]
     # what a file may declare (before any value is read), and what a load of it needs
     out += [(n, []) for n in ("H5T_CLASSES", "NUMBER_SIZES", "WASM_ADDRESS_SPACE", "MESH_BYTES_PER_CELL",

@@ -348,8 +348,9 @@ def too_big_to_load(name: str, cells, fields, in_use=0, available=None) -> str |
 def global_heap_that_hangs(data) -> int | None:
     """The offset of a global heap collection of an HDF5 file (``data``: its bytes,
     e.g. a memory map) holding a free-space object of size 0, or of a size that wraps
-    around: HDF5 1.14 (h5py's) loops for ever on reading any string kept there, and
-    h5wasm's may too. None when there is none. Looks at every ``GCOL`` signature
+    around (HDF5 1.14, h5py's, loops for ever on reading any string kept there), or an
+    object whose size runs past the collection's end (HDF5 2.0, h5wasm's, loops for
+    ever: the readers' fuzzer found both). None when there is none. Looks at every ``GCOL`` signature
     (version 1, a size of at least 4 KB that fits in the file): each object is an
     index (2 bytes), a reference count (2), 4 reserved, its size (8, little-endian)
     and its data padded to 8 bytes; index 0 is the free space, ``size`` bytes long."""
@@ -363,6 +364,8 @@ def global_heap_that_hangs(data) -> int | None:
             while p + 16 <= stop:
                 index, obj = int.from_bytes(data[p:p + 2], "little"), int.from_bytes(data[p + 8:p + 16], "little")
                 if index == 0 and (obj == 0 or obj >= 2 ** 52):
+                    return at
+                if index != 0 and obj > stop - p - 16:
                     return at
                 p += obj if index == 0 else 16 + (obj + 7) // 8 * 8
         at = data.find(b"GCOL", at + 4)

@@ -377,7 +377,7 @@ def _read_with_h5py(path: str) -> RawSliceFile:
     hang = _heap_that_hangs(path)
     if hang is not None:
         raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged (global heap at byte {hang} "
-                             f"has a free-space object of size 0)")
+                             f"holds an object HDF5 cannot get past (it would read it for ever))")
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
@@ -435,10 +435,11 @@ def _declared(path, grid) -> dict:
                 continue  # (groups: not read)
             tid = ds.id.get_type()
             shape, type_class, size = ds.shape, tid.get_class(), tid.get_size()
+            layout = _layout(tid)
         except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
             raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
         problem = (conventions.grid_dataset_problem(key, None if shape is None else list(shape), type_class, size)
-                   or conventions.number_layout_problem(key, _layout(tid)))
+                   or conventions.number_layout_problem(key, layout))
         if problem:
             raise SliceFileError(f"{path}: {problem}")
         n = shape[0]
@@ -463,7 +464,11 @@ def _layout(tid) -> dict | None:
     if cls == "float":
         sign, epos, esize, mpos, msize = tid.get_fields()
         norm = {t.NORM_IMPLIED: "implied", t.NORM_MSBSET: "msb set", t.NORM_NONE: "none"}.get(tid.get_norm(), "reserved")
-        out.update(sign=sign, epos=epos, esize=esize, mpos=mpos, msize=msize, ebias=tid.get_ebias(), norm=norm)
+        try:
+            ebias = tid.get_ebias()
+        except RuntimeError:  # (HDF5's H5Tget_ebias returns 0 for an error and for a bias of 0; h5py raises on 0)
+            ebias = 0
+        out.update(sign=sign, epos=epos, esize=esize, mpos=mpos, msize=msize, ebias=ebias, norm=norm)
     return out
 
 

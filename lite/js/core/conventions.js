@@ -259,8 +259,9 @@ export function tooBigToLoad(name, cells, fields, inUse = 0, available = null) {
 }
 
 // The offset of a global heap collection of an HDF5 file (`data`: its bytes) holding a free-space
-// object of size 0, or of a size that wraps around: HDF5 1.14 (h5py's) loops for ever on reading
-// any string kept there, and h5wasm's may too; null when there is none (every "GCOL" signature of
+// object of size 0, or of a size that wraps around (HDF5 1.14, h5py's, loops for ever on reading any
+// string kept there), or an object whose size runs past the collection's end (HDF5 2.0, h5wasm's,
+// loops for ever: the readers' fuzzer found both); null when there is none (every "GCOL" signature of
 // version 1 and a size of at least 4 KB that fits: objects of index (2 bytes), reference count
 // (2), 4 reserved, size (8, little-endian), data padded to 8; index 0 is the free space).
 export function globalHeapThatHangs(data) {
@@ -273,6 +274,7 @@ export function globalHeapThatHangs(data) {
     for (let p = at + 16, stop = at + size; p + 16 <= stop;) {
       const index = bytes[p] + 256 * bytes[p + 1], obj = u64(p + 8);
       if (index === 0 && (obj === 0 || obj >= 2 ** 52)) return at;
+      if (index !== 0 && obj > stop - p - 16) return at;
       p += index === 0 ? obj : 16 + Math.ceil(obj / 8) * 8;
     }
   }

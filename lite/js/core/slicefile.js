@@ -208,7 +208,7 @@ export class SliceFile {
     try {
       const hang = heapThatHangs(h5wasm, path);
       if (hang !== null) {
-        throw damagedError(name, `global heap at byte ${hang} has a free-space object of size 0`);
+        throw damagedError(name, `global heap at byte ${hang} holds an object HDF5 cannot get past (it would read it for ever)`);
       }
       // HDF5's errors thrown, not printed (h5wasm's default): an attribute that cannot be
       // read would otherwise come back as whatever was in memory
@@ -232,7 +232,15 @@ export class SliceFile {
           try {
             for (const key of [...grid.keys()].sort()) {
               const ds = grid.get(key);
-              if (!ds || ds.type !== "Dataset") continue; // (groups, dangling links: not read)
+              // An object HDF5 cannot open (its header damaged: h5py cannot open it either) is a damaged file, not
+              // left out, which would drop a field without a word; HDF5 2.0 may take such a header for a group's,
+              // whose links then cannot be listed (the readers' fuzzer found both).
+              // (thrown to the catch below, which says the file is damaged and why)
+              if (ds === null || ds === undefined) throw new Error(`grid/${key} cannot be opened`);
+              if (ds.type === "Group") {
+                try { ds.keys(); } catch (e) { if (trapped(e)) throw e; throw new Error(`grid/${key} cannot be opened`); }
+              }
+              if (ds.type !== "Dataset") continue; // (groups, dangling links: not read)
               const meta = ds.metadata;
               problem = gridDatasetProblem(key, meta.shape, meta.type, meta.size) ?? numberLayoutProblem(key, layouts.layoutOf(ds));
               if (problem) break;
