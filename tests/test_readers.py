@@ -411,3 +411,26 @@ def test_a_field_whose_header_is_damaged_is_not_left_out(tmp_path, a, b, n):
     damaged = "header.h5: not an HDF5 file, or truncated or damaged ("
     assert str(exc.value).replace(str(path), "header.h5").startswith(damaged), str(exc.value)
     assert js.get("error", "").startswith(damaged) and "cannot be opened" in js["error"], js
+
+
+def test_a_number_attribute_of_another_layout_is_absent_in_both_readers(tmp_path):
+    """Found by the fuzzer (bench/fuzz.py --seed 7, case 1555): a root attribute's datatype damaged into
+    another float layout (h5py converted it into another number, h5wasm read the raw one): unreadable, so
+    absent in both readers, like any attribute that cannot be read (here: length_unit, then 1 code_length)."""
+    path = good(tmp_path / "attr_layout.h5", attr_length_unit=3.0)
+    data = bytearray(path.read_bytes())
+    f64 = bytes.fromhex("11203f000800000000004000340b0034ff030000")
+    for i in [k for k in range(len(data)) if data.startswith(f64, k)]:
+        trial = bytearray(data)
+        trial[i + 19] ^= 0x01  # (the bias's top byte)
+        path.write_bytes(bytes(trial))
+        with h5py.File(path) as f:
+            if f.attrs.get_id("length_unit").get_type().get_ebias() != 1023:
+                break
+    else:
+        pytest.fail("no datatype message of length_unit found")
+    js = run_js([path])["attr_layout.h5"]
+    ds = ytlite.load(path)
+    assert "summary" in js, js
+    assert js["summary"]["numCells"] == ds.num_cells == 4
+    assert js["summary"]["lengthUnit"] == [1, "code_length"] == [ds.length_unit[0], ds.length_unit[1]], (js, ds.length_unit)

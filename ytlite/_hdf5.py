@@ -345,13 +345,17 @@ def _to_plain(value):
 
 def _readable_attrs(attrs) -> dict:
     """{name: value} of the attributes that can be read: one that cannot (its name not
-    UTF-8, its value damaged) is absent, as h5wasm has it (slicefile.js skips it too);
+    UTF-8, its value damaged, its numbers of another layout) is absent, as h5wasm has it (slicefile.js skips it too);
     the list of names itself unreadable is a damaged file (the caller says so)."""
     out = {}
     for key in attrs.keys():
         if isinstance(key, bytes):
             continue
         try:
+            # (a number of another layout than IEEE 754's or whole integers': damaged, so unreadable, as in
+            # the front end's reader; h5py would convert it into another value)
+            if conventions.number_layout_problem(key, _layout(attrs.get_id(key).get_type())):
+                continue
             out[key] = _to_plain(attrs[key])
         except (OSError, RuntimeError, KeyError, ValueError, TypeError):
             continue

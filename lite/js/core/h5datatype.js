@@ -17,6 +17,7 @@ const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const MAX_BLOCKS = 64;
 const MAX_BLOCK = 1 << 20;
 const DATATYPE = 0x0003;
+const ATTRIBUTE = 0x000c;
 const CONTINUATION = 0x0010;
 
 // `read(position, length)` -> Uint8Array of the file's bytes there (fewer at its end).
@@ -113,6 +114,34 @@ export function datatypeLayout(data) {
     sign: (bits >> 8) & 0xff, epos: data[12], esize: data[13], mpos: data[14], msize: data[15],
     ebias: uint(data, 16, 4), norm: ["none", "msb set", "implied", "reserved"][(bits >> 4) & 3],
   };
+}
+
+// {name: layout} of the attributes kept in the object header at `address` (HDF5 keeps up to 8 there when
+// written for the earliest library version, as h5py does; those in "dense" storage are not found: no
+// layout, nothing to say), for the fixed- and floating-point ones; {} when the header cannot be followed.
+export function attributeLayouts(read, address, sizes = superblockSizes(read)) {
+  const out = {};
+  if (!sizes || !Number.isSafeInteger(address) || address < 0) return out;
+  for (const { type, data } of headerMessages(read, address, sizes) ?? []) {
+    if (type !== ATTRIBUTE || data.length < 8) continue;
+    const version = data[0];
+    if (version < 1 || version > 3 || (version > 1 && data[1] & 1)) continue; // (a shared datatype: not followed)
+    const pad = (n) => (version === 1 ? Math.ceil(n / 8) * 8 : n);
+    const nameSize = uint(data, 2, 2), typeSize = uint(data, 4, 2);
+    const at = version === 3 ? 9 : 8;
+    const nameBytes = data.subarray(at, at + nameSize);
+    const end = nameBytes.indexOf(0);
+    let name;
+    try {
+      name = new TextDecoder("utf-8", { fatal: true }).decode(nameBytes.subarray(0, end < 0 ? nameBytes.length : end));
+    } catch {
+      continue; // (a name that is not UTF-8: neither reader reads it)
+    }
+    const start = at + pad(nameSize);
+    const layout = datatypeLayout(data.subarray(start, start + typeSize));
+    if (layout) out[name] = layout;
+  }
+  return out;
 }
 
 // The layout of the numbers of the dataset whose object header is at `address`, or null.

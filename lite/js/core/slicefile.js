@@ -14,7 +14,7 @@ import {
   tooBigToLoad,
 } from "./conventions.js";
 import { free } from "./buffers.js";
-import { datasetLayout, superblockSizes } from "./h5datatype.js";
+import { attributeLayouts, datasetLayout, superblockSizes } from "./h5datatype.js";
 
 export class SliceFileError extends Error {}
 
@@ -140,18 +140,29 @@ function layoutReader(h5wasm, path, fileId) {
     const b = new Uint8Array(length);
     return b.subarray(0, FS.read(stream, b, 0, length, position));
   };
+  // (an object reference is the address of the object's header)
+  const addressOf = (objPath) => {
+    stream ??= FS.open(path, "r");
+    sizes ??= superblockSizes(read);
+    const ref = h5wasm.Module.create_object_reference(fileId, objPath);
+    return Array.from(ref).reduceRight((v, byte) => v * 256 + byte, 0);
+  };
   return {
     layoutOf(ds) {
       try {
-        stream ??= FS.open(path, "r");
-        sizes ??= superblockSizes(read);
-        // (an object reference is the address of the object's header)
-        const ref = h5wasm.Module.create_object_reference(fileId, ds.path);
-        const address = Array.from(ref).reduceRight((v, byte) => v * 256 + byte, 0);
-        return datasetLayout(read, address, sizes);
+        return datasetLayout(read, addressOf(ds.path), sizes);
       } catch (e) {
         if (trapped(e)) throw e;
         return null;
+      }
+    },
+    // {name: layout} of the attributes of the object at `objPath` kept in its header
+    attributeLayoutsOf(objPath) {
+      try {
+        return attributeLayouts(read, addressOf(objPath), sizes);
+      } catch (e) {
+        if (trapped(e)) throw e;
+        return {};
       }
     },
     close() {
@@ -219,42 +230,43 @@ export class SliceFile {
         throw damagedError(name, e, h5wasm);
       }
       let grid, problem = null;
+      const layouts = layoutReader(h5wasm, path, this.file.file_id);
       try {
+        // (a number attribute of another layout than IEEE 754's or whole integers': damaged, so unreadable)
+        const attrLayouts = layouts.attributeLayoutsOf("/");
         for (const key of Object.keys(this.file.attrs)) {
-          const value = readableAttr(h5wasm, this.file.file_id, "/", this.file.attrs, key);
+          const value = numberLayoutProblem(key, attrLayouts[key] ?? null) === null
+            ? readableAttr(h5wasm, this.file.file_id, "/", this.file.attrs, key) : undefined;
           if (value !== undefined) this.attrs[key] = value;
         }
         grid = this.file.get("grid");
         if (grid && grid.type === "Group") {
           const { H5T_FLOAT } = h5wasm.Module.H5T_class_t;
-          const layouts = layoutReader(h5wasm, path, this.file.file_id);
           // every dataset's declared shape, type and layout, in name order, before any value is read
-          try {
-            for (const key of [...grid.keys()].sort()) {
-              const ds = grid.get(key);
-              // An object HDF5 cannot open (its header damaged: h5py cannot open it either) is a damaged file, not
-              // left out, which would drop a field without a word; HDF5 2.0 may take such a header for a group's,
-              // whose links then cannot be listed (the readers' fuzzer found both).
-              // (thrown to the catch below, which says the file is damaged and why)
-              if (ds === null || ds === undefined) throw new Error(`grid/${key} cannot be opened`);
-              if (ds.type === "Group") {
-                try { ds.keys(); } catch (e) { if (trapped(e)) throw e; throw new Error(`grid/${key} cannot be opened`); }
-              }
-              if (ds.type !== "Dataset") continue; // (groups, dangling links: not read)
-              const meta = ds.metadata;
-              problem = gridDatasetProblem(key, meta.shape, meta.type, meta.size) ?? numberLayoutProblem(key, layouts.layoutOf(ds));
-              if (problem) break;
-              this.datasets[key] = {
-                length: Number(meta.shape[0]), units: unitsOf(h5wasm, ds), chunks: meta.chunks, ds,
-                float64: meta.type === H5T_FLOAT.value && meta.size === 8 && meta.littleEndian,
-              };
+          for (const key of [...grid.keys()].sort()) {
+            const ds = grid.get(key);
+            // An object HDF5 cannot open (its header damaged: h5py cannot open it either) is a damaged file, not
+            // left out, which would drop a field without a word; HDF5 2.0 may take such a header for a group's,
+            // whose links then cannot be listed (the readers' fuzzer found both).
+            // (thrown to the catch below, which says the file is damaged and why)
+            if (ds === null || ds === undefined) throw new Error(`grid/${key} cannot be opened`);
+            if (ds.type === "Group") {
+              try { ds.keys(); } catch (e) { if (trapped(e)) throw e; throw new Error(`grid/${key} cannot be opened`); }
             }
-          } finally {
-            layouts.close();
+            if (ds.type !== "Dataset") continue; // (groups, dangling links: not read)
+            const meta = ds.metadata;
+            problem = gridDatasetProblem(key, meta.shape, meta.type, meta.size) ?? numberLayoutProblem(key, layouts.layoutOf(ds));
+            if (problem) break;
+            this.datasets[key] = {
+              length: Number(meta.shape[0]), units: unitsOf(h5wasm, ds), chunks: meta.chunks, ds,
+              float64: meta.type === H5T_FLOAT.value && meta.size === 8 && meta.littleEndian,
+            };
           }
         }
       } catch (e) {
         throw damagedError(name, e, h5wasm);
+      } finally {
+        layouts.close();
       }
       if (!grid || grid.type !== "Group") {
         throw new SliceFileError(`${name}: no /grid group, so not a yt save_as_dataset slice or projection`);
