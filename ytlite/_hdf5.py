@@ -432,7 +432,10 @@ def _declared(path, grid) -> dict:
         raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
     for key in keys:
         try:
-            if not isinstance(grid.get(key, getlink=True), h5py.HardLink):
+            link = grid.get(key, getlink=True)
+            if link is None:  # (listed, yet not there: a damaged file, which the fuzzer found; as the front end says)
+                raise OSError(f"grid/{key} cannot be opened")
+            if not isinstance(link, h5py.HardLink):
                 continue  # (soft and external links: not read)
             ds = grid[key]  # (an object that cannot be opened: a damaged file, as in h5wasm)
             if not isinstance(ds, h5py.Dataset):
