@@ -275,8 +275,17 @@ def test_a_big_mesh_pans_with_previews_and_rests_on_yts_picture(page, browser, b
 
 def test_a_page_that_cannot_start_workers_draws_big_meshes_itself(page, big_file):
     run = page(init_script="delete window.Worker;")
+    memory = "() => window.ytliteKiosk.ready.then(({ runtime }) => runtime.memoryBytes())"
+    before = run.page.evaluate(memory)
     f = run.open("big.h5")
     assert f["made"] == "main" and not f["preview"]
+    # The cells went into the page's wasm memory compact as they were read (MeshBuilder): never as f64
+    # arrays, which alone (px, py, pdx, pdy and the values) would take 40 bytes a cell of it, for good
+    # (wasm memory is never given back); the images of the canvas take the rest.
+    grew = run.page.evaluate(memory) - before
+    kind = run.page.evaluate("() => window.ytliteKiosk.viewer.pipeline.mesh.geometryKind")
+    print(f"\npage wasm memory grew {grew / BIG_CELLS:.1f} bytes a cell ({kind} geometry)")
+    assert kind == "table" and grew < 32 * BIG_CELLS, (kind, grew / BIG_CELLS)
     compare(run, "no-workers", f, run.pixels(), big_file, "density", f["cmap"], f["scale"])
     assert run.errors == []
 
