@@ -281,7 +281,9 @@ export class Pipeline {
     if (!this.pool) {
       const { spawn, module, count } = this.workers;
       try {
-        const meshBytes = this.mesh.bytesPerCell * this.n; // (a copy of the mesh per worker)
+        // A copy of the mesh per worker, held twice until that worker's next full garbage collection (the
+        // message it came in keeps it: core/parallel.js, setMesh): a big mesh gets fewer workers.
+        const meshBytes = 2 * this.mesh.bytesPerCell * this.n;
         this.pool = new DepositPool({ spawn, module, size: workerCount(count, { meshBytes }) });
       } catch (err) { // (a page that may not start workers: every image is made here)
         this.workers = null;
