@@ -82,6 +82,7 @@ export class Pipeline {
     this.frb = null;
     this.norm = null; // the normalization that shaded the current image
     this.fieldKey = null;
+    this.fieldValues = null;
     this.depositKey = null;
     this.shadeKey = null;
     this.result = null;
@@ -123,7 +124,7 @@ export class Pipeline {
       this.ownsMesh = true;
       this.n = n;
     }
-    this.fieldKey = this.depositKey = this.shadeKey = this.predicted = null;
+    this.fieldKey = this.depositKey = this.shadeKey = this.predicted = this.fieldValues = null;
     this.meshGeneration += 1;
     this.previews.clear();
   }
@@ -161,6 +162,7 @@ export class Pipeline {
       console.warn(`the mesh stays uncompacted: ${err?.message ?? err}`);
     }
     this.fieldKey = name;
+    this.fieldValues = values; // (what a field switch sends the workers: no decoded copy in wasm memory)
     this.depositKey = this.shadeKey = null;
     this.previews.clear();
   }
@@ -296,7 +298,9 @@ export class Pipeline {
       this.poolField = this.fieldKey;
     }
     if (this.poolField !== this.fieldKey) {
-      this.pool.setValues(this.fieldKey, this.mesh.geometryCopy("values")); // (decoded: the mesh keeps its f32s)
+      // (the field's own values, as the mesh was given them: a copy decoded from the mesh would raise the
+      // page's wasm memory, which is never given back, by 8 bytes a cell)
+      this.pool.setValues(this.fieldKey, this.fieldValues);
       this.poolField = this.fieldKey;
     }
   }
