@@ -383,7 +383,10 @@ def test_the_front_ends_layouts_are_hdf5s(tmp_path):
         with h5py.File(path, "r") as f:
             want = {k: _layout(f["grid"][k].id.get_type()) for k in f["grid"]}
             attributes = {f"{k}#attributes": len(f["grid"][k].attrs) for k in f["grid"]}
+            root = {k: _layout(f.attrs.get_id(k).get_type()) for k in f.attrs}
         got = js[str(path)]
+        # the root's number attributes too (their layouts make them readable or not: _readable_attrs)
+        assert got.pop("/") == {k: v for k, v in root.items() if v is not None}, path
         assert {k: v for k, v in got.items() if "#" not in k} == want, path
         assert all(layout is not None for layout in want.values())
         if "earliest" in path.name:  # (attributes in the header itself, 40 of them across continuation blocks)

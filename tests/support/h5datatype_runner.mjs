@@ -3,11 +3,12 @@
 // at the address h5wasm gives as the dataset's object reference).
 //
 //   node tests/support/h5datatype_runner.mjs FILE.h5 ... -> {"FILE.h5": {"key": layout | null}}
-//   (and "key#attributes": the number of attribute messages its header holds, continuation blocks followed)
+//   (and "key#attributes": the number of attribute messages its header holds, continuation blocks followed;
+//   "/": the layouts of the root's number attributes, {name: layout})
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { datasetLayout, headerMessages, superblockSizes } from "../../lite/js/core/h5datatype.js";
+import { attributeLayouts, datasetLayout, headerMessages, superblockSizes } from "../../lite/js/core/h5datatype.js";
 
 const gen = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "ytlite", "_generated");
 const h5 = new Function(`${fs.readFileSync(path.join(gen, "h5wasm.js"), "utf8")}\n;return h5wasm;`)();
@@ -26,6 +27,8 @@ for (const file of process.argv.slice(2)) {
     layouts[key] = datasetLayout(read, address, sizes);
     layouts[`${key}#attributes`] = headerMessages(read, address, sizes)?.filter((m) => m.type === 0x000c).length ?? null;
   }
+  const root = h5.Module.create_object_reference(f.file_id, "/");
+  layouts["/"] = attributeLayouts(read, Array.from(root).reduceRight((v, b) => v * 256 + b, 0), sizes);
   f.close();
   h5.FS.unlink("/layout.h5");
 }
