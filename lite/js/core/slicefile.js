@@ -396,15 +396,21 @@ export function checkLayout(name, lengths, { fields = null, inUse = 0, available
 // The cell checks, a slice of values at a time (the kernel never holds a
 // whole array for them): centres finite, half widths positive and finite.
 export function checkCellsStreamed(file) {
-  for (const [key, ok, what] of CELL_CHECKS) {
-    let count = 0, first = -1, firstValue;
-    file.chunks(key, (values, offset) => {
-      for (let i = 0; i < values.length; i++) {
-        if (!ok(Number(values[i]))) { count += 1; if (first < 0) { first = offset + i; firstValue = Number(values[i]); } }
-      }
-    });
-    if (count) throw cellError(file.name, key, count, what, first, firstValue);
-  }
+  for (const [key, ok, what] of CELL_CHECKS) checkedChunks(file, key, ok, what);
+}
+
+// file.chunks(key, fn) with every value checked by `ok` (all counted, for the message, which is thrown
+// once the array is read); `fn` gets the slices until a bad value was seen.
+function checkedChunks(file, key, ok, what, fn = null) {
+  let count = 0, first = -1, firstValue;
+  file.chunks(key, (values, offset) => {
+    for (let i = 0; i < values.length; i++) {
+      const v = Number(values[i]);
+      if (!ok(v)) { count += 1; if (first < 0) { first = offset + i; firstValue = v; } }
+    }
+    if (!count && fn) fn(values, offset);
+  });
+  if (count) throw cellError(file.name, key, count, what, first, firstValue);
 }
 
 // Whether no value of `key` is <= 0 (NaN allowed): the field's usual scale is log.
@@ -484,16 +490,9 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
     };
     target = geometry(n);
     for (const [key, ok, what] of CELL_CHECKS) {
-      // checked a slice at a time as the cells go into the mesh (all counted, for the message)
-      let count = 0, first = -1, firstValue;
-      file.chunks(key, (values, offset) => {
-        for (let i = 0; i < values.length; i++) {
-          const v = Number(values[i]);
-          if (!ok(v)) { count += 1; if (first < 0) { first = offset + i; firstValue = v; } }
-        }
-        if (!count) target.put(key, values instanceof BigInt64Array || values instanceof BigUint64Array ? Float64Array.from(values, Number) : values, offset);
-      });
-      if (count) throw cellError(name, key, count, what, first, firstValue);
+      // checked a slice at a time as the cells go into the mesh
+      checkedChunks(file, key, ok, what, (values, offset) => target.put(key,
+        values instanceof BigInt64Array || values instanceof BigUint64Array ? Float64Array.from(values, Number) : values, offset));
       await step();
     }
     const meshData = target.finish();
