@@ -67,7 +67,7 @@ export function headerMessages(read, address, sizes) {
     if (k >= MAX_BLOCKS) return null;
     const { start, length } = blocks[k];
     if (!(length > 0 && length <= MAX_BLOCK)) return null;
-    let b = read(start, length);
+    const b = read(start, length);
     if (b.length < length) return null;
     let p = 0, end = length;
     if (v2) {
@@ -92,7 +92,6 @@ export function headerMessages(read, address, sizes) {
       }
       p += headerSize + size;
     }
-    b = null;
   }
   return out;
 }

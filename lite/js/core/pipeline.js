@@ -43,7 +43,8 @@ export function wasmGeometry(px) {
     let mesh = null;
     const data = {};
     return {
-      put(key, values, offset) { builder.put(key, offset, values instanceof Float64Array ? values : Float64Array.from(values)); },
+      // (any typed array of numbers: wasm-bindgen copies it into wasm memory as f64s)
+      put(key, values, offset) { builder.put(key, offset, values); },
       finish() {
         mesh = builder.finish();
         builder.free();
