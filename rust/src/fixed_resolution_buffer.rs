@@ -24,7 +24,7 @@ use crate::auto_limits::value_range;
 use crate::bounds::Bounds;
 use crate::colormap::Colormap;
 use crate::error::{try_filled, Error, Result, MAX_DIMENSION};
-use crate::normalization::{Normalization, ResolvedNormalization};
+use crate::normalization::{Normalization, ResolvedNormalization, Scale};
 use crate::preview::Previews;
 use crate::shade::{NormKey, Thresholds};
 use crate::variable_mesh::VariableMesh;
@@ -252,6 +252,25 @@ impl FixedResolutionBuffer {
             // too many colours for u16 codes
             return Ok(self.fill_direct(cmap, &resolved));
         }
+        self.fill_lut(cmap);
+        let key = (self.generation, NormKey::new(&resolved, n));
+        if self.codes_key == Some(key) {
+            crate::shade::gather(&self.codes, &mut self.rgba, w, &self.lut);
+            return Ok(resolved.limits());
+        }
+        let (vmin, vmax) = resolved.limits();
+        if vmin != vmax {
+            self.make_thresholds(&resolved, n)?;
+        }
+        let th = if vmin == vmax { None } else { self.thresholds.as_ref() };
+        crate::shade::shade_codes(&self.values, &mut self.codes, &mut self.rgba, w, &self.lut, &resolved, th, n);
+        self.codes_key = Some(key);
+        Ok(resolved.limits())
+    }
+
+    /// The colours by code of `cmap` (its `N` entries, under, over, bad).
+    fn fill_lut(&mut self, cmap: &Colormap) {
+        let n = cmap.len();
         let lut = &mut self.lut;
         for k in 0..n {
             lut[k] = u32::from_ne_bytes(cmap.entry(k));
@@ -259,24 +278,61 @@ impl FixedResolutionBuffer {
         lut[n] = u32::from_ne_bytes(cmap.under());
         lut[n + 1] = u32::from_ne_bytes(cmap.over());
         lut[n + 2] = u32::from_ne_bytes(cmap.bad());
-        let key = (self.generation, NormKey::new(&resolved, n));
-        if self.codes_key == Some(key) {
-            crate::shade::gather(&self.codes, &mut self.rgba, w, &self.lut);
-            return Ok(resolved.limits());
+    }
+
+    /// `self.thresholds`: those of `resolved` for `n` colours (`vmin != vmax`), kept until another key.
+    fn make_thresholds(&mut self, resolved: &ResolvedNormalization, n: usize) -> Result<()> {
+        if self.thresholds.as_ref().map(|t| t.key()) != Some(NormKey::new(resolved, n)) {
+            self.thresholds = None; // free first
+            self.thresholds = Some(Thresholds::new(resolved, n)?);
         }
-        let (vmin, vmax) = resolved.limits();
-        let th = if vmin == vmax {
-            None
-        } else {
-            if self.thresholds.as_ref().map(|t| t.key()) != Some(key.1) {
-                self.thresholds = None; // free first
-                self.thresholds = Some(Thresholds::new(&resolved, n)?);
+        Ok(())
+    }
+
+    /// A preview of `bounds` from `previews`, shaded with `norm`: the pixels
+    /// [`Self::preview`] then [`Self::shade`] give, bit for bit, made from
+    /// the colour codes each kept image has for this normalization (made once
+    /// per image and normalization, see [`Previews`]): while the view moves
+    /// its colour limits stay, so a preview costs a copy of codes, not a
+    /// shading. Returns the limits used and how many pixels the scale can
+    /// show (finite values, positive ones for log: those not "bad"; 0 when
+    /// nothing of the data shows, as `value_range` would say). The
+    /// values are not made (they stay as they were: read the pixels only).
+    /// Automatic limits, `vmin == vmax` or more colours than `u16` codes
+    /// hold: the two steps, with the same result.
+    pub fn shade_preview(
+        &mut self,
+        previews: &mut Previews,
+        bounds: Bounds,
+        cmap: &Colormap,
+        norm: &Normalization,
+    ) -> Result<(f64, f64, usize)> {
+        bounds.validate(self.width, self.height)?;
+        let n = cmap.len();
+        let bad = (n + 2) as u16;
+        let explicit = norm.resolve_with(|_| Err(Error::NoValidData { log: false })).ok();
+        let resolved = match explicit {
+            Some(r) if r.limits().0 != r.limits().1 && n + 3 <= u16::MAX as usize + 1 => r,
+            _ => {
+                self.preview(previews, bounds)?;
+                let (vmin, vmax) = self.shade(cmap, norm)?;
+                // (what the codes path counts, by its definition: finite values, positive ones for log)
+                let log = norm.scale() == Scale::Log;
+                let colours = self.values.iter().filter(|&&v| v.is_finite() && (!log || v > 0.0)).count();
+                return Ok((vmin, vmax, colours));
             }
-            self.thresholds.as_ref()
         };
-        crate::shade::shade_codes(&self.values, &mut self.codes, &mut self.rgba, w, &self.lut, &resolved, th, n);
-        self.codes_key = Some(key);
-        Ok(resolved.limits())
+        self.fill_lut(cmap);
+        self.make_thresholds(&resolved, n)?;
+        let Some(th) = self.thresholds.as_ref() else { return Err(Error::NoValidData { log: false }) }; // (made just above)
+        previews.render_codes(&mut self.codes, self.width, self.height, bounds, &resolved, th, n, &self.lut)?;
+        crate::shade::gather(&self.codes, &mut self.rgba, self.width, &self.lut);
+        // (the values are not the preview's: nothing cached of them may be used)
+        self.generation += 1;
+        self.codes_key = None;
+        let colours = self.codes.iter().filter(|&&c| c != bad).count();
+        let (vmin, vmax) = resolved.limits();
+        Ok((vmin, vmax, colours))
     }
 
     /// [`Self::shade`] by the definition: every pixel through
@@ -696,6 +752,75 @@ mod tests {
             }
         }
         Some(out)
+    }
+
+    /// A preview shaded from kept colour codes is the preview's values shaded, byte for byte, and counts
+    /// the pixels the scale can show, through changes of limits, scale, colormap size and kept images.
+    #[test]
+    fn a_preview_shaded_from_codes_is_the_preview_shaded() {
+        let mut rng = Rng(0xc0de5);
+        let mut previews = Previews::new();
+        let image = |rng: &mut Rng, w: usize, h: usize| -> Vec<f64> {
+            (0..w * h)
+                .map(|_| match (rng.next() * 12.0) as u32 {
+                    0 => f64::NAN,
+                    1 => [f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, -3.0][(rng.next() * 5.0) as usize],
+                    2 => rng.next() * 20.0 - 5.0,
+                    _ => 10f64.powf(rng.next() * 8.0 - 4.0),
+                })
+                .collect()
+        };
+        let norms = [
+            Normalization::log(Some(1e-3), Some(1e3)).unwrap(),
+            Normalization::log(Some(0.5), Some(40.0)).unwrap(),
+            Normalization::linear(Some(-3.0), Some(7.0)).unwrap(),
+            Normalization::symlog(Some(-100.0), Some(1000.0), 1e-2).unwrap(),
+            Normalization::log(None, None).unwrap(), // (the two steps)
+            Normalization::log(Some(2.0), Some(2.0)).unwrap(), // (the two steps)
+        ];
+        let mut shown = FixedResolutionBuffer::new(1, 1).unwrap();
+        let mut want = FixedResolutionBuffer::new(1, 1).unwrap();
+        for round in 0..40 {
+            if round % 5 == 0 {
+                // a new exact image: the newest, sometimes the widest too
+                let (w, h) = (5 + (rng.next() * 40.0) as usize, 3 + (rng.next() * 30.0) as usize);
+                let (x0, y0) = (rng.next() * 2.0 - 1.0, rng.next() * 2.0 - 1.0);
+                let size = 0.2 + rng.next() * if round == 0 { 3.0 } else { 1.0 };
+                previews.remember(&image(&mut rng, w, h), w, h, Bounds::new(x0, x0 + size, y0, y0 + size)).unwrap();
+            }
+            let (w, h) = (1 + (rng.next() * 50.0) as usize, 1 + (rng.next() * 50.0) as usize);
+            if shown.width() != w || shown.height() != h {
+                shown = FixedResolutionBuffer::new(w, h).unwrap();
+                want = FixedResolutionBuffer::new(w, h).unwrap();
+            }
+            let (x0, y0) = (rng.next() * 3.0 - 1.5, rng.next() * 3.0 - 1.5);
+            let size = 0.05 + rng.next() * 2.0;
+            let view = Bounds::new(x0, x0 + size, y0, y0 + size);
+            let norm = &norms[(rng.next() * norms.len() as f64) as usize];
+            let c = cmap([2, 10, 256][(rng.next() * 3.0) as usize]);
+            for _ in 0..2 {
+                // (twice: the second from the codes kept)
+                want.preview(&mut previews, view).unwrap();
+                let expected = want.shade(&c, norm);
+                let got = shown.shade_preview(&mut previews, view, &c, norm);
+                match expected {
+                    Ok((vmin, vmax)) => {
+                        let (a, b, colours) = got.unwrap();
+                        assert_eq!((a, b), (vmin, vmax), "round {round}");
+                        assert_eq!(shown.rgba(), want.rgba(), "round {round}");
+                        let log = norm.scale() == Scale::Log;
+                        let showable = want.values().iter().filter(|&&v| v.is_finite() && (!log || v > 0.0)).count();
+                        assert_eq!(colours, showable, "round {round}");
+                    }
+                    Err(_) => assert!(got.is_err(), "round {round}"), // (automatic limits, nothing in view)
+                }
+            }
+        }
+        // no image: every pixel bad, no colour
+        let mut empty = Previews::new();
+        let (_, _, colours) = shown.shade_preview(&mut empty, unit(), &cmap(256), &norms[0]).unwrap();
+        assert_eq!(colours, 0);
+        assert!(shown.shade_preview(&mut previews, Bounds::new(1.0, 0.0, 0.0, 1.0), &cmap(256), &norms[0]).is_err());
     }
 
     fn cmap(n: usize) -> Colormap {

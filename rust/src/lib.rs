@@ -70,9 +70,10 @@
 //! * [`reference`](mod@reference): [`pixelize_cartesian`], the reference
 //!   port of yt's loop, and the deposit contract;
 //! * [`cost`]: the cells a deposit of a view will visit (from the index);
-//! * [`preview`](mod@preview): previews of a view from exact images of others;
 //! * [`deposit`], [`shade`]: the fast paths, bit-identical to the reference
 //!   and to the definition of shading;
+//! * [`preview`](mod@preview): previews of a view from exact images of others
+//!   (their values, or their colour codes);
 //! * [`fixed_resolution_buffer`]: [`FixedResolutionBuffer`], which runs them
 //!   on reused buffers with their caches, and [`RowBand`], one band of rows
 //!   of its deposit.
@@ -128,6 +129,8 @@
 //! previews.rememberOverview(values, width, height, xMin, xMax, yMin, yMax) -> bool  // a wider one
 //! previews.covers(xMin, xMax, yMin, yMax) -> bool ; previews.clear() ; previews.hasImages
 //! frb.drawPreview(previews, xMin, xMax, yMin, yMax) -> bool   // the values: a preview (a new deposit)
+//! frb.shadePreview(previews, xMin, xMax, yMin, yMax, colormap, norm) -> Float64Array [vmin, vmax, colours]
+//!                                   // drawPreview + shade's pixels, from kept colour codes (values not made)
 //!
 //! new Colormap(lut)                            // Uint8Array, 4*N bytes, N >= 2
 //! cmap.setBad(r,g,b,a) / setUnder(r,g,b,a) / setOver(r,g,b,a) ; cmap.length
@@ -642,6 +645,29 @@ mod wasm {
             yMax: f64,
         ) -> Result<bool, JsError> {
             self.inner.preview(&mut previews.inner, Bounds::new(xMin, xMax, yMin, yMax)).map_err(js)
+        }
+
+        /// A preview of this view from `previews`, shaded (`shadePreview`:
+        /// the pixels `drawPreview` then `shade` give, from colour codes the
+        /// kept images keep per normalization); returns `[vmin, vmax,
+        /// colours]`, colours = pixels the scale can show (0: no data in
+        /// view). The values are not made: read the pixels only.
+        #[allow(non_snake_case, clippy::too_many_arguments)]
+        #[wasm_bindgen(js_name = shadePreview)]
+        pub fn shade_preview(
+            &mut self,
+            previews: &mut JsPreviews,
+            xMin: f64,
+            xMax: f64,
+            yMin: f64,
+            yMax: f64,
+            colormap: &JsColormap,
+            norm: &JsNormalization,
+        ) -> Result<Vec<f64>, JsError> {
+            self.inner
+                .shade_preview(&mut previews.inner, Bounds::new(xMin, xMax, yMin, yMax), &colormap.inner, &norm.inner)
+                .map(|(a, b, c)| vec![a, b, c as f64])
+                .map_err(js)
         }
 
         /// Writable view of rows `row0..row1` of the values, for storing

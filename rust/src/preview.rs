@@ -19,6 +19,8 @@
 
 use crate::bounds::Bounds;
 use crate::error::{try_filled, Error, Result, MAX_DIMENSION};
+use crate::normalization::ResolvedNormalization;
+use crate::shade::{shade_codes, Lut, NormKey, Thresholds};
 
 #[derive(Debug, Clone)]
 struct Image {
@@ -26,6 +28,10 @@ struct Image {
     width: usize,
     height: usize,
     values: Vec<f64>,
+    /// The colour codes of `values` under `codes_key` (see
+    /// [`Previews::render_codes`]); empty until asked for.
+    codes: Vec<u16>,
+    codes_key: Option<NormKey>,
 }
 
 impl Image {
@@ -48,6 +54,8 @@ pub struct Previews {
     /// Per source, the source column under each preview column's centre
     /// (`usize::MAX`: none); reused from preview to preview.
     columns: [Vec<usize>; 2],
+    /// Pixels `shade_codes` writes beside an image's codes (not shown).
+    scratch: Vec<u32>,
 }
 
 const NONE: usize = usize::MAX;
@@ -63,11 +71,66 @@ fn cell(x: f64, lo: f64, step: f64, n: usize) -> usize {
     }
 }
 
-/// The row of `s` under height `y`, if `s` has one there.
-fn row_of(s: Option<&Image>, y: f64) -> Option<&[f64]> {
-    let s = s?;
+/// The row of `s` (an image and one array of its pixels) under height `y`, if `s` has one there.
+fn row_of<'a, T>(s: Option<(&Image, &'a [T])>, y: f64) -> Option<&'a [T]> {
+    let (s, pixels) = s?;
     let r = cell(y, s.bounds.y_min, (s.bounds.y_max - s.bounds.y_min) / s.height as f64, s.height);
-    (r != NONE).then(|| &s.values[r * s.width..(r + 1) * s.width])
+    (r != NONE).then(|| &pixels[r * s.width..(r + 1) * s.width])
+}
+
+/// The finest first of the newest and widest image (the first is `Some`
+/// whenever either is).
+fn finest_first<'a>(newest: Option<&'a Image>, widest: Option<&'a Image>) -> [Option<&'a Image>; 2] {
+    match (newest, widest) {
+        (Some(a), Some(b)) if b.pixel_area() < a.pixel_area() => [Some(b), Some(a)],
+        (a, b) => [a, b],
+    }
+}
+
+/// `out` (`height` rows of `width`, already filled with "none") given, per
+/// pixel, the pixel under its centre of the finest source covering it
+/// (`sources`: finest first, each an image and one array of its pixels).
+fn sample<T: Copy>(
+    columns: &mut [Vec<usize>; 2],
+    sources: [Option<(&Image, &[T])>; 2],
+    out: &mut [T],
+    width: usize,
+    bounds: Bounds,
+) {
+    let height = out.len() / width;
+    let dx = (bounds.x_max - bounds.x_min) / width as f64;
+    let dy = (bounds.y_max - bounds.y_min) / height as f64;
+    for (s, cols) in sources.iter().zip(columns.iter_mut()) {
+        cols.clear();
+        if let Some((s, _)) = s {
+            let sdx = (s.bounds.x_max - s.bounds.x_min) / s.width as f64;
+            cols.extend((0..width).map(|j| cell(bounds.x_min + (j as f64 + 0.5) * dx, s.bounds.x_min, sdx, s.width)));
+        }
+    }
+    let [fine_cols, coarse_cols] = &*columns;
+    for (i, row) in out.chunks_exact_mut(width).enumerate() {
+        let y = bounds.y_min + (i as f64 + 0.5) * dy;
+        match (row_of(sources[0], y), row_of(sources[1], y)) {
+            (Some(fine), Some(coarse)) => {
+                for ((v, &f), &c) in row.iter_mut().zip(fine_cols).zip(coarse_cols) {
+                    if f != NONE {
+                        *v = fine[f];
+                    } else if c != NONE {
+                        *v = coarse[c];
+                    }
+                }
+            }
+            (Some(src), None) | (None, Some(src)) => {
+                let cols = if row_of(sources[0], y).is_some() { fine_cols } else { coarse_cols };
+                for (v, &c) in row.iter_mut().zip(cols) {
+                    if c != NONE {
+                        *v = src[c];
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+    }
 }
 
 impl Previews {
@@ -105,7 +168,7 @@ impl Previews {
             buffer = try_filled(n, 0.0, "a preview image")?;
         }
         buffer.copy_from_slice(values);
-        let image = Image { bounds, width, height, values: buffer };
+        let image = Image { bounds, width, height, values: buffer, codes: Vec::new(), codes_key: None };
         let old_newest = self.newest.take();
         // the widest so far: the widest, or the old newest when it was the widest too
         let (widest, other) = match self.widest.take() {
@@ -168,50 +231,62 @@ impl Previews {
     /// Fill `out` (`height` rows of `width`) with the preview of `bounds`;
     /// false (and `out` all NaN) when there is no image.
     pub fn render(&mut self, out: &mut [f64], width: usize, height: usize, bounds: Bounds) -> bool {
+        debug_assert_eq!(out.len(), width * height);
         out.fill(f64::NAN);
-        let mut sources: [Option<&Image>; 2] = [self.newest.as_ref(), self.widest.as_ref()];
+        let sources = finest_first(self.newest.as_ref(), self.widest.as_ref());
         if sources[0].is_none() {
             return false;
         }
-        if let [Some(a), Some(b)] = sources {
-            if b.pixel_area() < a.pixel_area() {
-                sources.swap(0, 1); // finest first
-            }
-        }
-        let dx = (bounds.x_max - bounds.x_min) / width as f64;
-        let dy = (bounds.y_max - bounds.y_min) / height as f64;
-        for (s, cols) in sources.iter().zip(self.columns.iter_mut()) {
-            cols.clear();
-            if let Some(s) = s {
-                let sdx = (s.bounds.x_max - s.bounds.x_min) / s.width as f64;
-                cols.extend((0..width).map(|j| cell(bounds.x_min + (j as f64 + 0.5) * dx, s.bounds.x_min, sdx, s.width)));
-            }
-        }
-        let [fine_cols, coarse_cols] = &self.columns;
-        for (i, row) in out.chunks_exact_mut(width).enumerate() {
-            let y = bounds.y_min + (i as f64 + 0.5) * dy;
-            match (row_of(sources[0], y), row_of(sources[1], y)) {
-                (Some(fine), Some(coarse)) => {
-                    for ((v, &f), &c) in row.iter_mut().zip(fine_cols).zip(coarse_cols) {
-                        if f != NONE {
-                            *v = fine[f];
-                        } else if c != NONE {
-                            *v = coarse[c];
-                        }
-                    }
-                }
-                (Some(src), None) | (None, Some(src)) => {
-                    let cols = if row_of(sources[0], y).is_some() { fine_cols } else { coarse_cols };
-                    for (v, &c) in row.iter_mut().zip(cols) {
-                        if c != NONE {
-                            *v = src[c];
-                        }
-                    }
-                }
-                (None, None) => {}
-            }
-        }
+        sample(&mut self.columns, sources.map(|s| s.map(|s| (s, &s.values[..]))), out, width, bounds);
         true
+    }
+
+    /// Fill `out` (`height` rows of `width`) with the colour codes of the
+    /// preview of `bounds` under `res` (`th`: its thresholds, `n`
+    /// colours, `lut` the colours by code, see [`crate::shade`]): exactly the
+    /// codes of [`Self::render`]'s values, since a preview pixel is a kept
+    /// image's pixel and its code is that pixel's code. Each image's codes
+    /// are made once per normalization and kept, so a preview costs a copy
+    /// of codes, not a shading (the view moves, its colour limits stay).
+    /// False (and `out` all "bad") when there is no image.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn render_codes(
+        &mut self,
+        out: &mut [u16],
+        width: usize,
+        height: usize,
+        bounds: Bounds,
+        res: &ResolvedNormalization,
+        th: &Thresholds,
+        n: usize,
+        lut: &Lut,
+    ) -> Result<bool> {
+        debug_assert_eq!(out.len(), width * height);
+        let key = NormKey::new(res, n);
+        for image in [self.newest.as_mut(), self.widest.as_mut()].into_iter().flatten() {
+            if image.codes_key == Some(key) {
+                continue;
+            }
+            let len = image.values.len();
+            image.codes_key = None;
+            if image.codes.len() != len {
+                image.codes = Vec::new(); // (freed before the new one is allocated)
+                image.codes = try_filled(len, 0u16, "a preview image's colour codes")?;
+            }
+            if self.scratch.len() < len {
+                self.scratch = Vec::new();
+                self.scratch = try_filled(len, 0u32, "a preview image's colour codes")?;
+            }
+            shade_codes(&image.values, &mut image.codes, &mut self.scratch[..len], image.width, lut, res, Some(th), n);
+            image.codes_key = Some(key);
+        }
+        out.fill((n + 2) as u16); // bad
+        let sources = finest_first(self.newest.as_ref(), self.widest.as_ref());
+        if sources[0].is_none() {
+            return Ok(false);
+        }
+        sample(&mut self.columns, sources.map(|s| s.map(|s| (s, &s.codes[..]))), out, width, bounds);
+        Ok(true)
     }
 }
 

@@ -181,6 +181,8 @@ function round() {
         new Float64Array(pick([ow * oh, 0, 5]) || 0).fill(number(-1, 1)), ow, oh, ...randomView()));
       call("previews.covers", () => previews.covers(...randomView()));
       call("frb.drawPreview", () => frb.drawPreview(previews, ...randomView()));
+      const cmap = own(randomColormap()), norm = own(randomNorm());
+      if (cmap && norm) call("frb.shadePreview", () => frb.shadePreview(previews, ...randomView(), cmap, norm));
     }
     if (random() < 0.2) {
       // rows stored as a worker's band would be: in or out of range

@@ -327,11 +327,29 @@ export class Pipeline {
       this.previewFrb = null;
       this.previewFrb = new this.px.FixedResolutionBuffer(w, h);
     }
-    this.previewFrb.drawPreview(this.previews, ...state.view);
-    const result = this.shade({
+    const shaded = {
       ...state, vmin: state.vmin ?? limits.vmin, vmax: state.vmax ?? limits.vmax,
       linthresh: state.linthresh ?? limits.linthresh,
-    }, this.previewFrb, "previewNorm");
+    };
+    let result;
+    if (shaded.scale === "symlog" && shaded.linthresh == null) { // (its linthresh from the preview's values)
+      this.previewFrb.drawPreview(this.previews, ...state.view);
+      result = this.shade(shaded, this.previewFrb, "previewNorm");
+    } else {
+      // The preview's pixels from the colour codes the kept images keep for these limits (frb.shadePreview:
+      // those of drawPreview + shade, bit for bit): the view moves, its limits stay, so no shading per frame.
+      const { norm, linthresh } = this.normalization(shaded, this.previewFrb); // (explicit limits: no values read)
+      let out;
+      try {
+        out = this.previewFrb.shadePreview(this.previews, ...state.view, this.colormaps.get(shaded.cmap), norm);
+      } catch (err) {
+        norm.free();
+        throw err;
+      }
+      this.replaceNorm(norm, "previewNorm");
+      this.shown = this.previewFrb;
+      result = { width: w, height: h, limits: { vmin: out[0], vmax: out[1], linthresh }, empty: out[2] === 0 };
+    }
     return { ...result, preview: true, made: "preview", deposited: false, depositMs: 0, shadeMs: performance.now() - t0 };
   }
 
