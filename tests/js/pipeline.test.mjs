@@ -80,3 +80,50 @@ test("pipeline: empty views are the bad colour and say so, real errors still thr
   nan.free();
   p.free();
 });
+
+test("pipeline: a preview's pixels are its values shaded (kept colour codes, in wasm)", { skip: !built && "wasm not built" }, async () => {
+  // renderPreview shades from the codes the kept images keep (frb.shadePreview); here against drawPreview +
+  // shade on another buffer, through pans, zooms, limits, scales and colormaps, and a new exact image
+  const { Pipeline } = await import("../../lite/js/core/pipeline.js");
+  const rt = await runtime();
+  const p = new Pipeline(rt);
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const n = 400, px = new Float64Array(n), py = new Float64Array(n), pdx = new Float64Array(n), pdy = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    px[i] = (i % 20) / 10 + 0.05; py[i] = Math.floor(i / 20) / 10 + 0.05; pdx[i] = pdy[i] = 0.05;
+  }
+  p.setMesh({ px, py, pdx, pdy });
+  p.useField("a", Float64Array.from({ length: n }, (_, i) => (i % 37 === 0 ? NaN : i % 11 === 0 ? -rnd() : 10 ** (4 * rnd() - 2))));
+  let compared = 0;
+  for (let round = 0; round < 30; round++) {
+    if (round % 10 === 0) { // an exact image to make previews from
+      const x0 = rnd() * 1.5, size = 0.5 + rnd() * 1.5;
+      const exact = { ...STATE, view: [x0, x0 + size, x0 / 2, x0 / 2 + size], width: 40 + round, height: 30 };
+      p.render(exact);
+      p.previews.remember(p.frb, ...exact.view);
+    }
+    const x0 = rnd() * 2 - 0.5, size = 0.2 + rnd() * 2;
+    const scale = ["linear", "log", "symlog"][Math.floor(rnd() * 3)];
+    const state = { ...STATE, view: [x0, x0 + size, x0 - 0.3, x0 - 0.3 + size], width: 33, height: 21, scale, cmap: ["viridis", "magma", "cmyt.arbre"][round % 3] };
+    const limits = { vmin: scale === "log" ? 0.05 : -0.5, vmax: 20 + round, linthresh: scale === "symlog" ? 0.1 : null };
+    const r = p.renderPreview(state, limits);
+    assert.equal(r.preview, true);
+    const got = Uint8Array.from(p.rgba());
+    const ref = new rt.px.FixedResolutionBuffer(r.width, r.height);
+    ref.drawPreview(p.previews, ...state.view);
+    const N = rt.px.Normalization;
+    const norm = scale === "linear" ? N.linear(limits.vmin, limits.vmax) : scale === "log" ? N.log(limits.vmin, limits.vmax)
+      : N.symlog(limits.vmin, limits.vmax, limits.linthresh);
+    ref.shade(rt.colormaps.get(state.cmap), norm);
+    assert.deepEqual(got, Uint8Array.from(ref.rgba()), `round ${round}`);
+    let showable = 0;
+    for (const v of ref.valuesCopy()) if (Number.isFinite(v) && (scale !== "log" || v > 0)) showable += 1;
+    assert.equal(r.empty, showable === 0, `round ${round}`);
+    compared += 1;
+    norm.free();
+    ref.free();
+  }
+  assert.equal(compared, 30);
+  p.free();
+});
