@@ -324,7 +324,7 @@ impl FixedResolutionBuffer {
         };
         self.fill_lut(cmap);
         self.make_thresholds(&resolved, n)?;
-        let Some(th) = self.thresholds.as_ref() else { return Err(Error::NoValidData { log: false }) }; // (made just above)
+        let th = self.thresholds.as_ref();
         previews.render_codes(&mut self.codes, self.width, self.height, bounds, &resolved, th, n, &self.lut)?;
         crate::shade::gather(&self.codes, &mut self.rgba, self.width, &self.lut);
         // (the values are not the preview's: nothing cached of them may be used)

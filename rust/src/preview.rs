@@ -242,7 +242,8 @@ impl Previews {
     }
 
     /// Fill `out` (`height` rows of `width`) with the colour codes of the
-    /// preview of `bounds` under `res` (`th`: its thresholds, `n`
+    /// preview of `bounds` under `res` (`th`: its thresholds, None when
+    /// `vmin == vmax`; `n`
     /// colours, `lut` the colours by code, see [`crate::shade`]): exactly the
     /// codes of [`Self::render`]'s values, since a preview pixel is a kept
     /// image's pixel and its code is that pixel's code. Each image's codes
@@ -257,7 +258,7 @@ impl Previews {
         height: usize,
         bounds: Bounds,
         res: &ResolvedNormalization,
-        th: &Thresholds,
+        th: Option<&Thresholds>,
         n: usize,
         lut: &Lut,
     ) -> Result<bool> {
@@ -277,7 +278,7 @@ impl Previews {
                 self.scratch = Vec::new();
                 self.scratch = try_filled(len, 0u32, "a preview image's colour codes")?;
             }
-            shade_codes(&image.values, &mut image.codes, &mut self.scratch[..len], image.width, lut, res, Some(th), n);
+            shade_codes(&image.values, &mut image.codes, &mut self.scratch[..len], image.width, lut, res, th, n);
             image.codes_key = Some(key);
         }
         out.fill((n + 2) as u16); // bad
