@@ -289,6 +289,21 @@ impl FixedResolutionBuffer {
         Ok(())
     }
 
+    /// The colour codes [`Self::shade_preview`] will take from each image
+    /// `previews` keeps, for `cmap` and `norm`, made now (the view at rest)
+    /// rather than by the first preview of the next move. Nothing to do
+    /// (Ok) where `shade_preview` would take the two steps.
+    pub fn prepare_preview(&mut self, previews: &mut Previews, cmap: &Colormap, norm: &Normalization) -> Result<()> {
+        let n = cmap.len();
+        let explicit = norm.resolve_with(|_| Err(Error::NoValidData { log: false })).ok();
+        let Some(resolved) = explicit.filter(|r| r.limits().0 != r.limits().1 && n + 3 <= u16::MAX as usize + 1) else {
+            return Ok(());
+        };
+        self.fill_lut(cmap);
+        self.make_thresholds(&resolved, n)?;
+        previews.prepare_codes(&resolved, self.thresholds.as_ref(), n, &self.lut)
+    }
+
     /// A preview of `bounds` from `previews`, shaded with `norm`: the pixels
     /// [`Self::preview`] then [`Self::shade`] give, bit for bit, made from
     /// the colour codes each kept image has for this normalization (made once
@@ -816,8 +831,20 @@ mod tests {
                 }
             }
         }
+        // codes made ahead (at rest) are the ones a preview makes: the same pixels
+        let (c, norm) = (cmap(256), &norms[1]);
+        let view = Bounds::new(-0.3, 0.9, -0.2, 1.0);
+        let mut ahead = FixedResolutionBuffer::new(23, 17).unwrap();
+        want = FixedResolutionBuffer::new(23, 17).unwrap();
+        previews.remember(&image(&mut rng, 30, 20), 30, 20, Bounds::new(-0.5, 0.5, -0.5, 0.5)).unwrap();
+        ahead.prepare_preview(&mut previews, &c, norm).unwrap();
+        ahead.shade_preview(&mut previews, view, &c, norm).unwrap();
+        want.preview(&mut previews, view).unwrap();
+        want.shade(&c, norm).unwrap();
+        assert_eq!(ahead.rgba(), want.rgba());
         // no image: every pixel bad, no colour
         let mut empty = Previews::new();
+        shown.prepare_preview(&mut empty, &cmap(256), &norms[0]).unwrap();
         let (_, _, colours) = shown.shade_preview(&mut empty, unit(), &cmap(256), &norms[0]).unwrap();
         assert_eq!(colours, 0);
         assert!(shown.shade_preview(&mut previews, Bounds::new(1.0, 0.0, 0.0, 1.0), &cmap(256), &norms[0]).is_err());

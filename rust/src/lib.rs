@@ -131,6 +131,7 @@
 //! frb.drawPreview(previews, xMin, xMax, yMin, yMax) -> bool   // the values: a preview (a new deposit)
 //! frb.shadePreview(previews, xMin, xMax, yMin, yMax, colormap, norm) -> Float64Array [vmin, vmax, colours]
 //!                                   // drawPreview + shade's pixels, from kept colour codes (values not made)
+//! frb.preparePreview(previews, colormap, norm)   // those codes made now (the view at rest)
 //!
 //! new Colormap(lut)                            // Uint8Array, 4*N bytes, N >= 2
 //! cmap.setBad(r,g,b,a) / setUnder(r,g,b,a) / setOver(r,g,b,a) ; cmap.length
@@ -668,6 +669,18 @@ mod wasm {
                 .shade_preview(&mut previews.inner, Bounds::new(xMin, xMax, yMin, yMax), &colormap.inner, &norm.inner)
                 .map(|(a, b, c)| vec![a, b, c as f64])
                 .map_err(js)
+        }
+
+        /// The colour codes `shadePreview` takes from the images `previews`
+        /// keeps, for this colormap and normalization, made now (at rest).
+        #[wasm_bindgen(js_name = preparePreview)]
+        pub fn prepare_preview(
+            &mut self,
+            previews: &mut JsPreviews,
+            colormap: &JsColormap,
+            norm: &JsNormalization,
+        ) -> Result<(), JsError> {
+            self.inner.prepare_preview(&mut previews.inner, &colormap.inner, &norm.inner).map_err(js)
         }
 
         /// Writable view of rows `row0..row1` of the values, for storing

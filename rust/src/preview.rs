@@ -263,6 +263,20 @@ impl Previews {
         lut: &Lut,
     ) -> Result<bool> {
         debug_assert_eq!(out.len(), width * height);
+        self.prepare_codes(res, th, n, lut)?;
+        out.fill((n + 2) as u16); // bad
+        let sources = finest_first(self.newest.as_ref(), self.widest.as_ref());
+        if sources[0].is_none() {
+            return Ok(false);
+        }
+        sample(&mut self.columns, sources.map(|s| s.map(|s| (s, &s.codes[..]))), out, width, bounds);
+        Ok(true)
+    }
+
+    /// Make the colour codes of every kept image under `res` (see
+    /// [`Self::render_codes`]) now, if they are not made yet: at rest, so
+    /// that the first preview of the next move does not make them.
+    pub(crate) fn prepare_codes(&mut self, res: &ResolvedNormalization, th: Option<&Thresholds>, n: usize, lut: &Lut) -> Result<()> {
         let key = NormKey::new(res, n);
         for image in [self.newest.as_mut(), self.widest.as_mut()].into_iter().flatten() {
             if image.codes_key == Some(key) {
@@ -281,13 +295,7 @@ impl Previews {
             shade_codes(&image.values, &mut image.codes, &mut self.scratch[..len], image.width, lut, res, th, n);
             image.codes_key = Some(key);
         }
-        out.fill((n + 2) as u16); // bad
-        let sources = finest_first(self.newest.as_ref(), self.widest.as_ref());
-        if sources[0].is_none() {
-            return Ok(false);
-        }
-        sample(&mut self.columns, sources.map(|s| s.map(|s| (s, &s.codes[..]))), out, width, bounds);
-        Ok(true)
+        Ok(())
     }
 }
 

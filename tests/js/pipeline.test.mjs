@@ -82,7 +82,8 @@ test("pipeline: empty views are the bad colour and say so, real errors still thr
 });
 
 test("pipeline: a preview's pixels are its values shaded (kept colour codes, in wasm)", { skip: !built && "wasm not built" }, async () => {
-  // renderPreview shades from the codes the kept images keep (frb.shadePreview); here against drawPreview +
+  // renderPreview shades from the codes the kept images keep (frb.shadePreview; preparePreviews makes them ahead);
+  // here against drawPreview +
   // shade on another buffer, through pans, zooms, limits, scales and colormaps, and a new exact image
   const { Pipeline } = await import("../../lite/js/core/pipeline.js");
   const rt = await runtime();
@@ -107,6 +108,7 @@ test("pipeline: a preview's pixels are its values shaded (kept colour codes, in 
     const scale = ["linear", "log", "symlog"][Math.floor(rnd() * 3)];
     const state = { ...STATE, view: [x0, x0 + size, x0 - 0.3, x0 - 0.3 + size], width: 33, height: 21, scale, cmap: ["viridis", "magma", "cmyt.arbre"][round % 3] };
     const limits = { vmin: scale === "log" ? 0.05 : -0.5, vmax: 20 + round, linthresh: scale === "symlog" ? 0.1 : null };
+    if (round % 3 === 0) p.preparePreviews(state, limits); // (the kept images' codes made ahead, as at rest)
     const r = p.renderPreview(state, limits);
     assert.equal(r.preview, true);
     const got = Uint8Array.from(p.rgba());

@@ -353,6 +353,26 @@ export class Pipeline {
     return { ...result, preview: true, made: "preview", deposited: false, depositMs: 0, shadeMs: performance.now() - t0 };
   }
 
+  // The colour codes renderPreview will take from the kept images for
+  // `limits` (the exact image's, just drawn), made now, while the view rests:
+  // else the first preview of the next move makes them (a few ms an image,
+  // in one frame).
+  preparePreviews(state, limits) {
+    if (!this.canPreview(limits)) return;
+    const shaded = {
+      ...state, vmin: state.vmin ?? limits.vmin, vmax: state.vmax ?? limits.vmax,
+      linthresh: state.linthresh ?? limits.linthresh,
+    };
+    if (shaded.scale === "symlog" && shaded.linthresh == null) return; // (renderPreview shades those itself)
+    this.previewFrb ??= new this.px.FixedResolutionBuffer(1, 1); // (its size is renderPreview's to set)
+    const { norm } = this.normalization(shaded, this.previewFrb);
+    try {
+      this.previewFrb.preparePreview(this.previews, this.colormaps.get(shaded.cmap), norm);
+    } finally {
+      norm.free();
+    }
+  }
+
   frbOfSize(width, height) {
     if (!this.frb || this.frb.width !== width || this.frb.height !== height) {
       this.frb?.free();

@@ -337,6 +337,7 @@ export class Viewer {
       // drawn now (not at the next animation frame: that would add up to a frame to every exact image)
       if (!this.raf) this.draw();
       this.overviewSoon(state);
+      this.previewsSoon();
     }, (err) => {
       if (this.working === key) this.working = null;
       if (err?.cancelled || this.destroyed) return;
@@ -346,13 +347,28 @@ export class Viewer {
     });
   }
 
+  // Once an exact image is drawn and the view rests: the kept images' colour
+  // codes for its limits (core/pipeline.js preparePreviews), so that the first
+  // preview of the next move only copies them.
+  previewsSoon() {
+    clearTimeout(this.prepareTimer);
+    this.prepareTimer = setTimeout(() => {
+      if (this.destroyed || this.working || !this.state) return; // (moving again: its first preview makes them)
+      try {
+        this.pipeline.preparePreviews(this.state, this.limits);
+      } catch (err) {
+        console.warn(`previews not prepared: ${err?.message ?? err}`);
+      }
+    }, REST_MS);
+  }
+
   // Once an exact image is there and the workers are idle: the whole domain's
   // exact image for previews, when none covers it yet (see core/pipeline.js).
   overviewSoon(state) {
     const domain = this.store.get("domain");
     if (!domain || !this.pipeline.wantsOverview(domain)) return;
     const [width, height] = imageSize(domain, Math.max(state.width, state.height));
-    this.pipeline.depositOverview({ ...state, view: domain, width, height }).catch((err) => {
+    this.pipeline.depositOverview({ ...state, view: domain, width, height }).then(() => this.previewsSoon(), (err) => {
       if (!err?.cancelled) console.warn(`no overview for previews: ${err?.message ?? err}`);
     });
   }
@@ -620,6 +636,7 @@ export class Viewer {
     clearTimeout(this.snapshotTimer);
     clearTimeout(this.saveTimer);
     clearTimeout(this.restTimer);
+    clearTimeout(this.prepareTimer);
     this.gestures.dispose();
     this.resizeObserver?.disconnect();
     document.removeEventListener("fullscreenchange", this.onResize);
