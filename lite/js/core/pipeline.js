@@ -74,6 +74,15 @@ function geometryArray(mesh, name) {
   return mesh.geometryKind === "f64" ? mesh.geometryView(name) : mesh.geometryCopy(name);
 }
 
+// What a preview of `state` is shaded with: the last exact image's `limits`
+// ({vmin, vmax, linthresh}) where the state's own are automatic.
+function previewShading(state, limits) {
+  return {
+    ...state, vmin: state.vmin ?? limits.vmin, vmax: state.vmax ?? limits.vmax,
+    linthresh: state.linthresh ?? limits.linthresh,
+  };
+}
+
 export class Pipeline {
   constructor(runtime) {
     this.px = runtime.px;
@@ -327,10 +336,7 @@ export class Pipeline {
       this.previewFrb = null;
       this.previewFrb = new this.px.FixedResolutionBuffer(w, h);
     }
-    const shaded = {
-      ...state, vmin: state.vmin ?? limits.vmin, vmax: state.vmax ?? limits.vmax,
-      linthresh: state.linthresh ?? limits.linthresh,
-    };
+    const shaded = previewShading(state, limits);
     let result;
     if (shaded.scale === "symlog" && shaded.linthresh == null) { // (its linthresh from the preview's values)
       this.previewFrb.drawPreview(this.previews, ...state.view);
@@ -359,10 +365,7 @@ export class Pipeline {
   // in one frame).
   preparePreviews(state, limits) {
     if (!this.canPreview(limits)) return;
-    const shaded = {
-      ...state, vmin: state.vmin ?? limits.vmin, vmax: state.vmax ?? limits.vmax,
-      linthresh: state.linthresh ?? limits.linthresh,
-    };
+    const shaded = previewShading(state, limits);
     if (shaded.scale === "symlog" && shaded.linthresh == null) return; // (renderPreview shades those itself)
     this.previewFrb ??= new this.px.FixedResolutionBuffer(1, 1); // (its size is renderPreview's to set)
     const { norm } = this.normalization(shaded, this.previewFrb);
