@@ -289,15 +289,16 @@ impl FixedResolutionBuffer {
         Ok(())
     }
 
-    /// The colour codes [`Self::shade_preview`] will take from each image
+    /// The colour codes [`Self::shade_preview`] will take from the images
     /// `previews` keeps, for `cmap` and `norm`, made now (the view at rest)
-    /// rather than by the first preview of the next move. Nothing to do
-    /// (Ok) where `shade_preview` would take the two steps.
-    pub fn prepare_preview(&mut self, previews: &mut Previews, cmap: &Colormap, norm: &Normalization) -> Result<()> {
+    /// rather than by the first preview of the next move: one image a call
+    /// (a short task each); true when all are made. Nothing to do (true)
+    /// where `shade_preview` would take the two steps.
+    pub fn prepare_preview(&mut self, previews: &mut Previews, cmap: &Colormap, norm: &Normalization) -> Result<bool> {
         let n = cmap.len();
         let explicit = norm.resolve_with(|_| Err(Error::NoValidData { log: false })).ok();
         let Some(resolved) = explicit.filter(|r| r.limits().0 != r.limits().1 && n + 3 <= u16::MAX as usize + 1) else {
-            return Ok(());
+            return Ok(true);
         };
         self.fill_lut(cmap);
         self.make_thresholds(&resolved, n)?;
@@ -837,14 +838,19 @@ mod tests {
         let mut ahead = FixedResolutionBuffer::new(23, 17).unwrap();
         want = FixedResolutionBuffer::new(23, 17).unwrap();
         previews.remember(&image(&mut rng, 30, 20), 30, 20, Bounds::new(-0.5, 0.5, -0.5, 0.5)).unwrap();
-        ahead.prepare_preview(&mut previews, &c, norm).unwrap();
+        let mut calls = 1;
+        while !ahead.prepare_preview(&mut previews, &c, norm).unwrap() {
+            calls += 1;
+        }
+        assert!((1..=3).contains(&calls), "{calls} calls"); // (an image a call, and a last one to say so)
+        assert!(ahead.prepare_preview(&mut previews, &c, norm).unwrap()); // (nothing left)
         ahead.shade_preview(&mut previews, view, &c, norm).unwrap();
         want.preview(&mut previews, view).unwrap();
         want.shade(&c, norm).unwrap();
         assert_eq!(ahead.rgba(), want.rgba());
         // no image: every pixel bad, no colour
         let mut empty = Previews::new();
-        shown.prepare_preview(&mut empty, &cmap(256), &norms[0]).unwrap();
+        assert!(shown.prepare_preview(&mut empty, &cmap(256), &norms[0]).unwrap());
         let (_, _, colours) = shown.shade_preview(&mut empty, unit(), &cmap(256), &norms[0]).unwrap();
         assert_eq!(colours, 0);
         assert!(shown.shade_preview(&mut previews, Bounds::new(1.0, 0.0, 0.0, 1.0), &cmap(256), &norms[0]).is_err());

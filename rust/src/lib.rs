@@ -131,7 +131,7 @@
 //! frb.drawPreview(previews, xMin, xMax, yMin, yMax) -> bool   // the values: a preview (a new deposit)
 //! frb.shadePreview(previews, xMin, xMax, yMin, yMax, colormap, norm) -> Float64Array [vmin, vmax, colours]
 //!                                   // drawPreview + shade's pixels, from kept colour codes (values not made)
-//! frb.preparePreview(previews, colormap, norm)   // those codes made now (the view at rest)
+//! frb.preparePreview(previews, colormap, norm) -> bool  // those codes made now (at rest), an image a call; true: all made
 //!
 //! new Colormap(lut)                            // Uint8Array, 4*N bytes, N >= 2
 //! cmap.setBad(r,g,b,a) / setUnder(r,g,b,a) / setOver(r,g,b,a) ; cmap.length
@@ -672,14 +672,15 @@ mod wasm {
         }
 
         /// The colour codes `shadePreview` takes from the images `previews`
-        /// keeps, for this colormap and normalization, made now (at rest).
+        /// keeps, for this colormap and normalization, made now (at rest):
+        /// one image a call; true when all are made.
         #[wasm_bindgen(js_name = preparePreview)]
         pub fn prepare_preview(
             &mut self,
             previews: &mut JsPreviews,
             colormap: &JsColormap,
             norm: &JsNormalization,
-        ) -> Result<(), JsError> {
+        ) -> Result<bool, JsError> {
             self.inner.prepare_preview(&mut previews.inner, &colormap.inner, &norm.inner).map_err(js)
         }
 

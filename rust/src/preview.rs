@@ -263,7 +263,7 @@ impl Previews {
         lut: &Lut,
     ) -> Result<bool> {
         debug_assert_eq!(out.len(), width * height);
-        self.prepare_codes(res, th, n, lut)?;
+        while !self.prepare_codes(res, th, n, lut)? {}
         out.fill((n + 2) as u16); // bad
         let sources = finest_first(self.newest.as_ref(), self.widest.as_ref());
         if sources[0].is_none() {
@@ -273,15 +273,17 @@ impl Previews {
         Ok(true)
     }
 
-    /// Make the colour codes of every kept image under `res` (see
-    /// [`Self::render_codes`]) now, if they are not made yet: at rest, so
-    /// that the first preview of the next move does not make them.
-    pub(crate) fn prepare_codes(&mut self, res: &ResolvedNormalization, th: Option<&Thresholds>, n: usize, lut: &Lut) -> Result<()> {
+    /// Make the colour codes under `res` (see [`Self::render_codes`]) of
+    /// the next kept image that has none yet: at rest, so that the first
+    /// preview of the next move does not make them. True when every kept
+    /// image has them (one image a call: each call a short task).
+    pub(crate) fn prepare_codes(&mut self, res: &ResolvedNormalization, th: Option<&Thresholds>, n: usize, lut: &Lut) -> Result<bool> {
         let key = NormKey::new(res, n);
-        for image in [self.newest.as_mut(), self.widest.as_mut()].into_iter().flatten() {
-            if image.codes_key == Some(key) {
-                continue;
-            }
+        let mut images = [self.newest.as_mut(), self.widest.as_mut()].into_iter().flatten();
+        let Some(image) = images.find(|image| image.codes_key != Some(key)) else {
+            return Ok(true);
+        };
+        {
             let len = image.values.len();
             image.codes_key = None;
             if image.codes.len() != len {
@@ -295,7 +297,7 @@ impl Previews {
             shade_codes(&image.values, &mut image.codes, &mut self.scratch[..len], image.width, lut, res, th, n);
             image.codes_key = Some(key);
         }
-        Ok(())
+        Ok(images.all(|image| image.codes_key == Some(key)))
     }
 }
 

@@ -362,15 +362,15 @@ export class Pipeline {
   // The colour codes renderPreview will take from the kept images for
   // `limits` (the exact image's, just drawn), made now, while the view rests:
   // else the first preview of the next move makes them (a few ms an image,
-  // in one frame).
+  // in one frame). One image a call (a short task); true when all are made.
   preparePreviews(state, limits) {
-    if (!this.canPreview(limits)) return;
+    if (!this.canPreview(limits)) return true;
     const shaded = previewShading(state, limits);
-    if (shaded.scale === "symlog" && shaded.linthresh == null) return; // (renderPreview shades those itself)
+    if (shaded.scale === "symlog" && shaded.linthresh == null) return true; // (renderPreview shades those itself)
     this.previewFrb ??= new this.px.FixedResolutionBuffer(1, 1); // (its size is renderPreview's to set)
     const { norm } = this.normalization(shaded, this.previewFrb);
     try {
-      this.previewFrb.preparePreview(this.previews, this.colormaps.get(shaded.cmap), norm);
+      return this.previewFrb.preparePreview(this.previews, this.colormaps.get(shaded.cmap), norm);
     } finally {
       norm.free();
     }

@@ -352,14 +352,16 @@ export class Viewer {
   // preview of the next move only copies them.
   previewsSoon() {
     clearTimeout(this.prepareTimer);
-    this.prepareTimer = setTimeout(() => {
+    const step = () => {
       if (this.destroyed || this.working || !this.state) return; // (moving again: its first preview makes them)
       try {
-        this.pipeline.preparePreviews(this.state, this.limits);
+        // (an image a task, each a few ms: the page stays free between them)
+        if (!this.pipeline.preparePreviews(this.state, this.limits)) this.prepareTimer = setTimeout(step, 0);
       } catch (err) {
         console.warn(`previews not prepared: ${err?.message ?? err}`);
       }
-    }, REST_MS);
+    };
+    this.prepareTimer = setTimeout(step, REST_MS);
   }
 
   // Once an exact image is there and the workers are idle: the whole domain's
