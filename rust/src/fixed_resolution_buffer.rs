@@ -105,6 +105,20 @@ pub struct FixedResolutionBuffer {
     lut: Box<crate::shade::Lut>,
 }
 
+/// Whether `n` colours, under, over and bad fit in `u16` colour codes.
+fn codes_fit(n: usize) -> bool {
+    n + 3 <= u16::MAX as usize + 1
+}
+
+/// `norm` resolved, when previews can be shaded with it from the colour codes
+/// kept images keep: explicit limits (automatic ones come from the preview's
+/// own values), `vmin != vmax` (no thresholds), `n` colours fitting codes.
+fn preview_codes_normalization(norm: &Normalization, n: usize) -> Option<ResolvedNormalization> {
+    let explicit = norm.resolve_with(|_| Err(Error::NoValidData { log: false })).ok()?;
+    let (vmin, vmax) = explicit.limits();
+    (vmin != vmax && codes_fit(n)).then_some(explicit)
+}
+
 impl FixedResolutionBuffer {
     /// Allocate a buffer; `1 <= width, height <= MAX_DIMENSION`. Values
     /// start as NaN and RGBA as transparent black.
@@ -248,8 +262,7 @@ impl FixedResolutionBuffer {
         let resolved = norm.resolve_with(|log| self.value_range(log))?;
         let n = cmap.len();
         let w = self.width;
-        if n + 3 > u16::MAX as usize + 1 {
-            // too many colours for u16 codes
+        if !codes_fit(n) {
             return Ok(self.fill_direct(cmap, &resolved));
         }
         self.fill_lut(cmap);
@@ -296,8 +309,7 @@ impl FixedResolutionBuffer {
     /// where `shade_preview` would take the two steps.
     pub fn prepare_preview(&mut self, previews: &mut Previews, cmap: &Colormap, norm: &Normalization) -> Result<bool> {
         let n = cmap.len();
-        let explicit = norm.resolve_with(|_| Err(Error::NoValidData { log: false })).ok();
-        let Some(resolved) = explicit.filter(|r| r.limits().0 != r.limits().1 && n + 3 <= u16::MAX as usize + 1) else {
+        let Some(resolved) = preview_codes_normalization(norm, n) else {
             return Ok(true);
         };
         self.fill_lut(cmap);
@@ -326,10 +338,9 @@ impl FixedResolutionBuffer {
         bounds.validate(self.width, self.height)?;
         let n = cmap.len();
         let bad = (n + 2) as u16;
-        let explicit = norm.resolve_with(|_| Err(Error::NoValidData { log: false })).ok();
-        let resolved = match explicit {
-            Some(r) if r.limits().0 != r.limits().1 && n + 3 <= u16::MAX as usize + 1 => r,
-            _ => {
+        let resolved = match preview_codes_normalization(norm, n) {
+            Some(r) => r,
+            None => {
                 self.preview(previews, bounds)?;
                 let (vmin, vmax) = self.shade(cmap, norm)?;
                 // (what the codes path counts, by its definition: finite values, positive ones for log)

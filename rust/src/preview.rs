@@ -263,7 +263,12 @@ impl Previews {
         lut: &Lut,
     ) -> Result<bool> {
         debug_assert_eq!(out.len(), width * height);
-        while !self.prepare_codes(res, th, n, lut)? {}
+        for _ in 0..2 {
+            // (an image a call, two images at most)
+            if self.prepare_codes(res, th, n, lut)? {
+                break;
+            }
+        }
         out.fill((n + 2) as u16); // bad
         let sources = finest_first(self.newest.as_ref(), self.widest.as_ref());
         if sources[0].is_none() {

@@ -83,6 +83,10 @@ function previewShading(state, limits) {
   };
 }
 
+// Whether a preview shaded so can take the kept images' colour codes (frb.shadePreview): not when a symlog
+// linthresh is left to be found from the preview's own values.
+const fromCodes = (shaded) => !(shaded.scale === "symlog" && shaded.linthresh == null);
+
 export class Pipeline {
   constructor(runtime) {
     this.px = runtime.px;
@@ -338,7 +342,7 @@ export class Pipeline {
     }
     const shaded = previewShading(state, limits);
     let result;
-    if (shaded.scale === "symlog" && shaded.linthresh == null) { // (its linthresh from the preview's values)
+    if (!fromCodes(shaded)) {
       this.previewFrb.drawPreview(this.previews, ...state.view);
       result = this.shade(shaded, this.previewFrb, "previewNorm");
     } else {
@@ -366,7 +370,7 @@ export class Pipeline {
   preparePreviews(state, limits) {
     if (!this.canPreview(limits)) return true;
     const shaded = previewShading(state, limits);
-    if (shaded.scale === "symlog" && shaded.linthresh == null) return true; // (renderPreview shades those itself)
+    if (!fromCodes(shaded)) return true; // (renderPreview shades those itself)
     this.previewFrb ??= new this.px.FixedResolutionBuffer(1, 1); // (its size is renderPreview's to set)
     const { norm } = this.normalization(shaded, this.previewFrb);
     try {

@@ -352,11 +352,12 @@ export class Viewer {
   // preview of the next move only copies them.
   previewsSoon() {
     clearTimeout(this.prepareTimer);
+    let tasks = 0;
     const step = () => {
       if (this.destroyed || this.working || !this.state) return; // (moving again: its first preview makes them)
       try {
-        // (an image a task, each a few ms: the page stays free between them)
-        if (!this.pipeline.preparePreviews(this.state, this.limits)) this.prepareTimer = setTimeout(step, 0);
+        // (an image a task, each a few ms: the page stays free between them; two images at most)
+        if (!this.pipeline.preparePreviews(this.state, this.limits) && ++tasks < 2) this.prepareTimer = setTimeout(step, 0);
       } catch (err) {
         console.warn(`previews not prepared: ${err?.message ?? err}`);
       }
