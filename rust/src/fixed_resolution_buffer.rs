@@ -319,15 +319,15 @@ impl FixedResolutionBuffer {
 
     /// A preview of `bounds` from `previews`, shaded with `norm`: the pixels
     /// [`Self::preview`] then [`Self::shade`] give, bit for bit, made from
-    /// the colour codes each kept image has for this normalization (made once
-    /// per image and normalization, see [`Previews`]): while the view moves
-    /// its colour limits stay, so a preview costs a copy of codes, not a
-    /// shading. Returns the limits used and how many pixels the scale can
+    /// the colour codes each kept image has for this normalization (made
+    /// beforehand by [`Self::prepare_preview`], once per image and
+    /// normalization): while the view moves its colour limits stay, so a
+    /// preview costs a copy of codes, not a shading. Returns the limits used and how many pixels the scale can
     /// show (finite values, positive ones for log: those not "bad"; 0 when
     /// nothing of the data shows, as `value_range` would say). The
     /// values are not made (they stay as they were: read the pixels only).
-    /// Automatic limits, `vmin == vmax` or more colours than `u16` codes
-    /// hold: the two steps, with the same result.
+    /// Codes not all made yet, automatic limits, `vmin == vmax` or more
+    /// colours than `u16` codes hold: the two steps, with the same result.
     pub fn shade_preview(
         &mut self,
         previews: &mut Previews,
@@ -338,7 +338,8 @@ impl FixedResolutionBuffer {
         bounds.validate(self.width, self.height)?;
         let n = cmap.len();
         let bad = (n + 2) as u16;
-        let resolved = match preview_codes_normalization(norm, n) {
+        // (from codes only when the kept images all have theirs: making them here would make this frame long)
+        let resolved = match preview_codes_normalization(norm, n).filter(|r| previews.codes_ready(r, n)) {
             Some(r) => r,
             None => {
                 self.preview(previews, bounds)?;
@@ -350,9 +351,7 @@ impl FixedResolutionBuffer {
             }
         };
         self.fill_lut(cmap);
-        self.make_thresholds(&resolved, n)?;
-        let th = self.thresholds.as_ref();
-        previews.render_codes(&mut self.codes, self.width, self.height, bounds, &resolved, th, n, &self.lut)?;
+        previews.render_codes(&mut self.codes, self.width, self.height, bounds, &resolved, n)?;
         crate::shade::gather(&self.codes, &mut self.rgba, self.width, &self.lut);
         // (the values are not the preview's: nothing cached of them may be used)
         self.generation += 1;
@@ -825,8 +824,15 @@ mod tests {
             let view = Bounds::new(x0, x0 + size, y0, y0 + size);
             let norm = &norms[(rng.next() * norms.len() as f64) as usize];
             let c = cmap([2, 10, 256][(rng.next() * 3.0) as usize]);
-            for _ in 0..2 {
-                // (twice: the second from the codes kept)
+            for pass in 0..2 {
+                // (twice: the first in two steps, the second from the codes made in between)
+                if pass == 1 {
+                    for _ in 0..3 {
+                        if shown.prepare_preview(&mut previews, &c, norm).unwrap() {
+                            break;
+                        }
+                    }
+                }
                 want.preview(&mut previews, view).unwrap();
                 let expected = want.shade(&c, norm);
                 let got = shown.shade_preview(&mut previews, view, &c, norm);

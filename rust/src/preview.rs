@@ -241,16 +241,21 @@ impl Previews {
         true
     }
 
+    /// True when there is a kept image and every one has its colour codes
+    /// under `res` for `n` colours (made by [`Self::prepare_codes`]).
+    pub(crate) fn codes_ready(&self, res: &ResolvedNormalization, n: usize) -> bool {
+        let key = Some(NormKey::new(res, n));
+        self.newest.is_some() && [self.newest.as_ref(), self.widest.as_ref()].into_iter().flatten().all(|i| i.codes_key == key)
+    }
+
     /// Fill `out` (`height` rows of `width`) with the colour codes of the
-    /// preview of `bounds` under `res` (`th`: its thresholds, None when
-    /// `vmin == vmax`; `n`
-    /// colours, `lut` the colours by code, see [`crate::shade`]): exactly the
-    /// codes of [`Self::render`]'s values, since a preview pixel is a kept
-    /// image's pixel and its code is that pixel's code. Each image's codes
-    /// are made once per normalization and kept, so a preview costs a copy
-    /// of codes, not a shading (the view moves, its colour limits stay).
-    /// False (and `out` all "bad") when there is no image.
-    #[allow(clippy::too_many_arguments)]
+    /// preview of `bounds` under `res` for `n` colours (see
+    /// [`crate::shade`]): exactly the codes of [`Self::render`]'s values,
+    /// since a preview pixel is a kept image's pixel and its code is that
+    /// pixel's code. The kept images' codes are made beforehand, an image a
+    /// call, by [`Self::prepare_codes`] (never here: a preview frame stays
+    /// short), so a preview costs a copy of codes, not a shading. False
+    /// (`out` untouched) when they are not all made, or there is no image.
     pub(crate) fn render_codes(
         &mut self,
         out: &mut [u16],
@@ -258,16 +263,11 @@ impl Previews {
         height: usize,
         bounds: Bounds,
         res: &ResolvedNormalization,
-        th: Option<&Thresholds>,
         n: usize,
-        lut: &Lut,
     ) -> Result<bool> {
         debug_assert_eq!(out.len(), width * height);
-        for _ in 0..2 {
-            // (an image a call, two images at most)
-            if self.prepare_codes(res, th, n, lut)? {
-                break;
-            }
+        if !self.codes_ready(res, n) {
+            return Ok(false);
         }
         out.fill((n + 2) as u16); // bad
         let sources = finest_first(self.newest.as_ref(), self.widest.as_ref());

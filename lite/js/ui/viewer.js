@@ -262,6 +262,7 @@ export class Viewer {
         this.depositInWorkers(state);
         r = preview ? this.pipeline.renderPreview(state, this.limits) : null;
         if (!r) return;
+        this.previewsSoon(0); // (the next previews from kept codes, once they are made)
       } else {
         if (this.working) this.pipeline.pool?.cancel(); // (an older view's image, no longer wanted)
         r = this.pipeline.render(state);
@@ -347,22 +348,24 @@ export class Viewer {
     });
   }
 
-  // Once an exact image is drawn and the view rests: the kept images' colour
-  // codes for its limits (core/pipeline.js preparePreviews), so that the first
-  // preview of the next move only copies them.
-  previewsSoon() {
-    clearTimeout(this.prepareTimer);
+  // The kept images' colour codes for the limits previews are shaded with
+  // (core/pipeline.js preparePreviews), made in tasks of their own, an image
+  // a task (a few ms each), once the page is free: after an exact image is
+  // drawn (`delay`: when the view has rested), or as soon as a move's
+  // previews need them. Until they are made, previews are shaded each frame.
+  previewsSoon(delay = REST_MS) {
+    if (this.prepareTimer) return; // (one at a time: it takes the limits of its own time)
     let tasks = 0;
     const step = () => {
-      if (this.destroyed || this.working || !this.state) return; // (moving again: its first preview makes them)
+      this.prepareTimer = 0;
+      if (this.destroyed || !this.state) return;
       try {
-        // (an image a task, each a few ms: the page stays free between them; two images at most)
         if (!this.pipeline.preparePreviews(this.state, this.limits) && ++tasks < 2) this.prepareTimer = setTimeout(step, 0);
       } catch (err) {
         console.warn(`previews not prepared: ${err?.message ?? err}`);
       }
     };
-    this.prepareTimer = setTimeout(step, REST_MS);
+    this.prepareTimer = setTimeout(step, delay);
   }
 
   // Once an exact image is there and the workers are idle: the whole domain's
