@@ -72,7 +72,8 @@ ENGINE = """async ([views, k]) => {
   if (k > 0) p.ensurePool();
   for (const view of views) {
     const t0 = performance.now();
-    if (k > 0) frb.rowsForWriting(0, st.height).set(await p.pool.deposit({ ...st, view }));
+    // (the view of wasm memory taken after the await: memory that grows meanwhile detaches older views)
+    if (k > 0) { const values = await p.pool.deposit({ ...st, view }); frb.rowsForWriting(0, st.height).set(values); }
     else frb.deposit(p.mesh, ...view, !!st.antialias);
     p.shade(st);
     times.push(performance.now() - t0);
