@@ -9,7 +9,8 @@ in a *second* wasm instance (as a Web Worker would) deposits the same again.
 The f64 images are checked against yt's own ``pixelize_cartesian`` (the
 oracle; ``test_wasm_parity.py``'s tolerance), so the compact ones are too.
 
-Also: ``bytesPerCell`` <= 24 on these AMR slices (printed with ``-s``), the
+Also: ``bytesPerCell`` <= 24 on these AMR slices (printed with ``-s``) and no
+less than the memory rule's bound (``_conventions.VIEWER_BYTES_PER_CELL``), the
 decoded ``geometryCopy`` arrays are the file's arrays bit for bit, ``pxView()``
 on a compact mesh throws a clear error, switching fields keeps every bit
 (f32 storage when the values are exactly f32, back to f64 when not), a mesh
@@ -31,6 +32,7 @@ import numpy as np
 import pytest
 
 from support.paths import REAL_SLICES, ROOT
+from ytlite import _conventions as conventions
 
 GENERATED = ROOT / "ytlite" / "_generated"
 RUNNER = Path(__file__).resolve().parent / "support" / "compact_runner.mjs"
@@ -154,6 +156,8 @@ def test_compact_deposits_are_the_f64_deposits(batch, key):
     assert r["f64"]["geometryKind"] == "f64" and r["f64"]["bytesPerCell"] > 40
     assert r["compact"]["geometryKind"] == "table", "an AMR slice must compact"
     assert r["compact"]["bytesPerCell"] <= 24
+    # the memory rule refuses a load by this bound: no compact mesh of float64 values is smaller
+    assert r["compact"]["bytesPerCell"] >= conventions.VIEWER_BYTES_PER_CELL
     assert r["compact"]["returned"] == r["compact"]["again"] == r["compact"]["bytesPerCell"]
     assert r["b"] == {k: r["compact"][k] for k in ("bytesPerCell", "geometryKind", "valuesKind")}
     # the decoded arrays are the file's, bit for bit, in both instances
@@ -229,6 +233,7 @@ def test_switching_fields_and_f32_values(batch, key):
         f32 = what.startswith("setValues(fround(") and "0.1" not in what
         assert s["valuesKind"] == ("f32" if f32 else "f64"), f"{key}: {what}: {s['valuesKind']}"
         assert s["bytesPerCell"] <= (20 if f32 else 24), f"{key}: {what}"
+        assert s["bytesPerCell"] >= conventions.VIEWER_BYTES_PER_CELL - (4 if f32 else 0), f"{key}: {what}"
     f = r["float32"]
     assert f["valuesKind"] == f["bValuesKind"] == "f32" and f["partsValues"] == "Float32Array"
     assert f["got"] == f["want"] == f["gotB"]

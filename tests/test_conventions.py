@@ -93,8 +93,8 @@ def cases():
         heap + obj(1, 4065) + [0] * 4064, heap + obj(1, 2 ** 64 - 1) + [0] * 4064)]  # (and one just inside)
     out += [("attr_number", [v]) for v in (2, 2.5, -0.0, NAN, INF, True, False, "2", "", [2], [], None, {}, 2 ** 60)]
     # what a file may declare (before any value is read), and what a load of it needs
-    out += [(n, []) for n in ("H5T_CLASSES", "NUMBER_SIZES", "WASM_ADDRESS_SPACE", "MESH_BYTES_PER_CELL",
-                              "FIELD_BYTES_PER_CELL")]
+    out += [(n, []) for n in ("H5T_CLASSES", "NUMBER_SIZES", "WASM_ADDRESS_SPACE", "VIEWER_BYTES_PER_CELL",
+                              "ARRAY_BYTES_PER_CELL")]
     out += [("grid_dataset_problem", ["px", *a]) for a in (
         ([4], 1, 8), ([4], 1, 4), ([4], 0, 1), ([4], 0, 8), ([0], 1, 8), ([4], 1, 2), ([4], 1, 16), ([4], 0, 3),
         ([4], 3, 8), ([4], 3, 4), ([4], 6, 12), ([4], 8, 1), ([4], 9, 16), ([4], 10, 24), ([4], 11, 8), ([4], -1, 8),
@@ -111,16 +111,19 @@ def cases():
         {**ieee8, "ebias": 1023.0}, {**ieee8, "ebias": 1022.5}, {**ieee8, "cls": "string"},
         int4, {**int4, "size": 8}, {**int4, "offset": 3, "precision": 29}, {**int4, "order": "little"}, {"cls": "integer"},
         {}, None, [], "float")]
-    out += [("load_bytes", [c, f]) for c, f in ((1, 0), (4, 2), (2_000_000_000, 1), (60_000_000, 1), (2 ** 53, 3),
-                                               (0, 5), (18446744073709551615, 1))]
+    out += [("viewer_bytes", [c]) for c in (1, 4, 2_000_000_000, 60_000_000, 2 ** 53, 0, 18446744073709551615)]
+    out += [("arrays_bytes", [c, f]) for c, f in ((1, 0), (4, 2), (2_000_000_000, 1), (60_000_000, 1), (2 ** 53, 3),
+                                                 (0, 5), (18446744073709551615, 1))]
     out += [("format_bytes", [n]) for n in (0, 1, 999_999, 1_000_000, 1_000_001, 9_999_999_999, 1e10, 1e10 + 1,
                                             4 * 2 ** 30, 1.14e11, 1e21)]
     gib = 2 ** 30
     out += [("too_big_to_load", ["f.h5", c, f, u, a]) for c, f, u, a in (
-        (4, 2, 0, None), (2_000_000_000, 1, 0, None), (60_000_000, 1, 0, None), (60_000_000, 1, gib, None),
-        (60_000_000, 4, 0, None), (60_000_000, 1, 0, 2 * gib), (60_000_000, 1, 3 * gib, 2 * gib),
-        (10_000_000, 1, 5 * gib, None), (1, 0, 0, 0), (1, 0, 4 * gib - 57, None), (1, 0, 4 * gib - 56, None),
-        (75_350_000, 1, 0, None), (75_350_000, 1, 100, None), (18446744073709551615, 1, 0, None))]
+        (4, 2, 0, None), (2_000_000_000, 1, 0, None), (60_000_000, 1, 0, None), (60_000_000, 1, 3 * gib, None),
+        (60_000_000, 4, 0, None), (50_000_000, 5, 0, None), (50_000_000, 5, 0, 4 * gib), (60_000_000, 1, 0, 2 * gib),
+        (60_000_000, 1, 3 * gib, 2 * gib), (60_000_000, 1, 0, 3 * gib),  # (the wasm check first)
+        (10_000_000, 1, 5 * gib, None), (1, 0, 0, 0), (1, 0, 0, 39), (1, 0, 0, 40), (1, 2, 0, 55), (1, 2, 0, 56),
+        (1, 0, 4 * gib - 17, None), (1, 0, 4 * gib - 16, None), (252_645_135, 1, 0, None), (252_645_136, 1, 0, None),
+        (252_645_136, 1, 100, None), (18446744073709551615, 1, 0, None))]
     return out
 
 
@@ -188,12 +191,14 @@ def test_the_defined_values():
 
 
 def test_the_memory_rule_from_outside():
-    """The estimate against what the mesh is (five float64 arrays) and what
-    wasm32 can address; the classes against h5py's own numbering."""
+    """The estimates against what the hosts hold (the viewer's compact mesh is
+    measured in test_compact_mesh.py; float64 arrays are 8 bytes a value) and
+    what wasm32 can address; the classes against h5py's own numbering."""
     import h5py
     import numpy as np
 
-    assert py.load_bytes(1, 0) >= 5 * 8 + 8  # px, py, pdx, pdy, values; the level
+    assert py.viewer_bytes(1) == 4 + 4 + 1 + 8  # the compact mesh's indices (x, y, widths); a float64 value
+    assert py.arrays_bytes(1, 2) == (4 + 2 + 1) * 8  # px, py, pdx, pdy, two fields, the level
     assert py.WASM_ADDRESS_SPACE == 2 ** 32
     for dtype, ok in ((np.float64, True), (np.float32, True), (np.int8, True), (np.uint64, True), (np.float16, False),
                       (h5py.string_dtype(), False), (np.dtype([("a", "f8")]), False), (np.bool_, False)):
@@ -202,5 +207,8 @@ def test_the_memory_rule_from_outside():
     assert py.H5T_CLASSES[h5py.h5t.COMPOUND] == "compound" and py.H5T_CLASSES[h5py.h5t.ENUM] == "enum"
     assert py.H5T_CLASSES[h5py.h5t.ARRAY] == "array" and py.H5T_CLASSES[h5py.h5t.STRING] == "string"
     # the issue's file: 2e9 declared cells cannot be viewed; 12 k cells can
-    assert "2000000000 cells with 1 field(s) need 114 GB" in py.too_big_to_load("f.h5", 2_000_000_000, 1)
+    assert "2000000000 cells with 1 field(s) need 34 GB in the viewer" in py.too_big_to_load("f.h5", 2_000_000_000, 1)
     assert py.too_big_to_load("f.h5", 12_289, 4) is None
+    # a production slice the viewer holds: 50 M cells, 5 fields (0.85 GB of wasm), where the machine has room
+    assert py.too_big_to_load("f.h5", 50_000_000, 5, 0, 8 * 2 ** 30) is None
+    assert "need 4000 MB as float64 arrays, more than the 2148 MB" in py.too_big_to_load("f.h5", 50_000_000, 5, 0, 2 ** 31)

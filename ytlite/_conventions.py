@@ -305,17 +305,24 @@ def _show_layout(v) -> str:
 
 #: the wasm32 address space: everything the viewer draws lives in it
 WASM_ADDRESS_SPACE = 4 * 2 ** 30
-#: bytes per cell of the wasm mesh: px, py, pdx, pdy and the shown values as float64 (40) and its culling index (< 1)
-MESH_BYTES_PER_CELL = 41
-#: bytes per cell of each field the viewer holds beside the mesh (float64, for the field switch), the level included
-FIELD_BYTES_PER_CELL = 8
+#: bytes per cell the viewer's wasm memory holds at least: its compact mesh, a cell's indices into the
+#: tables of centres and widths (4 + 4 + 1) and the shown values (float64: any field may be switched to)
+VIEWER_BYTES_PER_CELL = 17
+#: bytes per cell of each array a host holds beside the viewer (float64)
+ARRAY_BYTES_PER_CELL = 8
 
 
-def load_bytes(cells, fields) -> float:
-    """Bytes a viewer of ``cells`` cells and ``fields`` fields holds: the mesh
-    and every field (plus the refinement level) as float64 (an IEEE product,
-    as JavaScript computes it)."""
-    return float(cells) * float(MESH_BYTES_PER_CELL + FIELD_BYTES_PER_CELL * (fields + 1))
+def viewer_bytes(cells) -> float:
+    """Bytes the viewer's wasm memory needs for ``cells`` cells, at least (a
+    mesh that does not compact needs more, and says so when it cannot have it)."""
+    return float(cells) * float(VIEWER_BYTES_PER_CELL)
+
+
+def arrays_bytes(cells, fields) -> float:
+    """Bytes of the slice as float64 arrays: px, py, pdx, pdy, every field and
+    the refinement level (what ``ytlite.load`` holds on CPython; in the page,
+    about the file it reads plus the fields it keeps for the field switch)."""
+    return float(cells) * float(ARRAY_BYTES_PER_CELL * (5 + fields))
 
 
 def format_bytes(n) -> str:
@@ -331,18 +338,23 @@ def _count(n) -> str:
 
 def too_big_to_load(name: str, cells, fields, in_use=0, available=None) -> str | None:
     """The message refusing a load of ``cells`` cells and ``fields`` fields that
-    cannot be held, None when it can: :func:`load_bytes` against the wasm32
-    address space less ``in_use`` (the wasm memory the page already has) and,
-    when known, ``available`` (the machine's free memory, CPython)."""
-    need = load_bytes(cells, fields)
+    cannot be held, None when it can. Two checks: :func:`viewer_bytes` against
+    the wasm32 address space less ``in_use`` (the viewer's wasm memory in use);
+    then, when ``available`` is known (the machine's free memory on CPython, the
+    device's memory in a browser), :func:`arrays_bytes` against it."""
     wasm = WASM_ADDRESS_SPACE - max(0, in_use)
-    limit = wasm if available is None else min(wasm, available)
-    if need <= limit:
+    if viewer_bytes(cells) > wasm:
+        problem = (f"need {format_bytes(viewer_bytes(cells))} in the viewer, more than the {format_bytes(max(0, wasm))} "
+                   f"a wasm32 viewer can hold (4 GiB less {format_bytes(max(0, in_use))} in use)")
+        remedy = ""  # (every cell is in the viewer, whatever the fields)
+    elif available is not None and arrays_bytes(cells, fields) > available:
+        problem = (f"need {format_bytes(arrays_bytes(cells, fields))} as float64 arrays, more than the "
+                   f"{format_bytes(max(0, available))} of memory available")
+        remedy = " or fewer --fields"
+    else:
         return None
-    where = (f"the {format_bytes(limit)} of memory available" if limit < wasm else
-             f"the {format_bytes(max(0, limit))} a wasm32 viewer can hold (4 GiB less {format_bytes(max(0, in_use))} in use)")
-    return (f"{name}: {_count(cells)} cells with {_count(fields)} field(s) need {format_bytes(need)} to view, more than {where}; "
-            f"make a smaller file with `ytlite extract` and a sub-region (--region x0,x1,y0,y1) or fewer --fields")
+    return (f"{name}: {_count(cells)} cells with {_count(fields)} field(s) {problem}; "
+            f"make a smaller file with `ytlite extract` and a sub-region (--region x0,x1,y0,y1){remedy}")
 
 
 def global_heap_that_hangs(data) -> int | None:

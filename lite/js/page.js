@@ -99,7 +99,8 @@ class Kiosk {
   async read(path, name, report = (text) => this.say(text)) {
     const { runtime, h5wasm } = await this.ready;
     return loadSlice(openSliceFile(h5wasm, path, name), {
-      geometry: wasmGeometry(runtime.px), inUse: runtime.memoryBytes(), progress: (done, total) => report(`Reading ${name}: arrays ${done} of ${total}`),
+      geometry: wasmGeometry(runtime.px), inUse: runtime.memoryBytes(), available: runtime.deviceBytes(),
+      progress: (done, total) => report(`Reading ${name}: arrays ${done} of ${total}`),
     });
   }
 

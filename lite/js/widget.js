@@ -96,6 +96,7 @@ async function readSource(entry, runtime, fieldNames, report) {
   }
   const slice = await loadSlice(openSliceFile(h5wasm, fsPath, name), {
     geometry: wasmGeometry(runtime.px), fields: fieldNames, inUse: runtime.memoryBytes(),
+    available: runtime.deviceBytes(),
     progress: (done, total) => report(`Reading ${name}: arrays ${done} of ${total} into the viewer`),
   });
   // the page read what Python read (same cells, the fields Python offers)

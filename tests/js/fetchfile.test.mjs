@@ -119,11 +119,11 @@ test("loadSlice refuses, before any mesh is made, a file that the page's wasm me
   const p = await streamToFS(h5, responseOf(bytes, 4), "demo.h5");
   const file = openSliceFile(h5, p, "demo.h5");
   const n = file.lengths.px;
-  // (the page passes its runtime's memoryBytes(): here all but what n cells of 2 fields need, less one byte)
-  const inUse = 2 ** 32 - n * (41 + 8 * 3) + 1;
+  // (the page passes its runtime's memoryBytes(): here all but what n cells need in the viewer, less one byte)
+  const inUse = 2 ** 32 - n * 17 + 1;
   await assert.rejects(loadSlice(file, { geometry, inUse }), (err) => {
     assert.equal(err.constructor.name, "SliceFileError");
-    assert.match(err.message, new RegExp(`^demo.h5: ${n} cells with 2 field\\(s\\) need \\d+ MB to view, more than the \\d+ MB a wasm32 viewer can hold \\(4 GiB less \\d+ MB in use\\); make a smaller file with \`ytlite extract\` and a sub-region`));
+    assert.match(err.message, new RegExp(`^demo.h5: ${n} cells with 2 field\\(s\\) need \\d+ MB in the viewer, more than the \\d+ MB a wasm32 viewer can hold \\(4 GiB less \\d+ MB in use\\); make a smaller file with \`ytlite extract\` and a sub-region`));
     return true;
   });
   assert.equal(made, 0);
@@ -131,6 +131,16 @@ test("loadSlice refuses, before any mesh is made, a file that the page's wasm me
   const p2 = await streamToFS(h5, responseOf(bytes, 4), "demo.h5");
   const ok = await loadSlice(openSliceFile(h5, p2, "demo.h5"), { inUse: inUse - 1 }); // (one byte less in use: it fits)
   assert.equal(ok.numCells, n);
+  // the device's memory (the page passes its runtime's deviceBytes()): n cells of px..pdy, 2 fields and the level
+  // as float64 need n * 56 bytes
+  const p3 = await streamToFS(h5, responseOf(bytes, 4), "demo.h5");
+  await assert.rejects(loadSlice(openSliceFile(h5, p3, "demo.h5"), { geometry, available: n * 56 - 1 }), (err) => {
+    assert.match(err.message, new RegExp(`^demo.h5: ${n} cells with 2 field\\(s\\) need \\d+ MB as float64 arrays, more than the \\d+ MB of memory available; make a smaller file with \`ytlite extract\` and a sub-region \\(--region x0,x1,y0,y1\\) or fewer --fields$`));
+    return true;
+  });
+  assert.equal(made, 0);
+  const p4 = await streamToFS(h5, responseOf(bytes, 4), "demo.h5");
+  assert.equal((await loadSlice(openSliceFile(h5, p4, "demo.h5"), { available: n * 56 })).numCells, n);
 });
 
 test("thousands of bad files in one page: each refused as damaged, no file descriptor lost", { skip: (!built || !fs.existsSync(demo)) && "not built" }, async () => {

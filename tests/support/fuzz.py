@@ -76,7 +76,7 @@ ODD_DATASETS = [  # (dtype, shape) a dataset may become; the values are the orig
     ("compound", None), ("vlen-str", None), ("f8", "2d"), ("f8", "scalar"), ("f8", "empty"), ("f8", "short"),
     ("f8", "long"), ("c16", None),
 ]
-INFLATED = [2 ** 31, 10 ** 10, 2 ** 40, 80 * 2 ** 20]  # declared lengths: all beyond the memory budget
+INFLATED = [2 ** 31, 10 ** 10, 2 ** 40, 300 * 2 ** 20]  # declared lengths: all beyond the memory budget
 
 
 def _values(ds):
@@ -165,7 +165,7 @@ def _mutate_structure(rng: random.Random, path: Path) -> str:
                 ds[:len(old)] = old  # (the rest: never written, read as fill values)
             return f"grid/{'*' if kind == 'inflate_all' else key} declared {n} long"
         # a gzip bomb: every dataset beyond the budget, each chunk the same few KB of deflate
-        n, chunk = 80 * 2 ** 20, 4 * 2 ** 20
+        n, chunk = 300 * 2 ** 20, 4 * 2 ** 20
         for k in keys:
             old = _values(grid[k])
             fill = float(old[0]) if len(old) else 1.0

@@ -229,14 +229,23 @@ export function numberLayoutProblem(key, layout) {
 
 // The wasm32 address space: everything the viewer draws lives in it.
 export const WASM_ADDRESS_SPACE = 4 * 2 ** 30;
-// Bytes per cell of the wasm mesh: px, py, pdx, pdy, the shown values (float64) and its culling index.
-export const MESH_BYTES_PER_CELL = 41;
-// Bytes per cell of each field held beside the mesh (float64, the field switch), the level included.
-export const FIELD_BYTES_PER_CELL = 8;
+// Bytes per cell the viewer's wasm memory holds at least: its compact mesh, a cell's indices into the
+// tables of centres and widths (4 + 4 + 1) and the shown values (float64: any field may be switched to).
+export const VIEWER_BYTES_PER_CELL = 17;
+// Bytes per cell of each array a host holds beside the viewer (float64).
+export const ARRAY_BYTES_PER_CELL = 8;
 
-// Bytes a viewer of `cells` cells and `fields` fields holds.
-export function loadBytes(cells, fields) {
-  return cells * (MESH_BYTES_PER_CELL + FIELD_BYTES_PER_CELL * (fields + 1));
+// Bytes the viewer's wasm memory needs for `cells` cells, at least (a mesh
+// that does not compact needs more, and says so when it cannot have it).
+export function viewerBytes(cells) {
+  return cells * VIEWER_BYTES_PER_CELL;
+}
+
+// Bytes of the slice as float64 arrays: px, py, pdx, pdy, every field and the
+// level (CPython's ytlite.load holds them; the page, about the file it reads
+// plus the fields it keeps for the field switch).
+export function arraysBytes(cells, fields) {
+  return cells * (ARRAY_BYTES_PER_CELL * (5 + fields));
 }
 
 // Bytes for a message, rounded up to whole MB (whole GB from 10 GB).
@@ -244,18 +253,27 @@ export function formatBytes(n) {
   return n < 1e10 ? `${Math.ceil(n / 1e6)} MB` : `${Math.ceil(n / 1e9)} GB`;
 }
 
-// The message refusing a load that cannot be held, null when it can:
-// loadBytes against wasm32's address space less `inUse` (the page's wasm
-// memory) and, when known, `available` (the machine's free memory).
+// The message refusing a load that cannot be held, null when it can. Two
+// checks: viewerBytes against wasm32's address space less `inUse` (the
+// viewer's wasm memory in use); then, when `available` is known (the
+// machine's free memory on CPython, the device's memory in a browser),
+// arraysBytes against it.
 export function tooBigToLoad(name, cells, fields, inUse = 0, available = null) {
-  const need = loadBytes(cells, fields);
   const wasm = WASM_ADDRESS_SPACE - Math.max(0, inUse);
-  const limit = available === null || available === undefined ? wasm : Math.min(wasm, available);
-  if (need <= limit) return null;
-  const where = limit < wasm ? `the ${formatBytes(limit)} of memory available`
-    : `the ${formatBytes(Math.max(0, limit))} a wasm32 viewer can hold (4 GiB less ${formatBytes(Math.max(0, inUse))} in use)`;
-  return `${name}: ${cells} cells with ${fields} field(s) need ${formatBytes(need)} to view, more than ${where}; `
-    + "make a smaller file with `ytlite extract` and a sub-region (--region x0,x1,y0,y1) or fewer --fields";
+  let problem, remedy;
+  if (viewerBytes(cells) > wasm) {
+    problem = `need ${formatBytes(viewerBytes(cells))} in the viewer, more than the ${formatBytes(Math.max(0, wasm))} `
+      + `a wasm32 viewer can hold (4 GiB less ${formatBytes(Math.max(0, inUse))} in use)`;
+    remedy = ""; // (every cell is in the viewer, whatever the fields)
+  } else if (available !== null && available !== undefined && arraysBytes(cells, fields) > available) {
+    problem = `need ${formatBytes(arraysBytes(cells, fields))} as float64 arrays, more than the `
+      + `${formatBytes(Math.max(0, available))} of memory available`;
+    remedy = " or fewer --fields";
+  } else {
+    return null;
+  }
+  return `${name}: ${cells} cells with ${fields} field(s) ${problem}; `
+    + `make a smaller file with \`ytlite extract\` and a sub-region (--region x0,x1,y0,y1)${remedy}`;
 }
 
 // The offset of a global heap collection of an HDF5 file (`data`: its bytes) holding a free-space

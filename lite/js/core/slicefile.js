@@ -474,14 +474,14 @@ const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 // these are read (default: all). `progress(done, total)` after each
 // dataset, between which the page may repaint.
 // -> sliceFromRaw's result; its mesh {n, fields, units, ...geometry, free()}.
-export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted = null, progress = null, inUse = 0 } = {}) {
+export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted = null, progress = null, inUse = 0, available = null } = {}) {
   const { name, attrs } = file;
   let target = null;
   try {
     const fieldList = file.keys.filter((k) => !GEOMETRY_DATASETS.includes(k)).sort();
     const read = wanted ? fieldList.filter((f) => wanted.includes(f)) : fieldList;
     // (nothing is allocated before the memory the load needs is known to fit)
-    const n = checkLayout(name, file.lengths, { fields: read.length, inUse });
+    const n = checkLayout(name, file.lengths, { fields: read.length, inUse, available });
     const total = 4 + read.length;
     let done = 0;
     const step = async () => {
