@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A big slice file in the kiosk page and in a notebook: time to first image and peak memory.
 
-    .venv/bin/python bench/bigfile.py [--cells 7500000] [--no-before] [--paths kiosk,notebook] [--site _site]
+    .venv/bin/python bench/bigfile.py [--cells 7500000 | --file PATH] [--no-before] [--paths kiosk,notebook] [--site _site]
 
 Writes (once, cached by bench/synthetic.py) a synthetic AMR slice in yt's
 ``save_as_dataset`` layout, ~300 MB (7.5 M cells: px, py, pdx, pdy, density,
@@ -21,7 +21,11 @@ float64), and opens it in headless Chromium two ways:
   HEAD's kernel (the file kept in the worker's h5wasm, the site's copy fetched
   as one whole body first).
 
-For each:
+* on CPython (``--paths cpython``): ``ytlite.load`` against h5py reading every
+  array of the same file into numpy, each in a fresh process: seconds and peak
+  memory.
+
+For each browser path:
 
 * time to first image: from asking for the file (the kiosk's open, the cell's
   run) to the first frame drawn;
@@ -315,19 +319,45 @@ def measure_notebook(browser, url, name, label, keep_file):
         run.close()
 
 
+CPYTHON_READS = {
+    "ytlite.load": "import ytlite\nds = ytlite.load(path)",
+    "h5py, every array (numpy)": "import h5py\nwith h5py.File(path) as f:\n    arrays = [d[()] for d in f['grid'].values()]",
+}
+
+
+def measure_cpython(src: Path) -> list[str]:
+    """``ytlite.load`` on CPython against h5py reading every array of the same file into
+    numpy (the values and nothing else), each in a fresh process: seconds and the peak
+    resident memory above the process's own before the read."""
+    lines = []
+    for label, read in CPYTHON_READS.items():
+        code = (f"import resource, sys, time\npath = sys.argv[1]\n{read.split(chr(10))[0]}\n"
+                "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\nt = time.perf_counter()\n"
+                + "\n".join(read.split("\n")[1:]) + "\nprint(time.perf_counter() - t, "
+                "(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0) * 1024)\n")
+        out = subprocess.run([sys.executable, "-c", code, str(src)], capture_output=True, text=True, cwd=ROOT)
+        if out.returncode:
+            lines.append(f"cpython   {label:<27} FAILED: {out.stderr.strip()[-300:]}")
+            continue
+        seconds, peak = (float(x) for x in out.stdout.split()[-2:])
+        lines.append(f"cpython   {label:<27}{seconds:>8.1f} s{peak / 1e6:>9.0f} MB peak")
+    return lines
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cells", type=int, default=7_500_000, help="cells in the synthetic slice (default 7.5 M: ~300 MB)")
+    parser.add_argument("--file", type=Path, help="an existing slice file instead of the synthetic one (e.g. 50 M cells, 5 fields)")
     parser.add_argument("--no-before", action="store_true", help="skip the read paths before (HEAD's kiosk, HEAD's kernel)")
     parser.add_argument("--kiosk-before", metavar="REV", help="compare the kiosk with this commit's, whatever it reads like")
-    parser.add_argument("--paths", default="kiosk,notebook", help="which of kiosk,notebook to measure (default both)")
+    parser.add_argument("--paths", default="kiosk,notebook", help="which of kiosk,notebook,cpython to measure (default kiosk,notebook)")
     parser.add_argument("--site", type=Path, default=Path(os.environ.get("YTLITE_SITE", ROOT / "_site")),
                         help="the built site measured (default _site or $YTLITE_SITE)")
     args = parser.parse_args(argv)
     paths = {p.strip() for p in args.paths.split(",") if p.strip()}
     from playwright.sync_api import sync_playwright
 
-    src = synthetic.ensure(args.cells)
+    src = args.file.resolve() if args.file else synthetic.ensure(args.cells)
     size = src.stat().st_size
     import h5py
 
@@ -364,6 +394,11 @@ def main(argv=None) -> int:
                     handler.ranges = ranges
                     results.append(measure_notebook(browser, server.url, src.name, label, keep))
         browser.close()
+    if "cpython" in paths:
+        cpython = measure_cpython(src)
+        print("\n" + "\n".join(cpython))
+    if not results:
+        return 0
     print(f"\n{'path':<10}{'read path':<17}{'first image':>12}{'peak RSS':>12}{'x arrays':>10}{'one process':>13}"
           f"{'JS heap+h5wasm':>16}{'kept RSS':>11}  notes")
     for r in results:
