@@ -12,7 +12,7 @@
 // type, big touch targets, and after a while with no input it returns to
 // its start view.
 
-import { fetchToFS, loadH5wasm, progressText, streamToFS } from "./core/fetchfile.js";
+import { deviceBytes, fetchToFS, loadH5wasm, progressText, streamToFS } from "./core/fetchfile.js";
 import { wasmGeometry } from "./core/pipeline.js";
 import { loadRuntime } from "./core/runtime.js";
 import { lengthUnitChoices, REFINEMENT_LEVEL } from "./core/conventions.js";
@@ -99,7 +99,7 @@ class Kiosk {
   async read(path, name, report = (text) => this.say(text)) {
     const { runtime, h5wasm } = await this.ready;
     return loadSlice(openSliceFile(h5wasm, path, name), {
-      geometry: wasmGeometry(runtime.px), inUse: runtime.memoryBytes(), available: runtime.deviceBytes(),
+      geometry: wasmGeometry(runtime.px), inUse: runtime.memoryBytes(), available: deviceBytes(),
       progress: (done, total) => report(`Reading ${name}: arrays ${done} of ${total}`),
     });
   }

@@ -5,7 +5,7 @@
 // page's one pixelizer runtime from the shared assets model; mounts the Viewer.
 
 import { isShippedCopy } from "./core/conventions.js";
-import { base64ToFS, fetchToFS, loadH5wasm, progressText, siteRoot } from "./core/fetchfile.js";
+import { base64ToFS, deviceBytes, fetchToFS, loadH5wasm, progressText, siteRoot } from "./core/fetchfile.js";
 import { wasmGeometry } from "./core/pipeline.js";
 import { loadRuntime } from "./core/runtime.js";
 import { loadSlice, openSliceFile } from "./core/slicefile.js";
@@ -96,7 +96,7 @@ async function readSource(entry, runtime, fieldNames, report) {
   }
   const slice = await loadSlice(openSliceFile(h5wasm, fsPath, name), {
     geometry: wasmGeometry(runtime.px), fields: fieldNames, inUse: runtime.memoryBytes(),
-    available: runtime.deviceBytes(),
+    available: deviceBytes(),
     progress: (done, total) => report(`Reading ${name}: arrays ${done} of ${total} into the viewer`),
   });
   // the page read what Python read (same cells, the fields Python offers)

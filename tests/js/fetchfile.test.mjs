@@ -64,6 +64,25 @@ test("a streamed body lands in the FS byte for byte, with progress; short or unk
   assert.equal(h5.FS.readdir("/").length, before);
 });
 
+test("a file bigger than the device's memory is refused before its first byte, or as it grows past it", { skip: !built && "not built" }, async () => {
+  const h5 = await h5wasm();
+  const bytes = Uint8Array.from({ length: 3000 }, (_, i) => i % 256);
+  const before = h5.FS.readdir("/").length;
+  await assert.rejects(streamToFS(h5, responseOf(bytes, 3, { "Content-Length": "3000" }), "big.h5", { limit: 2999 }), (err) => {
+    assert.equal(err.constructor.name, "SliceFileError");
+    assert.match(err.message, /^big\.h5: 1 MB, more than the 1 MB of memory this device has; make a smaller file with `ytlite extract`/);
+    return true;
+  });
+  let seen = 0;
+  await assert.rejects(streamToFS(h5, responseOf(bytes, 3), "grows.h5", { limit: 1500, onProgress: (got) => { seen = got; } }),
+    /^Error: grows\.h5: 1 MB and more, more than the 1 MB of memory this device has/);
+  assert.ok(seen <= 1500, seen); // (the chunk that went past was the last one read)
+  assert.equal(h5.FS.readdir("/").length, before);
+  const p = await streamToFS(h5, responseOf(bytes, 3, { "Content-Length": "3000" }), "fits.h5", { limit: 3000 });
+  assert.deepEqual(h5.FS.readFile(p), bytes);
+  h5.FS.unlink(p);
+});
+
 test("base64 from the browser's storage decodes a piece at a time into the FS", { skip: !built && "not built" }, async () => {
   const h5 = await h5wasm();
   for (const n of [0, 1, 2, 3, 5 * (1 << 20) + 2]) {

@@ -6,9 +6,19 @@
 // decoded from its base64 a piece at a time. And h5wasm itself, loaded once
 // per page from the site when first needed.
 
-import { fsFile } from "./slicefile.js";
+import { formatBytes } from "./conventions.js";
+import { fsFile, SliceFileError } from "./slicefile.js";
 
 const MB = 1e6;
+
+// Bytes of memory the device has, as the browser says (navigator.deviceMemory:
+// GiB, rounded down; Chromium's, up to 16 here), else null: the most a file
+// in the page (streamToFS) and a slice's arrays (slicefile.js's loadSlice,
+// `available`) may take.
+export function deviceBytes() {
+  const gib = globalThis.navigator?.deviceMemory;
+  return gib > 0 ? gib * 2 ** 30 : null;
+}
 
 // "Reading NAME: 45 of 300 MB" (whole MB from 10 MB up, else one decimal);
 // without a known total: "Reading NAME: 45 MB".
@@ -23,20 +33,33 @@ export function progressText(name, received, total = 0) {
 // `onProgress(received, total)` after each chunk; `size`: the expected
 // length when the caller knows it better than the response (its
 // Content-Length is absent, or counts compressed bytes).
-export async function streamToFS(h5wasm, response, name, { onProgress = null, size = 0 } = {}) {
+export async function streamToFS(h5wasm, response, name, { onProgress = null, size = 0, limit = deviceBytes() } = {}) {
   const announced = Number(response.headers.get("Content-Length")) || 0;
   const encoded = !!response.headers.get("Content-Encoding"); // (Content-Length then counts the compressed bytes)
   const total = size || (encoded ? 0 : announced);
+  // (a file bigger than the device: refused before its first byte, or as soon as it grows past it)
+  const tooBig = (bytes) => limit !== null && bytes > limit && new SliceFileError(
+    `${name}: ${formatBytes(bytes)}${bytes === total ? "" : " and more"}, more than the ${formatBytes(limit)} of memory this device has; `
+    + "make a smaller file with `ytlite extract` and a sub-region (--region x0,x1,y0,y1) or fewer --fields");
+  if (tooBig(total)) {
+    response.body?.cancel().catch(() => {});
+    throw tooBig(total);
+  }
   const file = fsFile(h5wasm, name, total);
   try {
     if (!response.body) { // (no streams: the whole body at once)
       file.write(new Uint8Array(await response.arrayBuffer()));
+      if (tooBig(file.written)) throw tooBig(file.written);
     } else {
       const reader = response.body.getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         file.write(value);
+        if (tooBig(file.written)) {
+          reader.cancel().catch(() => {});
+          throw tooBig(file.written);
+        }
         onProgress?.(file.written, total);
       }
     }

@@ -46,10 +46,6 @@ export function loadRuntime({ key, wasm, colormapIndex, colormapTables }) {
         // bytes of wasm memory the pixelizer has now (what a new mesh cannot use: slicefile.js's inUse;
         // what a soak test watches)
         memoryBytes: () => exports.memory.buffer.byteLength,
-        // bytes of memory the device has, as the browser tells it (navigator.deviceMemory: GiB, rounded
-        // down, at most 8; only some browsers), else null: what a file's arrays may take (slicefile.js's
-        // available)
-        deviceBytes: () => (globalThis.navigator?.deviceMemory > 0 ? globalThis.navigator.deviceMemory * 2 ** 30 : null),
         // deposit workers (core/parallel.js DepositPool): the module each one instantiates, how to start
         // one, how many (hardwareConcurrency; workerCount caps it), and the most a deposit may cost on
         // the page's thread (core/pipeline.js FRAME_BUDGET_MS; tests set 0 to make every image there)
