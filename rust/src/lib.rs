@@ -99,6 +99,11 @@
 //! mesh.geometryCopy(name) -> Float64Array      // "px"|"py"|"pdx"|"pdy"|"values", decoded copy
 //! mesh.parts() -> {kind, compacted, ...typed arrays}   // copies, for another instance
 //! VariableMesh.fromParts(parts)                // the same mesh (storage, deposits) here
+//! mesh.partsLayout() -> parts() with the arrays' lengths (and valuesKind) for the arrays
+//! mesh.partView(name) -> typed array           // a part, no copy ("xIndex", "values", ...)
+//! new PartsBuilder(layout)                     // a partsLayout(): the arrays allocated here
+//! partsBuilder.view(name) -> typed array       // writable: the part, written a chunk at a time
+//! partsBuilder.finish() -> VariableMesh        // = fromParts(the parts written)
 //!
 //! new MeshBuilder(n)                           // a mesh filled a chunk at a time, compact as it comes
 //! builder.put("px"|"py"|"pdx"|"pdy", offset, chunk)  // in that order, consecutive chunks from 0
@@ -186,6 +191,12 @@
 //! identical mesh (same storage, same deposits), one copy of each array into
 //! its memory, checking every invariant (indices inside their tables, finite
 //! centres, half widths >= 0, lengths; throws `invalid mesh parts: ...`).
+//! The same a piece at a time, with no whole copy of any array outside the
+//! two instances (a deposit worker's copy): `mesh.partsLayout()` (the parts
+//! with each array but `pdxTable`/`pdyTable` given as its length) makes a
+//! `PartsBuilder` there, each array goes from `mesh.partView(name)` here to
+//! `builder.view(name)` there in chunks, and `builder.finish()` checks and
+//! returns the mesh `fromParts` would.
 //!
 //! **Views** (`*View()`, `values()`, `rgba()`) alias wasm linear memory: they
 //! become detached (length 0) whenever wasm memory grows, which can happen on
@@ -410,6 +421,49 @@ mod wasm {
         /// xIndex, yTable, yIndex, pdxTable, pdyTable, pdIndex, values}`
         /// (`values`: a Float64Array or a Float32Array). Validates first.
         pub fn parts(&self) -> Result<js_sys::Object, JsError> {
+            self.parts_object(false)
+        }
+
+        /// `parts()` with every array but the (small) `pdxTable` and
+        /// `pdyTable` given as its length, plus `valuesKind`: what a
+        /// `PartsBuilder` in another instance needs before the arrays
+        /// arrive a piece at a time (`partView`). Validates first.
+        #[wasm_bindgen(js_name = partsLayout)]
+        pub fn parts_layout(&self) -> Result<js_sys::Object, JsError> {
+            self.parts_object(true)
+        }
+
+        /// A view (no copy; invalidated when wasm memory grows; read it,
+        /// do not write it) of the part `name` of `parts()` (all but
+        /// `pdxTable` and `pdyTable`, which `partsLayout()` holds).
+        #[wasm_bindgen(js_name = partView)]
+        pub fn part_view(&self, name: &str) -> Result<JsValue, JsError> {
+            use crate::variable_mesh::{GeometryRef, ValuesRef};
+            use js_sys::{Float32Array, Uint32Array, Uint8Array};
+            // (safe while no allocation happens before the view is used: the caller copies it at once)
+            let view: JsValue = unsafe {
+                match (self.inner.geometry(), name) {
+                    (_, "values") => match self.inner.values_ref() {
+                        ValuesRef::F64(v) => Float64Array::view(v).into(),
+                        ValuesRef::F32(v) => Float32Array::view(v).into(),
+                    },
+                    (GeometryRef::F64(g), "px") => Float64Array::view(g.px).into(),
+                    (GeometryRef::F64(g), "py") => Float64Array::view(g.py).into(),
+                    (GeometryRef::F64(g), "pdx") => Float64Array::view(g.pdx).into(),
+                    (GeometryRef::F64(g), "pdy") => Float64Array::view(g.pdy).into(),
+                    (GeometryRef::Table(t), "xTable") => Float64Array::view(t.x_table).into(),
+                    (GeometryRef::Table(t), "xIndex") => Uint32Array::view(t.x_index).into(),
+                    (GeometryRef::Table(t), "yTable") => Float64Array::view(t.y_table).into(),
+                    (GeometryRef::Table(t), "yIndex") => Uint32Array::view(t.y_index).into(),
+                    (GeometryRef::Table(t), "pdIndex") => Uint8Array::view(t.pd_index).into(),
+                    _ => return Err(js(Error::InvalidParts(format!(
+                        "no part {name:?} to view in a mesh of {} geometry", self.inner.geometry_kind())))),
+                }
+            };
+            Ok(view)
+        }
+
+        fn parts_object(&self, layout: bool) -> Result<js_sys::Object, JsError> {
             use crate::variable_mesh::{GeometryRef, ValuesRef};
             use js_sys::{Float32Array, Object, Reflect, Uint32Array, Uint8Array};
             self.inner.ensure_valid().map_err(js)?;
@@ -417,30 +471,35 @@ mod wasm {
             let set = |k: &str, v: &JsValue| {
                 Reflect::set(&o, &JsValue::from_str(k), v).map(|_| ()).map_err(|_| JsError::new("parts(): cannot set a property"))
             };
+            // (an array, or in a layout its length)
+            let part = |copy: JsValue, len: usize| if layout { JsValue::from_f64(len as f64) } else { copy };
             set("kind", &JsValue::from_str(self.inner.geometry_kind()))?;
             set("compacted", &JsValue::from_bool(self.inner.is_compacted()))?;
             match self.inner.geometry() {
                 GeometryRef::F64(g) => {
-                    set("px", &Float64Array::from(g.px).into())?;
-                    set("py", &Float64Array::from(g.py).into())?;
-                    set("pdx", &Float64Array::from(g.pdx).into())?;
-                    set("pdy", &Float64Array::from(g.pdy).into())?;
+                    for (k, v) in [("px", g.px), ("py", g.py), ("pdx", g.pdx), ("pdy", g.pdy)] {
+                        set(k, &part(if layout { JsValue::UNDEFINED } else { Float64Array::from(v).into() }, v.len()))?;
+                    }
                 }
                 GeometryRef::Table(t) => {
-                    set("xTable", &Float64Array::from(t.x_table).into())?;
-                    set("xIndex", &Uint32Array::from(t.x_index).into())?;
-                    set("yTable", &Float64Array::from(t.y_table).into())?;
-                    set("yIndex", &Uint32Array::from(t.y_index).into())?;
+                    let copy = !layout;
+                    set("xTable", &part(if copy { Float64Array::from(t.x_table).into() } else { JsValue::UNDEFINED }, t.x_table.len()))?;
+                    set("xIndex", &part(if copy { Uint32Array::from(t.x_index).into() } else { JsValue::UNDEFINED }, t.x_index.len()))?;
+                    set("yTable", &part(if copy { Float64Array::from(t.y_table).into() } else { JsValue::UNDEFINED }, t.y_table.len()))?;
+                    set("yIndex", &part(if copy { Uint32Array::from(t.y_index).into() } else { JsValue::UNDEFINED }, t.y_index.len()))?;
                     let pdx: Vec<f64> = t.pd_table.iter().map(|p| p[0]).collect();
                     let pdy: Vec<f64> = t.pd_table.iter().map(|p| p[1]).collect();
                     set("pdxTable", &Float64Array::from(&pdx[..]).into())?;
                     set("pdyTable", &Float64Array::from(&pdy[..]).into())?;
-                    set("pdIndex", &Uint8Array::from(t.pd_index).into())?;
+                    set("pdIndex", &part(if copy { Uint8Array::from(t.pd_index).into() } else { JsValue::UNDEFINED }, t.pd_index.len()))?;
                 }
             }
             match self.inner.values_ref() {
-                ValuesRef::F64(v) => set("values", &Float64Array::from(v).into())?,
-                ValuesRef::F32(v) => set("values", &Float32Array::from(v).into())?,
+                ValuesRef::F64(v) => set("values", &part(if layout { JsValue::UNDEFINED } else { Float64Array::from(v).into() }, v.len()))?,
+                ValuesRef::F32(v) => set("values", &part(if layout { JsValue::UNDEFINED } else { Float32Array::from(v).into() }, v.len()))?,
+            }
+            if layout {
+                set("valuesKind", &JsValue::from_str(self.inner.values_kind()))?;
             }
             Ok(o)
         }
@@ -498,6 +557,14 @@ mod wasm {
 
     /// Reads the object `parts()` makes (see `fromParts`).
     fn parts_to_mesh(parts: &JsValue) -> Result<crate::VariableMesh, Error> {
+        crate::VariableMesh::from_parts(parts_from_js(parts, false)?)
+    }
+
+    /// The parts `parts` (as `mesh.parts()` gives them) describes, copied
+    /// into wasm memory; with `lengths`, an array may be given as its length
+    /// instead (`partsLayout()`: zeros, written later through
+    /// `PartsBuilder.view`).
+    fn parts_from_js(parts: &JsValue, lengths: bool) -> Result<crate::variable_mesh::MeshParts, Error> {
         use crate::variable_mesh::{GeometryParts, MeshParts, ValueParts};
         use js_sys::{Float32Array, Reflect, Uint32Array, Uint8Array};
         let bad = |m: String| Error::InvalidParts(m);
@@ -505,19 +572,31 @@ mod wasm {
             return Err(bad("expected the object mesh.parts() returns".into()));
         }
         let get = |k: &str| Reflect::get(parts, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-        // one copy into wasm memory, failing cleanly if memory runs out
+        // one copy into wasm memory (or zeros of a length), failing cleanly if memory runs out
         macro_rules! vec_of {
             ($k:expr, $ty:ty, $arr:ty, $name:expr) => {{
                 let v = get($k);
-                let a = v.dyn_into::<$arr>().map_err(|_| bad(format!("parts.{} must be a {}", $k, $name)))?;
-                let len = a.length() as usize;
+                let (len, array) = match v.as_f64() {
+                    Some(n) if lengths => {
+                        if !(n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64) {
+                            return Err(bad(format!("parts.{} must be a {} or a length (a whole number >= 0), not {n}", $k, $name)));
+                        }
+                        (n as usize, None)
+                    }
+                    _ => {
+                        let a = v.dyn_into::<$arr>().map_err(|_| bad(format!("parts.{} must be a {}", $k, $name)))?;
+                        (a.length() as usize, Some(a))
+                    }
+                };
                 let mut out: Vec<$ty> = Vec::new();
                 out.try_reserve_exact(len).map_err(|_| Error::AllocationFailed {
                     what: "a mesh part",
                     bytes: len.saturating_mul(std::mem::size_of::<$ty>()),
                 })?;
                 out.resize(len, Default::default());
-                a.copy_to(&mut out);
+                if let Some(a) = array {
+                    a.copy_to(&mut out);
+                }
                 out
             }};
         }
@@ -526,7 +605,8 @@ mod wasm {
         let kind = get("kind").as_string().unwrap_or_default();
         let values = {
             let v = get("values");
-            if v.is_instance_of::<Float32Array>() {
+            let f32_length = lengths && v.as_f64().is_some() && get("valuesKind").as_string().as_deref() == Some("f32");
+            if v.is_instance_of::<Float32Array>() || f32_length {
                 ValueParts::F32(vec_of!("values", f32, Float32Array, "Float32Array"))
             } else {
                 ValueParts::F64(vec_of!("values", f64, Float64Array, "Float64Array or a Float32Array"))
@@ -550,7 +630,60 @@ mod wasm {
             },
             _ => return Err(bad(format!("parts.kind must be \"f64\" or \"table\", not \"{kind}\""))),
         };
-        crate::VariableMesh::from_parts(MeshParts { geometry, values, compacted })
+        Ok(MeshParts { geometry, values, compacted })
+    }
+
+    /// A mesh of another instance rebuilt here from its parts sent a
+    /// piece at a time (a deposit worker's copy: no whole copy of any
+    /// array in a message, see lite/js/core/parallel.js): made from
+    /// `mesh.partsLayout()` there (every array allocated here at its
+    /// length), each array written through `view(name)`, then `finish()`
+    /// checks every invariant, as `VariableMesh.fromParts` does.
+    #[wasm_bindgen(js_name = PartsBuilder)]
+    pub struct JsPartsBuilder {
+        parts: Option<crate::variable_mesh::MeshParts>,
+    }
+
+    #[wasm_bindgen(js_class = PartsBuilder)]
+    impl JsPartsBuilder {
+        #[wasm_bindgen(constructor)]
+        pub fn new(layout: &JsValue) -> Result<JsPartsBuilder, JsError> {
+            parts_from_js(layout, true).map(|p| JsPartsBuilder { parts: Some(p) }).map_err(js)
+        }
+
+        /// A writable view (no copy; invalidated when wasm memory grows:
+        /// write it at once) of the part `name` (as `partView` names it).
+        pub fn view(&mut self, name: &str) -> Result<JsValue, JsError> {
+            use crate::variable_mesh::{GeometryParts, ValueParts};
+            use js_sys::{Float32Array, Uint32Array, Uint8Array};
+            let parts = self.parts.as_mut().ok_or_else(|| JsError::new("this PartsBuilder has made its mesh"))?;
+            let view: JsValue = unsafe {
+                match (&mut parts.geometry, name) {
+                    (_, "values") => match &mut parts.values {
+                        ValueParts::F64(v) => Float64Array::view_mut_raw(v.as_mut_ptr(), v.len()).into(),
+                        ValueParts::F32(v) => Float32Array::view_mut_raw(v.as_mut_ptr(), v.len()).into(),
+                    },
+                    (GeometryParts::F64 { px: v, .. }, "px")
+                    | (GeometryParts::F64 { py: v, .. }, "py")
+                    | (GeometryParts::F64 { pdx: v, .. }, "pdx")
+                    | (GeometryParts::F64 { pdy: v, .. }, "pdy")
+                    | (GeometryParts::Table { x_table: v, .. }, "xTable")
+                    | (GeometryParts::Table { y_table: v, .. }, "yTable") => Float64Array::view_mut_raw(v.as_mut_ptr(), v.len()).into(),
+                    (GeometryParts::Table { x_index: v, .. }, "xIndex") | (GeometryParts::Table { y_index: v, .. }, "yIndex") => {
+                        Uint32Array::view_mut_raw(v.as_mut_ptr(), v.len()).into()
+                    }
+                    (GeometryParts::Table { pd_index: v, .. }, "pdIndex") => Uint8Array::view_mut_raw(v.as_mut_ptr(), v.len()).into(),
+                    _ => return Err(js(Error::InvalidParts(format!("no part {name:?} to write in these parts")))),
+                }
+            };
+            Ok(view)
+        }
+
+        /// The mesh (every invariant checked); the builder is then spent.
+        pub fn finish(&mut self) -> Result<JsVariableMesh, JsError> {
+            let parts = self.parts.take().ok_or_else(|| JsError::new("this PartsBuilder has made its mesh"))?;
+            crate::VariableMesh::from_parts(parts).map(|inner| JsVariableMesh { inner }).map_err(js)
+        }
     }
 
     /// Deposited image + RGBA output (both allocated once).

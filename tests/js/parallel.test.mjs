@@ -9,7 +9,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { BANDS_AHEAD, BandWorker, DepositPool, splitRows, workerCount } from "../../lite/js/core/parallel.js";
+import { BANDS_AHEAD, BandWorker, CHUNKS_IN_FLIGHT, DepositPool, splitRows, workerCount } from "../../lite/js/core/parallel.js";
 
 const gen = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "ytlite", "_generated");
 const built = fs.existsSync(path.join(gen, "ytlite_pixelizer_bg.wasm"));
@@ -119,7 +119,8 @@ test("pool: the bands put together are frb.deposit's image, bit for bit", { skip
     { view: [0, 1, 0, 1], width: 33, height: 65, antialias: false },
   ];
   for (const [size, chunk] of [[1, undefined], [2, 100], [3, 1000], [4, 7]]) { // (meshes sent in chunks of `chunk` cells)
-    const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size, chunk });
+    const log = [];
+    const pool = new DepositPool({ spawn: fakeSpawn(px, log), module: null, size, chunk });
     pool.setMesh(meshOf(px, m, size % 2 === 0), "v"); // (compacted or not)
     pool.setValues("v", m.values); // (the same values again, in chunks)
     for (const c of cases) {
@@ -127,6 +128,11 @@ test("pool: the bands put together are frb.deposit's image, bit for bit", { skip
       const got = await pool.deposit(r);
       assert.ok(sameBits(got, single(px, m, r)), `K=${size} ${JSON.stringify(c)}`);
     }
+    // the arrays went through a few buffers per worker, each sent again once given back
+    const chunks = log.filter((l) => l === "part" || l === "values").length / size;
+    assert.ok(chunks >= (chunk === 7 ? 100 : 2), `${chunks} chunks`);
+    assert.ok(pool.stats.chunkBuffers >= 1 && pool.stats.chunkBuffers <= CHUNKS_IN_FLIGHT, `${pool.stats.chunkBuffers} buffers`);
+    for (const slot of pool.workers) assert.equal(slot.buffers, 0); // (all let go once sent)
     pool.terminate();
   }
 });
@@ -139,6 +145,10 @@ test("pool: a newer image cancels the older one between bands; errors say why", 
   pool.setMesh(meshOf(px, m), "v");
   const a = { view: [0, 1, 0, 1], width: 64, height: 64, antialias: true };
   const b = { view: [0.2, 0.6, 0.2, 0.6], width: 64, height: 64, antialias: true };
+  // (no band goes to a worker before its copy of the mesh is complete)
+  assert.ok(sameBits(await pool.deposit(b), single(px, m, b)));
+  assert.ok(log.indexOf("meshDone") < log.findIndex((l) => l.startsWith("band")));
+  log.length = 0;
   const first = pool.deposit(a);
   assert.equal(pool.busy(), true);
   const second = pool.deposit(b);
@@ -187,10 +197,10 @@ test("pool: a mesh a worker cannot hold is said at the next image", { skip: !bui
   const px = await glue();
   const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size: 1 });
   const m = amrMesh();
-  // (parts as a damaged page or a bug could send them: fromParts checks every invariant)
-  const parts = meshOf(px, m, false).parts();
+  // (parts as a damaged page or a bug could send them: the worker's PartsBuilder checks every invariant)
+  const mesh = meshOf(px, m, false), parts = mesh.parts(), layout = mesh.partsLayout();
   parts.pdx[3] = NaN;
-  pool.setMesh({ parts: () => parts }, "v");
+  pool.setMesh({ partsLayout: () => layout, partView: (name) => parts[name] }, "v");
   await new Promise((r) => setTimeout(r, 10));
   await assert.rejects(pool.deposit({ view: [0, 1, 0, 1], width: 8, height: 8 }), /a deposit worker: cell half-width pdx\[3\] = NaN must be finite/);
   pool.terminate();

@@ -19,7 +19,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const gen = path.join(here, "..", "..", "ytlite", "_generated");
 const wasm = await import(path.join(gen, "ytlite_pixelizer.js"));
 const exports = wasm.initSync({ module: fs.readFileSync(path.join(gen, "ytlite_pixelizer_bg.wasm")) });
-const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization, Previews, RowBand, MeshBuilder } = wasm;
+const { VariableMesh, FixedResolutionBuffer, Colormap, Normalization, Previews, RowBand, MeshBuilder, PartsBuilder } = wasm;
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -161,6 +161,31 @@ function round() {
         }
         rebuilt = own(call("VariableMesh.fromParts", () => VariableMesh.fromParts(pick([parts, parts, null, 3, {}]))).value);
       }
+    } else if (random() < 0.1) {
+      // rebuilt a part at a time (a deposit worker's copy), now and then from a broken layout or with a wrong part
+      const layout = call("mesh.partsLayout", () => mesh.partsLayout()).value;
+      if (layout) {
+        if (random() < 0.5) {
+          const k = pick(Object.keys(layout));
+          layout[k] = pick([undefined, null, -1, 1.5, NaN, 2 ** 32, 2 ** 31, 0, "f32", layout[k]]);
+        }
+        const builder = call("new PartsBuilder", () => new PartsBuilder(pick([layout, layout, null, {}, 3]))).value;
+        if (builder) {
+          const names = layout.kind === "table" ? ["xTable", "xIndex", "yTable", "yIndex", "pdIndex", "values"] : ["px", "py", "pdx", "pdy", "values"];
+          for (const name of names) {
+            const asked = random() < 0.1 ? pick(["pz", "", "pdxTable", name]) : name;
+            const source = call("mesh.partView", () => mesh.partView(asked)).value;
+            const target = call("builder.view", () => builder.view(pick([asked, asked, "px", "xIndex"]))).value;
+            if (source && target) {
+              call("builder.view.set", () => target.set(random() < 0.1 ? source.map(() => pick([NaN, 2 ** 32 - 1, 255, -1])) : source,
+                random() < 0.05 ? 1 : 0));
+            }
+          }
+          rebuilt = own(call("builder.finish", () => builder.finish()).value);
+          call("builder.finish again", () => builder.finish());
+          builder.free();
+        }
+      }
     }
     call("mesh.extent", () => mesh.extent());
     if (rebuilt) mesh = rebuilt; // (deposit the rebuilt mesh)
@@ -235,6 +260,13 @@ function growth() {
     call("growth: fromParts", () => VariableMesh.fromParts(badParts));
     call("growth: pxView", () => compactMesh.pxView());
     call("growth: builder", () => new MeshBuilder(2 ** 31));
+    call("growth: PartsBuilder", () => new PartsBuilder({ ...goodLayout, values: 2 ** 31 }));
+    call("growth: PartsBuilder length", () => new PartsBuilder({ ...goodLayout, xIndex: 2 ** 40 }));
+    // (widths' indices into no pair at all)
+    const parts = new PartsBuilder({ ...goodLayout, pdxTable: new Float64Array(0), pdyTable: new Float64Array(0) });
+    call("growth: PartsBuilder.view", () => parts.view("pz"));
+    call("growth: PartsBuilder.finish", () => parts.finish());
+    parts.free();
     const builder = new MeshBuilder(4);
     call("growth: builder.put", () => builder.put("px", 0, new Float64Array([0, NaN])));
     call("growth: builder.finish", () => builder.finish());
@@ -248,6 +280,7 @@ function growth() {
   compactMesh.pdyView().fill(1 / 32);
   compactMesh.compact();
   const badParts = compactMesh.parts();
+  const goodLayout = compactMesh.partsLayout();
   badParts.yIndex = badParts.yIndex.map(() => 99);
   for (let i = 0; i < 50; i++) failing(); // (warm up: the first errors may grow the allocator's pools)
   const before = exports.memory.buffer.byteLength;

@@ -20,19 +20,27 @@
 //
 // Messages (main -> worker):
 //   {type: "init", module}                                  a compiled WebAssembly.Module
-//   {type: "mesh", mesh, field, parts}                      a mesh and a field's values: VariableMesh
-//                                                           parts() (compact: ~18 bytes a cell), transferred
-//   {type: "values", mesh, field, offset, values}           another field's values, in chunks of CHUNK
+//   {type: "mesh", mesh, field, layout}                     a new mesh holding a field's values: its
+//                                                           VariableMesh partsLayout() (the arrays' lengths)
+//   {type: "part", mesh, name, offset, values}              then each array of its parts (compact: ~18
+//                                                           bytes a cell) a chunk at a time
+//   {type: "meshDone", mesh}                                and the mesh is complete
+//   {type: "values", mesh, field, offset, values}           another field's values, a chunk at a time
 //   {type: "band", job, mesh, field, view, width, height, row0, row1, antialias, periodic, period}
 //   {type: "spare", buffer}                                 a band's buffer back, to fill again
 // (worker -> main):
 //   {type: "band", job, row0, row1, values}                 values transferred (a view of a reused
 //                                                           buffer)
+//   {type: "returned", buffer}                              a chunk's buffer back, copied into wasm memory
 //   {type: "error", job?, message}                          a band (or a mesh, job null) failed
 // Buffers go back and forth (no fresh memory per band or per image: fresh
-// memory costs page faults, as much as the copy itself).
+// memory costs page faults, as much as the copy itself). A mesh or a field
+// goes to a worker through a few buffers of CHUNK values, each sent again
+// once the worker gives it back: a whole array in one message would stay in
+// the worker's memory, beside its wasm copy, until its thread's next full
+// garbage collection (detaching it there does not free it: the message
+// holds it), which an idle worker may not run for long.
 
-import { free } from "./buffers.js";
 
 // Bands per worker in one image: enough for balance and quick cancelling,
 // few enough that each band's fixed cost (culling, a message) stays small.
@@ -40,9 +48,11 @@ export const BANDS_PER_WORKER = 4;
 // Bands sent to a worker ahead of its replies: it starts the next one while
 // the main thread takes the last one in (no idle gap of a message's round trip).
 export const BANDS_AHEAD = 2;
-// Values per message when a field goes to the workers: the copies in flight
-// stay small (a whole copy per worker at once would add as much again).
+// Values per message (of 8 bytes; as many smaller ones) when a mesh or a
+// field goes to the workers, and buffers of that size in flight per worker:
+// the copies in flight stay small.
 export const CHUNK = 1 << 20;
+export const CHUNKS_IN_FLIGHT = 3;
 
 // `parts` consecutive bands [row0, row1) covering 0..height, as even as
 // whole rows allow; never an empty band (at most `height` bands).
@@ -69,6 +79,9 @@ export function workerCount(hardwareConcurrency, { cap = 4, meshBytes = 0, budge
 
 // -- worker side --------------------------------------------------------------
 
+// A chunk's buffer back to the main thread, its values copied into wasm memory.
+const returned = (values) => ({ reply: { type: "returned", buffer: values.buffer }, transfer: [values.buffer] });
+
 export class BandWorker {
   // px: the pixelizer glue (already instantiated in this worker)
   constructor(px) {
@@ -84,7 +97,9 @@ export class BandWorker {
   handle(msg) {
     try {
       switch (msg.type) {
-        case "mesh": return this.setMesh(msg);
+        case "mesh": return this.startMesh(msg);
+        case "part": return this.setPart(msg);
+        case "meshDone": return this.finishMesh(msg);
         case "values": return this.setValues(msg);
         case "band": return this.deposit(msg);
         case "spare": this.spares.push(msg.buffer); return null;
@@ -95,17 +110,33 @@ export class BandWorker {
     }
   }
 
-  setMesh({ mesh, field, parts }) {
+  // A new mesh: its arrays allocated in wasm memory at their lengths, filled as the parts arrive.
+  startMesh({ mesh, field, layout }) {
     this.mesh?.free();
-    this.mesh = null;
+    this.builder?.free();
+    this.mesh = this.builder = null;
     this.meshId = this.field = null;
+    this.builder = new this.px.PartsBuilder(layout);
+    this.building = { mesh, field };
+    return null;
+  }
+
+  setPart({ mesh, name, offset, values }) {
+    if (this.builder && mesh === this.building.mesh) this.builder.view(name).set(values, offset);
+    return returned(values); // (or a part of a mesh no longer wanted: nothing to do)
+  }
+
+  finishMesh({ mesh }) {
+    if (!this.builder || mesh !== this.building.mesh) return null;
+    const builder = this.builder;
+    this.builder = null;
     try {
-      this.mesh = this.px.VariableMesh.fromParts(parts); // (checks every invariant)
+      this.mesh = builder.finish(); // (checks every invariant)
     } finally {
-      for (const a of Object.values(parts)) if (ArrayBuffer.isView(a)) free(a); // (copied into wasm memory)
+      builder.free();
     }
     this.meshId = mesh;
-    this.field = field;
+    this.field = this.building.field;
     return null;
   }
 
@@ -114,12 +145,11 @@ export class BandWorker {
     this.field = null;
     this.mesh.valuesView().set(values, offset);
     const end = offset + values.length;
-    free(values); // (copied into wasm memory)
     if (end === this.mesh.len()) { // the last chunk
       this.mesh.validate();
       this.field = field;
     }
-    return null;
+    return returned(values);
   }
 
   deposit(m) {
@@ -154,20 +184,24 @@ export class DepositPool {
   // spawn(): a Worker (or anything with postMessage, onmessage, onerror,
   // terminate) running BandWorker; module: the compiled pixelizer; size: K.
   // chunk: values per message when a field is sent (CHUNK; tests use small ones)
-  constructor({ spawn, module, size, chunk = CHUNK }) {
+  constructor({ spawn, module, size, chunk = CHUNK, inFlight = CHUNKS_IN_FLIGHT }) {
     this.size = size;
     this.active = size; // workers new bands go to (setActive)
     this.chunk = chunk;
+    this.inFlight = inFlight;
     this.meshId = 0;
     this.field = null;
     this.jobs = 0;
     this.job = null; // the image being made: {id, request, queue, pending, out, resolve, reject}
     this.broken = null; // why the pool cannot be used any more (a worker died)
-    this.stats = { images: 0, cancelled: 0, bands: 0 }; // asked for, cancelled before done, deposited
+    // images asked for, cancelled before done, bands deposited; the most chunk buffers one worker had at once
+    this.stats = { images: 0, cancelled: 0, bands: 0, chunkBuffers: 0 };
     this.workers = [];
     for (let i = 0; i < size; i++) {
       const w = spawn();
-      const slot = { worker: w, sent: 0 }; // sent: bands not answered yet
+      // sent: bands not answered yet; tasks: messages and array copies still to send (bands wait for
+      // them); pool: chunk buffers back from the worker; buffers: how many this worker has
+      const slot = { worker: w, sent: 0, tasks: [], pool: [], buffers: 0 };
       w.onmessage = (e) => this.received(slot, e.data);
       w.onerror = (e) => this.fail(`a deposit worker stopped: ${e?.message ?? e}`);
       w.postMessage({ type: "init", module });
@@ -175,31 +209,80 @@ export class DepositPool {
     }
   }
 
-  // A new mesh (a wasm VariableMesh holding the values of `field`): its
-  // parts() copied for every worker (compact when the mesh is), transferred.
+  // A new mesh (a wasm VariableMesh holding the values of `field`, kept
+  // alive until the next setMesh): its parts (compact when the mesh is)
+  // copied to every worker a chunk at a time, from the mesh's own memory.
   setMesh(mesh, field) {
     this.cancel();
     this.meshId += 1;
-    // (Transferred, not copied: a copy would cost the page more memory at its peak. The worker's thread
-    // frees a transferred buffer only at its next full garbage collection (detaching it there does not),
-    // so a worker holds its copy twice until then: bench/bigfile.py measures both.)
-    for (const { worker } of this.workers) {
-      const parts = mesh.parts();
-      const buffers = Object.values(parts).filter((a) => ArrayBuffer.isView(a)).map((a) => a.buffer);
-      worker.postMessage({ type: "mesh", mesh: this.meshId, field, parts }, buffers);
+    const layout = mesh.partsLayout(), id = this.meshId;
+    const names = layout.kind === "table" ? ["xTable", "xIndex", "yTable", "yIndex", "pdIndex", "values"]
+      : ["px", "py", "pdx", "pdy", "values"];
+    for (const slot of this.workers) {
+      slot.tasks = [{ message: { type: "mesh", mesh: id, field, layout } },
+        ...names.map((name) => ({ type: "part", mesh: id, name, offset: 0, length: layout[name], source: () => mesh.partView(name) })),
+        { message: { type: "meshDone", mesh: id } }];
+      this.pump(slot);
     }
     this.field = field;
   }
 
+  // The mesh given to setMesh is about to be freed: nothing more of it is sent.
+  forgetMesh() {
+    this.cancel();
+    for (const slot of this.workers) slot.tasks = [];
+  }
+
+  // Another field's values (a Float64Array, one per cell) for the workers' copies.
   setValues(field, values) {
     this.cancel();
-    for (const { worker } of this.workers) {
-      for (let offset = 0; offset < values.length; offset += this.chunk) {
-        const chunk = values.slice(offset, Math.min(values.length, offset + this.chunk));
-        worker.postMessage({ type: "values", mesh: this.meshId, field, offset, values: chunk }, [chunk.buffer]);
-      }
+    for (const slot of this.workers) {
+      slot.tasks = slot.tasks.filter((t) => t.type !== "values"); // (a field no longer wanted)
+      slot.tasks.push({ type: "values", mesh: this.meshId, field, offset: 0, length: values.length, source: () => values });
+      this.pump(slot);
     }
     this.field = field;
+  }
+
+  // Send what a worker is owed, as far as its chunk buffers go (a buffer
+  // the worker gives back sends the next chunk); then its bands.
+  pump(slot) {
+    while (slot.tasks.length) {
+      const task = slot.tasks[0];
+      if (task.message) {
+        slot.worker.postMessage(task.message);
+        slot.tasks.shift();
+        continue;
+      }
+      if (task.offset >= task.length) {
+        slot.tasks.shift();
+        continue;
+      }
+      let buffer = slot.pool.pop();
+      if (!buffer) {
+        if (slot.buffers >= this.inFlight) return;
+        buffer = new ArrayBuffer(this.chunk * 8);
+        slot.buffers += 1;
+        this.stats.chunkBuffers = Math.max(this.stats.chunkBuffers, slot.buffers);
+      }
+      let source;
+      try {
+        source = task.source(); // (a fresh view: wasm memory may have grown since)
+      } catch {
+        // (the mesh was freed before all of it went: a newer one follows, forgetMesh having said so)
+        slot.tasks = [];
+        slot.pool.push(buffer);
+        return;
+      }
+      const count = Math.min(task.length - task.offset, Math.floor(buffer.byteLength / source.BYTES_PER_ELEMENT));
+      const values = new source.constructor(buffer, 0, count);
+      values.set(source.subarray(task.offset, task.offset + count));
+      slot.worker.postMessage({ type: task.type, mesh: task.mesh, field: task.field, name: task.name, offset: task.offset, values }, [buffer]);
+      task.offset += count;
+    }
+    slot.buffers -= slot.pool.length; // (all sent: the buffers back already are let go)
+    slot.pool = [];
+    this.feed();
   }
 
   // The image of `request` ({view, width, height, antialias, periodic,
@@ -245,7 +328,7 @@ export class DepositPool {
     const job = this.job;
     if (!job) return;
     for (const slot of this.workers.slice(0, this.active)) {
-      while (slot.sent < BANDS_AHEAD && job.queue.length > 0) {
+      while (slot.sent < BANDS_AHEAD && job.queue.length > 0 && !slot.tasks.length) {
         const [row0, row1] = job.queue.shift();
         slot.sent += 1;
         const { view, width, height, antialias, periodic, period } = job.request;
@@ -258,6 +341,15 @@ export class DepositPool {
   }
 
   received(slot, msg) {
+    if (msg.type === "returned") { // a chunk copied: its buffer takes the next one, if there is one
+      if (slot.tasks.length) {
+        slot.pool.push(msg.buffer);
+        this.pump(slot);
+      } else {
+        slot.buffers -= 1; // (let go: nothing more to send)
+      }
+      return;
+    }
     if (msg.type === "error" && msg.job == null) { // a mesh or its values could not be held
       this.fail(`a deposit worker: ${msg.message}`);
       return;

@@ -116,6 +116,7 @@ export class Pipeline {
   // mesh already filled in place (wasmGeometry below), used as it is and
   // left to its owner to free. The values come with useField.
   setMesh(data) {
+    this.pool?.forgetMesh(); // (it copies the mesh to its workers from the mesh itself)
     if (this.ownsMesh) this.mesh?.free();
     this.mesh = null;
     if (data.wasmMesh) {
@@ -297,9 +298,8 @@ export class Pipeline {
     if (!this.pool) {
       const { spawn, module, count } = this.workers;
       try {
-        // A copy of the mesh per worker, held twice until that worker's next full garbage collection (the
-        // message it came in keeps it: core/parallel.js, setMesh): a big mesh gets fewer workers.
-        const meshBytes = 2 * this.mesh.bytesPerCell * this.n;
+        // A copy of the mesh per worker (core/parallel.js, setMesh): a big mesh gets fewer workers.
+        const meshBytes = this.mesh.bytesPerCell * this.n;
         this.pool = new DepositPool({ spawn, module, size: workerCount(count, { meshBytes }) });
       } catch (err) { // (a page that may not start workers: every image is made here)
         this.workers = null;
@@ -307,7 +307,7 @@ export class Pipeline {
       }
     }
     if (this.poolMesh !== this.meshGeneration) {
-      this.pool.setMesh(this.mesh, this.fieldKey); // (copied for each worker, with the field's values)
+      this.pool.setMesh(this.mesh, this.fieldKey); // (copied for each worker, with the field's values, from it)
       this.poolMesh = this.meshGeneration;
       this.poolField = this.fieldKey;
     }
