@@ -41,7 +41,6 @@
 // garbage collection (detaching it there does not free it: the message
 // holds it), which an idle worker may not run for long.
 
-
 // Bands per worker in one image: enough for balance and quick cancelling,
 // few enough that each band's fixed cost (culling, a message) stays small.
 export const BANDS_PER_WORKER = 4;
