@@ -93,8 +93,16 @@ def kiosk_before(out: Path, site: Path, rev: str | None = None) -> bool:
     view.mkdir()
     import build
 
-    # (a recent tree imports today's generated inputs by name: wasm glue, the deposit worker)
-    aliases = [f"--alias:{k}={v}" for k, v in build.FRONT_END_INPUTS.items()] if rev else []
+    # (a recent tree imports today's generated inputs by name: the wasm glue, and the deposit worker, which
+    # is that tree's own, bundled here: its messages are its page's)
+    inputs = dict(build.FRONT_END_INPUTS)
+    if rev and (tree / "lite" / "js" / "depositworker.js").exists():
+        inputs["ytlite-deposit-worker"] = out / "deposit-worker.txt"
+        subprocess.run([esbuild(), tree / "lite" / "js" / "depositworker.js", "--bundle", "--format=iife", "--target=es2020",
+                        "--log-level=error", "--define:import.meta.url=undefined",
+                        f"--alias:ytlite-pixelizer={inputs['ytlite-pixelizer']}", f"--outfile={inputs['ytlite-deposit-worker']}"],
+                       check=True)
+    aliases = [f"--alias:{k}={v}" for k, v in inputs.items()] if rev else []
     subprocess.run([esbuild(), tree / "lite" / "js" / "page.js", "--bundle", "--format=esm", "--target=es2020",
                     "--log-level=error", *aliases, f"--outfile={view / 'ytlite-view.js'}"], check=True)
     for name in KIOSK_ASSETS:

@@ -111,7 +111,7 @@ def test_an_import_the_host_does_not_provide_says_so_when_called():
 def test_the_host_provides_what_the_glue_does():
     """Every import of the glue's __wbg_get_imports() is one the host provides, except
     the Float64Array cast (views: never called by the host) and those only
-    VariableMesh.parts() / fromParts() need (never called by the host); and they are
+    VariableMesh.parts() / fromParts() / PartsBuilder need (never called by the host); and they are
     the module's imports (so a rebuild with another wasm-bindgen shows here)."""
     import wasmtime
 
@@ -127,10 +127,10 @@ def test_the_host_provides_what_the_glue_does():
                 if getattr(instance._import(imp), "__name__", "") != "called"}
     assert len(provided) == 6
     # the rest: the Float64Array casts of the views, and what only VariableMesh.parts() /
-    # fromParts() use (a plain object of typed-array copies; the host calls neither)
+    # fromParts() / PartsBuilder use (a plain object of typed-array copies or lengths; the host calls none)
     parts_only = {"new", "length", "prototypesetcall", "new_from_slice", "get", "set", "instanceof_Uint8Array",
                   "instanceof_Uint32Array", "instanceof_Float32Array", "instanceof_Float64Array",
-                  "__wbindgen_string_get", "__wbindgen_is_object", "__wbindgen_boolean_get"}
+                  "__wbindgen_string_get", "__wbindgen_is_object", "__wbindgen_boolean_get", "__wbindgen_number_get"}
     rest = names - provided
     assert {n for n in rest if n.startswith("__wbindgen_generic_")}, rest
     stems = {re.sub(r"_[0-9a-f]{16}$", "", n.removeprefix("__wbg_")) for n in rest
