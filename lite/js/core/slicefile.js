@@ -378,8 +378,9 @@ export function openSliceFile(h5wasm, path, name) {
 // The checks of the declared layout, from the metadata alone, in the order
 // and with the messages of ytlite._hdf5.check_layout: the four geometry
 // datasets, one length, at least one cell, and (when `fields` is given) a
-// load that fits in memory (conventions.tooBigToLoad: `inUse`, the page's
-// wasm memory; `available`, the machine's, when known). -> the number of cells
+// load that fits in memory (conventions.tooBigToLoad: `inUse`, the viewer's
+// wasm memory in use; `available`, the device's memory, when the browser
+// says: fetchfile.js's deviceBytes). -> the number of cells
 export function checkLayout(name, lengths, { fields = null, inUse = 0, available = null } = {}) {
   const missing = ["px", "py", "pdx", "pdy"].filter((k) => !Object.hasOwn(lengths, k));
   if (missing.length) throw new SliceFileError(`${name}: /grid lacks ${missing.join(", ")}`);
