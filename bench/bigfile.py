@@ -327,9 +327,9 @@ def measure_notebook(browser, url, name, label, keep_file):
         run.close()
 
 
-CPYTHON_READS = {
-    "ytlite.load": "import ytlite\nds = ytlite.load(path)",
-    "h5py, every array (numpy)": "import h5py\nwith h5py.File(path) as f:\n    arrays = [d[()] for d in f['grid'].values()]",
+CPYTHON_READS = {  # label: (what is imported first, the read timed)
+    "ytlite.load": ("import ytlite", "ds = ytlite.load(path)"),
+    "h5py, every array (numpy)": ("import h5py", "with h5py.File(path) as f:\n    arrays = [d[()] for d in f['grid'].values()]"),
 }
 
 
@@ -338,11 +338,10 @@ def measure_cpython(src: Path) -> list[str]:
     numpy (the values and nothing else), each in a fresh process: seconds and the peak
     resident memory above the process's own before the read."""
     lines = []
-    for label, read in CPYTHON_READS.items():
-        code = (f"import resource, sys, time\npath = sys.argv[1]\n{read.split(chr(10))[0]}\n"
+    for label, (imports, read) in CPYTHON_READS.items():
+        code = (f"import resource, sys, time\npath = sys.argv[1]\n{imports}\n"
                 "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\nt = time.perf_counter()\n"
-                + "\n".join(read.split("\n")[1:]) + "\nprint(time.perf_counter() - t, "
-                "(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0) * 1024)\n")
+                f"{read}\nprint(time.perf_counter() - t, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0) * 1024)\n")
         out = subprocess.run([sys.executable, "-c", code, str(src)], capture_output=True, text=True, cwd=ROOT)
         if out.returncode:
             lines.append(f"cpython   {label:<27} FAILED: {out.stderr.strip()[-300:]}")

@@ -471,32 +471,33 @@ mod wasm {
             let set = |k: &str, v: &JsValue| {
                 Reflect::set(&o, &JsValue::from_str(k), v).map(|_| ()).map_err(|_| JsError::new("parts(): cannot set a property"))
             };
-            // (an array, or in a layout its length)
-            let part = |copy: JsValue, len: usize| if layout { JsValue::from_f64(len as f64) } else { copy };
+            // (a copy of an array, or in a layout its length: the copy is made only when wanted)
+            let part = |k: &str, len: usize, copy: &dyn Fn() -> JsValue| {
+                set(k, &if layout { JsValue::from_f64(len as f64) } else { copy() })
+            };
             set("kind", &JsValue::from_str(self.inner.geometry_kind()))?;
             set("compacted", &JsValue::from_bool(self.inner.is_compacted()))?;
             match self.inner.geometry() {
                 GeometryRef::F64(g) => {
                     for (k, v) in [("px", g.px), ("py", g.py), ("pdx", g.pdx), ("pdy", g.pdy)] {
-                        set(k, &part(if layout { JsValue::UNDEFINED } else { Float64Array::from(v).into() }, v.len()))?;
+                        part(k, v.len(), &|| Float64Array::from(v).into())?;
                     }
                 }
                 GeometryRef::Table(t) => {
-                    let copy = !layout;
-                    set("xTable", &part(if copy { Float64Array::from(t.x_table).into() } else { JsValue::UNDEFINED }, t.x_table.len()))?;
-                    set("xIndex", &part(if copy { Uint32Array::from(t.x_index).into() } else { JsValue::UNDEFINED }, t.x_index.len()))?;
-                    set("yTable", &part(if copy { Float64Array::from(t.y_table).into() } else { JsValue::UNDEFINED }, t.y_table.len()))?;
-                    set("yIndex", &part(if copy { Uint32Array::from(t.y_index).into() } else { JsValue::UNDEFINED }, t.y_index.len()))?;
+                    part("xTable", t.x_table.len(), &|| Float64Array::from(t.x_table).into())?;
+                    part("xIndex", t.x_index.len(), &|| Uint32Array::from(t.x_index).into())?;
+                    part("yTable", t.y_table.len(), &|| Float64Array::from(t.y_table).into())?;
+                    part("yIndex", t.y_index.len(), &|| Uint32Array::from(t.y_index).into())?;
                     let pdx: Vec<f64> = t.pd_table.iter().map(|p| p[0]).collect();
                     let pdy: Vec<f64> = t.pd_table.iter().map(|p| p[1]).collect();
                     set("pdxTable", &Float64Array::from(&pdx[..]).into())?;
                     set("pdyTable", &Float64Array::from(&pdy[..]).into())?;
-                    set("pdIndex", &part(if copy { Uint8Array::from(t.pd_index).into() } else { JsValue::UNDEFINED }, t.pd_index.len()))?;
+                    part("pdIndex", t.pd_index.len(), &|| Uint8Array::from(t.pd_index).into())?;
                 }
             }
             match self.inner.values_ref() {
-                ValuesRef::F64(v) => set("values", &part(if layout { JsValue::UNDEFINED } else { Float64Array::from(v).into() }, v.len()))?,
-                ValuesRef::F32(v) => set("values", &part(if layout { JsValue::UNDEFINED } else { Float32Array::from(v).into() }, v.len()))?,
+                ValuesRef::F64(v) => part("values", v.len(), &|| Float64Array::from(v).into())?,
+                ValuesRef::F32(v) => part("values", v.len(), &|| Float32Array::from(v).into())?,
             }
             if layout {
                 set("valuesKind", &JsValue::from_str(self.inner.values_kind()))?;
