@@ -7,10 +7,13 @@ Writes (once, cached by bench/synthetic.py) a synthetic AMR slice in yt's
 ``save_as_dataset`` layout, ~300 MB (7.5 M cells: px, py, pdx, pdy, density,
 float64), and opens it in headless Chromium two ways:
 
-* the kiosk page: SITE/view/ plus the file, served on 127.0.0.1; for the
-  current read path and (unless ``--no-before``) the one before issue 9 (the
-  kiosk built from the repository's HEAD commit, ``git archive``; skipped when
-  HEAD already has the streamed reader);
+* the kiosk page: SITE/view/ plus the file, served on 127.0.0.1, now from a
+  server that serves byte ranges (the page reads the file a piece at a time)
+  and from one that does not (streamed whole into h5wasm's FS), and (unless
+  ``--no-before``) the kiosk of HEAD or ``--kiosk-before REV`` (``git
+  archive``); in a Chromium of its own driven over the DevTools pipe with no
+  domain watching its network (``cdp_pipe.py``: Playwright's watching would
+  keep copies of responses, memory the page does not hold for a visitor);
 * the notebook: the built JupyterLite site with the file in its content (served
   as the site serves its shipped files: ``files/data/NAME`` and the entry in
   ``api/contents/data/all.json``), a notebook whose first cell draws the small
@@ -34,8 +37,8 @@ For each browser path:
   heap alike, the kernel's Web Worker included: a dedicated worker runs in its
   page's renderer process; the sum over every renderer, and the process that
   grew most), above what it was before the file was asked for; in the kiosk
-  also, sampled in the page, the JS heap (CDP ``Performance.getMetrics``
-  ``JSHeapUsedSize``) plus h5wasm's wasm memory;
+  also, sampled in the page, the JS heap (``performance.memory``) plus
+  h5wasm's wasm memory;
 * the same once the image is up and the page's garbage is collected (what is
   kept; the worker's own garbage is collected when its V8 decides);
 
@@ -45,6 +48,7 @@ against the arrays' total bytes (cells x 5 x 8).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -64,6 +68,7 @@ sys.path.insert(0, str(ROOT))
 
 import synthetic  # noqa: E402
 
+from cdp_pipe import PipeBrowser  # noqa: E402
 from support.browser import CHROMIUM, CHROMIUM_ARGS, QuietHandler, StaticServer  # noqa: E402
 
 KIOSK_ASSETS = ("ytlite_pixelizer_bg.wasm", "colormaps.json", "colormaps.bin", "length_units.json", "h5wasm.js",
@@ -164,58 +169,51 @@ class Sampler(threading.Thread):
         return max(grew.values(), default=0), len(grew)
 
 
-def measure(browser, url, file, label):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{url}/view/")
-    page.wait_for_function("() => !!window.ytliteKiosk && document.querySelector('#status').textContent.includes('open a file')",
-                           timeout=60000)
-    page.evaluate("() => window.ytliteKiosk.ready.then(() => true)")
-    cdp = context.new_cdp_session(page)
-    cdp.send("Performance.enable")
-    time.sleep(0.5)
-    sampler = Sampler()
-    baseline = sampler.baseline
-    sampler.start()
-    page.evaluate("""(file) => {
-        window.benchStart = performance.now();
-        window.ytliteKiosk.openUrl(file).catch((e) => { window.benchError = String(e.message ?? e); });
-    }""", file)
-    heap_peak, notes = 0, set()
-    while True:
-        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-        state = page.evaluate("""() => ({
-            frame: !!document.querySelector('canvas.ytlite-image[data-frame]'),
-            error: window.benchError ?? null, status: document.querySelector('#status').textContent,
-            h5wasm: globalThis.h5wasm?.Module?.HEAPU8?.buffer?.byteLength ?? 0,
-            elapsed: performance.now() - window.benchStart })""")
-        heap_peak = max(heap_peak, metrics["JSHeapUsedSize"] + state["h5wasm"])
-        notes.add(state["status"].split(":")[-1].strip()[:40])
-        if state["frame"] or state["error"]:
-            break
-        if state["elapsed"] > 180000:
-            state["error"] = "no image after 180 s"
-            break
-        time.sleep(0.05)
-    first_image_s = state["elapsed"] / 1000
-    time.sleep(1.0)
-    one, processes = sampler.stop()
-    cdp.send("HeapProfiler.collectGarbage")  # what the page keeps: garbage (the read's buffers) collected
-    time.sleep(1.0)
-    kept = renderer_rss()
-    # A deposit worker's copy of the mesh arrives in a message whose buffers its thread frees only at its
-    # next full collection (detaching them does not: the message holds them), which an idle worker may
-    # not run for long: what is kept once every worker has collected too (gc(): --expose-gc).
-    workers = page.workers
-    for worker in workers:
-        worker.evaluate("() => gc()")
-    time.sleep(1.0)
-    kept_collected = renderer_rss()
-    context.close()
-    return {"path": "kiosk", "label": label, "first_image_s": first_image_s,
-            "error": state["error"] or (errors[0] if errors else None),
+def measure(url, file, label):
+    """The kiosk opening ``file``, in a Chromium of its own driven over the DevTools pipe with no
+    domain watching the network (bench/cdp_pipe.py: Playwright's would keep copies of responses)."""
+    with PipeBrowser(CHROMIUM, [*CHROMIUM_ARGS, "--js-flags=--expose-gc"]) as browser:
+        page = browser.open(f"{url}/view/")
+        page.wait_for("!!window.ytliteKiosk && document.querySelector('#status').textContent.includes('open a file')")
+        page.evaluate("window.ytliteKiosk.ready.then(() => true)")
+        time.sleep(0.5)
+        sampler = Sampler()
+        baseline = sampler.baseline
+        sampler.start()
+        page.evaluate(f"""(() => {{
+            window.benchStart = performance.now();
+            window.ytliteKiosk.openUrl({json.dumps(file)}).catch((e) => {{ window.benchError = String(e.message ?? e); }});
+            return true; }})()""")
+        heap_peak, notes = 0, set()
+        while True:
+            state = page.evaluate("""({
+                frame: !!document.querySelector('canvas.ytlite-image[data-frame]'),
+                error: window.benchError ?? null, status: document.querySelector('#status').textContent,
+                heap: performance.memory?.usedJSHeapSize ?? 0,
+                h5wasm: globalThis.h5wasm?.Module?.HEAPU8?.buffer?.byteLength ?? 0,
+                elapsed: performance.now() - window.benchStart })""")
+            heap_peak = max(heap_peak, state["heap"] + state["h5wasm"])
+            notes.add(state["status"].split(":")[-1].strip()[:40])
+            if state["frame"] or state["error"]:
+                break
+            if state["elapsed"] > 180000:
+                state["error"] = "no image after 180 s"
+                break
+            time.sleep(0.05)
+        first_image_s = state["elapsed"] / 1000
+        time.sleep(1.0)
+        one, processes = sampler.stop()
+        # what the page keeps: garbage (the read's buffers) collected. A deposit worker's copy of the mesh
+        # arrives in messages whose buffers its thread frees only at its next full collection, which an
+        # idle worker may not run for long: what is kept once every worker has collected too.
+        browser.send("HeapProfiler.collectGarbage", session=page.session)
+        time.sleep(1.0)
+        kept = renderer_rss()
+        workers = page.workers()
+        page.collect_garbage()
+        time.sleep(1.0)
+        kept_collected = renderer_rss()
+    return {"path": "kiosk", "label": label, "first_image_s": first_image_s, "error": state["error"],
             "rss_peak": sampler.peak - baseline, "rss_kept": kept - baseline, "heap_peak": heap_peak,
             "rss_kept_collected": kept_collected - baseline, "workers": len(workers),
             "rss_peak_one": one, "renderers": processes,
@@ -377,20 +375,22 @@ def main(argv=None) -> int:
         tmp = Path(tmp)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--js-flags=--expose-gc"])
         if "kiosk" in paths:
-            variants = [("now", tmp / "now")]
+            # now: the file read a piece at a time by ranges (static hosts serve them), or streamed whole
+            variants = [("now", tmp / "now", True), ("now, no ranges", tmp / "now", False)]
             (tmp / "now").mkdir()
             shutil.copytree(args.site / "view", tmp / "now" / "view")
             no_start(tmp / "now" / "view")
             if not args.no_before and kiosk_before(tmp / "before", args.site, args.kiosk_before):
-                variants.append((f"before ({args.kiosk_before or 'HEAD'})", tmp / "before"))
-            for label, root in variants:
+                variants.append((f"before ({args.kiosk_before or 'HEAD'})", tmp / "before", True))
+            for label, root, ranges in variants:
                 (root / "files").mkdir(exist_ok=True)
-                try:
-                    os.link(src, root / "files" / src.name)
-                except OSError:  # (another file system)
-                    shutil.copyfile(src, root / "files" / src.name)
-                with StaticServer(root) as server:
-                    results.append(measure(browser, server.url, src.name, label))
+                if not (root / "files" / src.name).exists():
+                    try:
+                        os.link(src, root / "files" / src.name)
+                    except OSError:  # (another file system)
+                        shutil.copyfile(src, root / "files" / src.name)
+                with StaticServer(root, type("Handler", (QuietHandler,), {"ranges": ranges})) as server:
+                    results.append(measure(server.url, src.name, label))
         if "notebook" in paths:
             handler = type("Handler", (SiteWithBigFile,), {"extra": {"file": src, "listing": site_listing(args.site, src)}})
             # now: later arrays read by ranges (static hosts serve them), or from a copy (a server that does not)

@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pytest
 
-from support.browser import read_canvases
+from support.browser import QuietHandler, StaticServer, read_canvases
 from support.oracle import compare
 from support.paths import ARTIFACTS, SITE, real_slice
 
@@ -116,6 +116,71 @@ def test_kiosk_draws_yts_picture_and_keeps_the_view_in_the_url(kiosk):
     np.testing.assert_array_equal(other.pixels(), before)
     assert run.foreign_requests() == [] and other.foreign_requests() == []
     assert run.errors == [] and other.errors == []
+
+
+def _uniform_slice(path: Path, n: int) -> Path:
+    """A slice file as yt writes one (contiguous float64 datasets, fields first, pz and pdz too) of
+    an n x n mesh on [0, 1]² with an analytic density: ~7 arrays of n² values."""
+    x = (np.arange(n) + 0.5) / n
+    px, py = (a.ravel() for a in np.meshgrid(x, x))
+    half = np.full(n * n, 0.5 / n)
+    with h5py.File(path, "w") as f:
+        f.attrs.update(container_type="slice", axis=2, coord=0.5, domain_left_edge=[0.0, 0.0, 0.0],
+                       domain_right_edge=[1.0, 1.0, 1.0], length_unit=1.0, length_unit_units="cm")
+        grid = f.create_group("grid")
+        grid["density"] = 1.0 + np.exp(-((px - 0.4) ** 2 + (py - 0.6) ** 2) * 20) * (1 + np.sin(px * 40) ** 2)
+        grid["density"].attrs["units"] = "g/cm**3"
+        for key, values in (("px", px), ("py", py), ("pz", np.full(n * n, 0.5)), ("pdx", half), ("pdy", half),
+                            ("pdz", half)):
+            grid[key] = values
+            grid[key].attrs["units"] = "code_length"
+    return path
+
+
+def test_kiosk_reads_a_big_file_by_ranges_where_it_can_and_whole_where_it_cannot(browser, tmp_path):
+    """Where the server serves byte ranges (static hosts do) the page reads a file a piece at a
+    time (lite/js/core/pagedfile.js): its metadata and the arrays it shows, never the datasets it
+    does not (pz, pdz), never the whole file at once; where it does not, the whole file, streamed.
+    yt's picture either way."""
+    path = _uniform_slice(tmp_path / "paged.h5", 700)  # (27 MB)
+    served = {}
+
+    def handler(ranges):
+        class Counting(QuietHandler):
+            def translate_path(self, p):
+                return str(path) if p.split("?", 1)[0] == "/files/data/paged.h5" else super().translate_path(p)
+
+            def send_head(self):
+                if self.path.endswith(path.name):
+                    served.setdefault(ranges, []).append(self.headers.get("Range"))
+                return super().send_head()
+        Counting.ranges = ranges
+        return Counting
+
+    pictures = {}
+    for ranges in (True, False):
+        with StaticServer(SITE, handler(ranges)) as server:
+            run = KioskRun(browser, server.url)
+            try:
+                run.open("file=data/paged.h5&cmap=viridis")
+                pictures[ranges] = run.pixels()
+                compare(run, f"kiosk-ranges-{ranges}", run.frame(), pictures[ranges], path, "density", "viridis")
+                assert "490,000 cells" in run.status() and run.errors == []
+            finally:
+                run.context.close()
+    np.testing.assert_array_equal(pictures[True], pictures[False])
+    with h5py.File(path) as h5:
+        pz = (h5["grid/pz"].id.get_offset(), h5["grid/pz"].id.get_storage_size())
+        pdz = (h5["grid/pdz"].id.get_offset(), h5["grid/pdz"].id.get_storage_size())
+    asked = [tuple(int(v) for v in r.removeprefix("bytes=").split("-")) for r in served[True]]
+    # (the metadata, then each array's bytes: pieces, none of pz's or pdz's but for a block's end)
+    assert len(asked) >= 5 and all(b - a < 8 << 20 for a, b in asked), asked
+    got = sum(b - a + 1 for a, b in asked)
+    assert got <= path.stat().st_size - pz[1] - pdz[1] + (2 << 20), (got, asked)
+    for start, size in (pz, pdz):
+        assert not any(a < start + size - (1 << 20) and b > start + (1 << 20) for a, b in asked), (start, asked)
+    # (no ranges: the first request's whole answer is the file, streamed into h5wasm's FS)
+    assert served[False] == ["bytes=0-1048575"], served[False]
 
 
 def test_kiosk_opens_files_from_disk_and_says_what_is_wrong_with_bad_ones(kiosk, tmp_path):

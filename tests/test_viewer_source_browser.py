@@ -204,8 +204,13 @@ def big_site(tmp_path_factory):
         yield server.url, big, handler
 
 
-def test_a_big_file_shows_its_progress_then_yts_picture(browser, big_site):
-    url, big, _ = big_site
+@pytest.mark.parametrize("ranges", [True, False], ids=["by-ranges", "streamed"])
+def test_a_big_file_shows_its_progress_then_yts_picture(browser, big_site, ranges):
+    """The page reads the site's copy a piece at a time where the server serves byte ranges (its
+    bytes' progress, then the picture), else streamed whole into h5wasm's FS (its bytes' progress,
+    then its arrays going into the viewer one at a time)."""
+    url, big, handler = big_site
+    handler.ranges = ranges
     run = NotebookRun(browser, url, "demo.ipynb")
     try:
         run.run_all(3)
@@ -230,11 +235,13 @@ def test_a_big_file_shows_its_progress_then_yts_picture(browser, big_site):
         size_mb = round(big.stat().st_size / 1e6)
         partial = [t for t in reading if t.endswith(f" of {size_mb} MB") and not t.startswith(f"Reading {BIG_NAME}: {size_mb} of")]
         assert partial, notes  # e.g. "Reading ytlite_test_big.h5: 12 of 32 MB", while the bytes arrived
-        assert any("arrays" in t for t in reading), notes  # then into the viewer, a dataset at a time
+        # streamed: then into the viewer, a dataset at a time (by ranges: the arrays as their bytes come)
+        assert any("arrays" in t for t in reading) == (not ranges), notes
         assert str(BIG_CELLS) in "".join(run.text_outputs())
         compare(run, "big", frame(run, 3), pixels(run, 3), big, "density", "cmyt.arbre")
         assert run.error_outputs() == []
     finally:
+        handler.ranges = True
         run.close()
 
 

@@ -12,11 +12,11 @@
 // type, big touch targets, and after a while with no input it returns to
 // its start view.
 
-import { deviceBytes, fetchToFS, loadH5wasm, progressText, streamToFS } from "./core/fetchfile.js";
+import { deviceBytes, loadH5wasm, openSlice, progressText } from "./core/fetchfile.js";
 import { wasmGeometry } from "./core/pipeline.js";
 import { loadRuntime } from "./core/runtime.js";
 import { lengthUnitChoices, REFINEMENT_LEVEL } from "./core/conventions.js";
-import { loadSlice, openSliceFile } from "./core/slicefile.js";
+import { loadSlice } from "./core/slicefile.js";
 import { stackSource } from "./core/stack.js";
 import { buildStandaloneHtml } from "./core/standalone.js";
 import { createStore } from "./core/store.js";
@@ -80,8 +80,8 @@ class Kiosk {
     const name = file.split("/").pop();
     const { h5wasm } = await this.ready;
     try {
-      const path = await fetchToFS(h5wasm, url, file, { onProgress: (got, total) => this.progress(name, got, total) });
-      return await this.show(await this.read(path, name), name, { ...urlState, file });
+      const opened = await openSlice(h5wasm, url, file, { onProgress: (got, total) => this.progress(name, got, total) });
+      return await this.show(await this.read(opened, name), name, { ...urlState, file });
     } finally {
       this.viewer?.schedule(); // (the picture shown meanwhile gets its own note back, if the new one failed)
     }
@@ -94,13 +94,14 @@ class Kiosk {
     if (this.viewer && !this.viewer.stack) this.viewer.showLoading(text);
   }
 
-  // A file in h5wasm's FS -> the slice, its cells straight into a wasm mesh
-  // (one dataset at a time; the FS copy is gone after).
-  async read(path, name, report = (text) => this.say(text)) {
-    const { runtime, h5wasm } = await this.ready;
-    return loadSlice(openSliceFile(h5wasm, path, name), {
+  // An open slice file (fetchfile.js's openSlice) -> the slice, its cells
+  // straight into a wasm mesh (one dataset at a time; the file closed after).
+  async read(file, name, report = (text) => this.say(text)) {
+    const { runtime } = await this.ready;
+    return loadSlice(file, {
       geometry: wasmGeometry(runtime.px), inUse: runtime.memoryBytes(), available: deviceBytes(),
-      progress: (done, total) => report(`Reading ${name}: arrays ${done} of ${total}`),
+      // (a file read a piece at a time says its bytes as they come: openSlice's onProgress)
+      progress: file.paged ? null : (done, total) => report(`Reading ${name}: arrays ${done} of ${total}`),
     });
   }
 
@@ -120,8 +121,8 @@ class Kiosk {
     const read = async (i, report = (text) => this.say(text)) => {
       const name = index.files[i];
       const onProgress = (got, total) => report(progressText(name, got, total));
-      const path = await fetchToFS(h5wasm, new URL(name, url), `${file}: slice ${i}`, { onProgress });
-      return this.read(path, name, report);
+      const opened = await openSlice(h5wasm, new URL(name, url), `${file}: slice ${i}`, { onProgress });
+      return this.read(opened, name, report);
     };
     const first = await read(depth);
     let firstUnused = first; // (its mesh is shown first; read again if evicted and asked for later)
@@ -146,10 +147,9 @@ class Kiosk {
     this.readStart = performance.now();
     this.progress(name, 0, fileObject.size);
     try {
-      const path = await streamToFS(h5wasm, new Response(fileObject), name, {
-        size: fileObject.size, onProgress: (got, total) => this.progress(name, got, total),
-      });
-      await this.show(await this.read(path, name), name, {}); // not in the site: the URL cannot name it
+      // (read a piece at a time from the user's disk: the page never holds the whole file)
+      const opened = await openSlice(h5wasm, fileObject, name, { onProgress: (got, total) => this.progress(name, got, total) });
+      await this.show(await this.read(opened, name), name, {}); // not in the site: the URL cannot name it
     } finally {
       this.viewer?.schedule(); // (see openUrl)
     }

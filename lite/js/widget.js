@@ -5,7 +5,7 @@
 // page's one pixelizer runtime from the shared assets model; mounts the Viewer.
 
 import { isShippedCopy } from "./core/conventions.js";
-import { base64ToFS, deviceBytes, fetchToFS, loadH5wasm, progressText, siteRoot } from "./core/fetchfile.js";
+import { base64ToFS, deviceBytes, loadH5wasm, openSlice, progressText, siteRoot } from "./core/fetchfile.js";
 import { wasmGeometry } from "./core/pipeline.js";
 import { loadRuntime } from "./core/runtime.js";
 import { loadSlice, openSliceFile } from "./core/slicefile.js";
@@ -66,9 +66,10 @@ async function shippedWithSite(root, path, size, mtimeMs) {
 }
 
 // A file named by Python's `_source` ({path, name, size, mtime_ms[, cells]})
-// read in the page: its bytes into h5wasm's FS (a streamed fetch of the
-// site's copy, or the browser's stored copy), then one dataset at a time
-// into the wasm mesh. Any failure throws with what happened.
+// read in the page: the site's copy a piece at a time by HTTP ranges (or a
+// streamed fetch into h5wasm's FS where the server sends only whole files),
+// or the browser's stored copy into the FS; then one dataset at a time into
+// the wasm mesh. Any failure throws with what happened.
 async function readSource(entry, runtime, fieldNames, report) {
   const { path, name } = entry;
   const app = globalThis.jupyterapp;
@@ -84,20 +85,22 @@ async function readSource(entry, runtime, fieldNames, report) {
   }
   const onProgress = (received, total) => report(progressText(name, received, total));
   report(progressText(name, 0, entry.size));
-  let fsPath;
+  let file;
   if (await shippedWithSite(root, path, entry.size, entry.mtime_ms)) {
-    fsPath = await fetchToFS(h5wasm, new URL(`files/${encodePath(path)}`, root), name, { size: entry.size, onProgress });
+    // (by ranges where the server serves them: the page never holds the whole file)
+    file = await openSlice(h5wasm, new URL(`files/${encodePath(path)}`, root), name, { size: entry.size, onProgress });
   } else {
     const stored = await contents.get(path, { content: true, format: "base64" });
     if (stored.format !== "base64" || typeof stored.content !== "string") {
       throw new Error(`${path}: the browser's storage holds it as ${stored.format}, not binary`);
     }
-    fsPath = base64ToFS(h5wasm, stored.content, name, { onProgress });
+    file = openSliceFile(h5wasm, base64ToFS(h5wasm, stored.content, name, { onProgress }), name);
   }
-  const slice = await loadSlice(openSliceFile(h5wasm, fsPath, name), {
+  const slice = await loadSlice(file, {
     geometry: wasmGeometry(runtime.px), fields: fieldNames, inUse: runtime.memoryBytes(),
     available: deviceBytes(),
-    progress: (done, total) => report(`Reading ${name}: arrays ${done} of ${total} into the viewer`),
+    // (a file read a piece at a time says its bytes as they come: openSlice's onProgress)
+    progress: file.paged ? null : (done, total) => report(`Reading ${name}: arrays ${done} of ${total} into the viewer`),
   });
   // the page read what Python read (same cells, the fields Python offers)
   const missing = fieldNames.filter((f) => !(f in slice.mesh.fields));

@@ -13,7 +13,9 @@ file. What must hold (:func:`judge`): no crash (a Python exception other
 than ``SliceFileError``, a JS error other than slicefile.js's, a worker that
 dies), no hang, every refusal names the file, and the same verdict from both:
 both accept with the same cells and the same values (crc32 of every array
-as float64), or both refuse.
+as float64), or both refuse. The front end's reader also reads each case as
+the page reads big files, a piece at a time (pagedfile.js), which must say
+what its read of the whole file says (:func:`judge_paged`).
 
     python tests/support/fuzz.py --worker    # the Python side: FILE per line on stdin
 """
@@ -301,6 +303,11 @@ def run_js(paths, limit):
     return run_workers(["node", str(JS_RUNNER), "--jsonl"], paths, limit)
 
 
+def run_js_paged(paths, limit):
+    """The page's reads of big files (pagedfile.js: a piece at a time), on the same files."""
+    return run_workers(["node", str(JS_RUNNER), "--jsonl", "--paged"], paths, limit)
+
+
 def python_worker() -> None:
     """The Python side: each file through ytlite.load, every array read (as the page reads them)."""
     import ytlite
@@ -338,6 +345,7 @@ class Report:
     refused: int = 0
     same_message: int = 0
     library: int = 0  # (library_disagreement: counted, allowed)
+    heap_unread: int = 0  # (judge_paged's allowed difference: counted)
     seconds: float = 0.0
     failures: list = field(default_factory=list)
 
@@ -346,6 +354,7 @@ class Report:
         return (f"{self.cases} cases in {self.seconds:.1f} s ({rate:.1f}/s): {self.accepted} read by both, "
                 f"{self.refused} refused by both ({self.same_message} with the same message), "
                 f"{self.library} where the HDF5 libraries disagree on damaged metadata, "
+                f"{self.heap_unread} refused whole for a global heap the pieces never reached, "
                 f"{len(self.failures)} failure(s)")
 
 
@@ -384,6 +393,34 @@ def judge(case: Case, py: dict, js: dict) -> str | None:
     return None
 
 
+HEAP = "global heap at byte "
+
+
+def judge_paged(case: Case, js: dict, paged: dict) -> str | None:
+    """What is wrong with the page's piecewise read of a case against its read of the whole file, or
+    None: the same verdict, values and message; the one difference allowed is a global heap
+    collection that hangs HDF5 in bytes the piecewise read never fetched (the whole file's check
+    looks at every byte; the pieces' check at every byte HDF5 can read)."""
+    name = case.path.name
+    if "hang" in paged:
+        return f"paged js hung (no answer within {paged['hang']} s)"
+    if "crash" in paged:
+        return f"paged js crashed: {paged['crash']}"
+    if "error" in paged and (paged.get("kind") != "SliceFileError" or "the HDF5 reader crashed" in paged["error"]):
+        return f"paged js crashed: {paged.get('kind')}: {paged['error']}"
+    if "error" in paged and not paged["error"].startswith(f"{name}: "):
+        return f"paged js's error does not name the file: {paged['error']}"
+    if "error" in js and HEAP in js["error"] and "error" not in paged:
+        return None
+    if ("error" in js) != ("error" in paged):
+        return f"different verdicts: js {_short(js)}; paged js {_short(paged)}"
+    if "error" in js:
+        return None if js["error"] == paged["error"] else f"different messages: js {_short(js)}; paged js {_short(paged)}"
+    if js["cells"] != paged["cells"] or js["crc"] != paged["crc"]:
+        return f"both read it, differently: js {_short(js)}; paged js {_short(paged)}"
+    return None
+
+
 def _short(r: dict) -> str:
     if "error" in r:
         return f"refused: {r['error'][:300]}"
@@ -398,7 +435,7 @@ def fuzz(sources, seed: int, count: int, out: Path, limit: float = 20.0, start: 
     paths = [c.path for c in cases] + sorted({Path(s) for s in sources})  # (the sources: what an undamaged read gives)
     results = {}
     threads = [threading.Thread(target=lambda who, fn: results.__setitem__(who, fn(paths, limit)), args=a)
-               for a in (("py", run_python), ("js", run_js))]
+               for a in (("py", run_python), ("js", run_js), ("paged", run_js_paged))]
     for th in threads:
         th.start()
     for th in threads:
@@ -406,6 +443,11 @@ def fuzz(sources, seed: int, count: int, out: Path, limit: float = 20.0, start: 
     by_name = {Path(s).name: str(s) for s in sources}
     for c in cases:
         py, js = results["py"][str(c.path)], results["js"][str(c.path)]
+        paged = results["paged"][str(c.path)]
+        paged_problem = judge_paged(c, js, paged)
+        if paged_problem:
+            report.failures.append((c, paged_problem))
+        report.heap_unread += "error" in js and HEAP in js["error"] and "error" not in paged
         problem = judge(c, py, js)
         report.cases += 1
         if problem and library_disagreement(py, js, results["py"].get(by_name[c.source])):

@@ -7,19 +7,29 @@
 //   node tests/support/slicefile_runner.mjs --jsonl   -> FILE per line on stdin; one JSON line per
 //        file on stdout as soon as it is read: {file, error, kind} | {file, cells, crc: {key: crc32
 //        of its float64 bytes}}
+//   ... --paged: the page's reads of big files instead (lite/js/core/pagedfile.js: the file fetched a
+//        piece at a time, here from its bytes, in blocks of 64 KB so that even small files take many)
 
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { createInterface } from "node:readline";
 
-import { fsFileFromBytes, loadSlice, openSliceFile } from "../../lite/js/core/slicefile.js";
+import { pagedFile } from "../../lite/js/core/pagedfile.js";
+import { fsFileFromBytes, loadSlice, openPagedSliceFile, openSliceFile } from "../../lite/js/core/slicefile.js";
 
 const source = readFileSync(new URL("../../ytlite/_generated/h5wasm.js", import.meta.url), "utf8");
 const h5wasm = new Function(`${source}\n;return h5wasm;`)();
 await h5wasm.ready;
 
 // the pages' path: the file in h5wasm's FS, read a dataset at a time (here into plain arrays)
-const load = (file, name) => loadSlice(openSliceFile(h5wasm, fsFileFromBytes(h5wasm, new Uint8Array(readFileSync(file)), name), name));
+const whole = (file, name) => loadSlice(openSliceFile(h5wasm, fsFileFromBytes(h5wasm, new Uint8Array(readFileSync(file)), name), name));
+// the pages' path for big files: fetched a piece at a time (pagedfile.js) as by HTTP ranges
+async function paged(file, name) {
+  const bytes = new Uint8Array(readFileSync(file));
+  const source = async (a, b) => bytes.slice(a, b);
+  return loadSlice(await openPagedSliceFile(h5wasm, pagedFile(h5wasm, source, bytes.length, name, { block: 1 << 16 }), name));
+}
+const load = process.argv.includes("--paged") ? paged : whole;
 const failure = (file, err) => ({ file, error: String(err?.message ?? err), kind: err?.constructor?.name ?? typeof err });
 
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
@@ -35,7 +45,7 @@ function crc32(values) {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-if (process.argv[2] === "--jsonl") {
+if (process.argv.includes("--jsonl")) {
   for await (const file of createInterface({ input: process.stdin })) {
     if (!file) continue;
     let line;
@@ -54,7 +64,7 @@ if (process.argv[2] === "--jsonl") {
   }
 } else {
   const out = [];
-  for (const file of process.argv.slice(2)) {
+  for (const file of process.argv.slice(2).filter((a) => a !== "--paged")) {
     try {
       const s = await load(file, basename(file));
       const sum = (a) => a.reduce((x, y) => x + y, 0);

@@ -7,7 +7,8 @@
 // per page from the site when first needed.
 
 import { formatBytes } from "./conventions.js";
-import { fsFile, SliceFileError } from "./slicefile.js";
+import { blobSource, pagedFile, rangeSource } from "./pagedfile.js";
+import { fsFile, openPagedSliceFile, openSliceFile, SliceFileError } from "./slicefile.js";
 
 const MB = 1e6;
 
@@ -85,6 +86,47 @@ export async function fetchToFS(h5wasm, url, name, options = {}) {
   if (!response.ok) throw new Error(`${name}: ${response.status} ${response.statusText} (${url})`);
   return streamToFS(h5wasm, response, name, options);
 }
+
+// The slice file at `url`, or a File the user gave, opened in h5wasm -> an
+// open SliceFile (slicefile.js; loadSlice reads it). Read a piece at a time
+// where that can be (pagedfile.js: a File; a server that answers a range
+// request with its range): the page then never holds the whole file, only
+// its metadata and the slice of values being read. Else (a server that sends
+// the whole file) streamed into the FS (streamToFS, `options` for it).
+export async function openSlice(h5wasm, what, name, options = {}) {
+  if (typeof Blob !== "undefined" && what instanceof Blob) {
+    const paged = pagedFile(h5wasm, blobSource(what), what.size, name, { onProgress: options.onProgress });
+    return openPagedSliceFile(h5wasm, paged, name);
+  }
+  let response;
+  try {
+    response = await fetch(what, { headers: { Range: `bytes=0-${PROBE - 1}` } });
+  } catch (err) {
+    throw new Error(`${name}: could not be fetched (${err?.message ?? err}) from ${what}`);
+  }
+  const whole = /^bytes 0-(\d+)\/(\d+)$/.exec(response.headers.get("Content-Range") ?? "");
+  if (response.status === 206 && whole && !response.headers.get("Content-Encoding")) {
+    const size = Number(whole[2]);
+    if (options.size && size !== options.size) {
+      response.body?.cancel().catch(() => {});
+      throw new Error(`${name}: the site's copy has ${size} bytes, not the ${options.size} expected (${what})`);
+    }
+    const first = new Uint8Array(await response.arrayBuffer());
+    if (first.length !== Math.min(size, PROBE) || Number(whole[1]) !== first.length - 1) {
+      throw new Error(`${name}: the server sent ${first.length} bytes for bytes 0-${whole[1]} (${what})`);
+    }
+    const expect = { ETag: response.headers.get("ETag"), "Last-Modified": response.headers.get("Last-Modified") };
+    const paged = pagedFile(h5wasm, rangeSource(what, size, expect), size, name, { first, onProgress: options.onProgress });
+    return openPagedSliceFile(h5wasm, paged, name);
+  }
+  if (response.status === 206) { // (a range it cannot be read by, compressed or of another shape: the whole file)
+    response.body?.cancel().catch(() => {});
+    return openSliceFile(h5wasm, await fetchToFS(h5wasm, what, name, options), name);
+  }
+  if (!response.ok) throw new Error(`${name}: ${response.status} ${response.statusText} (${what})`);
+  return openSliceFile(h5wasm, await streamToFS(h5wasm, response, name, options), name);
+}
+const PROBE = 1 << 20; // bytes asked for first: where HDF5's metadata mostly is
 
 // base64 text -> h5wasm's FS, a piece at a time (the decoded bytes are
 // never held twice) -> the FS path.

@@ -150,3 +150,22 @@ export function datasetLayout(read, address, sizes = superblockSizes(read)) {
   const datatype = messages?.find((m) => m.type === DATATYPE);
   return datatype ? datatypeLayout(datatype.data) : null;
 }
+
+const LAYOUT = 0x0008;
+
+// Where the values of the dataset whose object header is at `address` lie in the file, from its data
+// layout message (versions 3 and 4): {address, size} of a contiguous dataset's bytes (address null:
+// never written, HDF5 gives the fill value), or null for any other storage (compact, chunked, virtual,
+// older layout versions) or a header that cannot be followed: then the bytes' place is not known.
+export function datasetStorage(read, address, sizes = superblockSizes(read)) {
+  if (!sizes || !Number.isSafeInteger(address) || address < 0) return null;
+  const messages = headerMessages(read, address, sizes);
+  const layouts = messages?.filter((m) => m.type === LAYOUT) ?? [];
+  if (layouts.length !== 1) return null;
+  const { data } = layouts[0];
+  if (data.length < 2 + sizes.offsets + sizes.lengths || (data[0] !== 3 && data[0] !== 4) || data[1] !== 1) return null;
+  const undefinedAddress = data.subarray(2, 2 + sizes.offsets).every((b) => b === 0xff);
+  const at = uint(data, 2, sizes.offsets), size = uint(data, 2 + sizes.offsets, sizes.lengths);
+  if (!Number.isSafeInteger(size) || (!undefinedAddress && !Number.isSafeInteger(at))) return null;
+  return { address: undefinedAddress ? null : at, size };
+}

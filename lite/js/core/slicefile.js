@@ -14,7 +14,7 @@ import {
   tooBigToLoad,
 } from "./conventions.js";
 import { free } from "./buffers.js";
-import { attributeLayouts, datasetLayout, superblockSizes } from "./h5datatype.js";
+import { attributeLayouts, datasetLayout, datasetStorage, superblockSizes } from "./h5datatype.js";
 
 export class SliceFileError extends Error {}
 
@@ -22,6 +22,13 @@ export class SliceFileError extends Error {}
 // second whole copy of an array (h5wasm's heap and the JS side both see one
 // slice of it), and a multiple of the dataset's HDF5 chunks when it has any.
 const READ_VALUES = 1 << 20;
+// Bytes HDF5 reads at least from a contiguous dataset (its sieve buffer, 64 KB by default).
+const SIEVE = 1 << 16;
+// Bytes of values a paged file (pagedfile.js) fetches at a time: a few requests for a big file, each
+// read by HDF5 in slices of READ_VALUES; two at most held (one read, the next arriving). (Responses of
+// under 20 MB are also copied by DevTools when it watches the page's network, as the benchmarks' and
+// tests' browser does: a page reading 8 MB pieces looked to hold ~190 MB more of a 300 MB file.)
+const FETCH_BYTES = 32 << 20;
 
 // HDF5's error stack (h5wasm's throwing error handler: "HDF5-DIAG: ... #000: ... in H5Aread(): can't
 // synchronously read data ... #018: ... (): ran off end of input buffer ...") as one line: the
@@ -156,6 +163,15 @@ function layoutReader(h5wasm, path, fileId) {
         return null;
       }
     },
+    // where its values lie (h5datatype.js's datasetStorage), or null
+    storageOf(ds) {
+      try {
+        return datasetStorage(read, addressOf(ds.path), sizes);
+      } catch (e) {
+        if (trapped(e)) throw e;
+        return null;
+      }
+    },
     // {name: layout} of the attributes of the object at `objPath` kept in its header
     attributeLayoutsOf(objPath) {
       try {
@@ -210,10 +226,13 @@ function unitsOf(h5wasm, ds) {
 }
 
 export class SliceFile {
-  constructor(h5wasm, path, name) {
+  // `paged`: the file is a pagedfile.js node (fetched a piece at a time), which close() gives back
+  constructor(h5wasm, path, name, { paged = null } = {}) {
     this.name = name;
     this.path = path;
     this.h5wasm = h5wasm;
+    this.paged = paged;
+    this.fetchBytes = FETCH_BYTES; // (a paged file's: tests make it small)
     this.attrs = {};
     this.datasets = {}; // key -> {length, units, type}
     try {
@@ -260,6 +279,7 @@ export class SliceFile {
             this.datasets[key] = {
               length: Number(meta.shape[0]), units: unitsOf(h5wasm, ds), chunks: meta.chunks, ds,
               float64: meta.type === H5T_FLOAT.value && meta.size === 8 && meta.littleEndian,
+              itemSize: meta.size, storage: paged ? layouts.storageOf(ds) : null,
             };
           }
         }
@@ -277,7 +297,8 @@ export class SliceFile {
       }
       if (problem) throw new SliceFileError(`${name}: ${problem}`);
     } catch (e) {
-      this.close();
+      if (paged) this.closeFile(); // (a paged file is read again once HDF5 has the bytes it missed)
+      else this.close();
       throw e;
     }
   }
@@ -294,15 +315,22 @@ export class SliceFile {
     return Object.fromEntries(Object.entries(this.datasets).map(([k, d]) => [k, d.length]));
   }
 
+  // Values read at a time from dataset `key`: a few MB, a multiple of its HDF5 chunks when it has any.
+  stepOf(key) {
+    const d = this.datasets[key];
+    const chunk = d.chunks?.length === 1 && d.chunks[0] > 0 ? Number(d.chunks[0]) : 0;
+    return chunk ? Math.max(chunk, Math.floor(READ_VALUES / chunk) * chunk) : READ_VALUES;
+  }
+
   // fn(values, offset) for consecutive slices of dataset `key` (float64 or
-  // not: float32 and integer values come as their own typed arrays). A
-  // float64 slice is a view of h5wasm's memory, valid during fn only.
-  chunks(key, fn) {
+  // not: float32 and integer values come as their own typed arrays), of its
+  // values [from, to) (default: all). A float64 slice is a view of h5wasm's
+  // memory, valid during fn only.
+  chunks(key, fn, from = 0, to = null) {
     const d = this.datasets[key];
     if (!d) throw new SliceFileError(`${this.name}: no dataset grid/${key}`);
     if (!this.file) throw new SliceFileError(`${this.name}: the file is closed`);
-    const chunk = d.chunks?.length === 1 && d.chunks[0] > 0 ? Number(d.chunks[0]) : 0;
-    const step = chunk ? Math.max(chunk, Math.floor(READ_VALUES / chunk) * chunk) : READ_VALUES;
+    const step = this.stepOf(key), end = to ?? d.length;
     const cannotRead = (e) => (trapped(e) ? damagedError(this.name, e, this.h5wasm)
       : damagedError(this.name, `grid/${key} cannot be read: ${hdf5Reason(e)}`));
     const M = this.h5wasm.Module;
@@ -310,11 +338,11 @@ export class SliceFile {
       // Straight from HDF5 into one reused buffer in h5wasm's memory (what
       // Dataset.slice does, less the JS copy it makes of every slice: those
       // copies are garbage the page would hold until the next collection).
-      const ptr = M._malloc(Math.min(step, d.length) * 8);
+      const ptr = M._malloc(Math.max(1, Math.min(step, end - from)) * 8);
       if (!ptr) throw cannotRead("no memory in h5wasm for a slice of it");
       try {
-        for (let start = 0; start < d.length; start += step) {
-          const count = Math.min(d.length, start + step) - start;
+        for (let start = from; start < end; start += step) {
+          const count = Math.min(end, start + step) - start;
           let status;
           try {
             status = M.get_dataset_data(this.file.file_id, d.ds.path, [BigInt(count)], [BigInt(start)], [1n], BigInt(ptr));
@@ -329,8 +357,8 @@ export class SliceFile {
       }
       return;
     }
-    for (let start = 0; start < d.length; start += step) {
-      const stop = Math.min(d.length, start + step);
+    for (let start = from; start < end; start += step) {
+      const stop = Math.min(end, start + step);
       let values;
       try {
         values = d.length <= step ? d.ds.value : d.ds.slice([[start, stop]]);
@@ -341,25 +369,82 @@ export class SliceFile {
     }
   }
 
+  // chunks(key, fn), for a paged file (pagedfile.js) with each slice's bytes
+  // fetched first (the next one while this one is read) and given back once
+  // read: the bytes of a contiguous dataset (yt's files) are known to lie in
+  // one place; any other's are HDF5's to find, so the whole file comes in
+  // first. A file in the FS: chunks(key, fn) itself.
+  async chunksAsync(key, fn) {
+    const paged = this.paged, d = this.datasets[key];
+    if (!paged || !d) return this.chunks(key, fn);
+    const place = d.storage;
+    if (!place || (place.address !== null && (place.size !== d.length * d.itemSize || place.address + place.size > paged.size))) {
+      await paged.ensure(0, paged.size);
+      return paged.retry(() => this.chunks(key, fn));
+    }
+    const step = this.stepOf(key);
+    // (values fetched at a time: several read steps, FETCH_BYTES, few requests of a big file)
+    const span = step * Math.max(1, Math.floor(this.fetchBytes / (step * d.itemSize)));
+    const bytesOf = (start) => {
+      if (place.address === null || start >= d.length) return null; // (never written: the fill value, no bytes)
+      const from = place.address + start * d.itemSize, stop = place.address + place.size;
+      // (HDF5 reads at least 64 KB of a contiguous dataset at a time, within its bytes: its sieve buffer)
+      return [from, Math.min(stop, Math.max(place.address + Math.min(d.length, start + span) * d.itemSize, from + SIEVE))];
+    };
+    let next = bytesOf(0) && paged.ensure(...bytesOf(0));
+    for (let first = 0; first < d.length; first += span) {
+      const here = bytesOf(first);
+      await next;
+      next = bytesOf(first + span) && paged.ensure(...bytesOf(first + span));
+      next?.catch?.(() => {}); // (its failure is met when it is awaited)
+      for (let start = first; start < Math.min(d.length, first + span); start += step) {
+        await paged.retry(() => this.chunks(key, fn, start, Math.min(d.length, start + step, first + span)));
+      }
+      if (here) paged.drop(...here);
+    }
+  }
+
   // The values of `key` as float64: into `target()` (a Float64Array of the
   // dataset's length, e.g. a view of wasm memory, asked for afresh each
   // slice since views die when wasm memory grows) or a new Float64Array.
   read(key, target = null) {
+    const [out, each] = this.reader(key, target);
+    this.chunks(key, each);
+    return out();
+  }
+
+  // read(key, target) through chunksAsync
+  async readAsync(key, target = null) {
+    const [out, each] = this.reader(key, target);
+    await this.chunksAsync(key, each);
+    return out();
+  }
+
+  reader(key, target) {
     const out = target ?? (() => { const a = new Float64Array(this.datasets[key].length); return () => a; })();
-    this.chunks(key, (values, offset) => {
+    const each = (values, offset) => {
       const into = out();
       if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
         for (let i = 0; i < values.length; i++) into[offset + i] = Number(values[i]);
       } else {
         into.set(values, offset);
       }
-    });
-    return out();
+    };
+    return [out, each];
+  }
+
+  // HDF5's file closed (not the bytes: a paged file's step is run again)
+  closeFile() {
+    try { this.file?.close(); } catch { /* already failing */ }
+    this.file = null;
   }
 
   close() {
-    try { this.file?.close(); } catch { /* already failing */ }
-    this.file = null;
+    this.closeFile();
+    if (this.paged) {
+      this.paged.discard();
+      return;
+    }
     // The file's bytes (h5wasm's in-memory FS holds them as one array of its own) freed now, not at the
     // page's next garbage collection: a file of hundreds of MB would otherwise still be there when the
     // deposit workers get their copies of the mesh, at the load's peak.
@@ -373,6 +458,17 @@ export class SliceFile {
 
 export function openSliceFile(h5wasm, path, name) {
   return new SliceFile(h5wasm, path, name);
+}
+
+// openSliceFile of a paged file (pagedfile.js): opened again until HDF5 has
+// every byte of metadata it asks for (then discarded if it cannot be read).
+export async function openPagedSliceFile(h5wasm, paged, name) {
+  try {
+    return await paged.retry(() => new SliceFile(h5wasm, paged.path, name, { paged }), (file) => file.closeFile());
+  } catch (e) {
+    paged.discard();
+    throw e;
+  }
 }
 
 // The checks of the declared layout, from the metadata alone, in the order
@@ -403,15 +499,32 @@ export function checkCellsStreamed(file) {
 // file.chunks(key, fn) with every value checked by `ok` (all counted, for the message, which is thrown
 // once the array is read); `fn` gets the slices until a bad value was seen.
 function checkedChunks(file, key, ok, what, fn = null) {
+  const check = cellCheck(file, key, ok, what, fn);
+  file.chunks(key, check.each);
+  check.done();
+}
+
+// checkedChunks through file.chunksAsync (a paged file's bytes fetched as read)
+async function checkedChunksAsync(file, key, ok, what, fn = null) {
+  const check = cellCheck(file, key, ok, what, fn);
+  await file.chunksAsync(key, check.each);
+  check.done();
+}
+
+function cellCheck(file, key, ok, what, fn) {
   let count = 0, first = -1, firstValue;
-  file.chunks(key, (values, offset) => {
-    for (let i = 0; i < values.length; i++) {
-      const v = Number(values[i]);
-      if (!ok(v)) { count += 1; if (first < 0) { first = offset + i; firstValue = v; } }
-    }
-    if (!count && fn) fn(values, offset);
-  });
-  if (count) throw cellError(file.name, key, count, what, first, firstValue);
+  return {
+    each(values, offset) {
+      for (let i = 0; i < values.length; i++) {
+        const v = Number(values[i]);
+        if (!ok(v)) { count += 1; if (first < 0) { first = offset + i; firstValue = v; } }
+      }
+      if (!count && fn) fn(values, offset);
+    },
+    done() {
+      if (count) throw cellError(file.name, key, count, what, first, firstValue);
+    },
+  };
 }
 
 // Whether no value of `key` is <= 0 (NaN allowed): the field's usual scale is log.
@@ -492,7 +605,7 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
     target = geometry(n);
     for (const [key, ok, what] of CELL_CHECKS) {
       // checked a slice at a time as the cells go into the mesh
-      checkedChunks(file, key, ok, what, (values, offset) => target.put(key,
+      await checkedChunksAsync(file, key, ok, what, (values, offset) => target.put(key,
         values instanceof BigInt64Array || values instanceof BigUint64Array ? Float64Array.from(values, Number) : values, offset));
       await step();
     }
@@ -503,7 +616,7 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
     // (a site's chosen scale is for the field it chose to show first)
     const chosen = siteChoices(attrs), first = defaultField(fieldList, chosen.field ?? null);
     for (const f of read) {
-      fields[f] = file.read(f);
+      fields[f] = await file.readAsync(f);
       fieldUnits[f] = file.datasets[f].units;
       scales[f] = defaultScale(f, allValuesPositive(fields[f]), f === first ? chosen.scale ?? null : null);
       await step();
