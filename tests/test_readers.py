@@ -362,7 +362,9 @@ def test_a_number_of_another_layout_gets_one_verdict(tmp_path, kind, at, flip, s
 def test_the_front_ends_layouts_are_hdf5s(tmp_path):
     """The layout the front end reads from a file's bytes (lite/js/core/h5datatype.js: object headers of
     versions 1 and 2, datatype messages) against HDF5's own reading of it (h5py), for every number type
-    yt or a user writes, both byte orders, contiguous and chunked, and every real slice."""
+    yt or a user writes, both byte orders, contiguous and chunked, and every real slice; and where a
+    contiguous dataset's values lie (data layout messages: what the page fetches of a big file), null
+    for chunked, compact and never-written ones."""
     from ytlite._hdf5 import _layout
 
     files = list(REAL_SLICES)
@@ -372,6 +374,10 @@ def test_the_front_ends_layouts_are_hdf5s(tmp_path):
             for dtype in ("<f8", ">f8", "<f4", ">f4", "<i1", "<u2", ">i4", "<u8", ">i8"):
                 f.create_dataset(f"grid/{dtype}", data=np.arange(5).astype(dtype))
             f.create_dataset("grid/chunked", data=np.arange(1000.0), chunks=(100,), compression="gzip")
+            f.create_dataset("grid/unwritten", shape=(50,), dtype="<f8")  # (no storage allocated: the fill value)
+            compact = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+            compact.set_layout(h5py.h5d.COMPACT)
+            h5py.h5d.create(f["grid"].id, b"compact", h5py.h5t.IEEE_F64LE, h5py.h5s.create_simple((7,)), compact)
             for i in range(40):  # (attributes enough for the header to need more than one block)
                 f["grid/<f4"].attrs[f"a{i}"] = "x" * 40
         files.append(path)
@@ -383,11 +389,21 @@ def test_the_front_ends_layouts_are_hdf5s(tmp_path):
         with h5py.File(path, "r") as f:
             want = {k: _layout(f["grid"][k].id.get_type()) for k in f["grid"]}
             attributes = {f"{k}#attributes": len(f["grid"][k].attrs) for k in f["grid"]}
+            storage = {}
+            for k in f["grid"]:
+                ds = f["grid"][k]
+                contiguous = ds.id.get_create_plist().get_layout() == h5py.h5d.CONTIGUOUS
+                offset = ds.id.get_offset()  # (None: never written)
+                storage[f"{k}#storage"] = None if not contiguous else {
+                    "address": offset, "size": ds.id.get_storage_size() if offset is not None else ds.size * ds.dtype.itemsize}
             root = {k: _layout(f.attrs.get_id(k).get_type()) for k in f.attrs}
         got = js[str(path)]
         # the root's number attributes too (their layouts make them readable or not: _readable_attrs)
         assert got.pop("/") == {k: v for k, v in root.items() if v is not None}, path
         assert {k: v for k, v in got.items() if "#" not in k} == want, path
+        assert {k: v for k, v in got.items() if "#storage" in k} == storage, path
+        assert any(v is None for v in storage.values()) or path in REAL_SLICES  # (not only contiguous ones)
+        got = {k: v for k, v in got.items() if "#storage" not in k}
         assert all(layout is not None for layout in want.values())
         if "earliest" in path.name:  # (attributes in the header itself, 40 of them across continuation blocks)
             assert {k: v for k, v in got.items() if "#" in k} == attributes, path

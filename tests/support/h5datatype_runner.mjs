@@ -4,11 +4,12 @@
 //
 //   node tests/support/h5datatype_runner.mjs FILE.h5 ... -> {"FILE.h5": {"key": layout | null}}
 //   (and "key#attributes": the number of attribute messages its header holds, continuation blocks followed;
-//   "/": the layouts of the root's number attributes, {name: layout})
+//   "key#storage": where its values lie, {address, size} | null (datasetStorage); "/": the layouts of the
+//   root's number attributes, {name: layout})
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { attributeLayouts, datasetLayout, headerMessages, superblockSizes } from "../../lite/js/core/h5datatype.js";
+import { attributeLayouts, datasetLayout, datasetStorage, headerMessages, superblockSizes } from "../../lite/js/core/h5datatype.js";
 
 const gen = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "ytlite", "_generated");
 const h5 = new Function(`${fs.readFileSync(path.join(gen, "h5wasm.js"), "utf8")}\n;return h5wasm;`)();
@@ -25,6 +26,7 @@ for (const file of process.argv.slice(2)) {
     const ref = h5.Module.create_object_reference(f.file_id, `/grid/${key}`);
     const address = Array.from(ref).reduceRight((v, b) => v * 256 + b, 0);
     layouts[key] = datasetLayout(read, address, sizes);
+    layouts[`${key}#storage`] = datasetStorage(read, address, sizes);
     layouts[`${key}#attributes`] = headerMessages(read, address, sizes)?.filter((m) => m.type === 0x000c).length ?? null;
   }
   const root = h5.Module.create_object_reference(f.file_id, "/");
