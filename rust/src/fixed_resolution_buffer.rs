@@ -1051,6 +1051,80 @@ mod tests {
         }
     }
 
+    /// A deposit worker's strip (`VariableMesh::strip_mask` + `subset`):
+    /// the rows lying inside a strip (less a margin for the plain fill's
+    /// rounding, as `lite/js/core/parallel.js` chooses them) deposited from
+    /// the strip's cells alone are the whole mesh's rows, bit for bit, for
+    /// random meshes (f64 and compact), views, periodic or not, antialiased
+    /// or not, strips from `y_splits` and at random heights.
+    #[test]
+    fn a_strips_cells_give_its_rows_bits() {
+        let mut rng = Rng(0x5781_95C0_FFEE_0042);
+        let mut band = RowBand::new();
+        let mut inside_rows = 0usize;
+        for case in 0..40 {
+            let (mut m, _) = random_mesh(&mut rng, case);
+            if case % 2 == 1 {
+                m.compact().unwrap();
+            }
+            let (w, h) = (1 + (rng.next() * 50.0) as usize, 2 + (rng.next() * 90.0) as usize);
+            let (cx, cy) = (rng.next() * 1.4 - 0.2, rng.next() * 1.4 - 0.2);
+            let sz = if case % 3 == 0 { 0.01 + rng.next() * 0.1 } else { 0.05 + rng.next() * 1.5 };
+            let b = Bounds::new(cx - sz / 2.0, cx + sz / 2.0, cy - sz / 2.0, cy + sz / 3.0);
+            let mut splits = m.y_splits(2 + case % 4).unwrap();
+            if case % 5 == 0 {
+                splits = vec![cy - sz * 0.1, cy + rng.next() * sz * 0.2];
+            }
+            assert!(splits.windows(2).all(|p| p[0] < p[1]), "{splits:?}");
+            let edges: Vec<f64> = [f64::NEG_INFINITY].into_iter().chain(splits.iter().copied()).chain([f64::INFINITY]).collect();
+            let mut frb = FixedResolutionBuffer::new(w, h).unwrap();
+            for aa in [true, false] {
+                for periodic in [false, true] {
+                    if periodic {
+                        frb.deposit_periodic(&m, b, aa, 1.0, 1.0).unwrap();
+                    } else {
+                        frb.deposit(&m, b, aa).unwrap();
+                    }
+                    let whole = bits(frb.values());
+                    let px_dy = (b.y_max - b.y_min) / h as f64;
+                    let ly = |i: usize| px_dy * i as f64 + b.y_min;
+                    let margin = 1e-12 * (b.y_min.abs() + b.y_max.abs() + (b.y_max - b.y_min));
+                    for k in 0..edges.len() - 1 {
+                        let (lo, hi) = (edges[k], edges[k + 1]);
+                        let rows: Vec<usize> = (0..h).filter(|&i| ly(i) >= lo + margin && ly(i + 1) <= hi - margin).collect();
+                        let Some((&r0, &r1)) = rows.first().zip(rows.last()) else { continue };
+                        let mask = m.strip_mask(lo, hi, if periodic { 1.0 } else { f64::NAN }).unwrap();
+                        if mask.iter().all(|&k| k == 0) {
+                            // (no cell: the rows are empty pixels, NaN, which the pool fills itself)
+                            assert!(whole[r0 * w..(r1 + 1) * w].iter().all(|&v| f64::from_bits(v).is_nan()), "case {case}");
+                            continue;
+                        }
+                        let strip = m.subset(&mask).unwrap();
+                        assert!(strip.len() <= m.len());
+                        match periodic {
+                            true => band.deposit_rows_periodic(&strip, b, w, h, r0, r1 + 1, aa, 1.0, 1.0).unwrap(),
+                            false => band.deposit_rows(&strip, b, w, h, r0, r1 + 1, aa).unwrap(),
+                        }
+                        inside_rows += r1 + 1 - r0;
+                        assert!(bits(band.values()) == whole[r0 * w..(r1 + 1) * w],
+                            "case {case}: strip {k} ({lo}, {hi}) rows {r0}..={r1} of {w}x{h}, aa {aa}, periodic {periodic}");
+                    }
+                }
+            }
+        }
+        assert!(inside_rows > 2000, "{inside_rows}");
+        // the mask's errors
+        let m = mesh(&[(0.5, 0.5, 0.5, 0.5, 1.0)]);
+        for (lo, hi) in [(1.0, 1.0), (2.0, 1.0), (f64::NAN, 1.0)] {
+            assert!(m.strip_mask(lo, hi, 1.0).is_err());
+        }
+        assert!(m.subset(&[1, 0]).is_err());
+        assert_eq!(m.subset(&[0]).unwrap_err(), Error::EmptyMesh);
+        assert_eq!(m.strip_mask(0.9, 2.0, f64::NAN).unwrap(), [1]);
+        assert_eq!(m.strip_mask(1.0, 2.0, f64::NAN).unwrap(), [0]); // (touching is not meeting)
+        assert_eq!(m.strip_mask(1.5, 1.9, 1.0).unwrap(), [1]); // (its image shifted by the period)
+    }
+
     /// Cell edges on pixel edges (yt's bonus row with overlap ~0, the
     /// fixed-window paths): bands cutting through 2x2 / 4x4 windows.
     #[test]

@@ -104,6 +104,9 @@
 //! new PartsBuilder(layout)                     // a partsLayout(): the arrays allocated here
 //! partsBuilder.view(name) -> typed array       // writable: the part, written a chunk at a time
 //! partsBuilder.finish() -> VariableMesh        // = fromParts(the parts written)
+//! mesh.ySplits(k) -> Float64Array              // k - 1 heights: k strips of about as many cells
+//! mesh.stripMask(lo, hi, periodY) -> Uint8Array   // 1 for the cells rows inside lo < y < hi need
+//! mesh.subset(mask) -> VariableMesh            // those cells, in order, stored alike (a worker's strip)
 //!
 //! new MeshBuilder(n)                           // a mesh filled a chunk at a time, compact as it comes
 //! builder.put("px"|"py"|"pdx"|"pdy", offset, chunk)  // in that order, consecutive chunks from 0
@@ -503,6 +506,28 @@ mod wasm {
                 set("valuesKind", &JsValue::from_str(self.inner.values_kind()))?;
             }
             Ok(o)
+        }
+
+        /// One byte per cell, 1 for the cells a deposit of rows inside the
+        /// strip `lo < y < hi` needs (with their periodic images by
+        /// `periodY`; `VariableMesh::strip_mask`): `subset(mask)` is a
+        /// deposit worker's mesh for such rows (`lite/js/core/parallel.js`).
+        #[wasm_bindgen(js_name = stripMask)]
+        pub fn strip_mask(&self, lo: f64, hi: f64, period_y: f64) -> Result<Vec<u8>, JsError> {
+            self.inner.strip_mask(lo, hi, period_y).map_err(js)
+        }
+
+        /// A new mesh of the cells `mask` keeps (non-zero), in their order,
+        /// stored as this one is. Free it when done.
+        pub fn subset(&self, mask: &[u8]) -> Result<JsVariableMesh, JsError> {
+            self.inner.subset(mask).map(|inner| JsVariableMesh { inner }).map_err(js)
+        }
+
+        /// `k - 1` heights splitting the cells' centres into `k` strips of
+        /// about as many cells each (fewer where the centres take few places).
+        #[wasm_bindgen(js_name = ySplits)]
+        pub fn y_splits(&self, k: usize) -> Result<Vec<f64>, JsError> {
+            self.inner.y_splits(k).map_err(js)
         }
 
         /// Rebuild, in this wasm instance, the mesh `parts()` described (in

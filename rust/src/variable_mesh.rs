@@ -967,6 +967,128 @@ impl VariableMesh {
         Ok(MeshParts { geometry, values, compacted: self.compacted })
     }
 
+    /// The cells that can reach the rows of a strip `lo < y < hi` of any
+    /// image: those whose y extent (`py - pdy`, `py + pdy`, the deposit's
+    /// own expressions), or that of their image shifted by `+period_y` or
+    /// `-period_y` (a periodic deposit's, when `period_y` is finite and not
+    /// 0), meets it: `py + s + pdy > lo && py + s - pdy < hi` (an infinite
+    /// `lo` or `hi`: no bound on that side). In a deposit, a cell changes a
+    /// pixel of row `i` only if its extent meets the row's (antialiased:
+    /// `yr > ly[i]` and `yl < ly[i + 1]` exactly; plain fill: the same up to
+    /// the rounding of its row range), so for the rows lying inside the strip
+    /// (with a margin for that rounding: `lite/js/core/parallel.js`) the cells
+    /// kept, in their order, give every pixel the bits the whole mesh gives
+    /// it. Returns one flag per cell (1: kept).
+    pub fn strip_mask(&self, lo: f64, hi: f64, period_y: f64) -> Result<Vec<u8>> {
+        self.ensure_valid()?;
+        if lo.is_nan() || hi.is_nan() || !(lo < hi) {
+            return Err(Error::InvalidParts(format!("a strip from y = {lo} to {hi}: not an interval")));
+        }
+        let shifts: &[f64] = if period_y.is_finite() && period_y != 0.0 { &[0.0, period_y, -period_y] } else { &[0.0] };
+        let mut mask = try_filled(self.len(), 0u8, "a strip of the mesh")?;
+        fn fill<G: GeometrySource>(g: G, mask: &mut [u8], lo: f64, hi: f64, shifts: &[f64]) {
+            for (p, m) in mask.iter_mut().enumerate() {
+                let (_, oysp, _, dysp) = g.cell(p);
+                *m = u8::from(shifts.iter().any(|&s| {
+                    let ysp = oysp + s;
+                    ysp + dysp > lo && ysp - dysp < hi
+                }));
+            }
+        }
+        match self.geometry() {
+            GeometryRef::F64(g) => fill(g, &mut mask, lo, hi, shifts),
+            GeometryRef::Table(t) => fill(t, &mut mask, lo, hi, shifts),
+        }
+        Ok(mask)
+    }
+
+    /// The mesh of the cells `mask` keeps (non-zero; [`VariableMesh::strip_mask`]),
+    /// in their order, stored as this one is (its tables kept whole): what a
+    /// deposit worker that computes only a strip's rows needs. No cell kept:
+    /// [`Error::EmptyMesh`].
+    pub fn subset(&self, mask: &[u8]) -> Result<VariableMesh> {
+        self.ensure_valid()?;
+        if mask.len() != self.len() {
+            return Err(Error::InvalidParts(format!("a mask of {} cells for a mesh of {}", mask.len(), self.len())));
+        }
+        let kept = mask.iter().filter(|&&m| m != 0).count();
+        fn pick<T: Copy>(s: &[T], mask: &[u8], kept: usize) -> Result<Vec<T>> {
+            let mut v = Vec::new();
+            v.try_reserve_exact(kept).map_err(|_| Error::AllocationFailed {
+                what: "a strip of the mesh",
+                bytes: kept.saturating_mul(std::mem::size_of::<T>()),
+            })?;
+            v.extend(s.iter().zip(mask).filter(|(_, &m)| m != 0).map(|(&x, _)| x));
+            Ok(v)
+        }
+        let geometry = match self.geometry() {
+            GeometryRef::F64(g) => GeometryParts::F64 {
+                px: pick(g.px, mask, kept)?,
+                py: pick(g.py, mask, kept)?,
+                pdx: pick(g.pdx, mask, kept)?,
+                pdy: pick(g.pdy, mask, kept)?,
+            },
+            GeometryRef::Table(t) => GeometryParts::Table {
+                x_table: t.x_table.to_vec(),
+                x_index: pick(t.x_index, mask, kept)?,
+                y_table: t.y_table.to_vec(),
+                y_index: pick(t.y_index, mask, kept)?,
+                pdx_table: t.pd_table.iter().map(|p| p[0]).collect(),
+                pdy_table: t.pd_table.iter().map(|p| p[1]).collect(),
+                pd_index: pick(t.pd_index, mask, kept)?,
+            },
+        };
+        let values = match self.values_ref() {
+            ValuesRef::F64(v) => ValueParts::F64(pick(v, mask, kept)?),
+            ValuesRef::F32(v) => ValueParts::F32(pick(v, mask, kept)?),
+        };
+        VariableMesh::from_parts(MeshParts { geometry, values, compacted: self.compacted })
+    }
+
+    /// `k - 1` heights that split the cells' centres into `k` strips of
+    /// about as many cells each (a histogram of 4096 bins over the centres'
+    /// range: the bins' edges; fewer when the centres take fewer places),
+    /// increasing: where the deposit workers' strips of rows meet. At most
+    /// 4095 (a `k` past 4096 is taken as 4096).
+    pub fn y_splits(&self, k: usize) -> Result<Vec<f64>> {
+        self.ensure_valid()?;
+        const BINS: usize = 4096;
+        let n = self.len();
+        let centre = |p: usize| match self.geometry() {
+            GeometryRef::F64(g) => g.cell(p).1,
+            GeometryRef::Table(t) => t.cell(p).1,
+        };
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for p in 0..n {
+            let y = centre(p);
+            lo = lo.min(y);
+            hi = hi.max(y);
+        }
+        if k < 2 || !(lo < hi) {
+            return Ok(Vec::new());
+        }
+        let width = (hi - lo) / BINS as f64;
+        let mut counts = try_filled(BINS, 0usize, "a histogram of the cells")?;
+        for p in 0..n {
+            let b = (((centre(p) - lo) / width) as usize).min(BINS - 1);
+            counts[b] += 1;
+        }
+        let k = k.min(BINS); // (no more strips than bins: and no allocation of an absurd size asked for)
+        let mut splits = Vec::with_capacity(k - 1);
+        let (mut seen, mut want) = (0usize, 1usize);
+        for (b, c) in counts.iter().enumerate() {
+            seen += c;
+            while want < k && seen * k >= want * n {
+                let edge = lo + width * (b + 1) as f64;
+                if b + 1 < BINS && splits.last().map_or(true, |&last| edge > last) {
+                    splits.push(edge);
+                }
+                want += 1;
+            }
+        }
+        Ok(splits)
+    }
+
     /// Rebuild a mesh from [`MeshParts`] (no copy of the arrays): the same
     /// representation, hence the same deposits. Checks every invariant
     /// (lengths, indices inside their tables, finite centres, half widths

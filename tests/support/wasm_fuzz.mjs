@@ -187,6 +187,15 @@ function round() {
         }
       }
     }
+    if (!rebuilt && random() < 0.1) {
+      // a deposit worker's strip of the mesh (now and then of no cell, a broken interval or mask)
+      const y = () => pick([number(-1, 2), -Infinity, Infinity, NaN, 1e300]);
+      const splits = call("mesh.ySplits", () => mesh.ySplits(pick([0, 1, 2, 3, 7, 2 ** 31, -1, NaN]))).value;
+      const [lo, hi] = random() < 0.5 && splits?.length ? [-Infinity, splits[0]] : [y(), y()];
+      const mask = call("mesh.stripMask", () => mesh.stripMask(lo, hi, pick([1, 0, NaN, -2, Infinity]))).value;
+      const given = mask && random() < 0.2 ? pick([mask.subarray(1), new Uint8Array(mask.length), mask.map(() => 255)]) : mask;
+      rebuilt = own(call("mesh.subset", () => mesh.subset(pick([given, given, null, new Uint8Array(0), [1, 0]]))).value);
+    }
     call("mesh.extent", () => mesh.extent());
     if (rebuilt) mesh = rebuilt; // (deposit the rebuilt mesh)
     const [x0, x1, y0, y1] = randomView();
@@ -260,6 +269,9 @@ function growth() {
     call("growth: fromParts", () => VariableMesh.fromParts(badParts));
     call("growth: pxView", () => compactMesh.pxView());
     call("growth: builder", () => new MeshBuilder(2 ** 31));
+    call("growth: stripMask", () => compactMesh.stripMask(2, 1, 1));
+    call("growth: subset", () => compactMesh.subset(new Uint8Array(256)));
+    call("growth: subset length", () => compactMesh.subset(new Uint8Array(3)));
     call("growth: PartsBuilder", () => new PartsBuilder({ ...goodLayout, values: 2 ** 31 }));
     call("growth: PartsBuilder length", () => new PartsBuilder({ ...goodLayout, xIndex: 2 ** 40 }));
     // (widths' indices into no pair at all)
