@@ -1052,17 +1052,18 @@ mod tests {
     }
 
     /// A deposit worker's strip (`VariableMesh::strip_mask` + `subset`):
-    /// the rows lying inside a strip (less a margin for the plain fill's
-    /// rounding, as `lite/js/core/parallel.js` chooses them) deposited from
-    /// the strip's cells alone are the whole mesh's rows, bit for bit, for
-    /// random meshes (f64 and compact), views, periodic or not, antialiased
-    /// or not, strips from `y_splits` and at random heights.
+    /// the rows lying inside a strip, or inside it shifted by a period (less
+    /// a margin for the plain fill's rounding, as `lite/js/core/parallel.js`
+    /// chooses them), deposited from the strip's cells alone are the whole
+    /// mesh's rows, bit for bit, for random meshes (f64 and compact), views
+    /// (across the domain's edges too), periodic or not, antialiased or not,
+    /// strips from `y_splits` over one period and at random heights.
     #[test]
     fn a_strips_cells_give_its_rows_bits() {
         let mut rng = Rng(0x5781_95C0_FFEE_0042);
         let mut band = RowBand::new();
-        let mut inside_rows = 0usize;
-        for case in 0..40 {
+        let (mut inside_rows, mut shifted_rows) = (0usize, 0usize);
+        for case in 0..60 {
             let (mut m, _) = random_mesh(&mut rng, case);
             if case % 2 == 1 {
                 m.compact().unwrap();
@@ -1071,48 +1072,58 @@ mod tests {
             let (cx, cy) = (rng.next() * 1.4 - 0.2, rng.next() * 1.4 - 0.2);
             let sz = if case % 3 == 0 { 0.01 + rng.next() * 0.1 } else { 0.05 + rng.next() * 1.5 };
             let b = Bounds::new(cx - sz / 2.0, cx + sz / 2.0, cy - sz / 2.0, cy + sz / 3.0);
+            // the strips: one period from the cells' lowest edge, cut where y_splits says (or at random)
+            let extent = m.extent().unwrap();
+            let (e0, e1) = (extent[2], extent[3]);
+            let period = (e1 - e0).max(1.0);
             let mut splits = m.y_splits(2 + case % 4).unwrap();
             if case % 5 == 0 {
                 splits = vec![cy - sz * 0.1, cy + rng.next() * sz * 0.2];
             }
             assert!(splits.windows(2).all(|p| p[0] < p[1]), "{splits:?}");
-            let edges: Vec<f64> = [f64::NEG_INFINITY].into_iter().chain(splits.iter().copied()).chain([f64::INFINITY]).collect();
+            let edges: Vec<f64> = [e0].into_iter().chain(splits.iter().copied().filter(|&y| y > e0 && y < e0 + period))
+                .chain([e0 + period]).collect();
             let mut frb = FixedResolutionBuffer::new(w, h).unwrap();
             for aa in [true, false] {
                 for periodic in [false, true] {
                     if periodic {
-                        frb.deposit_periodic(&m, b, aa, 1.0, 1.0).unwrap();
+                        frb.deposit_periodic(&m, b, aa, 1.0, period).unwrap();
                     } else {
                         frb.deposit(&m, b, aa).unwrap();
                     }
                     let whole = bits(frb.values());
                     let px_dy = (b.y_max - b.y_min) / h as f64;
                     let ly = |i: usize| px_dy * i as f64 + b.y_min;
-                    let margin = 1e-12 * (b.y_min.abs() + b.y_max.abs() + (b.y_max - b.y_min));
+                    let margin = 1e-12 * (b.y_min.abs() + b.y_max.abs() + (b.y_max - b.y_min) + 2.0 * period + e0.abs() + e1.abs() + (e1 - e0));
                     for k in 0..edges.len() - 1 {
                         let (lo, hi) = (edges[k], edges[k + 1]);
-                        let rows: Vec<usize> = (0..h).filter(|&i| ly(i) >= lo + margin && ly(i + 1) <= hi - margin).collect();
-                        let Some((&r0, &r1)) = rows.first().zip(rows.last()) else { continue };
-                        let mask = m.strip_mask(lo, hi, if periodic { 1.0 } else { f64::NAN }).unwrap();
-                        if mask.iter().all(|&k| k == 0) {
-                            // (no cell: the rows are empty pixels, NaN, which the pool fills itself)
-                            assert!(whole[r0 * w..(r1 + 1) * w].iter().all(|&v| f64::from_bits(v).is_nan()), "case {case}");
+                        let inside = |i: usize, j: f64| ly(i) - j * period >= lo + margin && ly(i + 1) - j * period <= hi - margin;
+                        let rows: Vec<usize> = (0..h).filter(|&i| [0.0, -1.0, 1.0].iter().any(|&j| inside(i, j))).collect();
+                        if rows.is_empty() {
                             continue;
                         }
-                        let strip = m.subset(&mask).unwrap();
-                        assert!(strip.len() <= m.len());
-                        match periodic {
-                            true => band.deposit_rows_periodic(&strip, b, w, h, r0, r1 + 1, aa, 1.0, 1.0).unwrap(),
-                            false => band.deposit_rows(&strip, b, w, h, r0, r1 + 1, aa).unwrap(),
+                        let mask = m.strip_mask(lo, hi, period).unwrap();
+                        let strip = if mask.iter().any(|&k| k != 0) { Some(m.subset(&mask).unwrap()) } else { None };
+                        for &i in &rows {
+                            shifted_rows += usize::from(!inside(i, 0.0));
+                            inside_rows += 1;
+                            let Some(strip) = &strip else {
+                                // (no cell: the row is empty pixels, NaN, which the pool fills itself)
+                                assert!(whole[i * w..(i + 1) * w].iter().all(|&v| f64::from_bits(v).is_nan()), "case {case}");
+                                continue;
+                            };
+                            match periodic {
+                                true => band.deposit_rows_periodic(strip, b, w, h, i, i + 1, aa, 1.0, period).unwrap(),
+                                false => band.deposit_rows(strip, b, w, h, i, i + 1, aa).unwrap(),
+                            }
+                            assert!(bits(band.values()) == whole[i * w..(i + 1) * w],
+                                "case {case}: strip {k} ({lo}, {hi}) row {i} of {w}x{h}, aa {aa}, periodic {periodic}");
                         }
-                        inside_rows += r1 + 1 - r0;
-                        assert!(bits(band.values()) == whole[r0 * w..(r1 + 1) * w],
-                            "case {case}: strip {k} ({lo}, {hi}) rows {r0}..={r1} of {w}x{h}, aa {aa}, periodic {periodic}");
                     }
                 }
             }
         }
-        assert!(inside_rows > 2000, "{inside_rows}");
+        assert!(inside_rows > 4000 && shifted_rows > 200, "{inside_rows} rows, {shifted_rows} shifted");
         // the mask's errors
         let m = mesh(&[(0.5, 0.5, 0.5, 0.5, 1.0)]);
         for (lo, hi) in [(1.0, 1.0), (2.0, 1.0), (f64::NAN, 1.0)] {
@@ -1123,6 +1134,8 @@ mod tests {
         assert_eq!(m.strip_mask(0.9, 2.0, f64::NAN).unwrap(), [1]);
         assert_eq!(m.strip_mask(1.0, 2.0, f64::NAN).unwrap(), [0]); // (touching is not meeting)
         assert_eq!(m.strip_mask(1.5, 1.9, 1.0).unwrap(), [1]); // (its image shifted by the period)
+        assert_eq!(m.strip_mask(2.5, 2.9, 1.0).unwrap(), [1]); // (and by twice the period)
+        assert_eq!(m.strip_mask(3.5, 3.9, 1.0).unwrap(), [0]);
     }
 
     /// Cell edges on pixel edges (yt's bonus row with overlap ~0, the

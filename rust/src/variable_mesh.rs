@@ -969,22 +969,25 @@ impl VariableMesh {
 
     /// The cells that can reach the rows of a strip `lo < y < hi` of any
     /// image: those whose y extent (`py - pdy`, `py + pdy`, the deposit's
-    /// own expressions), or that of their image shifted by `+period_y` or
-    /// `-period_y` (a periodic deposit's, when `period_y` is finite and not
-    /// 0), meets it: `py + s + pdy > lo && py + s - pdy < hi` (an infinite
-    /// `lo` or `hi`: no bound on that side). In a deposit, a cell changes a
-    /// pixel of row `i` only if its extent meets the row's (antialiased:
-    /// `yr > ly[i]` and `yl < ly[i + 1]` exactly; plain fill: the same up to
-    /// the rounding of its row range), so for the rows lying inside the strip
-    /// (with a margin for that rounding: `lite/js/core/parallel.js`) the cells
-    /// kept, in their order, give every pixel the bits the whole mesh gives
-    /// it. Returns one flag per cell (1: kept).
+    /// own expressions), or that of their image shifted by `s` = `±period_y`
+    /// or `±2 period_y` (when `period_y` is finite and not 0), meets it:
+    /// `py + s + pdy > lo && py + s - pdy < hi` (an infinite `lo` or `hi`: no
+    /// bound on that side). In a deposit, a cell changes a pixel of row `i`
+    /// only if its extent (a periodic deposit: shifted by 0 or `±period_y`)
+    /// meets the row's (antialiased: `yr > ly[i]` and `yl < ly[i + 1]`
+    /// exactly; plain fill: the same up to the rounding of its row range), so
+    /// for a row lying inside the strip, or inside it shifted by
+    /// `±period_y`, with a margin for that rounding
+    /// (`lite/js/core/parallel.js`: `stripOfRow`), the cells kept, in their
+    /// order, give every pixel the bits the whole mesh gives it. Returns one
+    /// flag per cell (1: kept).
     pub fn strip_mask(&self, lo: f64, hi: f64, period_y: f64) -> Result<Vec<u8>> {
         self.ensure_valid()?;
         if lo.is_nan() || hi.is_nan() || !(lo < hi) {
             return Err(Error::InvalidParts(format!("a strip from y = {lo} to {hi}: not an interval")));
         }
-        let shifts: &[f64] = if period_y.is_finite() && period_y != 0.0 { &[0.0, period_y, -period_y] } else { &[0.0] };
+        let all = [0.0, period_y, -period_y, 2.0 * period_y, -2.0 * period_y];
+        let shifts: &[f64] = if period_y.is_finite() && period_y != 0.0 { &all } else { &all[..1] };
         let mut mask = try_filled(self.len(), 0u8, "a strip of the mesh")?;
         fn fill<G: GeometrySource>(g: G, mask: &mut [u8], lo: f64, hi: f64, shifts: &[f64]) {
             for (p, m) in mask.iter_mut().enumerate() {

@@ -100,11 +100,6 @@ test("splitRows: consecutive, even, never empty; workerCount: 1..cap", () => {
   assert.equal(workerCount(2), 2);
   assert.equal(workerCount(64), 4);
   assert.equal(workerCount(64, { cap: 8 }), 8);
-  // each worker holds a copy of the mesh: a big one gets fewer workers, never none
-  assert.equal(workerCount(8, { meshBytes: 400e6 }), 4);
-  assert.equal(workerCount(8, { meshBytes: 1e9 }), 2);
-  assert.equal(workerCount(8, { meshBytes: 4e9 }), 1);
-  assert.equal(workerCount(8, { meshBytes: 1000, budget: 2500 }), 2);
 });
 
 test("pool: the bands put together are frb.deposit's image, bit for bit", { skip: !built && "wasm not built" }, async () => {
@@ -120,14 +115,24 @@ test("pool: the bands put together are frb.deposit's image, bit for bit", { skip
   ];
   for (const [size, chunk] of [[1, undefined], [2, 100], [3, 1000], [4, 7]]) { // (meshes sent in chunks of `chunk` cells)
     const log = [];
-    const pool = new DepositPool({ spawn: fakeSpawn(px, log), module: null, size, chunk });
-    pool.setMesh(meshOf(px, m, size % 2 === 0), "v"); // (compacted or not)
+    const pool = new DepositPool({ spawn: fakeSpawn(px, log), module: null, size, chunk, px });
+    pool.setMesh(meshOf(px, m, size % 2 === 0), "v", 1); // (compacted or not; the domain's period)
     pool.setValues("v", m.values); // (the same values again, in chunks)
+    let rows = 0;
     for (const c of cases) {
       const r = { antialias: true, periodic: false, period: null, ...c };
       const got = await pool.deposit(r);
       assert.ok(sameBits(got, single(px, m, r)), `K=${size} ${JSON.stringify(c)}`);
+      rows += r.height;
     }
+    // a strip of the mesh per worker, about one copy between them; few rows (across strips) on the page
+    const cells = pool.strips.map((strip) => strip.cells || m.px.length);
+    assert.equal(cells.length, size);
+    if (size > 1) {
+      assert.ok(cells.every((c) => c < m.px.length * 0.8), `${cells} of ${m.px.length}`);
+      assert.ok(cells.reduce((a, b) => a + b) < m.px.length * 1.3, `${cells} of ${m.px.length}`);
+    }
+    assert.ok(pool.stats.rowsHere <= cases.length * (size - 1) * 2 && pool.stats.rowsHere < rows / 10, `${pool.stats.rowsHere} rows here`);
     // the arrays went through a few buffers per worker, each sent again once given back
     const chunks = log.filter((l) => l === "part" || l === "values").length / size;
     assert.ok(chunks >= (chunk === 7 ? 100 : 2), `${chunks} chunks`);
@@ -141,8 +146,9 @@ test("pool: a newer image cancels the older one between bands; errors say why", 
   const px = await glue();
   const m = amrMesh();
   const log = [];
-  const pool = new DepositPool({ spawn: fakeSpawn(px, log), module: null, size: 2 });
-  pool.setMesh(meshOf(px, m), "v");
+  const pool = new DepositPool({ spawn: fakeSpawn(px, log), module: null, size: 2, px });
+  const mesh = meshOf(px, m);
+  pool.setMesh(mesh, "v");
   const a = { view: [0, 1, 0, 1], width: 64, height: 64, antialias: true };
   const b = { view: [0.2, 0.6, 0.2, 0.6], width: 64, height: 64, antialias: true };
   // (no band goes to a worker before its copy of the mesh is complete)
@@ -159,20 +165,13 @@ test("pool: a newer image cancels the older one between bands; errors say why", 
   assert.equal(bands.length, 2 * BANDS_AHEAD + 8, bands.join(", "));
   assert.equal(pool.busy(), false);
 
-  // one worker fewer while the view moves: the second gets no band until all are active again
-  log.length = 0;
-  pool.setActive(1);
-  const moving = pool.deposit(a);
-  assert.equal(log.filter((l) => l.startsWith("band")).length, BANDS_AHEAD); // (only the first worker's)
-  pool.setActive(2); // at rest
-  assert.equal(log.filter((l) => l.startsWith("band")).length, 2 * BANDS_AHEAD);
-  assert.ok(sameBits(await moving, single(px, m, a)));
-
   // a bad view: the worker's message, and the pool still works
   await assert.rejects(pool.deposit({ ...a, view: [1, 0, 0, 1] }), /x_min|bounds/i);
   assert.ok(sameBits(await pool.deposit(a), single(px, m, a)));
   // a new field: the next image uses it
   const doubled = m.values.map((x) => 2 * x);
+  mesh.valuesView().set(doubled); // (the page's mesh holds the field shown: its rows across strips are made here)
+  mesh.compact();
   pool.setValues("w", doubled);
   assert.ok(sameBits(await pool.deposit(a), single(px, { ...m, values: doubled }, a)));
   pool.terminate();
@@ -183,7 +182,7 @@ test("pool: a worker that dies fails the image with a message, and the pool says
   const m = amrMesh();
   const workers = [];
   const spawn = fakeSpawn(px);
-  const pool = new DepositPool({ spawn: () => { const w = spawn(); workers.push(w); return w; }, module: null, size: 2 });
+  const pool = new DepositPool({ spawn: () => { const w = spawn(); workers.push(w); return w; }, module: null, size: 2, px });
   pool.setMesh(meshOf(px, m), "v");
   const pending = pool.deposit({ view: [0, 1, 0, 1], width: 32, height: 32, antialias: true });
   workers[1].kill();
@@ -195,7 +194,7 @@ test("pool: a worker that dies fails the image with a message, and the pool says
 
 test("pool: a mesh a worker cannot hold is said at the next image", { skip: !built && "wasm not built" }, async () => {
   const px = await glue();
-  const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size: 1 });
+  const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size: 1, px });
   const m = amrMesh();
   // (parts as a damaged page or a bug could send them: the worker's PartsBuilder checks every invariant)
   const mesh = meshOf(px, m, false), parts = mesh.parts(), layout = mesh.partsLayout();
@@ -203,5 +202,25 @@ test("pool: a mesh a worker cannot hold is said at the next image", { skip: !bui
   pool.setMesh({ partsLayout: () => layout, partView: (name) => parts[name] }, "v");
   await new Promise((r) => setTimeout(r, 10));
   await assert.rejects(pool.deposit({ view: [0, 1, 0, 1], width: 8, height: 8 }), /a deposit worker: cell half-width pdx\[3\] = NaN must be finite/);
+  pool.terminate();
+});
+
+test("pool: strips without cells are empty pixels; a periodic image of another period than the strips' is made here, exact", { skip: !built && "wasm not built" }, async () => {
+  const px = await glue();
+  const m = amrMesh();
+  const log = [];
+  const pool = new DepositPool({ spawn: fakeSpawn(px, log), module: null, size: 3, px });
+  const mesh = meshOf(px, m);
+  mesh.ySplits = () => new Float64Array([1.5, 2.5]); // (strips above the cells: no cell in two of them)
+  pool.setMesh(mesh, "v"); // (no period: strips from -Infinity to Infinity)
+  const r = { view: [0, 1, -0.5, 3], width: 24, height: 70, antialias: true };
+  assert.ok(sameBits(await pool.deposit(r), single(px, m, r)));
+  assert.deepEqual(pool.strips.map((s) => s.empty), [false, true, true]);
+  assert.equal(log.filter((l) => l === "mesh").length, 1); // (only the strip with cells went to a worker)
+  // the strips were made with no period: a periodic image is deposited here, whole
+  const before = pool.stats.rowsHere;
+  const p = { ...r, view: [-0.5, 1.5, -0.5, 1.5], periodic: true, period: [2, 2] };
+  assert.ok(sameBits(await pool.deposit(p), single(px, m, p)));
+  assert.equal(pool.stats.rowsHere - before, p.height);
   pool.terminate();
 });

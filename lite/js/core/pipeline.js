@@ -256,7 +256,7 @@ export class Pipeline {
   // it is deposited here (then render(state) only shades); rejected with
   // Cancelled when a newer one is asked for or the mesh or field changed.
   depositInWorkers(state) {
-    this.ensurePool();
+    this.ensurePool(state.period);
     const dkey = this.depositKeyOf(state), generation = this.meshGeneration;
     const t0 = performance.now();
     const { view, width, height, antialias, periodic, period } = state;
@@ -283,7 +283,7 @@ export class Pipeline {
   // antialias, periodic, period}) made by the workers and kept for previews
   // only (the widest image); rejected with Cancelled by any newer image.
   depositOverview(request) {
-    this.ensurePool();
+    this.ensurePool(request.period);
     const generation = this.meshGeneration, field = this.fieldKey;
     const { view, width, height, antialias, periodic, period } = request;
     return this.pool.deposit({ view, width, height, antialias, periodic, period }).then((values) => {
@@ -293,21 +293,22 @@ export class Pipeline {
     });
   }
 
-  // The workers, holding this pipeline's mesh and field.
-  ensurePool() {
+  // The workers, holding this pipeline's mesh and field (`period`: the
+  // domain's, whose periodic images their strips of the mesh hold).
+  ensurePool(period = null) {
     if (!this.pool) {
       const { spawn, module, count } = this.workers;
       try {
-        // A copy of the mesh per worker (core/parallel.js, setMesh): a big mesh gets fewer workers.
-        const meshBytes = this.mesh.bytesPerCell * this.n;
-        this.pool = new DepositPool({ spawn, module, size: workerCount(count, { meshBytes }) });
+        // (a strip of the mesh per worker, core/parallel.js: about one copy between them)
+        this.pool = new DepositPool({ spawn, module, size: workerCount(count), px: this.px });
       } catch (err) { // (a page that may not start workers: every image is made here)
         this.workers = null;
         throw new Error(`could not start the deposit workers (${err?.message ?? err}); drawing on the page itself`);
       }
     }
-    if (this.poolMesh !== this.meshGeneration) {
-      this.pool.setMesh(this.mesh, this.fieldKey); // (copied for each worker, with the field's values, from it)
+    const periodY = period?.[1] ?? NaN;
+    if (this.poolMesh !== this.meshGeneration || (Number.isFinite(periodY) && periodY !== this.pool.periodY)) {
+      this.pool.setMesh(this.mesh, this.fieldKey, periodY); // (each worker's strip, with the field's values, from it)
       this.poolMesh = this.meshGeneration;
       this.poolField = this.fieldKey;
     }

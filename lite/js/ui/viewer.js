@@ -258,7 +258,6 @@ export class Viewer {
       let r;
       if (this.pipeline.wantsWorkers(state)) {
         const preview = this.pipeline.canPreview(this.limits);
-        if (preview) this.moving(); // (before the bands go out)
         this.depositInWorkers(state);
         r = preview ? this.pipeline.renderPreview(state, this.limits) : null;
         if (!r) return;
@@ -304,16 +303,6 @@ export class Viewer {
       // Keep the last good image; say what went wrong.
       this.showError(String(err && err.message ? err.message : err));
     }
-  }
-
-  // While previews follow a moving view, one worker fewer (the page's thread
-  // draws every frame and needs a core); all of them once it rests.
-  moving() {
-    const pool = this.pipeline.pool;
-    if (!pool || pool.size < 2) return;
-    pool.setActive(pool.size - 1);
-    clearTimeout(this.restTimer);
-    this.restTimer = setTimeout(() => pool.setActive(pool.size), REST_MS);
   }
 
   // The exact image of `state` from the workers, then a redraw (which finds
@@ -641,7 +630,6 @@ export class Viewer {
     clearTimeout(this.reportTimer);
     clearTimeout(this.snapshotTimer);
     clearTimeout(this.saveTimer);
-    clearTimeout(this.restTimer);
     clearTimeout(this.prepareTimer);
     this.gestures.dispose();
     this.resizeObserver?.disconnect();
