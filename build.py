@@ -16,7 +16,6 @@ does and how long it took.
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
 import json
 import os
@@ -482,10 +481,9 @@ def report_site_size(site: Path) -> None:
 
 def cmd_serve(args) -> None:
     build_all(args.pyodide_dist)
-    import http.server
+    from ytlite.site.serve import site_server
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    server = site_server(SITE, args.port)  # (byte ranges too, as static hosts: the viewer reads big files so)
     log(f"serving {SITE} at http://127.0.0.1:{args.port}/  (Ctrl-C to stop)")
     log(f"demo notebook: http://127.0.0.1:{args.port}/notebooks/index.html?path=demo.ipynb")
     log(f"kiosk page (no Python): http://127.0.0.1:{args.port}/view/")

@@ -102,11 +102,9 @@ def _site(args) -> int:
     print(f"ytlite site: {out} ({size / 1e6:.0f} MB): put this folder on any static web host "
           "(docs/sites.md), or: ytlite site serve", flush=True)
     if args.action == "serve":
-        import functools
-        import http.server
+        from .site.serve import site_server
 
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+        server = site_server(out, args.port)  # (byte ranges too, as static hosts: the viewer reads big files so)
         url = f"http://127.0.0.1:{server.server_address[1]}"
         start = site.start_notebook(folder)
         print(f"ytlite site: serving at {url}/ (Ctrl-C to stop): notebooks {url}/notebooks/index.html"

@@ -7,11 +7,7 @@ be self-contained), a quiet static HTTP server of a folder on 127.0.0.1, and
 from __future__ import annotations
 
 import base64
-import functools
-import http.server
 import json
-import os
-import re
 import threading
 from pathlib import Path
 
@@ -19,6 +15,7 @@ import numpy as np
 import pytest
 
 from support.paths import SITE
+from ytlite.site.serve import SiteHandler, site_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,13 +28,10 @@ CHROMIUM_ARGS = [
 needs_site = pytest.mark.skipif(not (SITE / "index.html").exists(), reason="site not built: run python3 build.py build")
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """http.server's static handler, without a log line per request, serving
-    byte ranges of files as static hosts do (``Accept-Ranges: bytes``, ``206``
-    to a ``Range: bytes=a-b`` request; the kernel reads a site's big files so);
-    ``ranges = False``: a server that does not (the kernel then copies the file)."""
-
-    ranges = True
+class QuietHandler(SiteHandler):
+    """The sites' own server (ytlite.site.serve: byte ranges of files, as static hosts serve them; the
+    kernel and the viewer read big files so), without a log line per request; ``ranges = False``: a
+    server that does not (the kernel then copies the file, the viewer streams it whole)."""
 
     def log_message(self, *args):
         pass
@@ -50,54 +44,13 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def end_headers(self):
-        if self.ranges and getattr(self, "_file_response", False):
-            self.send_header("Accept-Ranges", "bytes")
-        super().end_headers()
-
-    def send_head(self):
-        self._range_left = None
-        path = self.translate_path(self.path)
-        self._file_response = os.path.isfile(path)
-        match = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range") or "")
-        if not (self.ranges and self._file_response and match):
-            return super().send_head()
-        size = os.path.getsize(path)
-        start, end = int(match[1]), min(size - 1, int(match[2]) if match[2] else size - 1)
-        if start > end:
-            self.send_response(416)
-            self.send_header("Content-Range", f"bytes */{size}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return None
-        f = open(path, "rb")  # noqa: SIM115 (http.server closes it)
-        f.seek(start)
-        self.send_response(206)
-        self.send_header("Content-Type", self.guess_type(path))
-        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        self.send_header("Content-Length", str(end - start + 1))
-        self.send_header("Last-Modified", self.date_time_string(int(os.path.getmtime(path))))
-        self.end_headers()
-        self._range_left = end - start + 1
-        return f
-
-    def copyfile(self, source, outputfile):
-        if getattr(self, "_range_left", None) is None:
-            return super().copyfile(source, outputfile)
-        left = self._range_left
-        while left > 0 and (chunk := source.read(min(left, 1 << 20))):
-            outputfile.write(chunk)
-            left -= len(chunk)
-        return None
-
 
 class StaticServer:
     """Serves ``folder`` on 127.0.0.1 (a free port) from a daemon thread;
     ``handler``: a QuietHandler subclass (e.g. one that adds files)."""
 
     def __init__(self, folder: Path, handler: type = QuietHandler):
-        self.httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+        self.httpd = site_server(folder, 0, handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
