@@ -48,7 +48,8 @@ SHIPPED = {"path": "data/a.h5", "size": 10, "last_modified": "2026-12-04T16:10:1
 
 def cases():
     out = [(name, []) for name in ("AXIS_NAMES", "IMAGE_X_AXIS", "IMAGE_Y_AXIS", "GEOMETRY_DATASETS",
-                                   "REFINEMENT_LEVEL", "DERIVED_FIELDS", "SCALES")]
+                                   "REFINEMENT_LEVEL", "DERIVED_FIELDS", "SCALES", "ATTRIBUTE_CLASSES")]
+    out += [("attribute_class_read", [c]) for c in (-1, 0, 1, 2, 3, 5, 8, 9, 10, 11, 1.5, None, "3")]
     out += [("round_half_up", [x]) for x in ROUND_CASES]
     out += [("image_size", [v, r]) for v, r in VIEWS]
     out += [("level_of", [c, w]) for c in (1, 8, 3, 1e300) for w in WIDTHS]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import h5py
@@ -16,7 +17,7 @@ import pytest
 
 import ytlite
 from ytlite._hdf5 import SliceFileError
-from support.paths import REAL_SLICES, ROOT
+from support.paths import REAL_SLICES, ROOT, SHARED_SLICES
 
 RUNNER = Path(__file__).resolve().parent / "support" / "slicefile_runner.mjs"
 pytestmark = pytest.mark.skipif(not (ROOT / "ytlite" / "_generated" / "h5wasm.js").exists(),
@@ -473,3 +474,37 @@ def test_a_link_h5py_cannot_look_up_is_a_damaged_file(tmp_path):
     if "error" not in js["links.h5"]:
         got, want = js["links.h5"]["summary"], js[source.name]["summary"]
         assert [got[k] for k in ("numCells", "sums", "pdxSum")] == [want[k] for k in ("numCells", "sums", "pdxSum")]
+
+
+def test_an_attribute_of_a_class_yt_does_not_write_is_absent_in_both_readers(tmp_path):
+    """Found by the fuzzer (bench/fuzz.py --seed 13, case 1980: a root string attribute's datatype flipped
+    into a variable-length sequence, whose reading crashed h5py's HDF5 with a segmentation fault): an
+    attribute of a class yt does not write (_conventions.ATTRIBUTE_CLASSES) is not read by either reader,
+    so absent in both; the file reads the same otherwise."""
+    path = good(tmp_path / "vlen_attr.h5")
+    with h5py.File(path, "r+") as f:
+        sequence = np.empty(1, dtype=object)
+        sequence[0] = np.arange(3, dtype="i4")
+        f.attrs.create("sequence", sequence, dtype=h5py.vlen_dtype(np.dtype("i4")))
+        f.attrs.create("opaque", np.void(b"\x01\x02"))
+    js = run_js([path])["vlen_attr.h5"]
+    ds = ytlite.load(path)
+    assert "sequence" not in ds.attrs and "opaque" not in ds.attrs and "axis" in ds.attrs
+    assert js["summary"]["numCells"] == ds.num_cells
+
+
+@pytest.mark.skipif(not (SHARED_SLICES / "ramses_blast3d_z0.5_slice.h5").exists(), reason="real data not present")
+def test_the_fuzzers_crashing_attribute_crashes_neither_reader(tmp_path):
+    """The fuzzer's case itself (seed 13, case 1980), made again: ytlite.load in a fresh process ends
+    (it read the file: the damaged attribute is absent), and both readers give the same cells."""
+    from support import fuzz
+
+    # (the sources of the fuzzer's run, for the same case)
+    good = fuzz.small_good_file(tmp_path / "good.h5")
+    (case,) = fuzz.make_cases([good, *REAL_SLICES], 13, 1, tmp_path, start=1980)
+    assert (case.source, case.what) == ("ramses_blast3d_z0.5_slice.h5", "flip_head 3 bit(s) at [857, 2888, 859]")
+    code = f"import ytlite\nds = ytlite.load({str(case.path)!r})\nprint(ds.num_cells, 'HydroMethod' in ds.attrs)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert proc.stdout.split() == ["12289", "False"], proc.stdout
+    assert run_js([case.path])[case.path.name]["summary"]["numCells"] == 12289

@@ -233,6 +233,14 @@ H5T_CLASSES = ("integer", "float", "time", "string", "bitfield", "opaque", "comp
                "variable-length", "array")
 #: the byte sizes read of each numeric class (h5wasm has no float16)
 NUMBER_SIZES = {"integer": (1, 2, 4, 8), "float": (4, 8)}
+#: the classes of attributes read (yt writes numbers, strings and booleans, an enum): any other is absent,
+#: unreadable, in both readers (h5py's HDF5 crashed reading a damaged one whose string became a sequence)
+ATTRIBUTE_CLASSES = ("integer", "float", "string", "enum")
+
+
+def attribute_class_read(type_class) -> bool:
+    """Whether an attribute of this H5T_class_t is read (``ATTRIBUTE_CLASSES``)."""
+    return isinstance(type_class, int) and 0 <= type_class < len(H5T_CLASSES) and H5T_CLASSES[type_class] in ATTRIBUTE_CLASSES
 
 
 def grid_dataset_problem(key: str, shape, type_class: int, size: int) -> str | None:

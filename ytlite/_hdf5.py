@@ -355,9 +355,13 @@ def _readable_attrs(attrs) -> dict:
         if isinstance(key, bytes):
             continue
         try:
+            tid = attrs.get_id(key).get_type()
+            # (a class yt does not write: not read, as in the front end's reader; HDF5 can crash on a damaged one)
+            if not conventions.attribute_class_read(tid.get_class()):
+                continue
             # (a number of another layout than IEEE 754's or whole integers': damaged, so unreadable, as in
             # the front end's reader; h5py would convert it into another value)
-            if conventions.number_layout_problem(key, _layout(attrs.get_id(key).get_type())):
+            if conventions.number_layout_problem(key, _layout(tid)):
                 continue
             out[key] = _to_plain(attrs[key])
         except (OSError, RuntimeError, KeyError, ValueError, TypeError):

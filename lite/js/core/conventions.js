@@ -177,6 +177,15 @@ export const H5T_CLASSES = ["integer", "float", "time", "string", "bitfield", "o
   "variable-length", "array"];
 // The byte sizes read of each numeric class (h5wasm has no float16).
 export const NUMBER_SIZES = { integer: [1, 2, 4, 8], float: [4, 8] };
+// The classes of attributes read (yt writes numbers, strings and booleans, an enum): any other is absent,
+// unreadable, in both readers (h5py's HDF5 crashed reading a damaged one whose string became a sequence).
+export const ATTRIBUTE_CLASSES = ["integer", "float", "string", "enum"];
+
+// Whether an attribute of this H5T_class_t is read (ATTRIBUTE_CLASSES).
+export function attributeClassRead(typeClass) {
+  return Number.isInteger(typeClass) && typeClass >= 0 && typeClass < H5T_CLASSES.length
+    && ATTRIBUTE_CLASSES.includes(H5T_CLASSES[typeClass]);
+}
 
 // What is wrong with a dataset of /grid as declared (shape: lengths, null
 // for a null dataspace; typeClass: H5T_class_t; size: bytes per value), null

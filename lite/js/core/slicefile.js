@@ -9,7 +9,7 @@
 // the image plane) and one per field, each with a "units" attribute.
 
 import {
-  allPositive as allValuesPositive, attrNumber, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, gridDatasetProblem,
+  allPositive as allValuesPositive, attrNumber, attributeClassRead, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, gridDatasetProblem,
   globalHeapThatHangs, IMAGE_X_AXIS, IMAGE_Y_AXIS, numberLayoutProblem, REFINEMENT_LEVEL, refinementLevel, siteChoices,
   tooBigToLoad,
 } from "./conventions.js";
@@ -197,6 +197,7 @@ function readableAttr(h5wasm, fileId, objName, attrs, key) {
   const M = h5wasm.Module;
   try {
     const meta = M.get_attribute_metadata(fileId, objName, key);
+    if (!attributeClassRead(meta.type)) return undefined; // (a class yt does not write: not read, as in ytlite._hdf5)
     if (meta.shape) {
       const nbytes = meta.size * meta.total_size;
       const ptr = M._malloc(Math.max(1, nbytes));
