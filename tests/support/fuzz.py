@@ -374,18 +374,24 @@ def library_disagreement(py: dict, js: dict, source: dict | None) -> bool:
     return False
 
 
+def _misbehaved(case: Case, who: str, r: dict) -> str | None:
+    """A reader's result that is wrong by itself: a hang, a crash, an error not naming the file."""
+    if "hang" in r:
+        return f"{who} hung (no answer within {r['hang']} s)"
+    if "crash" in r:
+        return f"{who} crashed: {r['crash']}"
+    if "error" in r and (r.get("kind") != "SliceFileError" or "the HDF5 reader crashed" in r["error"]):
+        return f"{who} crashed: {r.get('kind')}: {r['error']}"
+    if "error" in r and not r["error"].startswith((f"{case.path}: ", f"{case.path.name}: ")):
+        return f"{who}'s error does not name the file: {r['error']}"
+    return None
+
+
 def judge(case: Case, py: dict, js: dict) -> str | None:
     """What is wrong with one case's two results, or None."""
-    name = case.path.name
-    for who, r in (("python", py), ("js", js)):
-        if "hang" in r:
-            return f"{who} hung (no answer within {r['hang']} s)"
-        if "crash" in r:
-            return f"{who} crashed: {r['crash']}"
-        if "error" in r and (r.get("kind") != "SliceFileError" or "the HDF5 reader crashed" in r["error"]):
-            return f"{who} crashed: {r.get('kind')}: {r['error']}"
-        if "error" in r and not r["error"].startswith(f"{case.path}: ") and not r["error"].startswith(f"{name}: "):
-            return f"{who}'s error does not name the file: {r['error']}"
+    problem = _misbehaved(case, "python", py) or _misbehaved(case, "js", js)
+    if problem:
+        return problem
     if ("error" in py) != ("error" in js):
         return f"different verdicts: python {_short(py)}; js {_short(js)}"
     if "error" not in py and (py["cells"] != js["cells"] or py["crc"] != js["crc"]):
@@ -402,15 +408,9 @@ def judge_paged(case: Case, js: dict, paged: dict) -> str | None:
     collection that hangs HDF5 in bytes the piecewise read never fetched (the whole file's check
     looks at every byte, first; the pieces' check at every byte HDF5 can read): the pieces are then
     read, or refused for what HDF5 met first (bench/fuzz.py --seed 14, cases 1823 and 3090)."""
-    name = case.path.name
-    if "hang" in paged:
-        return f"paged js hung (no answer within {paged['hang']} s)"
-    if "crash" in paged:
-        return f"paged js crashed: {paged['crash']}"
-    if "error" in paged and (paged.get("kind") != "SliceFileError" or "the HDF5 reader crashed" in paged["error"]):
-        return f"paged js crashed: {paged.get('kind')}: {paged['error']}"
-    if "error" in paged and not paged["error"].startswith(f"{name}: "):
-        return f"paged js's error does not name the file: {paged['error']}"
+    problem = _misbehaved(case, "paged js", paged)
+    if problem:
+        return problem
     if "error" in js and HEAP in js["error"]:
         return None
     if ("error" in js) != ("error" in paged):

@@ -154,24 +154,19 @@ function layoutReader(h5wasm, path, fileId) {
     const ref = h5wasm.Module.create_object_reference(fileId, objPath);
     return Array.from(ref).reduceRight((v, byte) => v * 256 + byte, 0);
   };
+  // what `parse` (h5datatype.js) reads of the header of the dataset `ds`, or null when it cannot be read
+  const fromHeader = (parse, ds) => {
+    try {
+      return parse(read, addressOf(ds.path), sizes);
+    } catch (e) {
+      if (trapped(e)) throw e;
+      return null;
+    }
+  };
   return {
-    layoutOf(ds) {
-      try {
-        return datasetLayout(read, addressOf(ds.path), sizes);
-      } catch (e) {
-        if (trapped(e)) throw e;
-        return null;
-      }
-    },
-    // where its values lie (h5datatype.js's datasetStorage), or null
-    storageOf(ds) {
-      try {
-        return datasetStorage(read, addressOf(ds.path), sizes);
-      } catch (e) {
-        if (trapped(e)) throw e;
-        return null;
-      }
-    },
+    layoutOf: (ds) => fromHeader(datasetLayout, ds),
+    // where its values lie (datasetStorage), or null
+    storageOf: (ds) => fromHeader(datasetStorage, ds),
     // {name: layout} of the attributes of the object at `objPath` kept in its header
     attributeLayoutsOf(objPath) {
       try {
