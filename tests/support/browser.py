@@ -7,6 +7,7 @@ be self-contained), a quiet static HTTP server of a folder on 127.0.0.1, and
 from __future__ import annotations
 
 import base64
+import sys
 import json
 import threading
 from pathlib import Path
@@ -14,8 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from support.paths import SITE
-from ytlite.site.serve import SiteHandler, site_server
+from support.paths import ROOT, SITE
+
+if str(ROOT) not in sys.path:  # (the benchmarks put only tests/ on the path; the sites' server is ytlite's)
+    sys.path.insert(0, str(ROOT))
+from ytlite.site.serve import SiteHandler, site_server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
