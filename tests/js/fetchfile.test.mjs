@@ -8,7 +8,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { base64ToFS, progressText, streamToFS } from "../../lite/js/core/fetchfile.js";
+import { base64ToFS, openSlice, progressText, streamToFS } from "../../lite/js/core/fetchfile.js";
 import { fsFile, fsFileFromBytes, loadSlice, openSliceFile } from "../../lite/js/core/slicefile.js";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -180,4 +180,37 @@ test("thousands of bad files in one page: each refused as damaged, no file descr
   const p = fsFileFromBytes(h5, new Uint8Array(fs.readFileSync(demo)), "demo.h5");
   const good = await loadSlice(openSliceFile(h5, p, "demo.h5"));
   assert.ok(good.numCells > 0);
+});
+
+test("openSlice: by ranges where the server answers a range, whole where it does not; an empty file is no HDF5 file", { skip: (!built || !fs.existsSync(demo)) && "not built" }, async () => {
+  const h5 = await h5wasm();
+  const bytes = new Uint8Array(fs.readFileSync(demo));
+  const want = await loadSlice(openSliceFile(h5, fsFileFromBytes(h5, bytes, "demo.h5"), "demo.h5"));
+  // a static server's answers to GET url (with or without a Range header), as fetch gives them
+  const server = (data, ranges) => async (url, { headers = {} } = {}) => {
+    const asked = /^bytes=(\d+)-(\d+)$/.exec(headers.Range ?? "");
+    if (!ranges || !asked) return new Response(data, { status: 200, headers: { "Content-Length": String(data.length) } });
+    const a = Number(asked[1]), b = Math.min(Number(asked[2]), data.length - 1);
+    if (a > b) return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${data.length}` } });
+    return new Response(data.slice(a, b + 1), { status: 206, headers: { "Content-Range": `bytes ${a}-${b}/${data.length}` } });
+  };
+  const saved = globalThis.fetch;
+  try {
+    for (const ranges of [true, false]) {
+      globalThis.fetch = server(bytes, ranges);
+      const file = await openSlice(h5, "http://site/files/demo.h5", "demo.h5");
+      assert.equal(!!file.paged, ranges);
+      const got = await loadSlice(file);
+      assert.deepEqual(got.fieldList, want.fieldList);
+      for (const key of ["px", "py", "pdx", "pdy"]) assert.deepEqual(got.mesh[key], want.mesh[key], key);
+      for (const f of want.fieldList) assert.deepEqual(got.mesh.fields[f], want.mesh.fields[f], f);
+    }
+    for (const ranges of [true, false]) { // (an empty file: a range of it cannot be had, 416)
+      globalThis.fetch = server(new Uint8Array(0), ranges);
+      await assert.rejects(async () => loadSlice(await openSlice(h5, "http://site/files/empty.h5", "empty.h5")),
+        /^Error: empty\.h5: not an HDF5 file, or truncated or damaged/);
+    }
+  } finally {
+    globalThis.fetch = saved;
+  }
 });

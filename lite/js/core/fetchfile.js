@@ -119,7 +119,8 @@ export async function openSlice(h5wasm, what, name, options = {}) {
     const paged = pagedFile(h5wasm, rangeSource(what, size, expect), size, name, { first, onProgress: options.onProgress });
     return openPagedSliceFile(h5wasm, paged, name);
   }
-  if (response.status === 206) { // (a range it cannot be read by, compressed or of another shape: the whole file)
+  // (a range it cannot be read by, compressed or of another shape, or none at all: an empty file's 416)
+  if (response.status === 206 || response.status === 416) {
     response.body?.cancel().catch(() => {});
     return openSliceFile(h5wasm, await fetchToFS(h5wasm, what, name, options), name);
   }
