@@ -17,6 +17,7 @@
 
 import { globalHeapThatHangs } from "./conventions.js";
 import { free } from "./buffers.js";
+import { collectionSize } from "./rangefile.js";
 import { SliceFileError } from "./slicefile.js";
 
 const BLOCK = 1 << 20; // bytes fetched around a read HDF5 missed (its metadata lies in a few places)
@@ -183,10 +184,8 @@ export function pagedFile(h5wasm, source, size, name, { first = null, block = BL
   const checkCollection = async (at, a, bytes) => {
     checked.add(at);
     if (at + 16 > size) return;
-    const head = await readAround(at, at + 16, a, bytes);
-    let csize = 0;
-    for (let k = 15; k >= 8; k--) csize = csize * 256 + head[k];
-    if (head[4] !== 1 || csize < 4096 || csize > size - at) return;
+    const csize = collectionSize(await readAround(at, at + 16, a, bytes), at, size);
+    if (!csize) return;
     if (globalHeapThatHangs(await readAround(at, at + csize, a, bytes)) !== null) {
       failure = `global heap at byte ${at} holds an object HDF5 cannot get past (it would read it for ever)`;
       throw new SliceFileError(`${name}: not an HDF5 file, or truncated or damaged (${failure})`);

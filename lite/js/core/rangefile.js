@@ -156,15 +156,21 @@ export function heapThatHangsBy(read, size, window = WINDOW) {
   return null;
 }
 
+// The size of the global heap collection whose 16-byte header `head` is at byte `at` of a file of
+// `size` bytes, or 0 when it is none HDF5 would read as one (conventions.globalHeapThatHangs's test).
+export function collectionSize(head, at, size) {
+  let csize = 0;
+  for (let k = 15; k >= 8; k--) csize = csize * 256 + head[k];
+  return head[4] === 1 && csize >= 4096 && csize <= size - at ? csize : 0;
+}
+
 function windowHang(bytes, w, window, size, read) {
   for (let i = bytes.indexOf(0x47); i >= 0 && i < window && i + 3 < bytes.length; i = bytes.indexOf(0x47, i + 1)) {
     if (bytes[i + 1] !== 0x43 || bytes[i + 2] !== 0x4f || bytes[i + 3] !== 0x4c) continue;
     const at = w + i;
     if (at + 16 > size) continue;
-    const head = i + 16 <= bytes.length ? bytes.subarray(i, i + 16) : read(at, at + 16);
-    let csize = 0;
-    for (let k = 15; k >= 8; k--) csize = csize * 256 + head[k];
-    if (head[4] !== 1 || csize < 4096 || csize > size - at) continue;
+    const csize = collectionSize(i + 16 <= bytes.length ? bytes.subarray(i, i + 16) : read(at, at + 16), at, size);
+    if (!csize) continue;
     const hang = globalHeapThatHangs(i + csize <= bytes.length ? bytes.subarray(i, i + csize) : read(at, at + csize));
     if (hang !== null) return at + hang;
   }
