@@ -19,10 +19,10 @@ float64), and opens it in headless Chromium two ways:
   ``api/contents/data/all.json``), a notebook whose first cell draws the small
   demo slice (the widget's bundle and the page's h5wasm loaded, the kernel's
   runtime ready), then ``ds = ytlite.load("data/NAME"); ds.plot()``. Now: the
-  kernel frees its copy of the file after ``load`` (issue 17); before (unless
-  ``--no-before``): the same site with ``ytlite._hdf5.KEEP_FILE = True``,
-  HEAD's kernel (the file kept in the worker's h5wasm, the site's copy fetched
-  as one whole body first).
+  kernel reads the site's copy a piece at a time (issue 17); before (unless
+  ``--no-before``): the same site with ``ytlite._hdf5.PAGED = False``, HEAD's
+  kernel before that (the file copied in at ``load``, later arrays read by
+  synchronous range requests).
 
 * on CPython (``--paths cpython``): ``ytlite.load`` against h5py reading every
   array of the same file into numpy, each in a fresh process: seconds and peak
@@ -270,7 +270,7 @@ def wait_cell(run):
     }""", timeout=300000)
 
 
-def measure_notebook(browser, url, name, label, keep_file):
+def measure_notebook(browser, url, name, label, setup):
     """The notebook path: a warm page (the demo slice drawn), then load + plot of the big file."""
     from support.notebook import NotebookRun
 
@@ -280,7 +280,7 @@ def measure_notebook(browser, url, name, label, keep_file):
         run.wait_for_kernel_idle()
         count = "() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length"
         run_cell(run, "import ytlite\nawait ytlite.ready()\n"
-                      f"ytlite._hdf5.KEEP_FILE = {keep_file}\n"
+                      f"{setup}\n"
                       "warm = ytlite.load('data/amr_demo_slice.h5').plot()\nwarm")
         run.page.wait_for_function(f"() => ({count})() >= 1", timeout=240000)
         wait_cell(run)
@@ -393,13 +393,14 @@ def main(argv=None) -> int:
                     results.append(measure(server.url, src.name, label))
         if "notebook" in paths:
             handler = type("Handler", (SiteWithBigFile,), {"extra": {"file": src, "listing": site_listing(args.site, src)}})
-            # now: later arrays read by ranges (static hosts serve them), or from a copy (a server that does not)
-            variants = [("now", False, True), ("now, no ranges", False, False)]
-            variants += [] if args.no_before else [("before (HEAD)", True, True)]
+            # now: the kernel reads by ranges a piece at a time (static hosts serve them), or from a copy (a
+            # server that does not); before: the copy at load and later reads by synchronous requests
+            variants = [("now", "", True), ("now, no ranges", "", False)]
+            variants += [] if args.no_before else [("before (HEAD)", "ytlite._hdf5.PAGED = False", True)]
             with StaticServer(args.site, handler) as server:
-                for label, keep, ranges in variants:
+                for label, setup, ranges in variants:
                     handler.ranges = ranges
-                    results.append(measure_notebook(browser, server.url, src.name, label, keep))
+                    results.append(measure_notebook(browser, server.url, src.name, label, setup))
         browser.close()
     if "cpython" in paths:
         cpython = measure_cpython(src)

@@ -148,6 +148,7 @@ class _OverlayHandler(QuietHandler):
     byte ranges at once (the kernel's reads: ``QuietHandler.ranges``)."""
 
     extra: dict = {}
+    fail_from = None  # (ranges starting at or past this byte answered 503)
 
     def do_HEAD(self):  # noqa: N802 (http.server's name)
         if self.path.split("?", 1)[0] == f"/files/data/{BIG_NAME}":
@@ -162,6 +163,9 @@ class _OverlayHandler(QuietHandler):
     def do_GET(self):  # noqa: N802 (http.server's name)
         path = self.path.split("?", 1)[0]
         match = re.fullmatch(r"bytes=(\d+)-(\d+)", self.headers.get("Range") or "")
+        if path == f"/files/data/{BIG_NAME}" and match and self.fail_from is not None and int(match[1]) >= self.fail_from:
+            self.send_error(503, "Unavailable")  # (a host failing while a file is read)
+            return
         if path == f"/files/data/{BIG_NAME}" and self.ranges and match:
             data = self.extra["bytes"]
             start, end = int(match[1]), min(len(data) - 1, int(match[2]))
@@ -261,9 +265,9 @@ def kernel_fs():
 
 def test_the_kernel_frees_its_copy_of_the_file_and_reads_it_again_when_asked(browser, big_site):
     """Issue 17: after load + plot the kernel's h5wasm holds no copy of the file
-    (it was copied in for the load and given back); a later array reads it
-    again (by HTTP ranges where the site serves them, else a copy for that
-    cell only) and gives the file's values."""
+    (read a piece at a time by HTTP ranges where the site serves them, else
+    copied in for the load and given back); a later array reads it again (by
+    ranges, else a copy for that cell only) and gives the file's values."""
     url, big, handler = big_site
     size = big.stat().st_size
     with h5py.File(big, "r") as f:
@@ -281,9 +285,13 @@ def test_the_kernel_frees_its_copy_of_the_file_and_reads_it_again_when_asked(bro
             # load + plot in one cell: the file is in the kernel for the load only
             add_cell(run, f"{name} = ytlite.load('data/{BIG_NAME}')\nv = {name}.plot()\n"
                           f"state = json.dumps([kernel_fs(), {name}._raw.reader.in_kernel, {name}._raw.read_from, "
-                          f"{name}._raw.reader.by_ranges, {name}._raw.reader.openings, sorted({name}._arrays)])\nv")
+                          f"{name}._raw.reader.by_ranges, {name}._raw.reader.openings, sorted({name}._arrays), "
+                          f"{name}._raw.reader.fetched])\nv")
             out = run.execute("print(state)")
-            assert json.loads(out) == [{}, False, "site", False, 1, []], (out, run.error_outputs())
+            *state, at_load = json.loads(out)
+            assert state == [{}, False, "site", ranges, 1, []], (out, run.error_outputs())
+            # (by ranges the load fetched each array once, a piece at a time: about the file, never twice)
+            assert (5 * 8 * BIG_CELLS <= at_load <= size + (2 << 20)) if ranges else at_load == 0, out
             canvases += 1
             run.page.wait_for_function(f"() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= {canvases}",
                                        timeout=120000)
@@ -301,7 +309,7 @@ def test_the_kernel_frees_its_copy_of_the_file_and_reads_it_again_when_asked(bro
             held, in_kernel, fetched = json.loads(out)
             assert held == {} and not in_kernel, out
             if ranges:  # two arrays of five, and the metadata: well under the file
-                assert 2 * 8 * BIG_CELLS <= fetched < 0.6 * size, out
+                assert 2 * 8 * BIG_CELLS <= fetched - at_load < 0.6 * size, out
             # pixelize reads the other arrays the same way: one opening, freed after
             out = run.execute(f"img = {name}.pixelize(width=64)\nprint({name}._raw.reader.openings, len(img.values))")
             assert out.split() == ["3", str(64 * 64)], out
@@ -316,6 +324,41 @@ def test_the_kernel_frees_its_copy_of_the_file_and_reads_it_again_when_asked(bro
         assert run.error_outputs() == []
     finally:
         handler.ranges = True
+        run.close()
+
+
+def test_the_kernel_reads_a_copy_when_the_sites_ranges_fail(browser, big_site):
+    """A host that fails while the kernel reads the site's copy by ranges
+    (requests answered 503): the values come from a copy of the file instead,
+    the same values, no error. Whether the file was opened and its values'
+    requests fail, or its metadata's do, or the first request of a load."""
+    url, big, handler = big_site
+    with h5py.File(big, "r") as f:
+        density, pdx = f["grid/density"][()].astype("<f8"), f["grid/pdx"][()].astype("<f8")
+        values_at = f["grid/density"].id.get_offset()
+    digest = hashlib.sha256(density.tobytes()).hexdigest()
+    run = NotebookRun(browser, url, "demo.ipynb")
+    try:
+        run.run_all(3)
+        out = run.execute(f"import ytlite, hashlib\nfailing = ytlite.load('data/{BIG_NAME}')\n"
+                          "print(failing._raw.reader.by_ranges)")
+        assert out.strip() == "True", out
+        read = ("d = failing{}\nprint(failing._raw.reader.by_ranges, failing._raw.reader.openings, "
+                "hashlib.sha256(d.tobytes()).hexdigest())")
+        # the values' requests fail: opened by ranges, then a copy (two openings)
+        handler.fail_from = values_at
+        assert run.execute(read.format("['density']")).split() == ["False", "3", digest]
+        # the metadata's requests fail: the copy at once
+        run.execute("failing._raw.reader._no_ranges = False")  # (ranges tried again)
+        handler.fail_from = 1 << 20
+        assert run.execute(read.format(".pdx")).split() == ["False", "4", hashlib.sha256(pdx.tobytes()).hexdigest()]
+        handler.fail_from = 0  # (the first request too: a load reads the whole file, by a plain GET)
+        out = run.execute("fresh = ytlite.load('data/" + BIG_NAME + "')\nprint(fresh._raw.reader.by_ranges, "
+                          "fresh._raw.read_from, hashlib.sha256(fresh['density'].tobytes()).hexdigest())")
+        assert out.split() == ["False", "site", digest], out
+        assert run.error_outputs() == []
+    finally:
+        handler.fail_from = None
         run.close()
 
 

@@ -5,13 +5,15 @@ attributes, and the length and units of every 1-D numeric dataset in
 ``/grid``, with a reader for the values.
 
 * In Pyodide, h5wasm (the HDF5 C library compiled to wasm, see ``_runtime``)
-  through the front end's own reader (``lite/js/core/slicefile.js``, bundled):
-  the file is copied into h5wasm's in-memory file system in the worker's
-  JavaScript realm, a few MB at a time, only while Python reads from it.
-  Loading reads the metadata, checks the cells and scans each field's sign
-  a slice of values at a time in JavaScript, then frees the copy; no array
+  through the front end's own reader (``lite/js/core/slicefile.js``, bundled),
+  in the worker's JavaScript realm, only while Python reads from it: the
+  site's copy a piece at a time by HTTP ranges, as the page reads it
+  (``pagedfile.js``, its fetches awaited with ``run_sync``), else the file
+  copied into h5wasm's in-memory file system a few MB at a time. Loading
+  reads the metadata, checks the cells and scans each field's sign a slice
+  of values at a time in JavaScript, then frees what it held; no array
   becomes Python objects until Python asks for numbers (``read``), and then
-  only that array, from the file copied in again (checked unchanged).
+  only that array, from the file brought in again (checked unchanged).
 * On CPython, h5py (what yt itself uses), everything at load.
 
 The file layout written by yt 4 for slices and projections: root attributes
@@ -103,54 +105,73 @@ class ArrayReader:
 #: kept there, open, until the dataset goes. Off: the file is in the kernel
 #: only while Python reads from it.
 KEEP_FILE = False
+#: Off: HEAD's kernel before the paged reads, for bench/bigfile.py's "before":
+#: the site's copy copied in whole at ``load`` and later read by synchronous
+#: range requests.
+PAGED = True
 
 
 class _H5wasmReader:
     """The file in the worker's h5wasm (a ``SliceFile`` of slicefile.js) only
     while Python reads from it: ``load`` reads the metadata, checks the cells
     and scans every field's sign (its default scale) in one opening, then
-    closes it and frees the FS copy (``loaded``); a later read (an array, a
+    closes it and frees what it held (``loaded``); a later read (an array, a
     scale not known) brings the file back, reads what is asked and frees it
     once the cell has run (a timer: the reads of one cell share one opening).
     "In h5wasm" is, for a file the site serves by HTTP ranges, a node of its
-    FS that fetches the bytes HDF5 asks for (``rangefile.js``: no copy at
-    all), else a copy (``_drive.copy_into``). A file changed since ``load``
-    (another size or time) is an error, never other data read in its place."""
+    FS that holds only the bytes HDF5 reads, a piece at a time: fetched as
+    the page fetches them (``pagedfile.js``, awaited with ``run_sync``), else
+    by synchronous requests (``rangefile.js``; where ``run_sync`` cannot be
+    used, and never at ``load``); otherwise a copy (``_drive.copy_into``).
+    A file changed since ``load`` (another size or time) is an error, never
+    other data read in its place."""
 
-    def __init__(self, rt, path, name, stamp, js_file, read_from, lazy):
+    def __init__(self, rt, path, name, stamp, js_file, read_from, pieces):
         self._rt, self._path, self._name, self._stamp = rt, path, name, stamp
-        self._file, self.read_from, self._lazy = js_file, read_from, lazy
+        self._file, self.read_from, self._pieces = js_file, read_from, pieces
         # the site copy's validators (ETag, Last-Modified) when it is first read by ranges
-        self._expect = lazy.expect if lazy is not None else None
-        self.by_ranges = lazy is not None  # (the last opening reads by HTTP ranges, not a copy)
+        self._expect = pieces.expect if pieces is not None else None
+        self.by_ranges = pieces is not None  # (the last opening reads by HTTP ranges, not a copy)
         self._positive = {}  # key -> all_positive, scanned while the file was in
         self.openings = 1  # (how many times the file came in: tests, benches)
         self.fetched = 0  # bytes read by ranges, in all (counted as each opening ends)
         self._no_ranges = False  # (reading by ranges failed once: copies from then on)
+        self._reading = 0  # reads under way (a paged file's await lets timers run: not freed under them)
+        self._free_after = False  # (the cell's timer came while a read was under way)
 
     def _with_file(self, fn):
-        """``fn(the open SliceFile)``. When reading the site's copy by ranges fails
-        (a request failed, the server stopped serving ranges), once more from
-        the file copied in, and by copies from then on."""
+        """``fn(the open SliceFile)`` (its reads through ``_settled``). When reading the site's copy by ranges fails (a request
+        failed, the server stopped serving ranges), once more from the file
+        copied in, and by copies from then on."""
         from pyodide.ffi import JsException
 
-        js_file, lazy = self._open(), self._lazy
+        js_file, pieces = self._open(), self._pieces
         try:
-            return fn(js_file)
+            return self._reads(js_file, fn)
         except JsException as exc:
-            failure = str(lazy.failure) if lazy is not None and lazy.failure else None
+            failure = _unreachable(exc, pieces)
             if failure is None or "changed" in failure:
-                raise _range_error(exc, lazy, self._name) from None
+                raise _range_error(exc, failure, self._name) from None
         self._no_ranges = True
         self._release(js_file)
-        js_file, lazy = self._open(), self._lazy
+        js_file = self._open()
         try:
-            return fn(js_file)
+            return self._reads(js_file, fn)
         except JsException as exc:
             raise _js_error(exc, self._name) from None
 
+    def _reads(self, js_file, fn):
+        self._reading += 1
+        try:
+            return fn(js_file)
+        finally:
+            self._reading -= 1
+            if self._free_after and not self._reading:
+                self._free_after = False
+                self._release_later(js_file)
+
     def _open(self):
-        """The open SliceFile: the one in h5wasm, else the file copied in again
+        """The open SliceFile: the one in h5wasm, else the file brought in again
         (the same file: same size and time as at ``load``)."""
         if self._file is not None:
             return self._file
@@ -162,32 +183,43 @@ class _H5wasmReader:
             raise SliceFileError(
                 f"{self._name}: changed since ytlite.load read it ({self._stamp[0]} bytes then, {now[0]} now"
                 f"{'' if now[0] != self._stamp[0] else ', another modification time'}): load it again")
-        js_file, _, self._lazy = _bring_in(self._rt, self._path, self._name, self._stamp[0], self._expect, True,
-                                           ranges=not self._no_ranges)
+        js_file, _, self._pieces = _bring_in(self._rt, self._path, self._name, self._stamp[0], self._expect, True,
+                                             ranges=not self._no_ranges)
         self._file = js_file
         self.openings += 1
-        self.by_ranges = self._lazy is not None
-        if self._lazy is not None and self._expect is None:
-            self._expect = self._lazy.expect  # (the site copy's validators: later openings expect them)
+        self.by_ranges = self._pieces is not None
+        if self._pieces is not None and self._expect is None:
+            self._expect = self._pieces.expect  # (the site copy's validators: later openings expect them)
         if not KEEP_FILE:
-            from js import setTimeout
-            from pyodide.ffi import create_once_callable
-
-            setTimeout(create_once_callable(lambda: self._release(js_file)), 0)
+            self._release_later(js_file)
         return js_file
 
+    def _release_later(self, js_file):
+        """Freed once the cell has run: at the next turn of the worker's event
+        loop, or, when that turn comes while a read awaits its bytes, after it."""
+        from js import setTimeout
+        from pyodide.ffi import create_once_callable
+
+        def free():
+            if self._reading:
+                self._free_after = True
+            else:
+                self._release(js_file)
+
+        setTimeout(create_once_callable(free), 0)
+
     def _release(self, js_file):
-        lazy, copy = None, None
+        pieces, copy = None, None
         if self._file is js_file:
-            self._file, lazy, self._lazy = None, self._lazy, None
-        if lazy is not None:
-            self.fetched += lazy.bytes
-        elif js_file.file is not None:  # (a copy: its bytes, to give back at once)
+            self._file, pieces, self._pieces = None, self._pieces, None
+        if pieces is not None:
+            self.fetched += pieces.fetched
+        elif js_file.file and not js_file.paged:  # (a copy: its bytes, to give back at once)
             copy = self._rt.h5wasm.FS.lookupPath(js_file.path).node.contents
         js_file.close()  # (closes the HDF5 file and unlinks the FS copy or range node)
         # the memory given back now, not at the worker's next garbage collection
-        if lazy is not None:
-            lazy.freeCache()
+        if pieces is not None:
+            pieces.discard()
         elif copy is not None:
             self._rt.slicefile.free(copy)
 
@@ -215,7 +247,7 @@ class _H5wasmReader:
 
         info = Reflect.get(js_file.datasets, key)
         if not info.float64:
-            values = js_file.read(key)
+            values = _settled(self._rt.slicefile.readValues, js_file, key)
             out = array("d", [0.0]) * values.length
             values.assign_to(out)  # one copy, JS -> Python
             return out
@@ -227,25 +259,50 @@ class _H5wasmReader:
 
         fn = create_proxy(take)
         try:
-            js_file.chunks(key, fn)
+            _settled(self._rt.slicefile.eachChunk, js_file, key, fn)
         finally:
             fn.destroy()
         return out
 
     def all_positive(self, key) -> bool:
         if key not in self._positive:
-            self._positive[key] = bool(self._with_file(lambda f: self._rt.slicefile.allPositive(f, key)))
+            self._positive[key] = bool(self._with_file(lambda f: _settled(self._rt.slicefile.allPositive, f, key)))
         return self._positive[key]
 
     def check_cells(self, filename) -> None:
-        self._with_file(self._rt.slicefile.checkCellsStreamed)
+        self._with_file(lambda f: _settled(self._rt.slicefile.checkCellsStreamed, f))
 
     def extent(self):
-        return tuple(float(v) for v in self._with_file(self._rt.slicefile.cellExtent))
+        return tuple(float(v) for v in self._with_file(lambda f: _settled(self._rt.slicefile.cellExtent, f)))
 
     def close(self):
         if self._file is not None:
             self._release(self._file)
+
+
+def _settled(fn, *args):
+    """``fn(*args)`` of the kernel's JavaScript, its promise awaited (a paged
+    file's reads fetch first) with ``run_sync``, which such a file is opened
+    only where it can be used (``_bring_in``); a JS error raised as the
+    ``JsException`` it is."""
+    from pyodide.ffi import run_sync
+
+    js = _runtime.runtime().slicefile
+    out = js.outcome(fn, *args)
+    if hasattr(out, "__await__"):  # (a JS promise comes to Python as a future)
+        out = run_sync(out)
+    if not out.ok:
+        js.rethrow(out.error)
+    return out.value
+
+
+def _unreachable(exc, pieces) -> str | None:
+    """Why the site's copy could not be read (a request failed, another file),
+    when that, not the file, failed: the error's or the range file's word."""
+    why = getattr(exc, "unreachable", None)
+    if why is None and pieces is not None:
+        why = pieces.unreachable
+    return None if why is None else str(why)
 
 
 def _js_error(exc, name) -> SliceFileError:
@@ -262,30 +319,45 @@ def _show(v):
     return repr(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
 
 
-def _bring_in(rt, path: str, name: str, size: int, expect=None, heap_checked=False, ranges=True):
+def _bring_in(rt, path: str, name: str, size: int, expect=None, heap_checked=False, ranges=True, sync_ranges=True):
     """The file opened in the worker's h5wasm -> (a SliceFile of slicefile.js,
-    where the bytes come from, the range file or None). A file the site serves
-    by ranges (``rangefile.js``: the server says so) is read there, the bytes
-    HDF5 asks for when it asks; any other is copied into h5wasm's FS a chunk at
-    a time (``_drive.copy_into``). ``expect``: the site copy's validators at
-    ``load`` (others: another file); ``heap_checked``: this file passed the global
-    heap check at ``load`` (not scanned again). Reading by ranges that fails
-    while the file is opened (the server answered otherwise than it said it
-    would): the copy instead."""
-    from pyodide.ffi import JsException, to_js
+    where the bytes come from, its pieces' source or None). A file the site
+    serves by ranges is read there, the bytes HDF5 asks for: a piece at a time
+    with ``run_sync`` awaiting the fetches (``openSlice``: the page's own
+    paged reading) where it can be used, else (with ``sync_ranges``) by
+    synchronous requests (``rangefile.js``: the server says it serves ranges);
+    any other file is copied into h5wasm's FS a chunk at a time
+    (``_drive.copy_into``). ``expect``: the site copy's validators at ``load``
+    (others: another file); ``heap_checked``: this file passed the global heap
+    check at ``load`` (not scanned again by ``rangefile.js``; a paged file's
+    pieces are checked as they come). Reading by ranges that fails while the
+    file is opened because of the server (not the file): the copy instead."""
+    from pyodide.ffi import JsException, can_run_sync, to_js
     from js import Object
 
     url = None if KEEP_FILE or not ranges else _drive.site_copy_url(path)
-    probe = rt.slicefile.rangeProbe(url, size) if url is not None else None
+    if url is not None and PAGED and can_run_sync():
+        options = to_js({"size": size, "expect": expect}, dict_converter=Object.fromEntries)
+        try:
+            js_file = _open_site_copy(rt, url, name, options)
+        except JsException as exc:
+            failure = _unreachable(exc, None)
+            if failure is None or "changed" in failure:
+                raise _range_error(exc, failure, name) from None
+        else:
+            return js_file, "site", js_file.paged or None  # (JS null: not paged, the whole file streamed in)
+        url = None  # (the server failed us: the copy, from the drive)
+    probe = rt.slicefile.rangeProbe(url, size) if url is not None and sync_ranges else None
     if probe is not None:
         options = to_js({"expect": probe if expect is None else expect, "heapChecked": heap_checked}, dict_converter=Object.fromEntries)
-        lazy = rt.slicefile.rangeFile(rt.h5wasm, url, size, name, options)
+        pieces = rt.slicefile.rangeFile(rt.h5wasm, url, size, name, options)
         try:
-            return rt.slicefile.openSliceFile(rt.h5wasm, lazy.path, name), "site", lazy
+            return rt.slicefile.openSliceFile(rt.h5wasm, pieces.path, name), "site", pieces
         except JsException as exc:
-            lazy.discard()
-            if not lazy.failure or "changed" in str(lazy.failure):
-                raise _range_error(exc, lazy, name) from None
+            pieces.discard()
+            failure = _unreachable(exc, pieces)
+            if failure is None or "changed" in failure:
+                raise _range_error(exc, failure, name) from None
 
     def new_sink():
         try:
@@ -305,11 +377,17 @@ def _bring_in(rt, path: str, name: str, size: int, expect=None, heap_checked=Fal
         raise _js_error(exc, name) from None
 
 
-def _range_error(exc, lazy, name) -> SliceFileError:
+def _open_site_copy(rt, url, name, options):
+    """slicefile.js's ``openSlice`` of the site's copy, awaited: a paged file
+    where the server answers ranges, else the whole file streamed in."""
+    return _settled(rt.slicefile.openSlice, rt.h5wasm, url, name, options)
+
+
+def _range_error(exc, failure, name) -> SliceFileError:
     """A failure reading a file by ranges: the request's own reason when one failed
     (HDF5 only saw an I/O error), else what HDF5 said."""
-    if lazy is not None and lazy.failure:
-        return SliceFileError(f"{name}: the site's copy could not be read ({lazy.failure})")
+    if failure:
+        return SliceFileError(f"{name}: the site's copy could not be read ({failure})")
     return _js_error(exc, name)
 
 
@@ -322,10 +400,11 @@ def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
 
     rt = _runtime.runtime()
     stamp = _drive.stamp(path)
-    # (a copy at load, given back when the load is done: reading it all by ranges leaves the
-    # worker every fetched piece as garbage, about twice the file, until its next collection)
-    js_file, read_from, lazy = _bring_in(rt, path, name, stamp[0], ranges=False)
-    reader = _H5wasmReader(rt, path, name, stamp, js_file, read_from, lazy)
+    # (by ranges at load only a piece at a time, awaited: synchronous requests would leave the
+    # worker every piece as garbage, about twice the file, until its next collection; else a copy,
+    # given back when the load is done)
+    js_file, read_from, pieces = _bring_in(rt, path, name, stamp[0], sync_ranges=False)
+    reader = _H5wasmReader(rt, path, name, stamp, js_file, read_from, pieces)
     try:
         return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),
                             units=js_file.units.to_py(), reader=reader, source=_drive.drive_source(path),

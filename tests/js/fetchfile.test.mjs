@@ -205,6 +205,26 @@ test("openSlice: by ranges where the server answers a range, whole where it does
       for (const key of ["px", "py", "pdx", "pdy"]) assert.deepEqual(got.mesh[key], want.mesh[key], key);
       for (const f of want.fieldList) assert.deepEqual(got.mesh.fields[f], want.mesh.fields[f], f);
     }
+    // the source's failures (not the file's) say so: `unreachable`, which the kernel reads a copy on
+    const tagged = (message) => (err) => { assert.match(err.message, message); assert.ok(err.unreachable, err.message); return true; };
+    const etagged = (etag) => async (url, init) => {
+      const r = await server(bytes, true)(url, init);
+      return new Response(r.body, { status: r.status, headers: { ...Object.fromEntries(r.headers), ETag: etag } });
+    };
+    globalThis.fetch = etagged('"one"');
+    const first = await openSlice(h5, "http://site/files/demo.h5", "demo.h5");
+    assert.deepEqual(first.paged.expect, { ETag: '"one"', "Last-Modified": null });
+    first.close();
+    assert.ok(await openSlice(h5, "http://site/files/demo.h5", "demo.h5", { expect: { ETag: '"one"' } }));
+    globalThis.fetch = etagged('"two"');
+    await assert.rejects(openSlice(h5, "http://site/files/demo.h5", "demo.h5", { expect: { ETag: '"one"' } }),
+      tagged(/^demo\.h5: the site's copy changed \(its ETag was "one", now "two"\)$/));
+    await assert.rejects(openSlice(h5, "http://site/files/demo.h5", "demo.h5", { size: 7 }),
+      tagged(/^demo\.h5: the site's copy has \d+ bytes, not the 7 expected/));
+    globalThis.fetch = async () => new Response("gone", { status: 503, statusText: "Unavailable" });
+    await assert.rejects(openSlice(h5, "http://site/files/demo.h5", "demo.h5"), tagged(/^demo\.h5: 503 Unavailable/));
+    globalThis.fetch = async () => { throw new TypeError("Failed to fetch"); };
+    await assert.rejects(openSlice(h5, "http://site/files/demo.h5", "demo.h5"), tagged(/^demo\.h5: could not be fetched \(Failed to fetch\)/));
     for (const ranges of [true, false]) { // (an empty file: a range of it cannot be had, 416)
       globalThis.fetch = server(new Uint8Array(0), ranges);
       await assert.rejects(async () => loadSlice(await openSlice(h5, "http://site/files/empty.h5", "empty.h5")),

@@ -93,30 +93,43 @@ export async function fetchToFS(h5wasm, url, name, options = {}) {
 // request with its range): the page then never holds the whole file, only
 // its metadata and the slice of values being read. Else (a server that sends
 // the whole file) streamed into the FS (streamToFS, `options` for it).
+// `options.size`: the length the file must have; `options.expect`: the
+// validators (ETag, Last-Modified) of an earlier read of the same URL, which
+// must not have changed. An error of the source, not of the file (a failed
+// request, another length, a changed file), carries `unreachable`: why.
 export async function openSlice(h5wasm, what, name, options = {}) {
   if (typeof Blob !== "undefined" && what instanceof Blob) {
     const paged = pagedFile(h5wasm, blobSource(what), what.size, name, { onProgress: options.onProgress });
     return openPagedSliceFile(h5wasm, paged, name);
   }
+  const unreachable = (message, why = message) => Object.assign(new SliceFileError(`${name}: ${message}`), { unreachable: why });
   let response;
   try {
     response = await fetch(what, { headers: { Range: `bytes=0-${PROBE - 1}` } });
   } catch (err) {
-    throw new Error(`${name}: could not be fetched (${err?.message ?? err}) from ${what}`);
+    throw unreachable(`could not be fetched (${err?.message ?? err}) from ${what}`);
+  }
+  for (const [header, value] of Object.entries(options.expect ?? {})) {
+    const now = response.headers.get(header);
+    if (value && now && now !== value) {
+      response.body?.cancel().catch(() => {});
+      throw unreachable(`the site's copy changed (its ${header} was ${value}, now ${now})`);
+    }
   }
   const whole = /^bytes 0-(\d+)\/(\d+)$/.exec(response.headers.get("Content-Range") ?? "");
   if (response.status === 206 && whole && !response.headers.get("Content-Encoding")) {
     const size = Number(whole[2]);
     if (options.size && size !== options.size) {
       response.body?.cancel().catch(() => {});
-      throw new Error(`${name}: the site's copy has ${size} bytes, not the ${options.size} expected (${what})`);
+      throw unreachable(`the site's copy has ${size} bytes, not the ${options.size} expected (${what})`);
     }
     const first = new Uint8Array(await response.arrayBuffer());
     if (first.length !== Math.min(size, PROBE) || Number(whole[1]) !== first.length - 1) {
-      throw new Error(`${name}: the server sent ${first.length} bytes for bytes 0-${whole[1]} (${what})`);
+      throw unreachable(`the server sent ${first.length} bytes for bytes 0-${whole[1]} (${what})`);
     }
     const expect = { ETag: response.headers.get("ETag"), "Last-Modified": response.headers.get("Last-Modified") };
     const paged = pagedFile(h5wasm, rangeSource(what, size, expect), size, name, { first, onProgress: options.onProgress });
+    paged.expect = expect; // (a later read of the same URL checks them: openSlice's options.expect)
     return openPagedSliceFile(h5wasm, paged, name);
   }
   // (a range it cannot be read by, compressed or of another shape, or none at all: an empty file's 416)
@@ -124,7 +137,7 @@ export async function openSlice(h5wasm, what, name, options = {}) {
     response.body?.cancel().catch(() => {});
     return openSliceFile(h5wasm, await fetchToFS(h5wasm, what, name, options), name);
   }
-  if (!response.ok) throw new Error(`${name}: ${response.status} ${response.statusText} (${what})`);
+  if (!response.ok) throw unreachable(`${response.status} ${response.statusText} (${what})`);
   return openSliceFile(h5wasm, await streamToFS(h5wasm, response, name, options), name);
 }
 const PROBE = 1 << 20; // bytes asked for first: where HDF5's metadata mostly is

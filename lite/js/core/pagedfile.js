@@ -80,8 +80,8 @@ async function bodyOf(response, length) {
 }
 
 // The file (`size` bytes, read by `source`) as a node of h5wasm's FS holding what was fetched ->
-// {path, size, fetched (bytes, in all), requests, held (bytes now), retry(step), ensure(start, end),
-// drop(start, end), discard()}. `first`: bytes [0, first.length) already fetched (a probe's answer);
+// {path, size, fetched (bytes, in all), requests, held (bytes now), unreachable, retry(step),
+// ensure(start, end), drop(start, end), discard()}. `first`: bytes [0, first.length) already fetched (a probe's answer);
 // `onProgress(fetched, size)` after each fetch.
 export function pagedFile(h5wasm, source, size, name, { first = null, block = BLOCK, onProgress = null } = {}) {
   const FS = h5wasm.FS;
@@ -91,7 +91,9 @@ export function pagedFile(h5wasm, source, size, name, { first = null, block = BL
   const misses = []; // [start, end) HDF5 asked for and did not get, since the step began
   const checked = new Set(); // global heap collections checked (their addresses)
   let failure = null; // why the file cannot be read (a fetch failed, a collection that hangs)
-  const file = { path, size, fetched: 0, requests: 0, get held() { return pieces.reduce((s, p) => s + p.bytes.length, 0); } };
+  // (`unreachable`: why the source gave no bytes, a request that failed or another file: the file may
+  // be readable another way, where a damaged one is not)
+  const file = { path, size, fetched: 0, requests: 0, unreachable: null, get held() { return pieces.reduce((s, p) => s + p.bytes.length, 0); } };
 
   // index of the first piece whose end is past `at`
   const after = (at) => {
@@ -124,11 +126,11 @@ export function pagedFile(h5wasm, source, size, name, { first = null, block = BL
     try {
       bytes = await source(start, end);
     } catch (e) {
-      failure ??= String(e?.message ?? e);
+      failure ??= file.unreachable = String(e?.message ?? e);
       throw new SliceFileError(`${name}: could not be read (${failure})`);
     }
     if (bytes.length !== end - start) {
-      failure ??= `${bytes.length} bytes came for bytes ${start}-${end - 1}`;
+      failure ??= file.unreachable = `${bytes.length} bytes came for bytes ${start}-${end - 1}`;
       throw new SliceFileError(`${name}: could not be read (${failure})`);
     }
     file.fetched += bytes.length;

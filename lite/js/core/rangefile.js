@@ -63,7 +63,7 @@ export function rangeProbe(url, size) {
 }
 
 // The file at `url` (`size` bytes) as a read-only node of h5wasm's FS -> the
-// file {path, failure, requests, bytes, heapThatHangs()}: `failure` says why a
+// file {path, unreachable, requests, fetched, heapThatHangs()}: `unreachable` says why a
 // read failed (HDF5 then sees an I/O error and says the file is damaged: the
 // caller gives this reason instead). `get(start, end)`: the fetch (tests);
 // `heapChecked`: the global heap check was passed by this same file already.
@@ -73,14 +73,14 @@ export function rangeFile(h5wasm, url, size, name, { expect = null, get = null, 
   const path = `/ytlite-${FS[FS_FILES]}-${String(name).replace(/[^A-Za-z0-9_.-]/g, "_")}`;
   const fetchRange = get ?? ((start, end) => syncRange(url, start, end, size, expect));
   const cache = new Map(); // block index -> bytes (Map order: least recently used first)
-  const file = { path, expect, failure: null, requests: 0, bytes: 0 };
+  const file = { path, expect, unreachable: null, requests: 0, fetched: 0 };
   const fetchBytes = (start, end) => {
     file.requests += 1;
-    file.bytes += end - start;
+    file.fetched += end - start;
     try {
       return fetchRange(start, end);
     } catch (e) {
-      file.failure ??= String(e?.message ?? e);
+      file.unreachable ??= String(e?.message ?? e);
       throw e;
     }
   };
@@ -125,7 +125,7 @@ export function rangeFile(h5wasm, url, size, name, { expect = null, get = null, 
       try {
         readInto(new Uint8Array(buffer.buffer, buffer.byteOffset + offset, end - position), position, end);
       } catch {
-        throw new FS.ErrnoError(EIO); // (HDF5 says it could not read; file.failure says why)
+        throw new FS.ErrnoError(EIO); // (HDF5 says it could not read; file.unreachable says why)
       }
       return end - position;
     },

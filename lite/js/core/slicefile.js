@@ -457,12 +457,14 @@ export function openSliceFile(h5wasm, path, name) {
 }
 
 // openSliceFile of a paged file (pagedfile.js): opened again until HDF5 has
-// every byte of metadata it asks for (then discarded if it cannot be read).
+// every byte of metadata it asks for (then discarded if it cannot be read;
+// the error's `unreachable` says why when the source failed, not the file).
 export async function openPagedSliceFile(h5wasm, paged, name) {
   try {
     return await paged.retry(() => new SliceFile(h5wasm, paged.path, name, { paged }), (file) => file.closeFile());
   } catch (e) {
     paged.discard();
+    if (paged.unreachable && e instanceof Error) e.unreachable = paged.unreachable;
     throw e;
   }
 }
@@ -486,25 +488,25 @@ export function checkLayout(name, lengths, { fields = null, inUse = 0, available
   return n;
 }
 
+// A pass over a file's values gives its result for a file in the FS (HDF5 reads it synchronously), a
+// promise of it for a paged file (pagedfile.js: the bytes are fetched first): the page awaits either,
+// the kernel's Python awaits the promise with run_sync (a paged file is opened only where it can).
+export const eachChunk = (file, key, fn) => (file.paged ? file.chunksAsync(key, fn) : file.chunks(key, fn));
+export const readValues = (file, key) => (file.paged ? file.readAsync(key) : file.read(key));
+const andThen = (value, fn) => (value instanceof Promise ? value.then(fn) : fn(value));
+
 // The cell checks, a slice of values at a time (the kernel never holds a
 // whole array for them): centres finite, half widths positive and finite.
 export function checkCellsStreamed(file) {
-  for (const [key, ok, what] of CELL_CHECKS) checkedChunks(file, key, ok, what);
+  const from = (i) => (i < CELL_CHECKS.length ? andThen(checkedChunks(file, ...CELL_CHECKS[i]), () => from(i + 1)) : undefined);
+  return from(0);
 }
 
-// file.chunks(key, fn) with every value checked by `ok` (all counted, for the message, which is thrown
+// eachChunk(file, key, fn) with every value checked by `ok` (all counted, for the message, which is thrown
 // once the array is read); `fn` gets the slices until a bad value was seen.
 function checkedChunks(file, key, ok, what, fn = null) {
   const check = cellCheck(file, key, ok, what, fn);
-  file.chunks(key, check.each);
-  check.done();
-}
-
-// checkedChunks through file.chunksAsync (a paged file's bytes fetched as read)
-async function checkedChunksAsync(file, key, ok, what, fn = null) {
-  const check = cellCheck(file, key, ok, what, fn);
-  await file.chunksAsync(key, check.each);
-  check.done();
+  return andThen(eachChunk(file, key, check.each), check.done);
 }
 
 function cellCheck(file, key, ok, what, fn) {
@@ -526,24 +528,20 @@ function cellCheck(file, key, ok, what, fn) {
 // Whether no value of `key` is <= 0 (NaN allowed): the field's usual scale is log.
 export function allPositive(file, key) {
   let positive = true;
-  file.chunks(key, (values) => { positive &&= allValuesPositive(values); });
-  return positive;
+  return andThen(eachChunk(file, key, (values) => { positive &&= allValuesPositive(values); }), () => positive);
 }
 
 // [xmin, xmax, ymin, ymax] of the cell edges, a slice at a time.
 export function cellExtent(file) {
   const b = [Infinity, -Infinity, Infinity, -Infinity];
-  for (const [c, d, lo] of [["px", "pdx", 0], ["py", "pdy", 2]]) {
-    const half = file.read(d);
-    file.chunks(c, (values, offset) => {
-      for (let i = 0; i < values.length; i++) {
-        const v = Number(values[i]), w = half[offset + i];
-        b[lo] = Math.min(b[lo], v - w);
-        b[lo + 1] = Math.max(b[lo + 1], v + w);
-      }
-    });
-  }
-  return b;
+  const edges = ([c, d, lo]) => andThen(readValues(file, d), (half) => eachChunk(file, c, (values, offset) => {
+    for (let i = 0; i < values.length; i++) {
+      const v = Number(values[i]), w = half[offset + i];
+      b[lo] = Math.min(b[lo], v - w);
+      b[lo + 1] = Math.max(b[lo + 1], v + w);
+    }
+  }));
+  return andThen(edges(["px", "pdx", 0]), () => andThen(edges(["py", "pdy", 2]), () => b));
 }
 
 // bytes (Uint8Array) of an HDF5 file -> {attrs, arrays: {name: Float64Array}, units: {name: string}}
@@ -601,7 +599,7 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
     target = geometry(n);
     for (const [key, ok, what] of CELL_CHECKS) {
       // checked a slice at a time as the cells go into the mesh
-      await checkedChunksAsync(file, key, ok, what, (values, offset) => target.put(key,
+      await checkedChunks(file, key, ok, what, (values, offset) => target.put(key,
         values instanceof BigInt64Array || values instanceof BigUint64Array ? Float64Array.from(values, Number) : values, offset));
       await step();
     }
