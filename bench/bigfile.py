@@ -82,15 +82,12 @@ def esbuild() -> Path:
 
 
 def kiosk_before(out: Path, site: Path, rev: str | None = None) -> bool:
-    """The kiosk as HEAD has it (the read path before this change) into out/view/;
-    False when HEAD's page.js already streams (nothing older to compare). ``rev``:
-    that commit's kiosk instead, whatever it reads like (with today's wasm module)."""
+    """The kiosk of commit ``rev`` (default HEAD: before the change not yet
+    committed) into out/view/, with today's wasm module -> True."""
     tree = out / "src"
     tree.mkdir(parents=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev or "HEAD", "lite/js"], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-    if rev is None and "fetchToFS" in (tree / "lite" / "js" / "page.js").read_text():
-        return False
 
     (tree / "ytlite" / "_generated").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT / "ytlite" / "_generated" / "ytlite_pixelizer.js", tree / "ytlite" / "_generated" / "ytlite_pixelizer.js")
@@ -101,13 +98,13 @@ def kiosk_before(out: Path, site: Path, rev: str | None = None) -> bool:
     # (a recent tree imports today's generated inputs by name: the wasm glue, and the deposit worker, which
     # is that tree's own, bundled here: its messages are its page's)
     inputs = dict(build.FRONT_END_INPUTS)
-    if rev and (tree / "lite" / "js" / "depositworker.js").exists():
+    if (tree / "lite" / "js" / "depositworker.js").exists():
         inputs["ytlite-deposit-worker"] = out / "deposit-worker.txt"
         subprocess.run([esbuild(), tree / "lite" / "js" / "depositworker.js", "--bundle", "--format=iife", "--target=es2020",
                         "--log-level=error", "--define:import.meta.url=undefined",
                         f"--alias:ytlite-pixelizer={inputs['ytlite-pixelizer']}", f"--outfile={inputs['ytlite-deposit-worker']}"],
                        check=True)
-    aliases = [f"--alias:{k}={v}" for k, v in inputs.items()] if rev else []
+    aliases = [f"--alias:{k}={v}" for k, v in inputs.items()]
     subprocess.run([esbuild(), tree / "lite" / "js" / "page.js", "--bundle", "--format=esm", "--target=es2020",
                     "--log-level=error", *aliases, f"--outfile={view / 'ytlite-view.js'}"], check=True)
     for name in KIOSK_ASSETS:

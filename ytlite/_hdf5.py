@@ -140,9 +140,10 @@ class _H5wasmReader:
         self._free_after = False  # (the cell's timer came while a read was under way)
 
     def _with_file(self, fn):
-        """``fn(the open SliceFile)`` (its reads through ``_settled``). When reading the site's copy by ranges fails (a request
-        failed, the server stopped serving ranges), once more from the file
-        copied in, and by copies from then on."""
+        """``fn(the open SliceFile)`` (its reads through ``_settled``). When
+        reading the site's copy by ranges fails (a request failed, the server
+        stopped serving ranges), once more from the file copied in, and by
+        copies from then on."""
         from pyodide.ffi import JsException
 
         js_file, pieces = self._open(), self._pieces
@@ -299,10 +300,8 @@ def _settled(fn, *args):
 def _unreachable(exc, pieces) -> str | None:
     """Why the site's copy could not be read (a request failed, another file),
     when that, not the file, failed: the error's or the range file's word."""
-    why = getattr(exc, "unreachable", None)
-    if why is None and pieces is not None:
-        why = pieces.unreachable
-    return None if why is None else str(why)
+    why = getattr(exc, "unreachable", None) or (pieces.unreachable if pieces is not None else None)
+    return str(why) if why else None  # (JS null comes as a falsy JsNull, not None)
 
 
 def _js_error(exc, name) -> SliceFileError:
@@ -346,7 +345,7 @@ def _bring_in(rt, path: str, name: str, size: int, expect=None, heap_checked=Fal
                 raise _range_error(exc, failure, name) from None
         else:
             return js_file, "site", js_file.paged or None  # (JS null: not paged, the whole file streamed in)
-        url = None  # (the server failed us: the copy, from the drive)
+        url = None  # (the server failed a range: a copy, by a plain request or from the drive)
     probe = rt.slicefile.rangeProbe(url, size) if url is not None and sync_ranges else None
     if probe is not None:
         options = to_js({"expect": probe if expect is None else expect, "heapChecked": heap_checked}, dict_converter=Object.fromEntries)

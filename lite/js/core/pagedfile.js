@@ -152,6 +152,7 @@ export function pagedFile(h5wasm, source, size, name, { first = null, block = BL
   };
   // fills one after the other (a step's misses, a slice fetched ahead): never two fetches of one gap
   let queue = Promise.resolve();
+  let probed = queue; // (the probe's bytes placed: below)
   const serial = (start, end) => {
     const done = queue.then(() => fill(start, end));
     queue = done.catch(() => {});
@@ -233,7 +234,9 @@ export function pagedFile(h5wasm, source, size, name, { first = null, block = BL
     // miss, the blocks around what it missed are fetched and it runs again (`undo(result)` first,
     // when it went through without them: a reader that skips what it cannot read).
     async retry(step, undo = null) {
-      await serial(0, 0); // (the probe's bytes in first, or its failure)
+      // (the probe's bytes in first, or its failure; not the fills queued since, such as the next slice
+      // of values fetched ahead while this one is read)
+      await probed;
       for (let attempt = 0; ; attempt++) {
         misses.length = 0;
         let result, error = null;
@@ -272,7 +275,7 @@ export function pagedFile(h5wasm, source, size, name, { first = null, block = BL
   if (first?.length) {
     // (the probe's bytes, checked like any others before anything reads them)
     const bytes = first.length > size ? first.subarray(0, size) : first;
-    queue = queue.then(async () => {
+    queue = probed = queue.then(async () => {
       file.fetched += bytes.length;
       await checkHeaps(0, bytes);
       pieces.splice(0, 0, { start: 0, end: bytes.length, bytes });
