@@ -18,11 +18,11 @@ float64), and opens it in headless Chromium two ways:
   as the site serves its shipped files: ``files/data/NAME`` and the entry in
   ``api/contents/data/all.json``), a notebook whose first cell draws the small
   demo slice (the widget's bundle and the page's h5wasm loaded, the kernel's
-  runtime ready), then ``ds = ytlite.load("data/NAME"); ds.plot()``. Now: the
-  kernel reads the site's copy a piece at a time (issue 17); before (unless
-  ``--no-before``): the same site with ``ytlite._hdf5.PAGED = False``, HEAD's
-  kernel before that (the file copied in at ``load``, later arrays read by
-  synchronous range requests).
+  runtime ready), then ``ds = ytlite.load("data/NAME"); ds.plot()`` and a later
+  ``ds["density"]``. Now: the kernel reads later arrays of the site's copy a
+  piece at a time by ranges; before (unless ``--no-before``): the same site
+  with ``ytlite._hdf5.PAGED = False``, HEAD's kernel before that (later
+  arrays by synchronous range requests). Both copy the file in at ``load``.
 
 * on CPython (``--paths cpython``): ``ytlite.load`` against h5py reading every
   array of the same file into numpy, each in a fresh process: seconds and peak
@@ -390,8 +390,8 @@ def main(argv=None) -> int:
                     results.append(measure(server.url, src.name, label))
         if "notebook" in paths:
             handler = type("Handler", (SiteWithBigFile,), {"extra": {"file": src, "listing": site_listing(args.site, src)}})
-            # now: the kernel reads by ranges a piece at a time (static hosts serve them), or from a copy (a
-            # server that does not); before: the copy at load and later reads by synchronous requests
+            # now: later arrays by ranges a piece at a time (static hosts serve them), or from a copy (a
+            # server that does not); before: by synchronous range requests
             variants = [("now", "", True), ("now, no ranges", "", False)]
             variants += [] if args.no_before else [("before (HEAD)", "ytlite._hdf5.PAGED = False", True)]
             with StaticServer(args.site, handler) as server:
