@@ -6,9 +6,10 @@ attributes, and the length and units of every 1-D numeric dataset in
 
 * In Pyodide, h5wasm (the HDF5 C library compiled to wasm, see ``_runtime``)
   through the front end's own reader (``lite/js/core/slicefile.js``, bundled),
-  in the worker's JavaScript realm, only while Python reads from it: copied
-  into h5wasm's in-memory file system a few MB at a time at ``load``, later
-  the site's copy a piece at a time by HTTP ranges where it can be. Loading
+  in the worker's JavaScript realm, only while Python reads from it: the
+  site's copy a piece at a time by HTTP ranges, as the page reads it
+  (``pagedfile.js``, its fetches awaited with ``run_sync``), else the file
+  copied into h5wasm's in-memory file system a few MB at a time. Loading
   reads the metadata, checks the cells and scans each field's sign a slice
   of values at a time in JavaScript, then frees what it held; no array
   becomes Python objects until Python asks for numbers (``read``), and then
@@ -105,7 +106,8 @@ class ArrayReader:
 #: only while Python reads from it.
 KEEP_FILE = False
 #: Off: HEAD's kernel before the paged reads, for bench/bigfile.py's "before":
-#: later reads of the site's copy by synchronous range requests.
+#: the site's copy copied in whole at ``load`` and later read by synchronous
+#: range requests.
 PAGED = True
 
 
@@ -116,12 +118,11 @@ class _H5wasmReader:
     closes it and frees what it held (``loaded``); a later read (an array, a
     scale not known) brings the file back, reads what is asked and frees it
     once the cell has run (a timer: the reads of one cell share one opening).
-    "In h5wasm" is at ``load`` a copy (``_drive.copy_into``); later, for a
-    file the site serves by HTTP ranges, a node of its FS that holds only the
-    bytes HDF5 reads, a piece at a time: fetched as the page fetches them
-    (``pagedfile.js``, awaited with ``run_sync``), else by synchronous
-    requests (``rangefile.js``, where ``run_sync`` cannot be used); otherwise
-    a copy again.
+    "In h5wasm" is, for a file the site serves by HTTP ranges, a node of its
+    FS that holds only the bytes HDF5 reads, a piece at a time: fetched as
+    the page fetches them (``pagedfile.js``, awaited with ``run_sync``), else
+    by synchronous requests (``rangefile.js``; where ``run_sync`` cannot be
+    used, and never at ``load``); otherwise a copy (``_drive.copy_into``).
     A file changed since ``load`` (another size or time) is an error, never
     other data read in its place."""
 
@@ -317,13 +318,13 @@ def _show(v):
     return repr(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
 
 
-def _bring_in(rt, path: str, name: str, size: int, expect=None, heap_checked=False, ranges=True):
+def _bring_in(rt, path: str, name: str, size: int, expect=None, heap_checked=False, ranges=True, sync_ranges=True):
     """The file opened in the worker's h5wasm -> (a SliceFile of slicefile.js,
     where the bytes come from, its pieces' source or None). A file the site
     serves by ranges is read there, the bytes HDF5 asks for: a piece at a time
     with ``run_sync`` awaiting the fetches (``openSlice``: the page's own
-    paged reading) where it can be used, else by synchronous requests
-    (``rangefile.js``: the server says it serves ranges);
+    paged reading) where it can be used, else (with ``sync_ranges``) by
+    synchronous requests (``rangefile.js``: the server says it serves ranges);
     any other file is copied into h5wasm's FS a chunk at a time
     (``_drive.copy_into``). ``expect``: the site copy's validators at ``load``
     (others: another file); ``heap_checked``: this file passed the global heap
@@ -345,7 +346,7 @@ def _bring_in(rt, path: str, name: str, size: int, expect=None, heap_checked=Fal
         else:
             return js_file, "site", js_file.paged or None  # (JS null: not paged, the whole file streamed in)
         url = None  # (the server failed a range: a copy, by a plain request or from the drive)
-    probe = rt.slicefile.rangeProbe(url, size) if url is not None else None
+    probe = rt.slicefile.rangeProbe(url, size) if url is not None and sync_ranges else None
     if probe is not None:
         options = to_js({"expect": probe if expect is None else expect, "heapChecked": heap_checked}, dict_converter=Object.fromEntries)
         pieces = rt.slicefile.rangeFile(rt.h5wasm, url, size, name, options)
@@ -398,13 +399,10 @@ def _read_with_h5wasm(path: str, name: str) -> RawSliceFile:
 
     rt = _runtime.runtime()
     stamp = _drive.stamp(path)
-    # (a copy at load, given back at once when the load is done. Not by ranges: every HTTP answer,
-    # fetched or synchronous, keeps its body in the browser's memory until the thread's next
-    # collection, whatever is done with its bytes: reading all of a file so leaves about its size of
-    # garbage behind (300 MB in 32 MB ranges: +1.2 GB at the peak, +300 MB after, in a worker or a
-    # page alike; a 3.6 GB file: the same peak as the copy, +3.6 GB after). The page then reads the
-    # file too.)
-    js_file, read_from, pieces = _bring_in(rt, path, name, stamp[0], ranges=False)
+    # (by ranges at load only a piece at a time, awaited, its pieces read into reused buffers: the
+    # synchronous requests' answers would stay in the worker, about twice the file, until its next
+    # collection; else a copy, given back at once when the load is done)
+    js_file, read_from, pieces = _bring_in(rt, path, name, stamp[0], sync_ranges=False)
     reader = _H5wasmReader(rt, path, name, stamp, js_file, read_from, pieces)
     try:
         return RawSliceFile(attrs=json.loads(JSON.stringify(js_file.attrs)), lengths=js_file.lengths.to_py(),

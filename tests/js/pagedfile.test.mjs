@@ -32,15 +32,20 @@ async function h5wasm() {
   return module;
 }
 
-// an asynchronous source over `bytes`, counting what it serves and the most the paged file held
+// an asynchronous source over `bytes`, counting what it serves and the buffers its answers are in (the
+// one it is handed, as rangeSource reads into it, else a new one)
 function fake(bytes, { fail = null } = {}) {
-  const log = { requests: [], calls: 0 };
-  const source = async (a, b) => {
+  const log = { requests: [], calls: 0, handed: 0, buffers: new Set() };
+  const source = async (a, b, buffer = null) => {
     log.calls += 1;
     if (fail && fail(a, b, log.calls)) throw new Error("the server answered 404 Not Found");
     log.requests.push([a, b]);
     await new Promise((resolve) => setTimeout(resolve, 0));
-    return bytes.slice(a, b);
+    const out = buffer ? new Uint8Array(buffer, 0, b - a) : new Uint8Array(b - a);
+    out.set(bytes.subarray(a, b));
+    log.handed += buffer ? 1 : 0;
+    log.buffers.add(out.buffer);
+    return out;
   };
   return { source, log };
 }
@@ -58,7 +63,8 @@ test("a paged file reads what the file copied in reads, holding only its metadat
     const whole = await loadSlice(openSliceFile(h5, fsFileFromBytes(h5, bytes, name), name));
     const { source, log } = fake(bytes);
     // (small slices and blocks: many of each even in these small files)
-    const paged = pagedFile(h5, source, bytes.length, name, { block: 4096, first: bytes.slice(0, 4096) });
+    // (pieces of a slice of values, 64 KB here, read into buffers used again once dropped)
+    const paged = pagedFile(h5, source, bytes.length, name, { block: 4096, first: bytes.slice(0, 4096), pooled: 8192 * 8 });
     let most = 0;
     const opened = await openPagedSliceFile(h5, paged, name);
     for (const d of Object.values(opened.datasets)) {
@@ -85,6 +91,13 @@ test("a paged file reads what the file copied in reads, holding only its metadat
     assert.equal(paged.held, 0, "closed: nothing held");
     assert.throws(() => h5.FS.stat(paged.path), undefined, "closed: unlinked");
     assert.ok(log.requests.length > 4);
+    // the slices of values read into a few buffers, used again and again: not a new buffer each (garbage
+    // until the next collection, even once detached)
+    const spans = log.requests.filter(([a, b]) => b - a >= 8192 * 8).length;
+    if (spans > 4) {
+      assert.ok(log.handed >= spans - 3, `${name}: ${log.handed} of ${spans} slices read into a used buffer`);
+      assert.ok(log.buffers.size <= log.requests.length - spans + 3, `${name}: ${log.buffers.size} buffers for ${log.requests.length} requests`);
+    }
     whole.mesh.free();
     read.mesh.free();
   }

@@ -21,6 +21,12 @@ import { collectionSize } from "./rangefile.js";
 import { SliceFileError } from "./slicefile.js";
 
 const BLOCK = 1 << 20; // bytes fetched around a read HDF5 missed (its metadata lies in a few places)
+// Pieces of values (slicefile.js fetches 32 MB at a time) are read into buffers used again once dropped,
+// not new ones: a dropped buffer is garbage until the thread's next collection even once detached
+// (measured in Chromium: 300 MB fetched in 32 MB ranges into new buffers, each detached once read, left
+// +330 MB behind; into two reused ones, +6 MB).
+const POOLED = 8 << 20; // pieces from this size up go back to the pool
+const POOL = 3; // buffers kept (one read, one arriving, one spare)
 const MAX_RETRIES = 64; // steps run again after a miss, per step: past that the file is not read so
 const FS_FILES = Symbol.for("ytlite.fsFiles"); // (slicefile.js's numbering of FS names, shared)
 const EIO = 29;
@@ -30,10 +36,11 @@ export function blobSource(blob) {
   return async (start, end) => new Uint8Array(await blob.slice(start, end).arrayBuffer());
 }
 
-// source(start, end) of `url` by HTTP ranges; `expect`: the validators (ETag, Last-Modified) of the
-// file's first answer: another value is another file, an error.
+// source(start, end, buffer) of `url` by HTTP ranges (into `buffer`, an ArrayBuffer of at least
+// end - start bytes, when given); `expect`: the validators (ETag, Last-Modified) of the file's first
+// answer: another value is another file, an error.
 export function rangeSource(url, size, expect = {}) {
-  return async (start, end) => {
+  return async (start, end, buffer = null) => {
     let response;
     try {
       response = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` } });
@@ -48,7 +55,7 @@ export function rangeSource(url, size, expect = {}) {
         throw new SliceFileError(`the site's copy changed while it was read (its ${header} was ${value}, now ${now})`);
       }
     }
-    const bytes = response.status === 206 ? await bodyOf(response, end - start) : null;
+    const bytes = response.status === 206 ? await bodyOf(response, end - start, buffer) : null;
     if (!bytes || bytes.length !== end - start || range !== `bytes ${start}-${end - 1}/${size}`) {
       if (!bytes) response.body?.cancel().catch(() => {});
       throw new SliceFileError(`the server answered ${response.status} ${response.statusText} with ${bytes?.length ?? "other"} bytes`
@@ -58,18 +65,19 @@ export function rangeSource(url, size, expect = {}) {
   };
 }
 
-// A response's body (`length` bytes expected) -> Uint8Array: read straight into one buffer of that
-// length where the browser can (a BYOB reader), so no piece of it is garbage the page holds until its
-// next collection (arrayBuffer() gathers pieces first); more bytes than that: null.
-async function bodyOf(response, length) {
+// A response's body (`length` bytes expected) -> Uint8Array: read straight into one buffer where the
+// browser can (a BYOB reader), so no piece of it is garbage the page holds until its next collection
+// (arrayBuffer() gathers pieces first): `into` (an ArrayBuffer of at least `length` bytes: the file's
+// pool, below) or a new one; more bytes than expected: null.
+async function bodyOf(response, length, into = null) {
   let reader = null;
   try { reader = response.body?.getReader({ mode: "byob" }); } catch { /* (no byte stream) */ }
   if (!reader) return new Uint8Array(await response.arrayBuffer());
-  let buffer = new ArrayBuffer(length), at = 0;
+  let buffer = into ?? new ArrayBuffer(length), at = 0;
   while (at < length) {
     const { done, value } = await reader.read(new Uint8Array(buffer, at, length - at));
+    if (value) buffer = value.buffer; // (the buffer read into comes back as a new object, done or not)
     if (done) break;
-    buffer = value.buffer;
     at += value.length;
   }
   if (at === length) {
@@ -83,7 +91,7 @@ async function bodyOf(response, length) {
 // {path, size, fetched (bytes, in all), requests, held (bytes now), unreachable, retry(step),
 // ensure(start, end), drop(start, end), discard()}. `first`: bytes [0, first.length) already fetched (a probe's answer);
 // `onProgress(fetched, size)` after each fetch.
-export function pagedFile(h5wasm, source, size, name, { first = null, block = BLOCK, onProgress = null } = {}) {
+export function pagedFile(h5wasm, source, size, name, { first = null, block = BLOCK, onProgress = null, pooled = POOLED } = {}) {
   const FS = h5wasm.FS;
   FS[FS_FILES] = (FS[FS_FILES] ?? 0) + 1;
   const path = `/ytlite-${FS[FS_FILES]}-${String(name).replace(/[^A-Za-z0-9_.-]/g, "_")}`;
@@ -120,11 +128,13 @@ export function pagedFile(h5wasm, source, size, name, { first = null, block = BL
     }
   };
 
+  const pool = []; // ArrayBuffers of dropped pieces, to read new ones into
   const get = async (start, end) => {
     file.requests += 1;
     let bytes;
+    const at = end - start >= pooled ? pool.findIndex((b) => b.byteLength >= end - start) : -1;
     try {
-      bytes = await source(start, end);
+      bytes = await source(start, end, at >= 0 ? pool.splice(at, 1)[0] : null);
     } catch (e) {
       failure ??= file.unreachable = String(e?.message ?? e);
       throw new SliceFileError(`${name}: could not be read (${failure})`);
@@ -261,14 +271,18 @@ export function pagedFile(h5wasm, source, size, name, { first = null, block = BL
         const p = pieces[i];
         if (p.start >= start && p.end <= end) {
           pieces.splice(i, 1);
-          free(p.bytes);
+          const whole = p.bytes.byteOffset === 0 && p.bytes.buffer.byteLength >= pooled;
+          if (whole && pool.length < POOL) pool.push(p.bytes.buffer);
+          else free(p.bytes);
         } else {
           i += 1;
         }
       }
     },
     discard() {
-      for (const p of pieces.splice(0)) free(p.bytes);
+      // (a piece read into a pooled buffer may view only its start: the whole buffer freed)
+      for (const p of pieces.splice(0)) free(p.bytes.byteOffset === 0 ? new Uint8Array(p.bytes.buffer) : p.bytes);
+      for (const buffer of pool.splice(0)) free(new Uint8Array(buffer));
       try { FS.unlink(path); } catch { /* already gone */ }
     },
   });
