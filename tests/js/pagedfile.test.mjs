@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { globalHeapThatHangs } from "../../lite/js/core/conventions.js";
-import { pagedFile } from "../../lite/js/core/pagedfile.js";
+import { blobSource, pagedFile } from "../../lite/js/core/pagedfile.js";
 import { fsFileFromBytes, loadSlice, openPagedSliceFile, openSliceFile } from "../../lite/js/core/slicefile.js";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -169,4 +169,24 @@ test("a source that fails: the file says what failed, and nothing is left in the
   const refused = pagedFile(h5, fake(damaged).source, damaged.length, "bad.h5", { block: 4096 });
   await assert.rejects(() => openPagedSliceFile(h5, refused, "bad.h5"), (err) => /not an HDF5 file/.test(err.message) && err.unreachable === undefined);
   assert.equal(refused.unreachable, null);
+});
+
+test("a file the user gave (a Blob) is read a piece at a time, into the buffer it is handed", { skip: !built || !files.length }, async () => {
+  const h5 = await h5wasm();
+  const bytes = new Uint8Array(fs.readFileSync(files[0]));
+  const source = blobSource(new Blob([bytes]));
+  const given = new ArrayBuffer(8192);
+  const got = await source(100, 4196, given);
+  same(got, bytes.subarray(100, 4196), "bytes 100-4195");
+  // (read into the buffer handed over, which a BYOB read moves into the answer: no new one)
+  assert.equal(given.byteLength, 0, "the handed buffer was read into");
+  assert.equal(got.buffer.byteLength, 8192);
+  same(await source(0, 10), bytes.subarray(0, 10), "no buffer handed: a new one");
+  const whole = await loadSlice(openSliceFile(h5, fsFileFromBytes(h5, bytes, "demo.h5"), "demo.h5"));
+  const paged = pagedFile(h5, source, bytes.length, "demo.h5", { block: 4096, pooled: 4096 });
+  const read = await loadSlice(await openPagedSliceFile(h5, paged, "demo.h5"));
+  for (const key of ["px", "py", "pdx", "pdy"]) same(read.mesh[key], whole.mesh[key], key);
+  for (const key of read.fieldList) same(read.mesh.fields[key], whole.mesh.fields[key], key);
+  whole.mesh.free();
+  read.mesh.free();
 });

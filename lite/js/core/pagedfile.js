@@ -24,16 +24,17 @@ const BLOCK = 1 << 20; // bytes fetched around a read HDF5 missed (its metadata 
 // Pieces of values (slicefile.js fetches 32 MB at a time) are read into buffers used again once dropped,
 // not new ones: a dropped buffer is garbage until the thread's next collection even once detached
 // (measured in Chromium: 300 MB fetched in 32 MB ranges into new buffers, each detached once read, left
-// +330 MB behind; into two reused ones, +6 MB).
+// +330 MB behind; into one reused one, +6 MB).
 const POOLED = 8 << 20; // pieces from this size up go back to the pool
 const POOL = 3; // buffers kept (one read, one arriving, one spare)
 const MAX_RETRIES = 64; // steps run again after a miss, per step: past that the file is not read so
 const FS_FILES = Symbol.for("ytlite.fsFiles"); // (slicefile.js's numbering of FS names, shared)
 const EIO = 29;
 
-// source(start, end) -> Promise<Uint8Array> of bytes [start, end) of a Blob (a file the user gave).
+// source(start, end, buffer) -> Promise<Uint8Array> of bytes [start, end) of a Blob (a file the user
+// gave), read into `buffer` when given (as rangeSource: a body read by a BYOB reader).
 export function blobSource(blob) {
-  return async (start, end) => new Uint8Array(await blob.slice(start, end).arrayBuffer());
+  return async (start, end, buffer = null) => bodyOf(new Response(blob.slice(start, end)), end - start, buffer);
 }
 
 // source(start, end, buffer) of `url` by HTTP ranges (into `buffer`, an ArrayBuffer of at least
