@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 
 import { globalHeapThatHangs } from "../../lite/js/core/conventions.js";
 import { blobSource, pagedFile } from "../../lite/js/core/pagedfile.js";
-import { fsFileFromBytes, loadSlice, openPagedSliceFile, openSliceFile } from "../../lite/js/core/slicefile.js";
+import { fetchBytesFor, fsFileFromBytes, loadSlice, openPagedSliceFile, openSliceFile } from "../../lite/js/core/slicefile.js";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const gen = path.join(root, "ytlite", "_generated");
@@ -54,6 +54,22 @@ const same = (a, b, what) => {
   assert.equal(a.length, b.length, what);
   assert.ok(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)), what);
 };
+
+test("values are fetched in pieces of about a 32nd of the file, 4 to 32 MB, the pieces kept to read into held small", () => {
+  const MB = 1 << 20;
+  assert.equal(fetchBytesFor(0), 4 * MB);
+  assert.equal(fetchBytesFor(100e6), 4 * MB);
+  assert.equal(fetchBytesFor(256 * MB - 1), 4 * MB);
+  assert.equal(fetchBytesFor(256 * MB), 8 * MB);
+  assert.equal(fetchBytesFor(300e6), 8 * MB); // (the 7.5 M-cell slice: 3 pieces kept are 8% of it, not 32%)
+  assert.equal(fetchBytesFor(600e6), 16 * MB);
+  assert.equal(fetchBytesFor(3.6e9), 32 * MB); // (112 requests for the 50 M-cell, 5-field slice)
+  for (let size = 1e5; size < 1e11; size *= 1.7) {
+    const bytes = fetchBytesFor(size);
+    assert.ok(bytes >= 4 * MB && bytes <= 32 * MB && (bytes & (bytes - 1)) === 0, `${size}: ${bytes}`);
+    assert.ok(bytes === 4 * MB || 3 * bytes <= size / 10, `${size}: 3 pieces of ${bytes} are more than a tenth of it`);
+  }
+});
 
 test("a paged file reads what the file copied in reads, holding only its metadata and a slice or two", { skip: !built || !files.length }, async () => {
   const h5 = await h5wasm();

@@ -21,11 +21,11 @@ import { collectionSize } from "./rangefile.js";
 import { SliceFileError } from "./slicefile.js";
 
 const BLOCK = 1 << 20; // bytes fetched around a read HDF5 missed (its metadata lies in a few places)
-// Pieces of values (slicefile.js fetches 32 MB at a time) are read into buffers used again once dropped,
+// Pieces of values (slicefile.js fetches 4-32 MB at a time: fetchBytesFor) are read into buffers used again once dropped,
 // not new ones: a dropped buffer is garbage until the thread's next collection even once detached
 // (measured in Chromium: 300 MB fetched in 32 MB ranges into new buffers, each detached once read, left
 // +330 MB behind; into one reused one, +6 MB).
-const POOLED = 8 << 20; // pieces from this size up go back to the pool
+const POOLED = 4 << 20; // pieces from this size up go back to the pool
 const POOL = 3; // buffers kept (one read, one arriving, one spare)
 const MAX_RETRIES = 64; // steps run again after a miss, per step: past that the file is not read so
 const FS_FILES = Symbol.for("ytlite.fsFiles"); // (slicefile.js's numbering of FS names, shared)

@@ -24,11 +24,19 @@ export class SliceFileError extends Error {}
 const READ_VALUES = 1 << 20;
 // Bytes HDF5 reads at least from a contiguous dataset (its sieve buffer, 64 KB by default).
 const SIEVE = 1 << 16;
-// Bytes of values a paged file (pagedfile.js) fetches at a time: a few requests for a big file, each
-// read by HDF5 in slices of READ_VALUES; two at most held (one read, the next arriving). (Responses of
-// under 20 MB are also copied by DevTools when it watches the page's network, as the benchmarks' and
-// tests' browser does: a page reading 8 MB pieces looked to hold ~190 MB more of a 300 MB file.)
-const FETCH_BYTES = 32 << 20;
+// Bytes of values a paged file (pagedfile.js) fetches at a time, each read by HDF5 in slices of
+// READ_VALUES: about a 32nd of the file, a power of two from 4 to 32 MB. The pieces pagedfile.js keeps
+// to read into (3: one read, one arriving, one spare) are the page's garbage once the file is closed,
+// until its next collection, which may come long after a load: a 300 MB file in 32 MB pieces peaked at
+// 540 MB and held 150 MB more than it kept once collected; in 8 MB pieces 453 MB and 31 MB
+// (bench/bigfile.py, kiosk). A big file still takes few requests (3.6 GB: 112 of 32 MB). (Responses of
+// under ~20 MB are also copied by DevTools when it watches the page's network, as Playwright does: the
+// benchmarks' kiosk runs go over the DevTools pipe with nothing watching, bench/cdp_pipe.py.)
+export function fetchBytesFor(size) {
+  let bytes = 4 << 20;
+  while (bytes < 32 << 20 && bytes * 2 * 32 <= size) bytes *= 2;
+  return bytes;
+}
 
 // HDF5's error stack (h5wasm's throwing error handler: "HDF5-DIAG: ... #000: ... in H5Aread(): can't
 // synchronously read data ... #018: ... (): ran off end of input buffer ...") as one line: the
@@ -228,7 +236,7 @@ export class SliceFile {
     this.path = path;
     this.h5wasm = h5wasm;
     this.paged = paged;
-    this.fetchBytes = FETCH_BYTES; // (a paged file's: tests make it small)
+    this.fetchBytes = fetchBytesFor(paged?.size ?? 0); // (a paged file's: tests make it small)
     this.attrs = {};
     this.datasets = {}; // key -> {length, units, type}
     try {
@@ -379,7 +387,7 @@ export class SliceFile {
       return paged.retry(() => this.chunks(key, fn));
     }
     const step = this.stepOf(key);
-    // (values fetched at a time: several read steps, FETCH_BYTES, few requests of a big file)
+    // (values fetched at a time: several read steps, fetchBytesFor, few requests of a big file)
     const span = step * Math.max(1, Math.floor(this.fetchBytes / (step * d.itemSize)));
     const bytesOf = (start) => {
       if (place.address === null || start >= d.length) return null; // (never written: the fill value, no bytes)
