@@ -107,7 +107,7 @@ test("loadSlice into the wasm mesh equals the plain read; the file is gone after
   const h5 = await h5wasm();
   const glue = await import(path.join(gen, "ytlite_pixelizer.js"));
   glue.initSync({ module: fs.readFileSync(path.join(gen, "ytlite_pixelizer_bg.wasm")) });
-  const { wasmGeometry } = await import("../../lite/js/core/pipeline.js");
+  const { LENT, wasmGeometry } = await import("../../lite/js/core/pipeline.js");
   const bytes = new Uint8Array(fs.readFileSync(demo));
   const read = async (geometry) => {
     const p = await streamToFS(h5, responseOf(bytes, 4), "demo.h5");
@@ -124,6 +124,12 @@ test("loadSlice into the wasm mesh equals the plain read; the file is gone after
   assert.equal(slice.mesh.wasmMesh.geometryKind, "table");
   for (const k of ["px", "py", "pdx", "pdy"]) assert.deepEqual(slice.mesh[k], plain.slice.mesh[k], k);
   for (const f of Object.keys(plain.slice.mesh.fields)) assert.deepEqual(slice.mesh.fields[f], plain.slice.mesh.fields[f], f);
+  // the field shown first went straight into the mesh's values: no array of the page's own (a getter of a copy)
+  assert.deepEqual(Object.keys(slice.mesh.fields), Object.keys(plain.slice.mesh.fields));
+  assert.equal(slice.mesh.fields[LENT].name, "density");
+  assert.ok(Object.getOwnPropertyDescriptor(slice.mesh.fields, "density").get);
+  assert.ok(Object.getOwnPropertyDescriptor(slice.mesh.fields, "temperature").value instanceof Float64Array);
+  assert.deepEqual(new Float64Array(slice.mesh.wasmMesh.valuesView()), plain.slice.mesh.fields.density);
   assert.deepEqual(slice.fieldScales, { density: "log", temperature: "log", refinement_level: "linear" });
   assert.deepEqual(slice.domain, plain.slice.domain);
   slice.mesh.free();

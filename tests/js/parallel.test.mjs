@@ -117,7 +117,7 @@ test("pool: the bands put together are frb.deposit's image, bit for bit", { skip
     const log = [];
     const pool = new DepositPool({ spawn: fakeSpawn(px, log), module: null, size, chunk, px });
     pool.setMesh(meshOf(px, m, size % 2 === 0), "v", 1); // (compacted or not; the domain's period)
-    pool.setValues("v", m.values); // (the same values again, in chunks)
+    pool.setValues("v"); // (the same values again, read from the mesh in chunks)
     let rows = 0;
     for (const c of cases) {
       const r = { antialias: true, periodic: false, period: null, ...c };
@@ -172,7 +172,7 @@ test("pool: a newer image cancels the older one between bands; errors say why", 
   const doubled = m.values.map((x) => 2 * x);
   mesh.valuesView().set(doubled); // (the page's mesh holds the field shown: its rows across strips are made here)
   mesh.compact();
-  pool.setValues("w", doubled);
+  pool.setValues("w");
   assert.ok(sameBits(await pool.deposit(a), single(px, { ...m, values: doubled }, a)));
   pool.terminate();
 });
@@ -223,4 +223,27 @@ test("pool: strips without cells are empty pixels; a periodic image of another p
   assert.ok(sameBits(await pool.deposit(p), single(px, m, p)));
   assert.equal(pool.stats.rowsHere - before, p.height);
   pool.terminate();
+});
+
+test("pipeline: a field switched while the mesh still goes to the workers: its values go again, the image exact", { skip: !built && "wasm not built" }, async () => {
+  // (the workers' values are read from the page's mesh as they go: a switch there meanwhile would leave the
+  // workers holding another field's values under this field's name)
+  const px = await glue();
+  const { Pipeline } = await import("../../lite/js/core/pipeline.js");
+  const m = amrMesh();
+  const b = m.values.map((x) => 1 - 3 * x);
+  const p = new Pipeline({ px, colormaps: null, workers: { spawn: fakeSpawn(px), module: null, count: 2 } });
+  p.setMesh({ px: m.px, py: m.py, pdx: m.pdx, pdy: m.pdy });
+  const fields = { a: m.values.slice(), b };
+  p.useField("a", fields);
+  p.ensurePool();
+  assert.ok(p.pool.sending());
+  p.useField("b", fields); // (the mesh's values are b's while the rest of its parts go)
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  p.useField("a", fields);
+  p.ensurePool();
+  const r = { view: [0, 1, 0, 1], width: 64, height: 64, antialias: true, periodic: false, period: null };
+  assert.ok(sameBits(await p.pool.deposit(r), single(px, m, r)));
+  assert.ok(p.pool.stats.rowsHere < r.height / 4); // (the workers made the image)
+  p.free();
 });

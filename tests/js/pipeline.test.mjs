@@ -29,7 +29,7 @@ test("pipeline: a colormap change re-shades only; a pan deposits again", { skip:
   const { Pipeline } = await import("../../lite/js/core/pipeline.js");
   const p = new Pipeline(await runtime());
   p.setMesh(MESH);
-  p.useField("a", Float64Array.from([1, 2, 3, -4]));
+  p.useField("a", { a: Float64Array.from([1, 2, 3, -4]) });
   let r = p.render(STATE);
   assert.equal(r.deposited, true);
   assert.deepEqual(r.limits, { vmin: -4, vmax: 3, linthresh: null });
@@ -45,9 +45,46 @@ test("pipeline: a colormap change re-shades only; a pan deposits again", { skip:
   assert.equal(r.limits.linthresh, 4 / 1000);
   assert.deepEqual(p.positions([-4, 3]), [0, 1]);
   // the same field again: not copied, not re-deposited
-  p.useField("a", Float64Array.from([9, 9, 9, 9]));
+  p.useField("a", { a: Float64Array.from([9, 9, 9, 9]) });
   assert.equal(p.render({ ...STATE, scale: "symlog" }).deposited, false);
   p.free();
+});
+
+test("pipeline: the field shown is lent to the mesh, its array made again from it, bit for bit", { skip: !built && "wasm not built" }, async () => {
+  const { Pipeline } = await import("../../lite/js/core/pipeline.js");
+  const rt = await runtime();
+  const sameBits = (a, b) => a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  // values f64 (not all f32: the compact mesh keeps f64) and all-f32 ones (kept as f32), NaN and -0 among them
+  const a = Float64Array.from([1 / 3, NaN, -0, 2e300]), b = Float64Array.from([0.5, -2, 3, 0]);
+  const level = Float64Array.from([0, 1, 2, 3]);
+  for (const compact of [true, false]) {
+    const fields = { a: a.slice(), b: b.slice() };
+    let made = 0;
+    Object.defineProperty(fields, "level", { enumerable: true, get: () => { made += 1; return level; } }); // (a derived field)
+    const p = new Pipeline(rt);
+    p.setMesh(MESH);
+    if (!compact) p.mesh.compact = () => { throw new Error("no memory"); }; // (stays uncompacted: f64 values)
+    const held = fields.a;
+    p.useField("a", fields);
+    assert.notEqual(Object.getOwnPropertyDescriptor(fields, "a").value, held, "a's array let go");
+    assert.ok(sameBits(fields.a, a) && fields.a !== fields.a, "a decoded from the mesh, a copy each time");
+    assert.deepEqual(Object.keys(fields), ["a", "b", "level"]);
+    const first = p.render(STATE);
+    p.useField("b", fields); // a given back as an array, b lent
+    assert.ok(sameBits(Object.getOwnPropertyDescriptor(fields, "a").value, a));
+    assert.ok(sameBits(fields.b, b));
+    p.useField("level", fields); // (a getter: not lent; b given back)
+    assert.ok(sameBits(Object.getOwnPropertyDescriptor(fields, "b").value, b));
+    assert.ok(Object.getOwnPropertyDescriptor(fields, "level").get && made === 1);
+    p.useField("a", fields);
+    assert.deepEqual(p.render(STATE).limits, first.limits);
+    p.setMesh(MESH); // another mesh: a given back first
+    assert.ok(sameBits(Object.getOwnPropertyDescriptor(fields, "a").value, a));
+    p.useField("b", fields);
+    p.free(); // the viewer closes with its data: b's values went with the mesh, and say so
+    assert.throws(() => fields.b, /the values of b went with the viewer that held them/);
+  }
 });
 
 test("pipeline: empty views are the bad colour and say so, real errors still throw", { skip: !built && "wasm not built" }, async () => {
@@ -55,7 +92,7 @@ test("pipeline: empty views are the bad colour and say so, real errors still thr
   const { Pipeline } = await import("../../lite/js/core/pipeline.js");
   const p = new Pipeline(rt);
   p.setMesh(MESH);
-  p.useField("a", Float64Array.from([1, 2, 3, -4]));
+  p.useField("a", { a: Float64Array.from([1, 2, 3, -4]) });
   const bad = rt.colormaps.entry("viridis").bad;
   for (const state of [
     { ...STATE, view: [10, 12, 10, 12] }, // panned off the data
@@ -72,11 +109,12 @@ test("pipeline: empty views are the bad colour and say so, real errors still thr
   assert.throws(() => p.render({ ...STATE, vmin: 100 }), /vmin \(100\) must be <= vmax \(3\)/);
   assert.throws(() => p.render({ ...STATE, scale: "log", vmin: -1 }), /log scale needs vmin > 0/);
   assert.throws(() => p.render({ ...STATE, scale: "cubic" }), /unknown scale "cubic"/);
-  assert.throws(() => p.useField("b", new Float64Array(3)), /field b has 3 values but the mesh has 4 cells/);
+  assert.throws(() => p.useField("b", { b: new Float64Array(3) }), /field b has 3 values but the mesh has 4 cells/);
+  assert.throws(() => p.useField("c", { b: new Float64Array(4) }), /no field "c"; fields: b/);
   assert.throws(() => p.setMesh({ ...MESH, pdy: new Float64Array(2) }), /pdy has 2 values but px has 4/);
   const nan = new Pipeline(rt);
   nan.setMesh({ ...MESH, pdx: Float64Array.from([0.5, NaN, 0.5, 0.5]) });
-  assert.throws(() => nan.useField("a", new Float64Array(4)), /pdx\[1\] = NaN must be finite/);
+  assert.throws(() => nan.useField("a", { a: new Float64Array(4) }), /pdx\[1\] = NaN must be finite/);
   nan.free();
   p.free();
 });
@@ -95,7 +133,7 @@ test("pipeline: a preview's pixels are its values shaded (kept colour codes, in 
     px[i] = (i % 20) / 10 + 0.05; py[i] = Math.floor(i / 20) / 10 + 0.05; pdx[i] = pdy[i] = 0.05;
   }
   p.setMesh({ px, py, pdx, pdy });
-  p.useField("a", Float64Array.from({ length: n }, (_, i) => (i % 37 === 0 ? NaN : i % 11 === 0 ? -rnd() : 10 ** (4 * rnd() - 2))));
+  p.useField("a", { a: Float64Array.from({ length: n }, (_, i) => (i % 37 === 0 ? NaN : i % 11 === 0 ? -rnd() : 10 ** (4 * rnd() - 2))) });
   let compared = 0;
   for (let round = 0; round < 30; round++) {
     if (round % 10 === 0) { // an exact image to make previews from

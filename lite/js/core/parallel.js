@@ -58,8 +58,9 @@ export const BANDS_PER_WORKER = 4;
 export const BANDS_AHEAD = 2;
 // Values per message (of 8 bytes; as many smaller ones) when a mesh or a
 // field goes to the workers, and buffers of that size in flight per worker:
-// the copies in flight stay small.
-export const CHUNK = 1 << 20;
+// the copies in flight stay small (they are the page's garbage once sent:
+// 8 MB chunks made the 7.5 M-cell kiosk load peak 25 MB higher than 2 MB).
+export const CHUNK = 1 << 18;
 export const CHUNKS_IN_FLIGHT = 3;
 
 // `parts` consecutive bands [row0, row1) covering 0..height, as even as
@@ -345,23 +346,31 @@ export class DepositPool {
     this.mesh = null;
   }
 
-  // Another field's values (a Float64Array, one per cell) for the workers'
-  // copies: each worker's strip's cells' values, gathered a chunk at a time.
-  setValues(field, values) {
+  // The mesh's values (another field's, just put there) for the workers'
+  // copies: each worker's strip's cells' values, read from the mesh (a
+  // fresh view each chunk) and gathered a chunk at a time.
+  setValues(field) {
     this.cancel();
+    const source = () => this.mesh.partView("values");
     for (const slot of this.workers) {
       if (!slot.strip) continue;
       const strip = slot.strip;
       slot.tasks = slot.tasks.filter((t) => t.type !== "values" && !t.values); // (a field no longer wanted)
       slot.tasks.push({ values: true, build: () => {
         if (strip.empty) return [];
-        if (!strip.mask) return [{ type: "values", mesh: this.meshId, field, offset: 0, length: values.length, source: () => values }];
+        if (!strip.mask) return [{ type: "values", mesh: this.meshId, field, offset: 0, length: this.mesh.len(), source }];
         return [{ type: "values", mesh: this.meshId, field, offset: 0, length: strip.cells, array: Float64Array,
-          gather: gatherer(strip.mask, () => values) }];
+          gather: gatherer(strip.mask, source) }];
       } });
       this.pump(slot);
     }
     this.field = field;
+  }
+
+  // Whether parts of a mesh or a field's values are still to go to a worker (read from the page's mesh
+  // as they go: if its values change meanwhile, the workers' are mixed until sent again).
+  sending() {
+    return this.workers.some((slot) => slot.tasks.length > 0);
   }
 
   // Send what a worker is owed, as far as its chunk buffers go (a buffer

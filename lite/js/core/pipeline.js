@@ -58,6 +58,10 @@ export function wasmGeometry(px) {
         return data;
       },
       extent: () => mesh.extent(),
+      // (after finish) a fresh writable view of the mesh's values, all 0 until a field's are read into it;
+      // and the field read so made fields[name] (lendField)
+      values: () => mesh.valuesView(),
+      lend: (fields, name) => lendField(fields, name, mesh),
       free() {
         builder?.free();
         builder = null;
@@ -72,6 +76,41 @@ export function wasmGeometry(px) {
 // the next allocation there), or a decoded copy when the mesh is compacted.
 function geometryArray(mesh, name) {
   return mesh.geometryKind === "f64" ? mesh.geometryView(name) : mesh.geometryCopy(name);
+}
+
+// A field whose values only a wasm mesh holds (no array of the page's own:
+// 8 bytes a cell less, 60 MB for a 7.5 M-cell slice): fields[name] is a
+// getter of a copy decoded from the mesh, exactly (its f64 values, or f32
+// ones that all were f32s), and fields[LENT] says which field and mesh.
+// The field read first from a file goes straight into its mesh (loadSlice,
+// wasmGeometry's values/lend); the pipeline lends a field it copies into its
+// mesh (useField) and puts the array back, made again from the mesh, before
+// the mesh's values change or another mesh is shown (giveBackField).
+export const LENT = Symbol.for("ytlite.lentField");
+
+// fields[name] (a plain property, or none yet) made the lent getter; false for a getter of its own (a
+// derived field keeps its array).
+export function lendField(fields, name, mesh) {
+  const own = Object.getOwnPropertyDescriptor(fields, name);
+  if (own && (!("value" in own) || !own.writable || !own.configurable)) return false;
+  // (a copy in JS memory: decoded in wasm it would raise the page's wasm memory, never given back)
+  const decoded = () => new Float64Array(mesh.partView("values"));
+  Object.defineProperty(fields, name, { get: decoded, enumerable: true, configurable: true });
+  Object.defineProperty(fields, LENT, { value: { name, mesh, decoded }, configurable: true, writable: true });
+  return true;
+}
+
+// The lent field's array made again from its mesh and put back; `gone`: the mesh goes with its data (the
+// viewer closes), a getter that says so instead.
+export function giveBackField(fields, { gone = false } = {}) {
+  const lent = fields?.[LENT];
+  if (!lent) return;
+  fields[LENT] = null;
+  const { name, decoded } = lent;
+  if (Object.getOwnPropertyDescriptor(fields, name)?.get !== decoded) return; // (replaced meanwhile)
+  Object.defineProperty(fields, name, gone
+    ? { enumerable: true, configurable: true, get: () => { throw new Error(`the values of ${name} went with the viewer that held them`); } }
+    : { value: decoded(), enumerable: true, configurable: true, writable: true });
 }
 
 // What a preview of `state` is shaded with: the last exact image's `limits`
@@ -96,7 +135,7 @@ export class Pipeline {
     this.frb = null;
     this.norm = null; // the normalization that shaded the current image
     this.fieldKey = null;
-    this.fieldValues = null;
+    this.fields = null; // the data's fields, of which the mesh may hold one (LENT)
     this.depositKey = null;
     this.shadeKey = null;
     this.result = null;
@@ -116,6 +155,8 @@ export class Pipeline {
   // mesh already filled in place (wasmGeometry below), used as it is and
   // left to its owner to free. The values come with useField.
   setMesh(data) {
+    if (this.fields?.[LENT]?.mesh === this.mesh) giveBackField(this.fields); // (read from the mesh that goes)
+    this.fields = null;
     this.pool?.forgetMesh(); // (it copies the mesh to its workers from the mesh itself)
     if (this.ownsMesh) this.mesh?.free();
     this.mesh = null;
@@ -139,7 +180,7 @@ export class Pipeline {
       this.ownsMesh = true;
       this.n = n;
     }
-    this.fieldKey = this.depositKey = this.shadeKey = this.predicted = this.fieldValues = null;
+    this.fieldKey = this.depositKey = this.shadeKey = this.predicted = null;
     this.meshGeneration += 1;
     this.previews.clear();
   }
@@ -155,17 +196,29 @@ export class Pipeline {
     return { px: g("px"), py: g("py"), pdx: g("pdx"), pdy: g("pdy") };
   }
 
-  // The values of field `name` (Float64Array, one per cell); copied into
-  // the mesh only when the field changed. Validates the whole mesh (NaN or
-  // negative widths are errors here, before any image is made).
-  useField(name, values) {
+  // The field `name` of `fields` (the data's {name: values}, a typed array
+  // of one value per cell each); copied into the mesh only when the field
+  // changed (not at all when the mesh holds it already: fields[LENT]).
+  // Validates the whole mesh (NaN or negative widths are errors here, before
+  // any image is made). The mesh then holds the field's values exactly, so
+  // the page lets go of its own array (lendField) until another field or
+  // mesh is used.
+  useField(name, fields) {
     if (name === this.fieldKey) return;
     if (!this.mesh) throw new Error("no mesh: call setMesh first");
-    if (values.length !== this.n) {
-      throw new Error(`field ${name} has ${values.length} values but the mesh has ${this.n} cells`);
+    const lent = fields[LENT];
+    const held = lent?.name === name && lent.mesh === this.mesh; // (read straight into this mesh)
+    if (!held) {
+      const values = fields[name];
+      if (!values) throw new Error(`no field ${JSON.stringify(name)}; fields: ${Object.keys(fields).join(", ")}`);
+      if (values.length !== this.n) {
+        throw new Error(`field ${name} has ${values.length} values but the mesh has ${this.n} cells`);
+      }
+      if (lent?.mesh === this.mesh) giveBackField(fields); // (the mesh's values are another field's: made its array again)
+      this.fieldKey = null;
+      this.mesh.valuesView().set(values);
     }
     this.fieldKey = null;
-    this.mesh.valuesView().set(values);
     this.mesh.validate();
     // Exact in less memory (rust/src/variable_mesh.rs): tables of the distinct positions and widths with an
     // index per cell, values in f32 when they all are f32s; the same deposits, bit for bit. The workers get
@@ -177,7 +230,11 @@ export class Pipeline {
       console.warn(`the mesh stays uncompacted: ${err?.message ?? err}`);
     }
     this.fieldKey = name;
-    this.fieldValues = values; // (what a field switch sends the workers: no decoded copy in wasm memory)
+    if (!held) lendField(fields, name, this.mesh);
+    this.fields = fields;
+    // (the workers read their values from this mesh as they go: any still to go when the field changed
+    // are sent again, all of them, with the field they are)
+    if (this.pool?.sending()) this.poolField = null;
     this.depositKey = this.shadeKey = null;
     this.previews.clear();
   }
@@ -313,9 +370,8 @@ export class Pipeline {
       this.poolField = this.fieldKey;
     }
     if (this.poolField !== this.fieldKey) {
-      // (the field's own values, as the mesh was given them: a copy decoded from the mesh would raise the
-      // page's wasm memory, which is never given back, by 8 bytes a cell)
-      this.pool.setValues(this.fieldKey, this.fieldValues);
+      // (read from the mesh's own values as they go: the page holds no other copy of them)
+      this.pool.setValues(this.fieldKey);
       this.poolField = this.fieldKey;
     }
   }
@@ -500,6 +556,7 @@ export class Pipeline {
   }
 
   free() {
+    if (this.fields?.[LENT]?.mesh === this.mesh) giveBackField(this.fields, { gone: true });
     if (this.ownsMesh) this.mesh?.free();
     this.frb?.free();
     this.previewFrb?.free();

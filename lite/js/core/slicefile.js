@@ -570,7 +570,10 @@ export function readSliceFile(h5wasm, bytes, name) {
 // pipeline.js's wasmGeometry, which builds the pixelizer's mesh from the
 // slices, compact as they come. geometry(n) -> {put(key, values, offset)
 // (px, py, pdx, pdy in that order), finish() -> the mesh ({px..pdy, ...}),
-// extent() (after finish: [xmin, xmax, ymin, ymax] of the cell edges), free()}.
+// extent() (after finish: [xmin, xmax, ymin, ymax] of the cell edges), free(),
+// and optionally values() (a fresh view of the mesh's values to read a field
+// into) and lend(fields, name) (that field's fields[name] then read from the
+// mesh: pipeline.js's lendField)}.
 export function arrayGeometry(n) {
   const arrays = { px: new Float64Array(n), py: new Float64Array(n), pdx: new Float64Array(n), pdy: new Float64Array(n) };
   return {
@@ -585,7 +588,8 @@ const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 // What the viewer needs from an open slice file, read one dataset at a time:
 // the geometry into `geometry(n)`'s views (the wasm mesh), each field into
-// a Float64Array of its own (the field switch needs them all), the checks
+// a Float64Array of its own (the field switch needs them all; the one shown
+// first straight into a wasm mesh's values, geometry's values/lend), the checks
 // and messages of ytlite.SliceDataset, then the file closed. `fields`: only
 // these are read (default: all). `progress(done, total)` after each
 // dataset, between which the page may repaint.
@@ -617,10 +621,20 @@ export async function loadSlice(file, { geometry = arrayGeometry, fields: wanted
     const fields = {}, fieldUnits = {}, scales = {};
     // (a site's chosen scale is for the field it chose to show first)
     const chosen = siteChoices(attrs), first = defaultField(fieldList, chosen.field ?? null);
+    // (the field shown first read straight into a wasm mesh's values, where the geometry is one: the page
+    // then holds no array of its own for it, pipeline.js: lendField)
+    const intoMesh = target.values && read.includes(first) ? first : null;
     for (const f of read) {
-      fields[f] = await file.readAsync(f);
+      let values;
+      if (f === intoMesh) {
+        await file.readAsync(f, target.values);
+        target.lend(fields, f);
+        values = target.values();
+      } else {
+        values = fields[f] = await file.readAsync(f);
+      }
       fieldUnits[f] = file.datasets[f].units;
-      scales[f] = defaultScale(f, allValuesPositive(fields[f]), f === first ? chosen.scale ?? null : null);
+      scales[f] = defaultScale(f, allValuesPositive(values), f === first ? chosen.scale ?? null : null);
       await step();
     }
     // the level: from the widths, made when first shown (it is not in the file)

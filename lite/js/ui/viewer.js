@@ -240,9 +240,7 @@ export class Viewer {
       if (!this.data) return; // (still arriving: the note says so)
       if (this.note.textContent !== NO_DATA) this.note.textContent = NO_DATA; // (after "loading ...")
       const field = s.get("field");
-      const values = this.data.fields[field];
-      if (!values) throw new Error(`no field ${JSON.stringify(field)}; fields: ${Object.keys(this.data.fields).join(", ")}`);
-      this.pipeline.useField(field, values); // (setMesh, at a new depth, made it copy them again)
+      this.pipeline.useField(field, this.data.fields); // (setMesh, at a new depth, made it copy them again)
       const view = this.view();
       // (options.hidpi: the deposit at the screen's own pixels, devicePixelRatio per CSS pixel, so the
       // picture is crisp on a high-DPI screen; the figure keeps its size in CSS pixels)
