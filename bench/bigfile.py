@@ -19,10 +19,13 @@ float64), and opens it in headless Chromium two ways:
   ``api/contents/data/all.json``), a notebook whose first cell draws the small
   demo slice (the widget's bundle and the page's h5wasm loaded, the kernel's
   runtime ready), then ``ds = ytlite.load("data/NAME"); ds.plot()`` and a later
-  ``ds["density"]``. Now: the kernel reads later arrays of the site's copy a
-  piece at a time by ranges; before (unless ``--no-before``): the same site
-  with ``ytlite._hdf5.PAGED = False``, HEAD's kernel before that (later
-  arrays by synchronous range requests). Both copy the file in at ``load``.
+  ``ds["density"]``. Now: the kernel reads the site's copy a piece at a time
+  by ranges, at ``load`` and later; "no ranges": a server that sends whole
+  files (the kernel copies the file in); before (unless ``--no-before``): the
+  same site with ``ytlite._hdf5.PAGED = False`` (a copy at ``load``, later
+  arrays by synchronous range requests). Also in a Chromium of its own over
+  the DevTools pipe (``PipeNotebook``): the kernel's and the page's pieces of
+  4-32 MB would look held under Playwright's watching.
 
 * on CPython (``--paths cpython``): ``ytlite.load`` against h5py reading every
   array of the same file into numpy, each in a fresh process: seconds and peak
@@ -248,57 +251,106 @@ def site_listing(site: Path, src: Path) -> bytes:
     return json.dumps(listing).encode()
 
 
-def run_cell(run, code):
-    """A new cell at the notebook's end, run (not waited for: the demo's own cells stay unrun)."""
-    run.page.evaluate("""async (code) => {
-        const app = window.jupyterapp, nb = app.shell.currentWidget.content;
-        nb.activeCellIndex = nb.widgets.length - 1;
-        await app.commands.execute('notebook:insert-cell-below');
-        nb.activeCell.model.sharedModel.setSource(code);
-        app.commands.execute('notebook:run-cell');
-    }""", code)
+class PipeNotebook:
+    """A notebook of the built site in a Chromium of its own over the DevTools pipe, nothing watching its
+    network (Playwright's watching keeps copies of responses of under ~20 MB: the kernel's and the page's
+    range reads would look held): its cells run and its kernel asked through JupyterLab's own objects."""
+
+    def __init__(self, url, notebook):
+        self.browser = PipeBrowser(CHROMIUM, [*CHROMIUM_ARGS, "--js-flags=--expose-gc", "--window-size=1400,1000"])
+        self.page = self.browser.open(f"{url}/notebooks/index.html?path={notebook}")
+
+    def call(self, function, arg=None, timeout=300.0):
+        """``function`` (JS source of a function of one argument) called with ``arg``, its promise awaited."""
+        return self.page.evaluate(f"({function})({json.dumps(arg)})", timeout=timeout)
+
+    def wait_for(self, expression, timeout):
+        return self.page.wait_for(expression, timeout=timeout, every=0.1)
+
+    def wait_for_kernel_idle(self):
+        # (the kernel says "idle" before it has booted: a kernel_info reply means it is up)
+        self.wait_for("!!(window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                      " && window.jupyterapp.shell.currentWidget.sessionContext)", 240)
+        self.call("""async () => {
+            const w = window.jupyterapp.shell.currentWidget;
+            await w.sessionContext.ready;
+            await w.sessionContext.session.kernel.info;
+        }""")
+
+    def run_cell(self, code):
+        """A new cell at the notebook's end, run (not waited for: the demo's own cells stay unrun)."""
+        self.call("""async (code) => {
+            const app = window.jupyterapp, nb = app.shell.currentWidget.content;
+            nb.activeCellIndex = nb.widgets.length - 1;
+            await app.commands.execute('notebook:insert-cell-below');
+            nb.activeCell.model.sharedModel.setSource(code);
+            app.commands.execute('notebook:run-cell');
+        }""", code)
+
+    def wait_cell(self):
+        """Until the last cell has run and the kernel is idle."""
+        self.wait_for("""(() => {
+            const w = window.jupyterapp.shell.currentWidget, last = w.content.widgets[w.content.widgets.length - 1];
+            return w.sessionContext.session.kernel.status === 'idle' && last.model.executionCount !== null;
+        })()""", 300)
+
+    def execute(self, code):
+        """Run code in the kernel; its text output (errors as 'ERROR name: value')."""
+        return self.call("""async (code) => {
+            const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+            const out = [];
+            const future = k.requestExecute({code, store_history: false});
+            future.onIOPub = (msg) => {
+                const c = msg.content, t = msg.header.msg_type;
+                if (t === 'stream') out.push(c.text);
+                else if (t === 'error') out.push(`ERROR ${c.ename}: ${c.evalue}`);
+                else if (t === 'execute_result') out.push(c.data['text/plain']);
+            };
+            await future.done;
+            return out.join('');
+        }""", code)
+
+    def error_outputs(self):
+        return self.call("""() => [...document.querySelectorAll(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"], .ytlite-error')]
+            .map(e => e.textContent).filter(t => t.trim())""")
+
+    def collect_garbage(self):
+        """The page's full collection (the kernel's worker keeps its own: what it holds is measured)."""
+        self.browser.send("HeapProfiler.collectGarbage", session=self.page.session)
+
+    def close(self):
+        self.browser.close()
 
 
-def wait_cell(run):
-    """Until the last cell has run and the kernel is idle."""
-    run.page.wait_for_function("""() => {
-        const w = window.jupyterapp.shell.currentWidget, last = w.content.widgets[w.content.widgets.length - 1];
-        return w.sessionContext.session.kernel.status === 'idle' && last.model.executionCount !== null;
-    }""", timeout=300000)
-
-
-def measure_notebook(browser, url, name, label, setup):
+def measure_notebook(url, name, label, setup):
     """The notebook path: a warm page (the demo slice drawn), then load + plot of the big file."""
-    from support.notebook import NotebookRun
-
-    run = NotebookRun(browser, url, "demo.ipynb")
+    run = PipeNotebook(url, "demo.ipynb")
     try:
-        run.page.goto(f"{url}/notebooks/index.html?path=demo.ipynb")
         run.wait_for_kernel_idle()
-        count = "() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length"
-        run_cell(run, "import ytlite\nawait ytlite.ready()\n"
-                      f"{setup}\n"
-                      "warm = ytlite.load('data/amr_demo_slice.h5').plot()\nwarm")
-        run.page.wait_for_function(f"() => ({count})() >= 1", timeout=240000)
-        wait_cell(run)
+        count = "document.querySelectorAll('canvas.ytlite-image[data-frame]').length"
+        run.run_cell("import ytlite\nawait ytlite.ready()\n"
+                     f"{setup}\n"
+                     "warm = ytlite.load('data/amr_demo_slice.h5').plot()\nwarm")
+        run.wait_for(f"{count} >= 1", 240)
+        run.wait_cell()
         jspi = run.execute("from pyodide.ffi import can_run_sync\nprint(can_run_sync())").strip()
-        cdp = run.context.new_cdp_session(run.page)
-        cdp.send("HeapProfiler.collectGarbage")
+        run.collect_garbage()
         time.sleep(1.5)
         sampler = Sampler()
         sampler.start()
         t0 = time.perf_counter()
-        run_cell(run, f"ds = ytlite.load('data/{name}')\nds.plot()")
+        run.run_cell(f"ds = ytlite.load('data/{name}')\nds.plot()")
         error = None
         try:
-            run.page.wait_for_function(f"() => ({count})() >= 2", timeout=300000)
+            run.wait_for(f"{count} >= 2", 300)
         except Exception as exc:  # noqa: BLE001 (reported in the table)
             error = f"no image: {run.error_outputs() or exc}"
         first_image_s = time.perf_counter() - t0
-        wait_cell(run)
+        run.wait_cell()
         time.sleep(1.0)
         one, processes = sampler.stop()
-        cdp.send("HeapProfiler.collectGarbage")
+        run.collect_garbage()
         time.sleep(1.0)
         kept = renderer_rss()
         in_kernel = run.execute("print(ds._raw.reader.in_kernel)").strip()
@@ -357,7 +409,6 @@ def main(argv=None) -> int:
                         help="the built site measured (default _site or $YTLITE_SITE)")
     args = parser.parse_args(argv)
     paths = {p.strip() for p in args.paths.split(",") if p.strip()}
-    from playwright.sync_api import sync_playwright
 
     src = args.file.resolve() if args.file else synthetic.ensure(args.cells)
     size = src.stat().st_size
@@ -368,9 +419,8 @@ def main(argv=None) -> int:
         cells = f["grid/px"].size
     print(f"file {src.name}: {cells:,} cells, {size / 1e6:.0f} MB on disk, arrays {arrays / 1e6:.0f} MB")
     results = []
-    with tempfile.TemporaryDirectory(prefix="ytlite-bigfile-") as tmp, sync_playwright() as p:
+    with tempfile.TemporaryDirectory(prefix="ytlite-bigfile-") as tmp:
         tmp = Path(tmp)
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--js-flags=--expose-gc"])
         if "kiosk" in paths:
             # now: the file read a piece at a time by ranges (static hosts serve them), or streamed whole
             variants = [("now", tmp / "now", True), ("now, no ranges", tmp / "now", False)]
@@ -397,8 +447,7 @@ def main(argv=None) -> int:
             with StaticServer(args.site, handler) as server:
                 for label, setup, ranges in variants:
                     handler.ranges = ranges
-                    results.append(measure_notebook(browser, server.url, src.name, label, setup))
-        browser.close()
+                    results.append(measure_notebook(server.url, src.name, label, setup))
     if "cpython" in paths:
         cpython = measure_cpython(src)
         print("\n" + "\n".join(cpython))
