@@ -18,6 +18,14 @@ const REST_MS = 60; // after a gesture: one kernel message, not one per frame
 // After the last frame, the PNG kept with the notebook. Each one makes the
 // notebook re-render the output (see widget.js), so only once the view rests.
 const SNAPSHOT_DELAY_MS = 1500;
+// While the view moves (a new view within MOVE_GAP_MS of the last), an exact
+// image the workers would take longer than MOVING_EXACT_MS to make is not
+// begun: the next move would cancel it, and workers busy on every core of a
+// small machine take the page's frames (bench/parallel.py, 10 M cells, 2
+// cores: panning at 45 frames/s with the workers depositing each move). It
+// is begun once no new view came for MOVE_GAP_MS; previews meanwhile.
+const MOVING_EXACT_MS = 33;
+const MOVE_GAP_MS = 40;
 const NO_DATA = "no data in view";
 const RENDER_KEYS = ["field", "depth", "view", "resolution", "antialias", "periodic", "period", "cmap", "scale", "vmin",
   "vmax", "linthresh", "length_unit", "show_mesh", "info"];
@@ -254,9 +262,11 @@ export class Viewer {
       // A view whose exact image costs more than a frame: made in workers,
       // and a preview meanwhile (none yet: the last picture stays).
       let r;
+      const moving = this.moved(state);
       if (this.pipeline.wantsWorkers(state)) {
         const preview = this.pipeline.canPreview(this.limits);
-        this.depositInWorkers(state);
+        if (preview && moving && this.exactMs(state) > MOVING_EXACT_MS) this.exactAtRest();
+        else this.depositInWorkers(state);
         r = preview ? this.pipeline.renderPreview(state, this.limits) : null;
         if (!r) return;
         this.previewsSoon(0); // (the next previews from kept codes, once they are made)
@@ -301,6 +311,43 @@ export class Viewer {
       // Keep the last good image; say what went wrong.
       this.showError(String(err && err.message ? err.message : err));
     }
+  }
+
+  // True while the view moves: `state` (or the view it redraws) came within
+  // MOVE_GAP_MS of the new view before it, and no rest has come since.
+  moved(state) {
+    const key = this.pipeline.depositKeyOf(state), now = performance.now();
+    if (key !== this.movedKey) {
+      this.moving = now - (this.movedAt ?? -Infinity) < MOVE_GAP_MS;
+      this.movedKey = key;
+      this.movedAt = now;
+    } else if (now - this.movedAt >= MOVE_GAP_MS) {
+      this.moving = false;
+    }
+    return this.moving;
+  }
+
+  // What the workers' exact image of `state` should take (ms): the last one's, else the predicted cost
+  // shared between them.
+  exactMs(state) {
+    return this.workerMs ?? this.pipeline.predict(state).ms / (this.pipeline.pool?.size ?? 1);
+  }
+
+  // The view moves: the image being made (of an older view) is let go, and the exact image of the view
+  // is begun once no new one came for MOVE_GAP_MS (a redraw then: the view rests).
+  exactAtRest() {
+    if (this.working) {
+      this.pipeline.pool?.cancel();
+      this.working = null;
+    }
+    clearTimeout(this.restTimer);
+    const key = this.movedKey;
+    this.restTimer = setTimeout(() => {
+      this.restTimer = 0;
+      if (this.destroyed || this.movedKey !== key) return; // (a newer view: its own draw decides)
+      this.moving = false;
+      this.schedule();
+    }, MOVE_GAP_MS);
   }
 
   // The exact image of `state` from the workers, then a redraw (which finds
@@ -629,6 +676,7 @@ export class Viewer {
     clearTimeout(this.snapshotTimer);
     clearTimeout(this.saveTimer);
     clearTimeout(this.prepareTimer);
+    clearTimeout(this.restTimer);
     this.gestures.dispose();
     this.resizeObserver?.disconnect();
     document.removeEventListener("fullscreenchange", this.onResize);
