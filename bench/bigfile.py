@@ -73,6 +73,7 @@ import synthetic  # noqa: E402
 
 from cdp_pipe import PipeBrowser  # noqa: E402
 from support.browser import CHROMIUM, CHROMIUM_ARGS, QuietHandler, StaticServer  # noqa: E402
+from support.notebook import ERROR_OUTPUTS_JS, EXECUTE_JS  # noqa: E402
 
 KIOSK_ASSETS = ("ytlite_pixelizer_bg.wasm", "colormaps.json", "colormaps.bin", "length_units.json", "h5wasm.js",
                 "index.html", "site.json")
@@ -296,24 +297,10 @@ class PipeNotebook:
 
     def execute(self, code):
         """Run code in the kernel; its text output (errors as 'ERROR name: value')."""
-        return self.call("""async (code) => {
-            const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-            const out = [];
-            const future = k.requestExecute({code, store_history: false});
-            future.onIOPub = (msg) => {
-                const c = msg.content, t = msg.header.msg_type;
-                if (t === 'stream') out.push(c.text);
-                else if (t === 'error') out.push(`ERROR ${c.ename}: ${c.evalue}`);
-                else if (t === 'execute_result') out.push(c.data['text/plain']);
-            };
-            await future.done;
-            return out.join('');
-        }""", code)
+        return self.call(EXECUTE_JS, code)
 
     def error_outputs(self):
-        return self.call("""() => [...document.querySelectorAll(
-            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"], .ytlite-error')]
-            .map(e => e.textContent).filter(t => t.trim())""")
+        return self.call(ERROR_OUTPUTS_JS)
 
     def collect_garbage(self):
         """The page's full collection (the kernel's worker keeps its own: what it holds is measured)."""

@@ -13,6 +13,26 @@ from support.paths import ARTIFACTS
 
 NOTEBOOK_TIMEOUT_S = 240
 
+# (JS functions of the page, also used by bench/bigfile.py's notebook over the DevTools pipe)
+# code -> the kernel's text output of running it (errors as 'ERROR name: value')
+EXECUTE_JS = """async (code) => {
+    const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    const out = [];
+    const future = k.requestExecute({code, store_history: false});
+    future.onIOPub = (msg) => {
+        const c = msg.content, t = msg.header.msg_type;
+        if (t === 'stream') out.push(c.text);
+        else if (t === 'error') out.push(`ERROR ${c.ename}: ${c.evalue}`);
+        else if (t === 'execute_result') out.push(c.data['text/plain']);
+    };
+    await future.done;
+    return out.join('');
+}"""
+# () -> the text of every error output and ytlite error shown
+ERROR_OUTPUTS_JS = """() => [...document.querySelectorAll(
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"], .ytlite-error')]
+    .map(e => e.textContent).filter(t => t.trim())"""
+
 
 class NotebookRun:
     """Opens a notebook, runs every cell, records every request."""
@@ -75,10 +95,7 @@ class NotebookRun:
             }""", timeout=NOTEBOOK_TIMEOUT_S * 1000)
 
     def error_outputs(self):
-        return self.page.evaluate(
-            """() => [...document.querySelectorAll(
-                '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"], .ytlite-error')]
-                .map(e => e.textContent).filter(t => t.trim())""")
+        return self.page.evaluate(ERROR_OUTPUTS_JS)
 
     def text_outputs(self):
         return self.page.evaluate(
@@ -91,20 +108,7 @@ class NotebookRun:
 
     def execute(self, code):
         """Run code in the notebook's kernel; returns its text output (errors as 'ERROR name: value')."""
-        return self.page.evaluate(
-            """async (code) => {
-                const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-                const out = [];
-                const future = k.requestExecute({code, store_history: false});
-                future.onIOPub = (msg) => {
-                    const c = msg.content, t = msg.header.msg_type;
-                    if (t === 'stream') out.push(c.text);
-                    else if (t === 'error') out.push(`ERROR ${c.ename}: ${c.evalue}`);
-                    else if (t === 'execute_result') out.push(c.data['text/plain']);
-                };
-                await future.done;
-                return out.join('');
-            }""", code)
+        return self.page.evaluate(EXECUTE_JS, code)
 
     def foreign_requests(self):
         allowed = (self.site_url + "/", "blob:", "data:")
