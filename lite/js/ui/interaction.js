@@ -11,7 +11,8 @@
 //   keys (focused)  -> arrows pan 10 %, + / - zoom, 0 or Home reset,
 //                      PageUp / PageDown or ] / [ move through a stack's depth
 //   hover / leave   -> hover(fx, fy) / leave()
-// and end() once a gesture is over (to tell the kernel the final view).
+// and end() once a gesture is over (to tell the kernel the final view), and
+// rest() too when it was a drag or a pinch let go (the view rests now).
 // Returns {dispose(), busy()}: busy while a pointer is down.
 
 import { wheelPixels, wheelZoomFactor } from "../core/view.js";
@@ -118,7 +119,10 @@ export function bindGestures(canvas, h) {
       }
       mode = "idle";
       canvas.classList.remove("ytlite-dragging");
-      if (moved) h.end();
+      if (moved) {
+        h.end();
+        h.rest?.();
+      }
     }
   };
 

@@ -23,9 +23,12 @@ const SNAPSHOT_DELAY_MS = 1500;
 // begun: the next move would cancel it, and workers busy on every core of a
 // small machine take the page's frames (bench/parallel.py, 10 M cells, 2
 // cores: panning at 45 frames/s with the workers depositing each move). It
-// is begun once no new view came for MOVE_GAP_MS; previews meanwhile.
+// is begun once no new view came for MOVE_GAP_MS, or at once when a drag or
+// pinch is let go; previews meanwhile. (A gap of 40 ms was too short: on a
+// busy page the moves of a drag came 45-60 ms apart, each began an image, and
+// those images slowed the moves further.)
 const MOVING_EXACT_MS = 33;
-const MOVE_GAP_MS = 40;
+const MOVE_GAP_MS = 100;
 const NO_DATA = "no data in view";
 const RENDER_KEYS = ["field", "depth", "view", "resolution", "antialias", "periodic", "period", "cmap", "scale", "vmin",
   "vmax", "linthresh", "length_unit", "show_mesh", "info"];
@@ -113,6 +116,7 @@ export class Viewer {
       tap: (fx, fy) => { this.pinned = this.showReadout(fx, fy); },
       leave: () => { this.readout.textContent = this.pinned ?? ""; },
       end: () => this.saveSoon(),
+      rest: () => this.restNow(), // (a drag let go: its exact image begun now, not MOVE_GAP_MS later)
       wheelEnabled: () => !!store.get("wheel_zoom"),
     });
     if (options.dropFile) this.acceptDrops(options.dropFile);
@@ -348,6 +352,18 @@ export class Viewer {
       this.moving = false;
       this.schedule();
     }, MOVE_GAP_MS);
+  }
+
+  // The view rests now (a drag or pinch let go): the exact image put off while it moved is begun, and
+  // that of the last move's view, if it is still to be drawn, is not put off.
+  restNow() {
+    this.moving = false;
+    this.movedAt = -Infinity;
+    if (this.restTimer) {
+      clearTimeout(this.restTimer);
+      this.restTimer = 0;
+      this.schedule();
+    }
   }
 
   // The exact image of `state` from the workers, then a redraw (which finds
