@@ -208,17 +208,16 @@ export class Pipeline {
     if (!this.mesh) throw new Error("no mesh: call setMesh first");
     const lent = fields[LENT];
     const held = lent?.name === name && lent.mesh === this.mesh; // (read straight into this mesh)
+    const values = held ? null : fields[name];
+    if (!held && !values) throw new Error(`no field ${JSON.stringify(name)}; fields: ${Object.keys(fields).join(", ")}`);
+    if (!held && values.length !== this.n) {
+      throw new Error(`field ${name} has ${values.length} values but the mesh has ${this.n} cells`);
+    }
+    this.fieldKey = null; // (until the mesh holds the field, valid)
     if (!held) {
-      const values = fields[name];
-      if (!values) throw new Error(`no field ${JSON.stringify(name)}; fields: ${Object.keys(fields).join(", ")}`);
-      if (values.length !== this.n) {
-        throw new Error(`field ${name} has ${values.length} values but the mesh has ${this.n} cells`);
-      }
       if (lent?.mesh === this.mesh) giveBackField(fields); // (the mesh's values are another field's: made its array again)
-      this.fieldKey = null;
       this.mesh.valuesView().set(values);
     }
-    this.fieldKey = null;
     this.mesh.validate();
     // Exact in less memory (rust/src/variable_mesh.rs): tables of the distinct positions and widths with an
     // index per cell, values in f32 when they all are f32s; the same deposits, bit for bit. The workers get
