@@ -38,6 +38,11 @@ class KioskRun:
         self.wait_frame("f => true")
         return time.perf_counter() - t0
 
+    def url(self):
+        """The page's address once the state's last change is in it (written at most every 500 ms)."""
+        self.page.wait_for_function("() => !window.ytliteKiosk?.urlWrites?.pending")
+        return self.page.url
+
     def frame(self):
         return json.loads(self.page.locator("canvas.ytlite-image").get_attribute("data-frame"))
 
@@ -103,19 +108,50 @@ def test_kiosk_draws_yts_picture_and_keeps_the_view_in_the_url(kiosk):
     f = run.wait_frame("f => f.cmap === 'magma' && f.field === 'temperature' && f.vmin === 1e-3 && f.vmax === 20")
     compare(run, "kiosk-changed", f, run.pixels(), path, "temperature", "magma", limits=[1e-3, 20])
     before = run.pixels()
-    query = parse_qs(urlparse(run.page.url).query)
+    query = parse_qs(urlparse(run.url()).query)
     assert query["field"] == ["temperature"] and query["cmap"] == ["magma"] and query["vmin"] == ["0.001"]
     assert [float(v) for v in query["view"][0].split(",")] == f["view"]
 
     # the link reopens the exact view, in a fresh page
     other = kiosk()
-    other.open(urlparse(run.page.url).query)
+    other.open(urlparse(run.url()).query)
     g = other.frame()
     for key in ("view", "field", "cmap", "scale", "vmin", "vmax", "width", "height"):
         assert g[key] == f[key], key
     np.testing.assert_array_equal(other.pixels(), before)
     assert run.foreign_requests() == [] and other.foreign_requests() == []
     assert run.errors == [] and other.errors == []
+
+
+def test_kiosk_writes_a_pans_views_into_the_url_a_few_times_and_ends_on_the_last(kiosk):
+    """A pan changes the view every frame; the address follows at most every 500 ms (each
+    history.replaceState cost ~0.8 ms of the frame, and browsers refuse them when that frequent:
+    the link then kept an older view), the first change at once and the last one always."""
+    real_slice("ramses_blast3d_z0.5_slice.h5")
+    run = kiosk()
+    run.open("file=data/real/ramses_blast3d_z0.5_slice.h5")
+    run.url()
+    run.page.wait_for_timeout(600)  # (quiet: the next change is written at once)
+    pan = run.page.evaluate("""async () => {
+        const calls = window.urlCalls = [], replace = history.replaceState.bind(history);
+        history.replaceState = (...a) => { calls.push(performance.now()); return replace(...a); };
+        const v = window.ytliteKiosk.viewer, [x0, x1, y0, y1] = v.store.get("view"), w = x1 - x0;
+        const t0 = performance.now();
+        let last = null;
+        await new Promise((done) => { let k = 0; const step = () => {
+            if (++k > 90) return done();
+            last = [x0 + 0.001 * k * w, x1 + 0.001 * k * w, y0, y1];
+            v.store.set("view", last);
+            requestAnimationFrame(step); }; requestAnimationFrame(step); });
+        return { t0, ms: performance.now() - t0, last, first: calls[0] - t0 }; }""")
+    query = parse_qs(urlparse(run.url()).query)
+    assert [float(v) for v in query["view"][0].split(",")] == pan["last"]  # the last view, exactly
+    assert run.wait_frame("f => true")["view"] == pan["last"]
+    calls = run.page.evaluate("() => window.urlCalls")
+    assert pan["first"] < 100, pan  # the pan's first view at once
+    assert all(b - a >= 490 for a, b in zip(calls, calls[1:])), calls  # (timers may fire a little early)
+    assert len(calls) <= 2 + pan["ms"] / 500, (len(calls), pan)  # (90 views set)
+    assert run.errors == []
 
 
 def _uniform_slice(path: Path, n: int) -> Path:
@@ -192,7 +228,7 @@ def test_kiosk_opens_files_from_disk_and_says_what_is_wrong_with_bad_ones(kiosk,
     f = run.wait_frame("f => f.field === 'phi'")
     # phi is positive (log) in this file; the picture is yt's
     compare(run, "kiosk-disk", f, run.pixels(), path, "phi", "cmyt.arbre", scale=f["scale"])
-    assert urlparse(run.page.url).query == ""  # a file from disk cannot be named in a link
+    assert urlparse(run.url()).query == ""  # a file from disk cannot be named in a link
 
     good = run.pixels()
     truncated = tmp_path / "truncated.h5"
@@ -286,9 +322,9 @@ def test_kiosk_moves_through_a_stack_and_links_the_depth(kiosk):
     run.page.locator("canvas.ytlite-image").press("PageDown")
     f = run.wait_frame("f => f.depth === 1")
     compare(run, "kiosk-stack-1", f, run.pixels(), stack_dir / files[1], "temperature", "cmyt.arbre")
-    assert parse_qs(urlparse(run.page.url).query)["depth"] == ["1"]
+    assert parse_qs(urlparse(run.url()).query)["depth"] == ["1"]
     other = kiosk()
-    other.open(urlparse(run.page.url).query)
+    other.open(urlparse(run.url()).query)
     assert other.frame()["depth"] == 1
     np.testing.assert_array_equal(other.pixels(), run.pixels())
     # every slice fetched from the site, each once

@@ -21,7 +21,7 @@ import { stackSource } from "./core/stack.js";
 import { buildStandaloneHtml } from "./core/standalone.js";
 import { createStore } from "./core/store.js";
 import { parseTour, TourError } from "./core/tour.js";
-import { decodeState, encodeState } from "./core/urlstate.js";
+import { decodeState, encodeState, throttled, URL_WRITE_MS } from "./core/urlstate.js";
 import { fillResolution } from "./ui/figure.js";
 import { TourPlayer } from "./ui/tourplayer.js";
 import { Viewer } from "./ui/viewer.js";
@@ -197,9 +197,11 @@ class Kiosk {
     }
     if ($("#datasets")) $("#datasets").value = this.file ?? "";
     for (const b of document.querySelectorAll("#exhibit-bar [data-file]")) b.setAttribute("aria-current", String(b.dataset.file === this.file));
-    const toUrl = () => this.writeUrl(store);
-    store.on(URL_KEYS.map((k) => `change:${k}`).join(" "), toUrl);
-    toUrl();
+    // (at most one write per URL_WRITE_MS: a pan changes the view every frame)
+    this.urlWrites?.cancel(); // (the dataset before: its last state is no longer this page's)
+    const urlWrites = this.urlWrites = throttled(() => this.writeUrl(store, urlWrites), URL_WRITE_MS);
+    store.on(URL_KEYS.map((k) => `change:${k}`).join(" "), () => urlWrites.request());
+    urlWrites.request();
     document.title = `${name} — ytlite`;
     this.say(`${name}: ${stacked ? `${stacked.stack.count} slices, ` : ""}${slice.numCells.toLocaleString("en")} cells${stacked ? " in this one" : ""}, fields ${slice.fieldList.join(", ")} `
       + `(read in ${(performance.now() - t0).toFixed(0)} ms)`);
@@ -330,16 +332,20 @@ class Kiosk {
     delete document.body.dataset.tour;
   }
 
-  writeUrl(store) {
+  // The address bar: the state of `store` (through `writes`, core/urlstate.js throttled).
+  writeUrl(store, writes) {
     if (this.exhibit) return; // (an exhibit's address stays its start: a reload starts it afresh)
-    if (!this.file) { history.replaceState(null, "", location.pathname); return; }
     const s = (k) => store.get(k);
-    const query = encodeState({
+    const query = this.file ? encodeState({
       file: this.file, field: s("field"), cmap: s("cmap"), scale: s("scale"), view: s("view"), vmin: s("vmin"),
       vmax: s("vmax"), linthresh: s("linthresh"), resolution: s("resolution"), unit: s("length_unit"), mesh: s("show_mesh"),
       depth: this.viewer?.stack ? s("depth") : null,
-    });
-    history.replaceState(null, "", `${location.pathname}?${query}`);
+    }) : "";
+    try {
+      history.replaceState(null, "", query ? `${location.pathname}?${query}` : location.pathname);
+    } catch {
+      writes.request(); // (refused, as Safari does when called too often: once more, later)
+    }
   }
 }
 
@@ -397,6 +403,9 @@ async function main() {
   document.body.classList.toggle("dark", dark);
   const kiosk = new Kiosk(index, { exhibit });
   globalThis.ytliteKiosk = kiosk; // for tests and the console
+  // (the address bar taken, to copy the link, or the page left, within URL_WRITE_MS of a change:
+  // the address is the last state at once)
+  for (const type of ["blur", "pagehide"]) window.addEventListener(type, () => kiosk.urlWrites?.flush());
   // the figure takes the room it has, again whenever that changes (the window, a caption's lines)
   window.addEventListener("resize", () => kiosk.fillScreen());
   if (exhibit && typeof ResizeObserver !== "undefined") new ResizeObserver(() => kiosk.fillScreen()).observe($("#viewer"));

@@ -47,3 +47,48 @@ export function decodeState(search) {
   }
   return { state, problems };
 }
+
+// How often the address bar may follow the state. A pan changes the view
+// every frame, and history.replaceState on each cost ~0.8 ms of a 1024²
+// frame's page thread (a real slice in Chromium, its profiler); browsers
+// also refuse it when called that often (Chrome ignores calls past 200 in
+// 10 s, Safari throws past 100 in 30 s), so the link kept an older view.
+// At most one write per 500 ms is 60 per 30 s.
+export const URL_WRITE_MS = 500;
+
+// `write` (which reads the latest state itself) run at once when its last
+// run is `ms` or more ago, else once, `ms` after it: a burst of requests
+// gives at most one write per `ms` and always ends with one after its last
+// request. -> {request(), flush() (a write waiting runs now), cancel(),
+// pending}. (`clock`: now, setTimeout and clearTimeout, for tests.)
+export function throttled(write, ms, clock = {}) {
+  const now = clock.now ?? (() => performance.now());
+  const set = clock.setTimeout ?? ((f, t) => setTimeout(f, t));
+  const clear = clock.clearTimeout ?? ((id) => clearTimeout(id));
+  let last = -Infinity, timer = null;
+  const run = () => {
+    timer = null;
+    last = now();
+    write();
+  };
+  return {
+    request() {
+      if (timer !== null) return; // (the write waiting will read this state too)
+      const wait = last + ms - now();
+      if (wait <= 0) run();
+      else timer = set(run, wait);
+    },
+    flush() {
+      if (timer === null) return;
+      clear(timer);
+      run();
+    },
+    cancel() {
+      if (timer !== null) clear(timer);
+      timer = null;
+    },
+    get pending() {
+      return timer !== null;
+    },
+  };
+}
