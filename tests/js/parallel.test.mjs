@@ -247,3 +247,27 @@ test("pipeline: a field switched while the mesh still goes to the workers: its v
   assert.ok(p.pool.stats.rowsHere < r.height / 4); // (the workers made the image)
   p.free();
 });
+
+test("pipeline: an image made in workers calibrates the cost of this thread's, so a cost once too high comes down", { skip: !built && "wasm not built" }, async () => {
+  // (a scale raised by the page's first deposits, before the engine was compiled in full, sent every later
+  // image to the workers for good: only this thread's deposits calibrated it, and it made none any more)
+  const px = await glue();
+  const { Pipeline } = await import("../../lite/js/core/pipeline.js");
+  const m = amrMesh();
+  const p = new Pipeline({ px, colormaps: null, workers: { spawn: fakeSpawn(px), module: null, count: 2, budgetMs: 8 } });
+  p.setMesh({ px: m.px, py: m.py, pdx: m.pdx, pdy: m.pdy });
+  p.useField("v", { v: m.values.slice() });
+  const state = { view: [0, 1, 0, 1], width: 1024, height: 1024, antialias: true, periodic: false, period: null };
+  const unscaled = p.predict(state).unscaled;
+  p.costScale = 5 * 8 / unscaled; // (predicted: 5 x the budget)
+  assert.ok(p.wantsWorkers(state));
+  let scale = p.costScale;
+  for (let i = 0; i < 3; i++) {
+    await p.depositInWorkers({ ...state, view: [i / 1000, 1 + i / 1000, 0, 1] });
+    assert.ok(p.pool.lastDepositMs > 0);
+    const expected = 0.7 * scale + 0.3 * Math.min(5, Math.max(0.2, p.pool.lastDepositMs / p.predict({ ...state, view: [i / 1000, 1 + i / 1000, 0, 1] }).unscaled));
+    assert.ok(Math.abs(p.costScale - expected) < 1e-9 * expected, [p.costScale, expected]);
+    scale = p.costScale;
+  }
+  p.free();
+});

@@ -38,8 +38,8 @@
 //   {type: "band", job, mesh, field, view, width, height, row0, row1, antialias, periodic, period}
 //   {type: "spare", buffer}                                 a band's buffer back, to fill again
 // (worker -> main):
-//   {type: "band", job, row0, row1, values}                 values transferred (a view of a reused
-//                                                           buffer)
+//   {type: "band", job, row0, row1, values, ms}             values transferred (a view of a reused
+//                                                           buffer); ms: the deposit's time there
 //   {type: "returned", buffer}                              a chunk's buffer back, copied into wasm memory
 //   {type: "error", job?, message}                          a band (or a mesh, job null) failed
 // Buffers go back and forth (no fresh memory per band or per image: fresh
@@ -198,19 +198,21 @@ export class BandWorker {
   deposit(m) {
     if (m.mesh !== this.meshId || m.field !== this.field) throw new Error("this worker has another mesh or field");
     const [x0, x1, y0, y1] = m.view;
+    const t0 = performance.now();
     if (m.periodic) {
       this.band.depositRowsPeriodic(this.mesh, x0, x1, y0, y1, m.width, m.height, m.row0, m.row1, !!m.antialias,
         m.period[0], m.period[1]);
     } else {
       this.band.depositRows(this.mesh, x0, x1, y0, y1, m.width, m.height, m.row0, m.row1, !!m.antialias);
     }
+    const ms = performance.now() - t0;
     const band = this.band.values();
     const n = band.length;
     let buffer = this.spares.pop();
     if (!buffer || buffer.byteLength < n * 8) buffer = new ArrayBuffer(n * 8 + 64 * 1024); // (room for a longer band)
     const values = new Float64Array(buffer, 0, n);
     values.set(band); // out of wasm memory, transferred
-    return { reply: { type: "band", job: m.job, row0: m.row0, row1: m.row1, values }, transfer: [buffer] };
+    return { reply: { type: "band", job: m.job, row0: m.row0, row1: m.row1, values, ms }, transfer: [buffer] };
   }
 }
 
@@ -442,7 +444,9 @@ export class DepositPool {
   // period}) over the current mesh and field: a Promise of its values
   // (Float64Array, row 0 at y_min), exactly frb.deposit's, valid until the
   // next image is asked for (the array is reused: copy what you keep). A
-  // newer deposit() or cancel() rejects it with Cancelled.
+  // newer deposit() or cancel() rejects it with Cancelled. Once resolved,
+  // `lastDepositMs` is the time its bands took to deposit, added up (in the
+  // workers and here): about what the whole image costs one thread.
   deposit(request) {
     if (this.broken) return Promise.reject(new Error(this.broken));
     if (this.field === null || !this.strips) return Promise.reject(new Error("no mesh or field: call setMesh first"));
@@ -459,14 +463,16 @@ export class DepositPool {
     });
     return new Promise((resolve, reject) => {
       if (this.out?.length !== width * height) this.out = new Float64Array(width * height);
-      const job = { id: ++this.jobs, request, queues, pending: 0, resolve, reject, out: this.out };
+      const job = { id: ++this.jobs, request, queues, pending: 0, resolve, reject, out: this.out, depositMs: 0 };
       job.pending = queues.reduce((n, q) => n + q.length, 0) + here.length + empty.length;
       this.job = job;
       this.feed();
       // the rows deposited here: those across two strips, and a strip with no cell's (empty pixels)
       try {
         for (const [r0, r1] of empty) job.out.fill(NaN, r0 * width, r1 * width);
+        const t0 = performance.now();
         for (const [r0, r1] of here) job.out.set(this.depositHere(request, r0, r1), r0 * width);
+        job.depositMs += performance.now() - t0;
       } catch (err) {
         if (this.job === job) this.job = null;
         reject(err instanceof Error ? err : new Error(String(err)));
@@ -503,6 +509,7 @@ export class DepositPool {
     job.pending -= done;
     if (job.pending === 0 && this.job === job) {
       this.job = null;
+      this.lastDepositMs = job.depositMs;
       job.resolve(job.out);
     }
   }
@@ -564,6 +571,7 @@ export class DepositPool {
         job.reject(new Error(msg.message));
       } else {
         job.out.set(msg.values, msg.row0 * job.request.width);
+        job.depositMs += msg.ms ?? 0;
         this.settle(job, 1);
       }
     } // (else: a band of an image no longer wanted)

@@ -146,6 +146,7 @@ export class Pipeline {
     this.poolField = null;
     this.previews = new runtime.px.Previews();
     this.costScale = 1; // measured / predicted cost of this thread's deposits
+    this.warm = false; // this thread has deposited once (its first deposit calibrates nothing)
     this.made = null; // where the image in the buffer was deposited: "main" or "workers"
     this.band = null; // a RowBand for exact values read out under a preview
   }
@@ -251,8 +252,13 @@ export class Pipeline {
     let deposited = false;
     if (dkey !== this.depositKey) {
       const predicted = this.predict(state);
+      // (not calibrated by: this thread's first deposit, made by code not yet compiled in full, nor one
+      // into a buffer just made, whose memory is touched for the first time: the kiosk's first image
+      // took 31 ms against 3.2 predicted, so every later one went to the workers)
+      const cold = !this.warm || this.frb?.width !== state.width || this.frb?.height !== state.height;
       this.deposit(state);
-      this.calibrate(predicted, performance.now() - t0);
+      if (!cold) this.calibrate(predicted, performance.now() - t0);
+      this.warm = true;
       this.depositKey = dkey;
       this.made = "main";
       this.shadeKey = null;
@@ -314,10 +320,14 @@ export class Pipeline {
   depositInWorkers(state) {
     this.ensurePool(state.period);
     const dkey = this.depositKeyOf(state), generation = this.meshGeneration;
+    const predicted = this.predict(state);
     const t0 = performance.now();
     const { view, width, height, antialias, periodic, period } = state;
     return this.pool.deposit({ view, width, height, antialias, periodic, period }).then((values) => {
       if (generation !== this.meshGeneration || dkey !== this.depositKeyOf(state)) throw new Cancelled();
+      // (the cost measured in the workers too: else a scale once too high, from this thread's first
+      // deposits before the engine was compiled in full, sent every later image to the workers for good)
+      this.calibrate(predicted, this.pool.lastDepositMs);
       this.frbOfSize(width, height).rowsForWriting(0, height).set(values);
       this.depositKey = dkey;
       this.made = "workers";
