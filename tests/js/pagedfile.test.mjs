@@ -206,3 +206,27 @@ test("a file the user gave (a Blob) is read a piece at a time, into the buffer i
   whole.mesh.free();
   read.mesh.free();
 });
+
+test("HDF5 prints nothing while a paged file is read, its misses included (the readers say what fails)", { skip: !built || !files.length }, async () => {
+  const h5 = await h5wasm();
+  const printed = [];
+  const write = process.stderr.write, warn = console.warn, error = console.error;
+  process.stderr.write = (s, ...rest) => { printed.push(String(s)); return write.call(process.stderr, s, ...rest); };
+  console.warn = console.error = (...a) => printed.push(a.join(" "));
+  try {
+    const bytes = new Uint8Array(fs.readFileSync(files[0]));
+    const { source, log } = fake(bytes);
+    const name = path.basename(files[0]);
+    const opened = await openPagedSliceFile(h5, pagedFile(h5, source, bytes.length, name, { block: 4096, first: bytes.slice(0, 4096) }), name);
+    assert.ok(log.requests.length > 0, "reads HDF5 missed at the opening (each printed a stack before)");
+    (await loadSlice(opened)).mesh.free();
+    // a damaged file: refused with the readers' own message
+    const damaged = bytes.slice(0, 3000);
+    assert.throws(() => openSliceFile(h5, fsFileFromBytes(h5, damaged, "damaged.h5"), "damaged.h5"), /damaged\.h5/);
+  } finally {
+    process.stderr.write = write;
+    console.warn = warn;
+    console.error = error;
+  }
+  assert.deepEqual(printed.filter((s) => /HDF5|#0\d\d/.test(s)), []);
+});

@@ -229,6 +229,22 @@ function unitsOf(h5wasm, ds) {
   return value === undefined ? "" : String(value);
 }
 
+// HDF5 prints its error stack to stderr for every call that fails (its default handler: h5wasm's
+// throwing one is not used, see readableAttr), the expected failures too: each miss of a paged file
+// (bytes not fetched yet: pagedfile.js fetches them and runs the step again) printed ~20 lines of
+// warnings in the browser's console, 2655 lines in the node tests. Every failure the readers meet is
+// said in their own message, naming the file; so HDF5's stderr goes to /dev/null, once per h5wasm.
+const QUIET = Symbol.for("ytlite.hdf5Quiet");
+export function quietHdf5(h5wasm) {
+  if (h5wasm[QUIET]) return;
+  h5wasm[QUIET] = true;
+  const FS = h5wasm.FS;
+  const stderr = FS?.streams?.[2];
+  if (!stderr) return;
+  FS.close(stderr);
+  FS.open("/dev/null", "w"); // (the lowest descriptor free: 2)
+}
+
 export class SliceFile {
   // `paged`: the file is a pagedfile.js node (fetched a piece at a time), which close() gives back
   constructor(h5wasm, path, name, { paged = null } = {}) {
@@ -244,9 +260,8 @@ export class SliceFile {
       if (hang !== null) {
         throw damagedError(name, `global heap at byte ${hang} holds an object HDF5 cannot get past (it would read it for ever)`);
       }
-      // HDF5's errors thrown, not printed (h5wasm's default): an attribute that cannot be
-      // read would otherwise come back as whatever was in memory
       if (h5wasm[BROKEN]) throw brokenError(name, h5wasm);
+      quietHdf5(h5wasm);
       try {
         this.file = new h5wasm.File(path, "r");
       } catch (e) {
