@@ -186,7 +186,8 @@ def main(argv=None) -> int:
         for label, path in meshes:
             row = {}
             for k in (0, 1, 2, 4):
-                ctx, page, errors = open_page(browser, server.url, path.name, k, None if k else 1e9)
+                # (K > 0: every image in the workers, budget 0; K = 0: every image on the page's thread)
+                ctx, page, errors = open_page(browser, server.url, path.name, k, 0 if k else 1e9)
                 frame = json.loads(page.locator("canvas.ytlite-image").get_attribute("data-frame"))
                 ms = [page.evaluate(EXACT, [v]) for v in views_around(frame["view"], args.views)]
                 made = json.loads(page.locator("canvas.ytlite-image").get_attribute("data-frame"))["made"]
