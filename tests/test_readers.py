@@ -433,6 +433,25 @@ def test_a_field_whose_header_is_damaged_is_not_left_out(tmp_path, a, b, n):
     assert js.get("error", "").startswith(damaged) and "cannot be opened" in js["error"], js
 
 
+def test_a_link_table_listed_in_part_is_a_damaged_file(tmp_path):
+    """Found by the fuzzer (bench/fuzz.py --seed 41, case 363: 64 bytes of the small good file zeroed, three
+    of them in the link names of /grid): HDF5's listing of /grid stops at the damaged name; h5py raises
+    ("invalid link name"), and h5wasm returned the names before it, so the front end read the file without
+    velocity_x, dropping a field without a word. Both readers now refuse it as damaged."""
+    from support import fuzz
+
+    path = fuzz.small_good_file(tmp_path / "names.h5")
+    data = bytearray(path.read_bytes())
+    data[7551:7551 + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+    damaged = "names.h5: not an HDF5 file, or truncated or damaged ("
+    with pytest.raises(SliceFileError) as exc:
+        ytlite.load(path)
+    assert str(exc.value).replace(str(path), "names.h5").startswith(damaged), str(exc.value)
+    js = run_js([path])["names.h5"]
+    assert js.get("error", "").startswith(damaged) and "cannot all be listed" in js["error"], js
+
+
 def test_a_number_attribute_of_another_layout_is_absent_in_both_readers(tmp_path):
     """Found by the fuzzer (bench/fuzz.py --seed 7, case 1555): a root attribute's datatype damaged into
     another float layout (h5py converted it into another number, h5wasm read the raw one): unreadable, so
