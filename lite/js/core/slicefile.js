@@ -239,14 +239,18 @@ function unitsOf(h5wasm, ds) {
 // a field dropped without a word, where h5py refuses the file; the readers' fuzzer found it).
 const ERRORS = Symbol.for("ytlite.hdf5Errors");
 export function quietHdf5(h5wasm) {
-  if (h5wasm[ERRORS]) return;
+  if (h5wasm[ERRORS] !== undefined) return;
+  h5wasm[ERRORS] = null; // (no count, and stderr as it was, where the device cannot be made)
   const FS = h5wasm.FS;
-  const errors = h5wasm[ERRORS] = { bytes: 0 };
-  const stderr = FS?.streams?.[2];
-  if (!stderr) return;
-  FS.createDevice("/dev", "ytlite-hdf5-errors", null, () => { errors.bytes += 1; });
-  FS.close(stderr);
-  FS.open("/dev/ytlite-hdf5-errors", "w"); // (the lowest descriptor free: 2)
+  const errors = { bytes: 0 };
+  try {
+    FS.createDevice("/dev", "ytlite-hdf5-errors", null, () => { errors.bytes += 1; });
+    FS.close(FS.streams[2]);
+    FS.open("/dev/ytlite-hdf5-errors", "w"); // (the lowest descriptor free: 2)
+  } catch {
+    return;
+  }
+  h5wasm[ERRORS] = errors;
 }
 
 // The names of the links of `group` (an h5wasm Group or File), all of them, or an error: HDF5
