@@ -238,7 +238,7 @@ function unitsOf(h5wasm, ds) {
 // table listed in part (a damaged name ends HDF5's iteration, and h5wasm returns the names before it:
 // a field dropped without a word, where h5py refuses the file; the readers' fuzzer found it).
 const ERRORS = Symbol.for("ytlite.hdf5Errors");
-export function quietHdf5(h5wasm) {
+function quietHdf5(h5wasm) {
   if (h5wasm[ERRORS] !== undefined) return;
   h5wasm[ERRORS] = null; // (no count, and stderr as it was, where the device cannot be made)
   const FS = h5wasm.FS;
