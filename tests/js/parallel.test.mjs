@@ -130,9 +130,12 @@ test("pool: the bands put together are frb.deposit's image, bit for bit", { skip
     assert.equal(cells.length, size);
     if (size > 1) {
       assert.ok(cells.every((c) => c < m.px.length * 0.8), `${cells} of ${m.px.length}`);
-      assert.ok(cells.reduce((a, b) => a + b) < m.px.length * 1.3, `${cells} of ${m.px.length}`);
+      // (1.08-1.15x without the strips' overlap; with it, this small mesh's cells crowd along the splits)
+      assert.ok(cells.reduce((a, b) => a + b) < m.px.length * 1.4, `${cells} of ${m.px.length}`);
     }
-    assert.ok(pool.stats.rowsHere <= cases.length * (size - 1) * 2 && pool.stats.rowsHere < rows / 10, `${pool.stats.rowsHere} rows here`);
+    // a row across two strips is inside one as held (STRIP_OVERLAP): the page deposits only the 1-row
+    // image's row, taller than the overlap (and exact, above)
+    assert.equal(pool.stats.rowsHere, size > 1 ? 1 : 0);
     // the arrays went through a few buffers per worker, each sent again once given back
     const chunks = log.filter((l) => l === "part" || l === "values").length / size;
     assert.ok(chunks >= (chunk === 7 ? 100 : 2), `${chunks} chunks`);

@@ -16,8 +16,13 @@
 // workers hold about one copy of the mesh between them, not one each. A row lying inside
 // a strip (less a margin for the plain fill's rounding, `stripOfRow`) gets
 // from the strip's cells the whole mesh's bits (rust/src/variable_mesh.rs,
-// `strip_mask`); the few rows across two strips are deposited here, on the
-// page's own mesh, and a strip with no cell gives empty pixels (NaN).
+// `strip_mask`). A worker holds the cells of a little more than its strip
+// (STRIP_OVERLAP), so that a row across two strips lies inside one of them
+// as held and is deposited there too: on a 50 M-cell slice one such row,
+// deposited on the page, took 12-24 ms of the page's thread as each move
+// began. Only a row taller than the overlap (a view many times the cells'
+// height) is deposited here, on the page's own mesh; a strip with no cell
+// gives empty pixels (NaN).
 //
 // Both sides of the protocol live here (one place for it):
 //   BandWorker   - the worker side: messages in, replies out (lite/js/depositworker.js
@@ -62,6 +67,11 @@ export const BANDS_AHEAD = 2;
 // 8 MB chunks made the 7.5 M-cell kiosk load peak 25 MB higher than 2 MB).
 export const CHUNK = 1 << 18;
 export const CHUNKS_IN_FLIGHT = 3;
+// How far past its strip (a fraction of the cells' height, above and below)
+// a worker holds cells: a row across two strips is inside one strip as held
+// in every view up to ~STRIP_OVERLAP * height rows tall the cells' height
+// (8x it at 512 rows), for ~2 * STRIP_OVERLAP more cells a worker.
+export const STRIP_OVERLAP = 1 / 64;
 
 // `parts` consecutive bands [row0, row1) covering 0..height, as even as
 // whole rows allow; never an empty band (at most `height` bands).
@@ -82,8 +92,10 @@ export function workerCount(hardwareConcurrency, { cap = 4 } = {}) {
 
 // The strip holding row `i` of an image of `height` rows over heights
 // [y0, y1] whole, or whole once shifted by a period (`strips.period`,
-// when the strips cover one period), its index in `strips` ([{lo, hi}],
-// increasing), or -1: a row across two strips. The row's edges are the
+// when the strips cover one period), its index in `strips` ([{lo, hi,
+// heldLo, heldHi}], increasing: the heights it is given, and those its
+// worker holds the cells of, around them), or -1: a row outside every strip
+// as held (across two, taller than the overlap). The row's edges are the
 // deposit's own expressions; the margin is far above the rounding of a
 // plain fill's row range and of a period's shift (rust/src/variable_mesh.rs,
 // `strip_mask`; `strips.scale`: the heights the mesh's cells span).
@@ -92,9 +104,14 @@ export function stripOfRow(strips, y0, y1, height, i) {
   const pxdy = (y1 - y0) / height;
   const margin = 1e-12 * (Math.abs(y0) + Math.abs(y1) + (y1 - y0) + 2 * (Number.isFinite(period) ? period : 0) + (strips.scale ?? 0));
   const a = pxdy * i + y0, b = pxdy * (i + 1) + y0;
-  for (const shift of Number.isFinite(period) ? [0, -period, period] : [0]) {
-    for (let k = 0; k < strips.length; k++) {
-      if (a - shift >= strips[k].lo + margin && b - shift <= strips[k].hi - margin) return k;
+  const shifts = Number.isFinite(period) ? [0, -period, period] : [0];
+  // (its own strip first; a row across two, the strip that holds the cells it needs)
+  for (const [lo, hi] of [["lo", "hi"], ["heldLo", "heldHi"]]) {
+    for (const shift of shifts) {
+      for (let k = 0; k < strips.length; k++) {
+        const strip = strips[k], l = strip[lo] ?? strip.lo, h = strip[hi] ?? strip.hi;
+        if (a - shift >= l + margin && b - shift <= h - margin) return k;
+      }
     }
   }
   return -1;
@@ -248,7 +265,7 @@ export class DepositPool {
     this.inFlight = inFlight;
     this.meshId = 0;
     this.mesh = null; // the page's mesh (its rows across strips are deposited here)
-    this.strips = null; // [{lo, hi, mask, cells, empty}], one per worker (fewer when the cells take few heights)
+    this.strips = null; // [{lo, hi, heldLo, heldHi, mask, cells, empty}], one per worker (fewer when the cells take few heights)
     this.periodY = NaN; // the period the strips' periodic images were taken with
     this.band = null; // a RowBand for the rows deposited here
     this.field = null;
@@ -285,11 +302,12 @@ export class DepositPool {
     const id = this.meshId;
     // The strips: one period up from the cells' lowest edge (a periodic image's rows outside it are
     // inside it shifted by the period), else the whole line; cut where as many cells lie in each.
-    let edges = [-Infinity, Infinity], window = NaN, scale = 0;
+    let edges = [-Infinity, Infinity], window = NaN, scale = 0, overlap = 0;
     try {
       if (this.size > 1) {
         const [, , e0, e1] = mesh.extent();
         scale = Math.abs(e0) + Math.abs(e1) + (e1 - e0);
+        overlap = STRIP_OVERLAP * (e1 - e0);
         window = periodY > 0 && periodY >= e1 - e0 ? periodY : NaN;
         const splits = Array.from(mesh.ySplits(this.size)).filter((y) => !(y <= e0) && !(y >= e0 + window));
         // (a little over one period: the rows along the cells' outer edges are inside too)
@@ -303,11 +321,12 @@ export class DepositPool {
     this.strips = Object.assign([], { period: window, scale });
     for (const slot of this.workers) {
       if (slot.index >= edges.length - 1) continue; // (fewer strips than workers: this one idles)
-      const strip = { lo: edges[slot.index], hi: edges[slot.index + 1], mask: null, cells: 0, empty: false };
+      const lo = edges[slot.index], hi = edges[slot.index + 1];
+      const strip = { lo, hi, heldLo: lo - overlap, heldHi: hi + overlap, mask: null, cells: 0, empty: false };
       this.strips.push(strip);
       slot.strip = strip;
       slot.tasks = edges.length === 2 ? this.meshTasks(id, field, mesh) : [{ build: () => {
-        strip.mask = mesh.stripMask(strip.lo, strip.hi, window);
+        strip.mask = mesh.stripMask(strip.heldLo, strip.heldHi, window);
         strip.cells = strip.mask.reduce((n, b) => n + b, 0);
         if (strip.cells) return this.meshTasks(id, field, mesh, strip);
         strip.empty = true; // (its rows: empty pixels, here)
