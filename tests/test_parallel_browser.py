@@ -256,7 +256,7 @@ def test_a_big_mesh_pans_with_previews_and_rests_on_yts_picture(page, browser, b
     assert rest["view"] == seen[-1]["view"] and not rest["preview"]
     compare(run, "big-rest", rest, run.pixels(), big_file, "density", rest["cmap"], rest["scale"])
 
-    # a read-out on a preview: the exact value (that pixel's row deposited on the spot)
+    # a read-out on a preview: the exact value (that pixel deposited on the spot, RowBand.valueAt)
     x0, x1, y0, y1 = rest["view"]
     moved = [x0 + 0.1 * (x1 - x0), x1 + 0.1 * (x1 - x0), y0, y1]
     got = run.page.evaluate("""(view) => { const v = window.ytliteKiosk.viewer;

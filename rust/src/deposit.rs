@@ -135,14 +135,16 @@ fn axis_may_pass(lo: f64, hi: f64, vmin: f64, vmax: f64, shifts: &[f64]) -> bool
     false
 }
 
-/// Does a y interval `[lo, hi]` (a box of cells) possibly pass yt's cell
-/// test for one of the shifts *and* reach a row of the band `rows`? A cell
-/// image's rows are `lr..rr` with `lr = int(max((yl - y_min) * ipx_dy, 0))`,
-/// `rr = int(min((yr - y_min) * ipx_dy + 1, height))`, both nondecreasing in
-/// `yl` / `yr` (rounding is monotone): the box's own `lr`/`rr` from `lo` /
-/// `hi` bound every cell's, so for the unshifted image (same expressions as
-/// the cell test, see [`crate::variable_mesh`]) the test is exact; shifted
-/// images get the relative margin of [`axis_may_pass`].
+/// Does an interval `[lo, hi]` (a box of cells, along y or x) possibly pass
+/// yt's cell test for one of the shifts *and* reach a row (column) of the
+/// band `rows` of the `height` rows (or the columns `rows` of `height`
+/// columns)? A cell image's rows are `lr..rr` with `lr = int(max((yl -
+/// y_min) * ipx_dy, 0))`, `rr = int(min((yr - y_min) * ipx_dy + 1,
+/// height))`, both nondecreasing in `yl` / `yr` (rounding is monotone; the
+/// columns likewise): the box's own `lr`/`rr` from `lo` / `hi` bound every
+/// cell's, so for the unshifted image (same expressions as the cell test,
+/// see [`crate::variable_mesh`]) the test is exact; shifted images get the
+/// relative margin of [`axis_may_pass`].
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn band_may_pass(
@@ -151,14 +153,14 @@ fn band_may_pass(
     vmin: f64,
     vmax: f64,
     shifts: &[f64],
-    ipx_dy: f64,
-    height: usize,
-    rows: [usize; 2],
+    ipx: f64,
+    n: usize,
+    band: [usize; 2],
 ) -> bool {
     let reaches = |lo: f64, hi: f64| {
-        let lr = fmax((lo - vmin) * ipx_dy, 0.0) as i64;
-        let rr = fmin((hi - vmin) * ipx_dy + 1.0, height as f64) as i64;
-        lr < rows[1] as i64 && rr > rows[0] as i64
+        let lr = fmax((lo - vmin) * ipx, 0.0) as i64;
+        let rr = fmin((hi - vmin) * ipx + 1.0, n as f64) as i64;
+        lr < band[1] as i64 && rr > band[0] as i64
     };
     if !(hi < vmin) && !(lo > vmax) && reaches(lo, hi) {
         return true;
@@ -171,6 +173,16 @@ fn band_may_pass(
         }
     }
     false
+}
+
+/// `x as usize` for `x` in `[0, 2^52)` (rounded toward zero), without a
+/// float-to-integer conversion: V8 compiles wasm's saturating conversions
+/// to several instructions with checks; `trunc` + the 2^52 shift are two
+/// instructions and a subtraction.
+#[inline(always)]
+fn index_of(x: f64) -> usize {
+    const SHIFT: f64 = 4503599627370496.0; // 2^52
+    ((x.trunc() + SHIFT).to_bits() - SHIFT.to_bits()) as usize
 }
 
 /// `buff[i * width + j] += d1[j] * o2` where `o1[j] * o2 >= 1e-6`
@@ -337,16 +349,23 @@ fn aa_small<const W: usize>(
 /// Deposit (see the module docs) the rows `rows[0]..rows[1]` of the global
 /// `width x height` image into `buff` (`rows[1] - rows[0]` rows of `width`;
 /// `buff` row `k` is global row `rows[0] + k`), which already holds its
-/// initial values. `BAND` is false for the whole image (`rows = [0,
-/// height]`): a separate instance in which the band's clamps and offsets
-/// are constants and vanish; call it directly (not through a function
-/// pointer) so that the caller's constant arguments propagate.
+/// initial values; only the columns `cols[0]..cols[1]` of those rows (the
+/// others keep their values or get garbage: a fixed window may rewrite a
+/// column past `cols[1]`). `BAND` is false for the whole image (`rows =
+/// [0, height]`, `cols = [0, width]`): a separate instance in which the
+/// band's clamps and offsets are constants and vanish; call it directly
+/// (not through a function pointer) so that the caller's constant arguments
+/// propagate. A pixel's updates depend only on its own column's and row's
+/// overlaps, so clamping the columns is exact for the same reason as the
+/// rows (the trimming maxima over fewer columns bound their products just
+/// as well).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn deposit<const BAND: bool, G: GeometrySource, V: ValueSource>(
     buff: &mut [f64],
     width: usize,
     height: usize,
     rows: [usize; 2],
+    cols: [usize; 2],
     scratch: &mut Scratch,
     index: &BlockIndex,
     geometry: G,
@@ -361,8 +380,11 @@ pub(crate) fn deposit<const BAND: bool, G: GeometrySource, V: ValueSource>(
         return; // unreachable: the mesh guarantees equal lengths
     }
     let [row0, row1] = if BAND { rows } else { [0, height] };
+    let [col0, col1] = if BAND { cols } else { [0, width] };
     if rows != [row0, row1]
+        || cols != [col0, col1]
         || !(row0 < row1 && row1 <= height)
+        || !(col0 < col1 && col1 <= width)
         || buff.len() != width * (row1 - row0)
         || scratch.lx.len() < width + 1
         || scratch.o1.len() < width
@@ -383,8 +405,8 @@ pub(crate) fn deposit<const BAND: bool, G: GeometrySource, V: ValueSource>(
     let px_dy = (y_max - y_min) / (height as f64);
     let ipx_dx = 1.0 / px_dx;
     let ipx_dy = 1.0 / px_dy;
-    let w = width as i64;
-    let h = height as i64;
+    let wf = width as f64;
+    let hf = height as f64;
     for (j, e) in scratch.lx[..=width].iter_mut().enumerate() {
         *e = px_dx * (j as f64) + x_min;
     }
@@ -403,9 +425,14 @@ pub(crate) fn deposit<const BAND: bool, G: GeometrySource, V: ValueSource>(
         (&[], &[])
     };
     let band = BAND;
+    // (a band of some columns only: its boxes culled along x as along y)
+    let some_cols = BAND && cols != [0, width];
     let box_may_pass = |b: &[f64; 4]| {
-        axis_may_pass(b[0], b[1], x_min, x_max, xs_extra)
-            && if band {
+        (if some_cols {
+            band_may_pass(b[0], b[1], x_min, x_max, xs_extra, ipx_dx, width, cols)
+        } else {
+            axis_may_pass(b[0], b[1], x_min, x_max, xs_extra)
+        }) && if band {
                 band_may_pass(b[2], b[3], y_min, y_max, ys_extra, ipx_dy, height, rows)
             } else {
                 axis_may_pass(b[2], b[3], y_min, y_max, ys_extra)
@@ -415,15 +442,14 @@ pub(crate) fn deposit<const BAND: bool, G: GeometrySource, V: ValueSource>(
     // One image (xsp, ysp) of a cell that passed yt's view test;
     // `cols_ready`: o1/d1 already hold this x image's column overlaps.
     let mut image = |xsp: f64, ysp: f64, dxsp: f64, dysp: f64, dsp: f64, cols_ready: &mut bool, buff: &mut [f64]| {
-        let lc = (fmax((xsp - dxsp - x_min) * ipx_dx, 0.0) as i64).clamp(0, w) as usize;
-        let lr = (fmax((ysp - dysp - y_min) * ipx_dy, 0.0) as i64).clamp(0, h) as usize;
-        let rc =
-            (fmin((xsp + dxsp - x_min) * ipx_dx + 1.0, width as f64) as i64).clamp(0, w) as usize;
-        let rr = (fmin((ysp + dysp - y_min) * ipx_dy + 1.0, height as f64) as i64).clamp(0, h)
-            as usize;
+        let lc = index_of(fmin(fmax((xsp - dxsp - x_min) * ipx_dx, 0.0), wf));
+        let lr = index_of(fmin(fmax((ysp - dysp - y_min) * ipx_dy, 0.0), hf));
+        let rc = index_of(fmax(fmin((xsp + dxsp - x_min) * ipx_dx + 1.0, wf), 0.0));
+        let rr = index_of(fmax(fmin((ysp + dysp - y_min) * ipx_dy + 1.0, hf), 0.0));
         // the band's rows only (each pixel's update depends on its own row
         // and column overlaps, never on the other rows)
         let (lr, rr) = if BAND { (lr.max(row0), rr.min(row1)) } else { (lr, rr) };
+        let (lc, rc) = if BAND { (lc.max(col0), rc.min(col1)) } else { (lc, rc) };
         if lc >= rc || lr >= rr {
             return;
         }
@@ -601,6 +627,7 @@ pub(crate) fn deposit_mesh<const BAND: bool>(
     width: usize,
     height: usize,
     rows: [usize; 2],
+    cols: [usize; 2],
     scratch: &mut Scratch,
     index: &BlockIndex,
     mesh: &VariableMesh,
@@ -613,16 +640,16 @@ pub(crate) fn deposit_mesh<const BAND: bool>(
     use ValuesRef as V;
     match (mesh.geometry(), mesh.values_ref()) {
         (G::F64(g), V::F64(v)) => {
-            deposit::<BAND, _, _>(buff, width, height, rows, scratch, index, g, v, bounds, antialias, period, check_period)
+            deposit::<BAND, _, _>(buff, width, height, rows, cols, scratch, index, g, v, bounds, antialias, period, check_period)
         }
         (G::Table(g), V::F64(v)) => {
-            deposit::<BAND, _, _>(buff, width, height, rows, scratch, index, g, v, bounds, antialias, period, check_period)
+            deposit::<BAND, _, _>(buff, width, height, rows, cols, scratch, index, g, v, bounds, antialias, period, check_period)
         }
         (G::Table(g), V::F32(v)) => {
-            deposit::<BAND, _, _>(buff, width, height, rows, scratch, index, g, v, bounds, antialias, period, check_period)
+            deposit::<BAND, _, _>(buff, width, height, rows, cols, scratch, index, g, v, bounds, antialias, period, check_period)
         }
         (G::F64(g), V::F32(v)) => {
-            deposit::<BAND, _, _>(buff, width, height, rows, scratch, index, g, v, bounds, antialias, period, check_period)
+            deposit::<BAND, _, _>(buff, width, height, rows, cols, scratch, index, g, v, bounds, antialias, period, check_period)
         }
     }
 }
@@ -649,7 +676,7 @@ mod tests {
         b.validate(w, h).unwrap();
         let index = mesh.block_index().unwrap();
         buff.fill(f64::NAN);
-        deposit_mesh::<false>(buff, w, h, [0, h], scratch, &index, mesh, b, aa, period, periodic);
+        deposit_mesh::<false>(buff, w, h, [0, h], [0, w], scratch, &index, mesh, b, aa, period, periodic);
     }
 
     use crate::testing::Rng;

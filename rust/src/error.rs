@@ -36,6 +36,8 @@ pub enum Error {
     /// A band of rows `row0..row1` that is empty or not inside an image of
     /// `height` rows.
     InvalidRows { row0: usize, row1: usize, height: usize },
+    /// A pixel's column outside the image (`col0 < col1 <= width` required).
+    InvalidColumns { col0: usize, col1: usize, width: usize },
     /// Memory for a buffer could not be allocated.
     AllocationFailed { what: &'static str, bytes: usize },
     /// View bounds are not finite, not increasing, or give a degenerate
@@ -97,6 +99,11 @@ impl fmt::Display for Error {
                 f,
                 "invalid row band [{row0}, {row1}) of an image {height} rows high: \
                  row0 < row1 <= height is required (an empty band is refused)"
+            ),
+            Error::InvalidColumns { col0, col1, width } => write!(
+                f,
+                "invalid columns [{col0}, {col1}) of an image {width} columns wide: \
+                 col0 < col1 <= width is required"
             ),
             Error::AllocationFailed { what, bytes } => {
                 write!(f, "could not allocate {bytes} bytes for {what}")

@@ -188,3 +188,38 @@ test("pipeline: the cost scale is calibrated by warm deposits only (not the firs
   assert.deepEqual(seen.map(([n]) => n), [1024 * 1024, 1000 * 1024]);
   p.free();
 });
+
+test("pipeline: a read-out where no exact image is held is that pixel of the exact image, bit for bit", { skip: !built && "wasm not built" }, async () => {
+  const { Pipeline } = await import("../../lite/js/core/pipeline.js");
+  const rt = await runtime();
+  const p = new Pipeline(rt);
+  // cells of three sizes, overlapping, some half outside the view; a value per cell
+  const px = [], py = [], pdx = [], pdy = [], v = [];
+  for (let k = 0; k < 300; k++) {
+    const d = [0.4, 0.1, 0.013][k % 3];
+    px.push(((k * 0.618) % 1) * 2.2 - 0.1); py.push(((k * 0.414) % 1) * 2.2 - 0.1); pdx.push(d); pdy.push(d * 0.7);
+    v.push(Math.sin(k) * 10 ** (k % 5));
+  }
+  p.setMesh({ px: Float64Array.from(px), py: Float64Array.from(py), pdx: Float64Array.from(pdx), pdy: Float64Array.from(pdy) });
+  p.useField("a", { a: Float64Array.from(v) });
+  const frb = new rt.px.FixedResolutionBuffer(23, 17);
+  for (const [periodic, view] of [[false, [0.1, 1.9, -0.2, 1.7]], [true, [-0.5, 1.5, 1.2, 3.1]]]) {
+    const state = { ...STATE, view, width: 23, height: 17, periodic };
+    if (periodic) frb.depositPeriodic(p.mesh, ...view, true, 2, 2);
+    else frb.deposit(p.mesh, ...view, true);
+    const want = frb.values();
+    let filled = 0;
+    for (let rowFromTop = 0; rowFromTop < 17; rowFromTop++) {
+      for (let col = 0; col < 23; col++) {
+        assert.equal(p.hasDeposit(state), false); // (the read-out deposits that pixel, not the image)
+        const got = p.valueAt(state, col, rowFromTop), w = want[(16 - rowFromTop) * 23 + col];
+        assert.ok(Object.is(got, w) || (Number.isNaN(got) && Number.isNaN(w)), `${periodic} (${rowFromTop}, ${col}): ${got} vs ${w}`);
+        if (!Number.isNaN(w)) filled += 1;
+      }
+    }
+    assert.ok(filled > 100, `${filled} pixels with data`);
+  }
+  assert.ok(Number.isNaN(p.valueAt({ ...STATE, width: 23, height: 17 }, 23, 0))); // (outside the image)
+  frb.free();
+  p.free();
+});
