@@ -24,7 +24,10 @@ const SNAPSHOT_DELAY_MS = 1500;
 // small machine take the page's frames (bench/parallel.py, 10 M cells, 2
 // cores: panning at 45 frames/s with the workers depositing each move). It
 // is begun once no new view came for MOVE_GAP_MS, or at once when a drag or
-// pinch is let go; previews meanwhile. (A gap of 40 ms was too short: on a
+// pinch is let go; previews meanwhile. A drag or pinch under way (a pointer
+// down) moves from its first move on: more moves follow, so that move's image
+// is not begun either (on a 50 M-cell slice it kept both cores of a small
+// machine for the drag's first ~100 ms). (A gap of 40 ms was too short: on a
 // busy page the moves of a drag came 45-60 ms apart, each began an image, and
 // those images slowed the moves further.)
 const MOVING_EXACT_MS = 33;
@@ -266,7 +269,8 @@ export class Viewer {
       // A view whose exact image costs more than a frame: made in workers,
       // and a preview meanwhile (none yet: the last picture stays).
       let r;
-      const moving = this.moved(state);
+      // (a drag or pinch under way: its first move too, until the view rests under the held pointer)
+      const moving = this.moved(state) || (!!this.gestures?.busy() && this.restedKey !== this.movedKey);
       if (this.pipeline.wantsWorkers(state)) {
         const preview = this.pipeline.canPreview(this.limits);
         if (preview && moving && this.exactMs(state) > MOVING_EXACT_MS) this.exactAtRest();
@@ -350,6 +354,7 @@ export class Viewer {
       this.restTimer = 0;
       if (this.destroyed || this.movedKey !== key) return; // (a newer view: its own draw decides)
       this.moving = false;
+      this.restedKey = key;
       this.schedule();
     }, MOVE_GAP_MS);
   }
