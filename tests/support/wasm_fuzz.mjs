@@ -235,6 +235,13 @@ function round() {
         const n = (band.row1 - band.row0) * band.width;
         if (band.values().length !== n || band.valuesCopy().length !== n) report.other.push(`band.values: not ${n} values`);
       }
+      // one pixel of it (a read-out): in or out of range; a number when it succeeds
+      const col = () => (random() < 0.2 ? pick([0, -1, NaN, 1.5, 2 ** 32 + 1, w, w + 1]) : Math.floor(random() * (w + 1)));
+      const [r, c] = [row(), col()];
+      const value = periodic
+        ? call("band.valueAtPeriodic", () => band.valueAtPeriodic(mesh, x0, x1, y0, y1, w, h, r, c, random() < 0.5, period(), period()))
+        : call("band.valueAt", () => band.valueAt(mesh, x0, x1, y0, y1, w, h, r, c, random() < 0.5));
+      if (!value.error && typeof value.value !== "number") report.other.push(`band.valueAt: ${typeof value.value}, not a number`);
     }
     for (let k = 0; k < 2; k++) {
       const cmap = own(randomColormap()), norm = own(randomNorm());
