@@ -243,12 +243,25 @@ export class Cancelled extends Error {
 }
 
 // gather(into): the next `into.length` values of `source()` (a fresh view each time: wasm memory may
-// have grown) whose `mask` byte is 1, from where the last call stopped.
+// have grown) whose `mask` byte is 1 (the others 0), from where the last call stopped. Copied a run of
+// kept cells at a time, the runs found by the typed array's own indexOf: a loop over every cell took
+// 1.5 s of the page's thread before a 50 M-cell slice's first image (4 parts, 2 strips).
 function gatherer(mask, source) {
-  let at = 0;
+  let at = 0, end = 0; // the run of kept cells being copied: at..end
   return (into) => {
     const from = source();
-    for (let j = 0; j < into.length; at++) if (mask[at]) into[j++] = from[at];
+    for (let j = 0; j < into.length;) {
+      if (at >= end) {
+        at = mask.indexOf(1, end);
+        if (at < 0) throw new Error(`a strip's mask keeps fewer cells than its parts were given`);
+        end = mask.indexOf(0, at);
+        if (end < 0) end = mask.length;
+      }
+      const n = Math.min(end - at, into.length - j);
+      into.set(from.subarray(at, at + n), j);
+      j += n;
+      at += n;
+    }
   };
 }
 
