@@ -362,9 +362,10 @@ DAMAGED = "not an HDF5 file, or truncated or damaged ("
 
 
 def library_disagreement(py: dict, js: dict, source: dict | None) -> bool:
-    """The one difference allowed: the two HDF5 libraries (1.14 in h5py, 2.0 in h5wasm) judge
-    damaged *metadata* differently (a heap's free list, a string's heap object), one calling
-    the file damaged while the other reads every value exactly as in the undamaged source."""
+    """The one difference allowed: the two readers' HDF5 (2.0.0 in h5py's wheel and in h5wasm,
+    called differently) judge damaged *metadata* differently (a heap's free list, a string's
+    heap object), one calling the file damaged while the other reads every value exactly as in
+    the undamaged source."""
     if not source or "cells" not in source:
         return False
     for refused, read in ((py, js), (js, py)):
