@@ -502,12 +502,14 @@ impl RowBand {
     }
 
     /// The value of pixel (`row`, `col`) (row 0 at `y_min`) of the `width x
-    /// height` image of `mesh` over `bounds`, without periodicity: that
-    /// pixel of [`FixedResolutionBuffer::deposit`]'s image, bit for bit (NaN
-    /// where no cell deposits). Only the cells that may reach that pixel are
-    /// visited (culled along x and y), not a whole row's: a read-out on a
-    /// 50 M-cell slice. The band's buffers are reused; its values are then
-    /// row `row` with only column `col` deposited.
+    /// height` image of `mesh` over `bounds` (with periodic images when
+    /// `period` is given: finite, > 0): that pixel of
+    /// [`FixedResolutionBuffer::deposit`]'s (or `deposit_periodic`'s) image,
+    /// bit for bit (NaN where no cell deposits). Only the cells that may
+    /// reach that pixel are visited (culled along x and y), not a whole
+    /// row's: a read-out on a 50 M-cell slice. The band's buffers are
+    /// reused; its values are then row `row` with only column `col`
+    /// deposited.
     #[allow(clippy::too_many_arguments)]
     pub fn value_at(
         &mut self,
@@ -518,31 +520,14 @@ impl RowBand {
         row: usize,
         col: usize,
         antialias: bool,
+        period: Option<[f64; 2]>,
     ) -> Result<f64> {
-        let cols = [col, col.saturating_add(1)];
-        self.deposit_impl(mesh, bounds, width, height, [row, row.saturating_add(1)], Some(cols), antialias, [0.0, 0.0], false)?;
-        Ok(self.values[col])
-    }
-
-    /// [`Self::value_at`] with periodic images (that pixel of
-    /// [`FixedResolutionBuffer::deposit_periodic`]'s image).
-    #[allow(clippy::too_many_arguments)]
-    pub fn value_at_periodic(
-        &mut self,
-        mesh: &VariableMesh,
-        bounds: Bounds,
-        width: usize,
-        height: usize,
-        row: usize,
-        col: usize,
-        antialias: bool,
-        period_x: f64,
-        period_y: f64,
-    ) -> Result<f64> {
-        check_periods(period_x, period_y)?;
-        let cols = [col, col.saturating_add(1)];
-        let period = [period_x, period_y];
-        self.deposit_impl(mesh, bounds, width, height, [row, row.saturating_add(1)], Some(cols), antialias, period, true)?;
+        if let Some([px, py]) = period {
+            check_periods(px, py)?;
+        }
+        let (rows, cols) = ([row, row.saturating_add(1)], [col, col.saturating_add(1)]);
+        let shifts = period.unwrap_or([0.0, 0.0]);
+        self.deposit_impl(mesh, bounds, width, height, rows, Some(cols), antialias, shifts, period.is_some())?;
         Ok(self.values[col])
     }
 
@@ -1056,6 +1041,15 @@ mod tests {
         (VariableMesh::new(px, py, pdx, pdy, v).unwrap(), cells)
     }
 
+    /// [`random_mesh`], compacted in odd cases (both storages).
+    fn random_mesh_compact_every_other(rng: &mut Rng, case: usize) -> VariableMesh {
+        let (mut m, _) = random_mesh(rng, case);
+        if case % 2 == 1 {
+            m.compact().unwrap();
+        }
+        m
+    }
+
     /// Random meshes (coherent and random order, zero widths, NaN), odd
     /// sizes, views inside/across/outside the data and zoomed, periodic or
     /// not, antialiased or not; K = 1, 2, 3, 7 bands, a band per row, and
@@ -1113,10 +1107,7 @@ mod tests {
         let mut rng = Rng(0x5EED_0F_A_917E1);
         let mut band = RowBand::new();
         for case in 0..30 {
-            let (mut m, _) = random_mesh(&mut rng, case);
-            if case % 2 == 1 {
-                m.compact().unwrap();
-            }
+            let m = random_mesh_compact_every_other(&mut rng, case);
             let (w, h) = (1 + (rng.next() * 37.0) as usize, 1 + (rng.next() * 37.0) as usize);
             let (cx, cy) = (rng.next() * 1.4 - 0.2, rng.next() * 1.4 - 0.2);
             let sz = if case % 3 == 0 { 0.005 + rng.next() * 0.05 } else { 0.02 + rng.next() * 1.2 };
@@ -1131,19 +1122,17 @@ mod tests {
                     }
                     for row in 0..h {
                         for col in 0..w {
-                            let got = if periodic {
-                                band.value_at_periodic(&m, b, w, h, row, col, aa, 1.0, 1.0).unwrap()
-                            } else {
-                                band.value_at(&m, b, w, h, row, col, aa).unwrap()
-                            };
+                            let period = if periodic { Some([1.0, 1.0]) } else { None };
+                            let got = band.value_at(&m, b, w, h, row, col, aa, period).unwrap();
                             let want = frb.values()[row * w + col];
                             assert_eq!(got.to_bits(), want.to_bits(), "case {case} {w}x{h} aa {aa} periodic {periodic} ({row}, {col})");
                         }
                     }
                 }
             }
-            assert!(matches!(band.value_at(&m, b, w, h, 0, w, true), Err(Error::InvalidColumns { .. })));
-            assert!(matches!(band.value_at(&m, b, w, h, h, 0, true), Err(Error::InvalidRows { .. })));
+            assert!(matches!(band.value_at(&m, b, w, h, 0, w, true, None), Err(Error::InvalidColumns { .. })));
+            assert!(matches!(band.value_at(&m, b, w, h, h, 0, true, None), Err(Error::InvalidRows { .. })));
+            assert!(matches!(band.value_at(&m, b, w, h, 0, 0, true, Some([0.0, 1.0])), Err(Error::InvalidPeriod { .. })));
         }
     }
 
@@ -1160,10 +1149,7 @@ mod tests {
         let mut band = RowBand::new();
         let (mut inside_rows, mut shifted_rows) = (0usize, 0usize);
         for case in 0..60 {
-            let (mut m, _) = random_mesh(&mut rng, case);
-            if case % 2 == 1 {
-                m.compact().unwrap();
-            }
+            let m = random_mesh_compact_every_other(&mut rng, case);
             let (w, h) = (1 + (rng.next() * 50.0) as usize, 2 + (rng.next() * 90.0) as usize);
             let (cx, cy) = (rng.next() * 1.4 - 0.2, rng.next() * 1.4 - 0.2);
             let sz = if case % 3 == 0 { 0.01 + rng.next() * 0.1 } else { 0.05 + rng.next() * 1.5 };

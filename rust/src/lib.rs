@@ -130,9 +130,8 @@
 //! band.depositRowsPeriodic(mesh, xMin, xMax, yMin, yMax, width, height, row0, row1,
 //!                          antialias, periodX, periodY)
 //! band.values() -> Float64Array view (read-only) ; band.valuesCopy() -> Float64Array copy
-//! band.valueAt(mesh, xMin, xMax, yMin, yMax, width, height, row, col, antialias) -> number
-//! band.valueAtPeriodic(mesh, ..., row, col, antialias, periodX, periodY) -> number
-//!                                   // one pixel of that image (a read-out): its cells only
+//! band.valueAt(mesh, xMin, xMax, yMin, yMax, width, height, row, col, antialias[, periodX, periodY])
+//!                     -> number    // one pixel of that image (a read-out): its cells only
 //! band.width, band.height, band.row0, band.row1
 //!
 //! new Previews()                              // exact images kept to make previews from (`preview` module)
@@ -971,9 +970,10 @@ mod wasm {
         }
 
         /// The value of pixel (`row`, `col`) (row 0 at `yMin`) of the `width x
-        /// height` image: that pixel of `FixedResolutionBuffer.deposit`'s, bit for
-        /// bit (NaN: no cell there), visiting only the cells that may reach it
-        /// (a read-out, not a whole row).
+        /// height` image (with periodic images when `periodX`, `periodY` are
+        /// given, > 0): that pixel of `FixedResolutionBuffer.deposit`'s (or
+        /// `depositPeriodic`'s), bit for bit (NaN: no cell there), visiting only
+        /// the cells that may reach it (a read-out, not a whole row).
         #[allow(clippy::too_many_arguments, non_snake_case)]
         #[wasm_bindgen(js_name = valueAt)]
         pub fn value_at(
@@ -988,35 +988,15 @@ mod wasm {
             row: u32,
             col: u32,
             antialias: bool,
+            periodX: Option<f64>,
+            periodY: Option<f64>,
         ) -> Result<f64, JsError> {
             let b = Bounds::new(xMin, xMax, yMin, yMax);
+            // (one period given without the other: NaN, refused as a period)
+            let period = (periodX.is_some() || periodY.is_some())
+                .then(|| [periodX.unwrap_or(f64::NAN), periodY.unwrap_or(f64::NAN)]);
             let (w, h, r, c) = (width as usize, height as usize, row as usize, col as usize);
-            self.inner.value_at(&mesh.inner, b, w, h, r, c, antialias).map_err(js)
-        }
-
-        /// `valueAt` with periodic images (periods > 0).
-        #[allow(clippy::too_many_arguments, non_snake_case)]
-        #[wasm_bindgen(js_name = valueAtPeriodic)]
-        pub fn value_at_periodic(
-            &mut self,
-            mesh: &JsVariableMesh,
-            xMin: f64,
-            xMax: f64,
-            yMin: f64,
-            yMax: f64,
-            width: u32,
-            height: u32,
-            row: u32,
-            col: u32,
-            antialias: bool,
-            periodX: f64,
-            periodY: f64,
-        ) -> Result<f64, JsError> {
-            let b = Bounds::new(xMin, xMax, yMin, yMax);
-            let (w, h, r, c) = (width as usize, height as usize, row as usize, col as usize);
-            self.inner
-                .value_at_periodic(&mesh.inner, b, w, h, r, c, antialias, periodX, periodY)
-                .map_err(js)
+            self.inner.value_at(&mesh.inner, b, w, h, r, c, antialias, period).map_err(js)
         }
 
         /// View of the band's values (`(row1 - row0) * width`, row k = image

@@ -557,11 +557,8 @@ export class Pipeline {
     // at every pointer move over a preview)
     this.band ??= new this.px.RowBand();
     const [x0, x1, y0, y1] = state.view;
-    if (state.periodic) {
-      return this.band.valueAtPeriodic(this.mesh, x0, x1, y0, y1, w, h, row, col, !!state.antialias,
-        state.period[0], state.period[1]);
-    }
-    return this.band.valueAt(this.mesh, x0, x1, y0, y1, w, h, row, col, !!state.antialias);
+    const period = state.periodic ? state.period : [];
+    return this.band.valueAt(this.mesh, x0, x1, y0, y1, w, h, row, col, !!state.antialias, ...period);
   }
 
   free() {
