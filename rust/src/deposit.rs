@@ -175,14 +175,23 @@ fn band_may_pass(
     false
 }
 
-/// `x as usize` for `x` in `[0, 2^52)` (rounded toward zero), without a
-/// float-to-integer conversion: V8 compiles wasm's saturating conversions
-/// to several instructions with checks; `trunc` + the 2^52 shift are two
-/// instructions and a subtraction.
+/// `x as usize` for `x` in `[0, 2^52)` (rounded toward zero). In wasm
+/// without a float-to-integer conversion: V8 compiles wasm's saturating
+/// conversions to several instructions with checks, and `trunc` + the 2^52
+/// shift are two instructions and a subtraction (node, 1 M cells at full
+/// view: 23.3 -> 21.3 ms). Natively the conversion itself is faster (x86's
+/// `roundsd` path took 19 -> 23 ms there).
 #[inline(always)]
 fn index_of(x: f64) -> usize {
-    const SHIFT: f64 = 4503599627370496.0; // 2^52
-    ((x.trunc() + SHIFT).to_bits() - SHIFT.to_bits()) as usize
+    #[cfg(target_arch = "wasm32")]
+    {
+        const SHIFT: f64 = 4503599627370496.0; // 2^52
+        ((x.trunc() + SHIFT).to_bits() - SHIFT.to_bits()) as usize
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        x as usize
+    }
 }
 
 /// `buff[i * width + j] += d1[j] * o2` where `o1[j] * o2 >= 1e-6`
