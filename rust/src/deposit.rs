@@ -185,13 +185,21 @@ fn band_may_pass(
 fn index_of(x: f64) -> usize {
     #[cfg(target_arch = "wasm32")]
     {
-        const SHIFT: f64 = 4503599627370496.0; // 2^52
-        ((x.trunc() + SHIFT).to_bits() - SHIFT.to_bits()) as usize
+        trunc_by_shift(x)
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
         x as usize
     }
+}
+
+/// `x as usize` for `x` in `[0, 2^52)`: `trunc(x) + 2^52` is exact (an
+/// integer below 2^53) and holds that integer in its mantissa's low bits.
+#[inline(always)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn trunc_by_shift(x: f64) -> usize {
+    const SHIFT: f64 = 4503599627370496.0; // 2^52
+    ((x.trunc() + SHIFT).to_bits() - SHIFT.to_bits()) as usize
 }
 
 /// `buff[i * width + j] += d1[j] * o2` where `o1[j] * o2 >= 1e-6`
@@ -689,6 +697,19 @@ mod tests {
     }
 
     use crate::testing::Rng;
+
+    /// The wasm build's float-to-index conversion is `as usize` on the
+    /// range the deposit gives it (`[0, width]` or `[0, height]`).
+    #[test]
+    fn trunc_by_shift_is_as_usize() {
+        let mut xs = vec![0.0, -0.0, 0.25, 0.5, 1.0 - f64::EPSILON / 2.0, 1.0, 1.5, 8191.999999, 8192.0, 65535.75];
+        xs.extend([(1u64 << 52) as f64 - 1.0, (1u64 << 52) as f64 - 0.5, 1e15 + 0.5]);
+        let mut rng = Rng(0x1DE_0F5A_17);
+        xs.extend((0..10_000).map(|k| rng.next() * [1.0, 100.0, 8192.0, 1e12][k % 4]));
+        for x in xs {
+            assert_eq!(trunc_by_shift(x), x as usize, "{x}");
+        }
+    }
 
     fn same(a: &[f64], b: &[f64]) -> bool {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
