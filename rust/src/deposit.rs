@@ -136,9 +136,9 @@ fn axis_may_pass(lo: f64, hi: f64, vmin: f64, vmax: f64, shifts: &[f64]) -> bool
 }
 
 /// Does an interval `[lo, hi]` (a box of cells, along y or x) possibly pass
-/// yt's cell test for one of the shifts *and* reach a row (column) of the
-/// band `rows` of the `height` rows (or the columns `rows` of `height`
-/// columns)? A cell image's rows are `lr..rr` with `lr = int(max((yl -
+/// yt's cell test for one of the shifts *and* reach one of the pixels
+/// `band[0]..band[1]` of the `n` along that axis (`ipx`: pixels per unit)?
+/// A cell image's rows are `lr..rr` with `lr = int(max((yl -
 /// y_min) * ipx_dy, 0))`, `rr = int(min((yr - y_min) * ipx_dy + 1,
 /// height))`, both nondecreasing in `yl` / `yr` (rounding is monotone; the
 /// columns likewise): the box's own `lr`/`rr` from `lo` / `hi` bound every
@@ -367,8 +367,9 @@ fn aa_small<const W: usize>(
 /// `width x height` image into `buff` (`rows[1] - rows[0]` rows of `width`;
 /// `buff` row `k` is global row `rows[0] + k`), which already holds its
 /// initial values; only the columns `cols[0]..cols[1]` of those rows (the
-/// others keep their values or get garbage: a fixed window may rewrite a
-/// column past `cols[1]`). `BAND` is false for the whole image (`rows =
+/// others keep their values: a fixed window reaching past `cols[1]` gives
+/// those columns an overlap of 0, rewriting them with their own bits).
+/// `BAND` is false for the whole image (`rows =
 /// [0, height]`, `cols = [0, width]`): a separate instance in which the
 /// band's clamps and offsets are constants and vanish; call it directly
 /// (not through a function pointer) so that the caller's constant arguments
