@@ -452,6 +452,32 @@ def test_a_link_table_listed_in_part_is_a_damaged_file(tmp_path):
     assert js.get("error", "").startswith(damaged) and "cannot all be listed" in js["error"], js
 
 
+@pytest.mark.parametrize("name,cls", [("unit_registry_json", 9), ("periodicity", 8)])
+def test_a_root_attribute_with_more_unused_bits_than_used_is_a_damaged_file(tmp_path, name, cls):
+    """Found by the fuzzer (bench/fuzz.py --seed 57, cases 2104 and 7354: one bit of a real slice): the
+    1-byte, 8-bit characters of a variable-length string attribute (class 9: unit_registry_json, weight_field)
+    made 2^31 + 1 bytes; the same in the base type of an enumeration (class 8: numpy's bools, as yt writes
+    `periodicity`). HDF5 in h5py then opens none of the root attributes ("unusually large # of unused bits");
+    h5wasm read the others, so the front end read the file. Both readers now refuse it as damaged."""
+    path = good(tmp_path / "bits.h5", attr_periodicity=np.array([True, True, False]))
+    data = bytearray(path.read_bytes())
+    # the attribute's datatype (after its name): class `cls`, whose base type (at +8) is a 1-byte integer of 8 bits
+    named = data.index(name.encode() + b"\0")
+    at = next(k for k in range(named, len(data) - 20) if data[k] & 0x0F == cls and data[k + 8] & 0x0F == 0
+              and data[k + 12:k + 16] == b"\1\0\0\0" and data[k + 16:k + 19] == b"\0\0\x08")
+    assert at - named < 64, (named, at)
+    data[at + 15] |= 0x80  # (the base type's size: 2^31 + 1 bytes, the fuzzer's flip)
+    path.write_bytes(bytes(data))
+    damaged = "bits.h5: not an HDF5 file, or truncated or damaged ("
+    with pytest.raises(SliceFileError) as exc:
+        ytlite.load(path)
+    assert str(exc.value).replace(str(path), "bits.h5").startswith(damaged), str(exc.value)
+    assert "unused bits" in str(exc.value), str(exc.value)
+    js = run_js([path])["bits.h5"]
+    assert js.get("error", "").startswith(damaged), js
+    assert f"root attribute {name}'s type holds a 2147483649-byte integer type of 8 bits of precision" in js["error"], js
+
+
 def test_a_number_attribute_of_another_layout_is_absent_in_both_readers(tmp_path):
     """Found by the fuzzer (bench/fuzz.py --seed 7, case 1555): a root attribute's datatype damaged into
     another float layout (h5py converted it into another number, h5wasm read the raw one): unreadable, so

@@ -115,11 +115,11 @@ export function datatypeLayout(data) {
   };
 }
 
-// {name: layout} of the attributes kept in the object header at `address` (HDF5 keeps up to 8 there when
-// written for the earliest library version, as h5py does; those in "dense" storage are not found: no
-// layout, nothing to say), for the fixed- and floating-point ones; {} when the header cannot be followed.
-export function attributeLayouts(read, address, sizes = superblockSizes(read)) {
-  const out = {};
+// The attributes kept in the object header at `address` (HDF5 keeps them there when written for the
+// earliest library version, as h5py does; those in "dense" storage are not found: nothing to say):
+// [{name, type}], `type` the bytes of its datatype; [] when the header cannot be followed.
+function attributeTypes(read, address, sizes) {
+  const out = [];
   if (!sizes || !Number.isSafeInteger(address) || address < 0) return out;
   for (const { type, data } of headerMessages(read, address, sizes) ?? []) {
     if (type !== ATTRIBUTE || data.length < 8) continue;
@@ -137,8 +137,44 @@ export function attributeLayouts(read, address, sizes = superblockSizes(read)) {
       continue; // (a name that is not UTF-8: neither reader reads it)
     }
     const start = at + pad(nameSize);
-    const layout = datatypeLayout(data.subarray(start, start + typeSize));
+    out.push({ name, type: data.subarray(start, start + typeSize) });
+  }
+  return out;
+}
+
+// {name: layout} of the attributes kept in the object header at `address` (attributeTypes), for the
+// fixed- and floating-point ones; {} when the header cannot be followed.
+export function attributeLayouts(read, address, sizes = superblockSizes(read)) {
+  const out = {};
+  for (const { name, type } of attributeTypes(read, address, sizes)) {
+    const layout = datatypeLayout(type);
     if (layout) out[name] = layout;
+  }
+  return out;
+}
+
+// What HDF5 (2.0, as h5py and h5wasm build it) finds wrong with the number type of a datatype message,
+// or with the base type of an enumeration (numpy's bools) or of a variable-length string (its 1-byte
+// characters): a fixed-point, floating-point or bitfield type with more unused bits than used
+// ("datatype has unusually large # of unused bits": refused when size * 8 > 2 * precision, found with
+// h5py by creating such types and by reading a file with one patched in); null when nothing is wrong.
+export function unusedBitsProblem(data) {
+  if (data.length < 12) return null;
+  const cls = data[0] & 0x0f, size = uint(data, 4, 4);
+  if (cls === 8 || cls === 9) return unusedBitsProblem(data.subarray(8)); // (its base type follows)
+  if (cls !== 0 && cls !== 1 && cls !== 4) return null;
+  const precision = uint(data, 10, 2);
+  if (!(size * 8 > 2 * precision)) return null;
+  return `a ${size}-byte ${["integer", "float", "", "", "bitfield"][cls]} type of ${precision} bits of precision`;
+}
+
+// {name: problem} of the attributes kept in the object header at `address` (attributeTypes) whose type
+// HDF5 calls damaged (unusedBitsProblem): h5py then opens none of that object's attributes.
+export function attributeTypeProblems(read, address, sizes = superblockSizes(read)) {
+  const out = {};
+  for (const { name, type } of attributeTypes(read, address, sizes)) {
+    const problem = unusedBitsProblem(type);
+    if (problem) out[name] = problem;
   }
   return out;
 }
