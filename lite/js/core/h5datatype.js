@@ -142,15 +142,20 @@ function attributeTypes(read, address, sizes) {
   return out;
 }
 
-// {name: layout} of the attributes kept in the object header at `address` (attributeTypes), for the
-// fixed- and floating-point ones; {} when the header cannot be followed.
-export function attributeLayouts(read, address, sizes = superblockSizes(read)) {
+// {name: what(type)} of the attributes kept in the object header at `address` (attributeTypes) for which
+// `what` says something (not null); {} when the header cannot be followed.
+function ofEachAttribute(read, address, sizes, what) {
   const out = {};
   for (const { name, type } of attributeTypes(read, address, sizes)) {
-    const layout = datatypeLayout(type);
-    if (layout) out[name] = layout;
+    const said = what(type);
+    if (said) out[name] = said;
   }
   return out;
+}
+
+// {name: layout} of those attributes that are fixed- or floating-point numbers.
+export function attributeLayouts(read, address, sizes = superblockSizes(read)) {
+  return ofEachAttribute(read, address, sizes, datatypeLayout);
 }
 
 // What HDF5 (2.0, as h5py and h5wasm build it) finds wrong with the number type of a datatype message,
@@ -159,24 +164,21 @@ export function attributeLayouts(read, address, sizes = superblockSizes(read)) {
 // ("datatype has unusually large # of unused bits": refused when size * 8 > 2 * precision, found with
 // h5py by creating such types and by reading a file with one patched in); null when nothing is wrong.
 export function unusedBitsProblem(data) {
+  // (an enumeration's or a string's base type follows its first 8 bytes; a loop, not recursion: a hostile
+  // header may nest thousands)
+  while (data.length >= 12 && [8, 9].includes(data[0] & 0x0f)) data = data.subarray(8);
   if (data.length < 12) return null;
   const cls = data[0] & 0x0f, size = uint(data, 4, 4);
-  if (cls === 8 || cls === 9) return unusedBitsProblem(data.subarray(8)); // (its base type follows)
   if (cls !== 0 && cls !== 1 && cls !== 4) return null;
   const precision = uint(data, 10, 2);
   if (!(size * 8 > 2 * precision)) return null;
   return `a ${size}-byte ${["integer", "float", "", "", "bitfield"][cls]} type of ${precision} bits of precision`;
 }
 
-// {name: problem} of the attributes kept in the object header at `address` (attributeTypes) whose type
-// HDF5 calls damaged (unusedBitsProblem): h5py then opens none of that object's attributes.
+// {name: problem} of the attributes kept in the object header at `address` whose type HDF5 calls damaged
+// (unusedBitsProblem): h5py then opens none of that object's attributes.
 export function attributeTypeProblems(read, address, sizes = superblockSizes(read)) {
-  const out = {};
-  for (const { name, type } of attributeTypes(read, address, sizes)) {
-    const problem = unusedBitsProblem(type);
-    if (problem) out[name] = problem;
-  }
-  return out;
+  return ofEachAttribute(read, address, sizes, unusedBitsProblem);
 }
 
 // The layout of the numbers of the dataset whose object header is at `address`, or null.
