@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -222,7 +223,7 @@ def test_linked_viewers_follow_each_other_in_the_browser(run_notebook, demo_dir)
                   "b = ds.plot('temperature', resolution=256, cmap='inferno')\n"
                   "linked = ytlite.link(a, b)\n"
                   "display(a, b)")
-    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 5")
+    run.wait_for_canvases(5)
     viewer(run, 4).scroll_into_view_if_needed()
     start_b = frame(run, 4)
     keep_kernel_busy(run)
@@ -480,10 +481,20 @@ def test_a_file_uploaded_in_the_file_browser_opens_in_the_notebook(run_notebook,
     with tree.expect_file_chooser() as chooser:
         tree.locator("[title='Upload Files']").first.click()
     chooser.value.set_files(str(path))
-    tree.get_by_text(path.name).first.wait_for(timeout=30000)
+    # JupyterLab uploads a file over 1 MB a chunk at a time, and lists it after
+    # the first: wait until the drive holds all of it (closing the page before
+    # cancels the upload and leaves the file truncated)
+    stored_size = """async (name) => {
+        const model = await window.jupyterapp.serviceManager.contents.get(name, {content: false}).catch(() => null);
+        return model?.size ?? null;
+    }"""
+    deadline = time.monotonic() + 60
+    while tree.evaluate(stored_size, path.name) != path.stat().st_size:
+        assert time.monotonic() < deadline, f"the upload of {path.name} did not finish in 60 s"
+        tree.wait_for_timeout(250)
     tree.close()
     add_cell(run, f"mine = ytlite.load({path.name!r})\nprint(mine)\nshown = mine.plot('phi', scale='linear')\nshown")
-    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4")
+    run.wait_for_canvases(4)
     assert any(f"77872 cells, fields phi ({path.name})" in t for t in run.text_outputs())
     f = frame(run, 3)
     compare(run, "uploaded", f, pixels(run, 3), path, "phi", "cmyt.arbre", scale="linear")
@@ -565,7 +576,7 @@ def test_a_tour_recorded_in_a_notebook_plays_there_and_on_the_viewer_page(run_no
                   "tour.save('tours/lesson.json')\n"
                   "v.view = list(v.domain); v.cmap = 'cmyt.arbre'\n"
                   "v")
-    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4")
+    run.wait_for_canvases(4)
     recorded = json.loads(run.execute("import json; print(json.dumps(tour.to_dict()))"))
     last = recorded["stops"][1]["view"]
     assert recorded["stops"][0]["file"] == "data/amr_demo_slice.h5"

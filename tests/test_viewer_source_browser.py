@@ -51,7 +51,7 @@ def test_the_widget_reads_a_file_itself_no_array_through_the_kernel(run_notebook
     count_kernel_buffers(run)
     add_cell(run, "again = ytlite.load('data/amr_demo_slice.h5')\n"
                   "mine = again.plot('temperature', cmap='magma')\nmine")
-    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4")
+    run.wait_for_canvases(4)
     f = frame(run, 3)
     compare(run, "source-temperature", f, pixels(run, 3), path, "temperature", "magma")
     sent = kernel_buffer_bytes(run)
@@ -97,8 +97,7 @@ def test_when_the_page_cannot_read_the_file_python_sends_the_arrays(run_notebook
     }""")
     count_kernel_buffers(run)
     add_cell(run, "mine = again.plot('density', cmap='viridis')\nmine")
-    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4",
-                               timeout=60000)
+    run.wait_for_canvases(4, timeout_s=60)
     f = frame(run, 3)
     compare(run, "fallback-density", f, pixels(run, 3), path, "density", "viridis")
     cells = json.loads(run.execute("print(again.num_cells)"))
@@ -113,8 +112,7 @@ def test_when_the_page_cannot_read_the_file_python_sends_the_arrays(run_notebook
     # a dataset not backed by a file the page sees (the kernel's own /tmp): arrays from the start
     add_cell(run, "import shutil\nshutil.copyfile('data/amr_demo_slice.h5', '/tmp/elsewhere.h5')\n"
                   "other = ytlite.load('/tmp/elsewhere.h5').plot('temperature')\nother")
-    run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 5",
-                               timeout=60000)
+    run.wait_for_canvases(5, timeout_s=60)
     assert run.execute("print(other._source, other.source_error == '', len(other.px) > 0)").split() == ["{}", "True", "True"]
     compare(run, "elsewhere", frame(run, 4), pixels(run, 4), demo_dir / "amr_demo_slice.h5", "temperature", "cmyt.arbre")
 
@@ -232,8 +230,7 @@ def test_a_big_file_shows_its_progress_then_yts_picture(browser, big_site, range
             }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
         }""")
         add_cell(run, f"big = ytlite.load('data/{BIG_NAME}')\nprint(big.num_cells)\nbig.plot()")
-        run.page.wait_for_function("() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= 4",
-                                   timeout=120000)
+        run.wait_for_canvases(4, timeout_s=120)
         notes = run.page.evaluate("() => window.ytliteNotes")
         reading = [n["text"] for n in notes if n["text"].startswith(f"Reading {BIG_NAME}: ") and not n["drawn"]]
         size_mb = round(big.stat().st_size / 1e6)
@@ -293,8 +290,7 @@ def test_the_kernel_frees_its_copy_of_the_file_and_reads_it_again_when_asked(bro
             # (by ranges the load fetched each array once, a piece at a time: about the file, never twice)
             assert (5 * 8 * BIG_CELLS <= at_load <= size + (2 << 20)) if ranges else at_load == 0, out
             canvases += 1
-            run.page.wait_for_function(f"() => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= {canvases}",
-                                       timeout=120000)
+            run.wait_for_canvases(canvases, timeout_s=120)
             compare(run, f"freed-big-{name}", frame(run, canvases - 1), pixels(run, canvases - 1), big, "density", "cmyt.arbre")
             # a later array: the file back for that cell (one opening for all its reads), the file's values
             out = run.execute(f"d = {name}['density']\nw = {name}.pdx\n"

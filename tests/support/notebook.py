@@ -70,6 +70,22 @@ class NotebookRun:
         self.wait_until_cells_done()
         self.all_done_s = time.perf_counter() - t0
 
+    def wait_for_canvases(self, n, timeout_s=30):
+        """Wait until the page shows n drawn image canvases; else fail saying
+        what it shows instead (errors, outputs, the viewers' notes)."""
+        try:
+            self.page.wait_for_function(
+                "n => document.querySelectorAll('canvas.ytlite-image[data-frame]').length >= n",
+                arg=n, timeout=timeout_s * 1000)
+        except Exception:
+            shot = self.screenshot("canvases")
+            status = self.page.evaluate(
+                "() => [...document.querySelectorAll('.ytlite-note')].map(e => e.textContent)")
+            raise AssertionError(
+                f"{n} drawn canvases not shown in {timeout_s} s (screenshot {shot}); errors: {self.error_outputs()}; "
+                f"text: {[t[-300:] for t in self.text_outputs()]}; status: {status}; "
+                f"console tail: {self.console[-15:]}") from None
+
     def wait_for_kernel_idle(self):
         # The kernel reports "idle" before it has booted; cells sent then are
         # silently dropped. A kernel_info reply means it is really up.
