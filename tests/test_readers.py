@@ -60,6 +60,9 @@ def corpus(d: Path):
     files["negative_pdx.h5"] = good(d / "negative_pdx.h5", pdx=[0.25, -0.25, 0.125, 0.125])
     files["zero_pdy.h5"] = good(d / "zero_pdy.h5", pdy=[0.5, 0.5, 0.0, 0.125])
     files["nan_px.h5"] = good(d / "nan_px.h5", px=[0.25, np.nan, 0.625, np.inf])
+    # (float32 arrays; an infinite half width; -0 is not positive; the last cell alone)
+    files["inf_pdy_f32.h5"] = retyped(d / "inf_pdy_f32.h5", "pdy", np.array([0.5, np.inf, 0.5, -0.0], dtype="f4"))
+    files["last_py_f32.h5"] = retyped(d / "last_py_f32.h5", "py", np.array([0.25, 0.75, 0.625, -np.inf], dtype="f4"))
     files["mismatched.h5"] = good(d / "mismatched.h5", density=[1.0, 2.0, 3.0])
     files["no_pdy.h5"] = good(d / "no_pdy.h5", pdy=None)
     files["empty.h5"] = good(d / "empty.h5", px=[], py=[], pdx=[], pdy=[], density=[], temperature=[])
@@ -153,6 +156,8 @@ EXPECTED = {  # the message after "<file>: "; text in parentheses after "damaged
     "negative_pdx.h5": "grid/pdx has 1 value(s) that are not positive and finite (first at cell 1: -0.25)",
     "zero_pdy.h5": "grid/pdy has 1 value(s) that are not positive and finite (first at cell 2: 0)",
     "nan_px.h5": "grid/px has 2 value(s) that are not finite (first at cell 1: NaN)",
+    "inf_pdy_f32.h5": "grid/pdy has 2 value(s) that are not positive and finite (first at cell 1: Infinity)",
+    "last_py_f32.h5": "grid/py has 1 value(s) that are not finite (first at cell 3: -Infinity)",
     "mismatched.h5": "grid/density has 3 values but grid/px has 4",
     "no_pdy.h5": "/grid lacks pdy",
     "empty.h5": "the slice has no cells",

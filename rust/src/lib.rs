@@ -304,6 +304,15 @@ mod wasm {
             self.inner.validate().map_err(js)
         }
 
+        /// `validate`, unless the geometry is known unchanged since the last
+        /// check (no writable geometry view handed out since): a field's new
+        /// values need no check, and rebuilding the culling index of a
+        /// 50 M-cell mesh took ~0.8 s of its load.
+        #[wasm_bindgen(js_name = ensureValid)]
+        pub fn ensure_valid(&self) -> Result<(), JsError> {
+            self.inner.ensure_valid().map_err(js)
+        }
+
         /// Number of cells.
         #[allow(clippy::len_without_is_empty)]
         pub fn len(&self) -> usize {

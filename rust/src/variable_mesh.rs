@@ -659,7 +659,7 @@ impl VariableMesh {
     }
 
     /// Validate only if the geometry may have changed since the last check.
-    pub(crate) fn ensure_valid(&self) -> Result<()> {
+    pub fn ensure_valid(&self) -> Result<()> {
         if self.geometry_valid.get() {
             Ok(())
         } else {

@@ -263,6 +263,7 @@ test("pipeline: an image made in workers calibrates the cost of this thread's, s
   const state = { view: [0, 1, 0, 1], width: 1024, height: 1024, antialias: true, periodic: false, period: null };
   const unscaled = p.predict(state).unscaled;
   p.costScale = 5 * 8 / unscaled; // (predicted: 5 x the budget)
+  p.ensurePool(null); // (else the mesh's first image is made here: the next test)
   assert.ok(p.wantsWorkers(state));
   let scale = p.costScale;
   for (let i = 0; i < 3; i++) {
@@ -271,6 +272,41 @@ test("pipeline: an image made in workers calibrates the cost of this thread's, s
     const expected = 0.7 * scale + 0.3 * Math.min(5, Math.max(0.2, p.pool.lastDepositMs / p.predict({ ...state, view: [i / 1000, 1 + i / 1000, 0, 1] }).unscaled));
     assert.ok(Math.abs(p.costScale - expected) < 1e-9 * expected, [p.costScale, expected]);
     scale = p.costScale;
+  }
+  p.free();
+});
+
+test("pipeline: a big mesh's first image is made here, the workers not holding the mesh yet; then they get it, and the next image is theirs", { skip: !built && "wasm not built" }, async () => {
+  const px = await glue();
+  const { Pipeline } = await import("../../lite/js/core/pipeline.js");
+  const m = amrMesh();
+  const { ColormapLibrary } = await import("../../lite/js/core/colormaps.js");
+  const colormaps = new ColormapLibrary(px, JSON.parse(fs.readFileSync(path.join(gen, "colormaps.json"), "utf8")),
+    new Uint8Array(fs.readFileSync(path.join(gen, "colormaps.bin"))));
+  const p = new Pipeline({ px, colormaps, workers: { spawn: fakeSpawn(px), module: null, count: 2, budgetMs: 0 } });
+  const state = { view: [0, 1, 0, 1], width: 64, height: 48, antialias: true, periodic: false, period: null,
+    cmap: "viridis", scale: "linear", vmin: null, vmax: null, linthresh: null };
+  for (let mesh = 0; mesh < 2; mesh++) { // (a second mesh, as a stack's next depth: the same again)
+    p.setMesh({ px: m.px, py: m.py, pdx: m.pdx, pdy: m.pdy });
+    p.useField("v", { v: m.values.slice() });
+    assert.equal(p.wantsWorkers(state), false);
+    assert.equal(p.poolDue, true);
+    const bandsBefore = p.pool?.stats.bands ?? 0;
+    const r = p.render(state);
+    assert.equal(r.made, "main");
+    assert.ok(p.previews.hasImages); // (kept for the previews of the moves to come)
+    // the next view: the workers', once they get the mesh
+    const next = { ...state, view: [0.01, 1.01, 0, 1] };
+    assert.equal(p.wantsWorkers(next), true);
+    p.ensurePool(null);
+    assert.equal(p.poolDue, false);
+    const values = await p.pool.deposit(next);
+    assert.ok(p.pool.stats.bands > bandsBefore);
+    const frb = new px.FixedResolutionBuffer(64, 48);
+    frb.deposit(p.mesh, ...next.view, true);
+    assert.deepEqual(new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+      new Uint8Array(frb.values().buffer, frb.values().byteOffset, frb.values().byteLength));
+    frb.free();
   }
   p.free();
 });

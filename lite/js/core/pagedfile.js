@@ -184,8 +184,12 @@ export function pagedFile(h5wasm, source, size, name, { first = null, block = BL
       return p && p.start <= pos ? p.bytes[pos - p.start] : -1;
     };
     const isSignature = (pos) => byteAt(pos) === 0x47 && byteAt(pos + 1) === 0x43 && byteAt(pos + 2) === 0x4f && byteAt(pos + 3) === 0x4c;
-    for (let i = bytes.indexOf(0x47); i >= 0 && i + 3 < bytes.length; i = bytes.indexOf(0x47, i + 1)) {
-      if (isSignature(a + i)) await checkCollection(a + i, a, bytes);
+    // (values hold a 'G' every 256 bytes or so: one not followed by "COL" is let go here, without
+    // byteAt's lookups. The scan is most of what is left, ~0.6 ns a byte: a plain loop and a 4-byte
+    // word test were no faster in V8)
+    const n = bytes.length;
+    for (let i = bytes.indexOf(0x47); i >= 0 && i + 3 < n; i = bytes.indexOf(0x47, i + 1)) {
+      if (bytes[i + 1] === 0x43 && bytes[i + 2] === 0x4f && bytes[i + 3] === 0x4c) await checkCollection(a + i, a, bytes);
     }
     // (checking may have brought the bytes next to these: the edges looked at until nothing is new)
     for (let fresh = true; fresh;) {

@@ -144,6 +144,8 @@ export class Pipeline {
     this.meshGeneration = 0; // which mesh and field the pool holds: (meshGeneration, fieldKey)
     this.poolMesh = -1;
     this.poolField = null;
+    this.exactImages = 0; // exact images of this mesh made so far (here or in workers)
+    this.poolDue = false; // the mesh's first image was made here: the workers are to get the mesh (ensurePool)
     this.previews = new runtime.px.Previews();
     this.costScale = 1; // measured / predicted cost of this thread's deposits
     this.warm = false; // this thread has deposited once (its first deposit calibrates nothing)
@@ -183,6 +185,7 @@ export class Pipeline {
     }
     this.fieldKey = this.depositKey = this.shadeKey = this.predicted = null;
     this.meshGeneration += 1;
+    this.exactImages = 0;
     this.previews.clear();
   }
 
@@ -200,8 +203,8 @@ export class Pipeline {
   // The field `name` of `fields` (the data's {name: values}, a typed array
   // of one value per cell each); copied into the mesh only when the field
   // changed (not at all when the mesh holds it already: fields[LENT]).
-  // Validates the whole mesh (NaN or negative widths are errors here, before
-  // any image is made). The mesh then holds the field's values exactly, so
+  // Validates the mesh's geometry unless it is known unchanged since it was
+  // (NaN or negative widths are errors here, before any image is made). The mesh then holds the field's values exactly, so
   // the page lets go of its own array (lendField) until another field or
   // mesh is used.
   useField(name, fields) {
@@ -219,7 +222,8 @@ export class Pipeline {
       if (lent?.mesh === this.mesh) giveBackField(fields); // (the mesh's values are another field's: made its array again)
       this.mesh.valuesView().set(values);
     }
-    this.mesh.validate();
+    // (the geometry checked where it may have changed; a field's values need no check)
+    this.mesh.ensureValid();
     // Exact in less memory (rust/src/variable_mesh.rs): tables of the distinct positions and widths with an
     // index per cell, values in f32 when they all are f32s; the same deposits, bit for bit. The workers get
     // this form (parts()): ~18 bytes a cell instead of 40. (No memory to spare for its tables: it stays as it is,
@@ -263,8 +267,9 @@ export class Pipeline {
       this.made = "main";
       this.shadeKey = null;
       deposited = true;
-      // (an exact image a preview can be made from, once workers are in use)
-      if (this.pool) this.previews.remember(this.frb, ...state.view);
+      this.exactImages += 1;
+      // (an exact image a preview can be made from, once workers are in use or about to be)
+      if (this.pool || this.poolDue) this.previews.remember(this.frb, ...state.view);
     }
     const t1 = performance.now();
     const skey = key(state, SHADE_INPUTS);
@@ -308,10 +313,20 @@ export class Pipeline {
   }
 
   // True when `state`'s exact image should be made in workers (it costs
-  // more than FRAME_BUDGET_MS here, and workers can be started).
+  // more than FRAME_BUDGET_MS here, and workers can be started). Not a
+  // mesh's first image while the workers do not hold the mesh: giving it to
+  // them (its strips cut and copied, each worker's mesh built) costs more
+  // than the image does here, so it is made here and `poolDue` says the
+  // workers are to get the mesh next (ensurePool): a 50 M-cell slice's first
+  // image came ~3 s sooner.
   wantsWorkers(state) {
     if (!this.workers || this.pool?.broken || this.hasDeposit(state)) return false;
-    return this.predict(state).ms > (this.workers.budgetMs ?? FRAME_BUDGET_MS); // (tests set 0: all in workers)
+    if (!(this.predict(state).ms > (this.workers.budgetMs ?? FRAME_BUDGET_MS))) return false; // (tests set 0: all in workers)
+    if (this.exactImages === 0 && this.poolMesh !== this.meshGeneration) {
+      this.poolDue = true;
+      return false;
+    }
+    return true;
   }
 
   // The exact image of `state` made in workers: a Promise that settles when
@@ -332,6 +347,7 @@ export class Pipeline {
       this.depositKey = dkey;
       this.made = "workers";
       this.shadeKey = null;
+      this.exactImages += 1;
       this.previews.remember(this.frb, ...view);
       return { ms: performance.now() - t0 };
     });
@@ -372,6 +388,7 @@ export class Pipeline {
         throw new Error(`could not start the deposit workers (${err?.message ?? err}); drawing on the page itself`);
       }
     }
+    this.poolDue = false;
     const periodY = period?.[1] ?? NaN;
     if (this.poolMesh !== this.meshGeneration || (Number.isFinite(periodY) && periodY !== this.pool.periodY)) {
       this.pool.setMesh(this.mesh, this.fieldKey, periodY); // (each worker's strip, with the field's values, from it)

@@ -315,6 +315,7 @@ export class Viewer {
         frame_ms: t1 - t0, count: this.frameCount, preview: !!r.preview, made: r.made,
         worker_ms: r.made === "workers" ? this.workerMs : null,
       });
+      if (this.pipeline.poolDue) this.poolSoon(state);
     } catch (err) {
       // Keep the last good image; say what went wrong.
       this.showError(String(err && err.message ? err.message : err));
@@ -401,6 +402,25 @@ export class Viewer {
       if (this.pipeline.pool?.broken) this.schedule();
       else this.showError(String(err?.message ?? err));
     });
+  }
+
+  // A big mesh's first image was made here (core/pipeline.js wantsWorkers): the workers get the mesh
+  // once it is on the screen (a task of its own, after this frame is painted), and an overview for
+  // previews when that image does not show the whole domain.
+  poolSoon(state) {
+    if (this.poolTimer) return;
+    // (the next animation frame's paint first, then a task; a viewer destroyed meanwhile: nothing)
+    this.poolTimer = requestAnimationFrame(() => { this.poolTimer = setTimeout(() => {
+      this.poolTimer = 0;
+      if (this.destroyed || !this.pipeline.poolDue) return;
+      try {
+        this.pipeline.ensurePool(state.period);
+      } catch (err) { // (no workers on this page: every view is made here)
+        console.warn(String(err?.message ?? err));
+        return;
+      }
+      this.overviewSoon(state);
+    }, 0); });
   }
 
   // The kept images' colour codes for the limits previews are shaded with
