@@ -129,6 +129,19 @@ def no_start(view: Path) -> None:
         index.write_text(json.dumps(data))
 
 
+def settle_until_steady(seconds=3.0, most=60.0):
+    """Wait until the renderers' resident memory has not grown by more than 1 % for ``seconds``
+    (at most ``most`` seconds), at least 1 s."""
+    time.sleep(1.0)
+    start = last_growth = time.monotonic()
+    top = renderer_rss()
+    while time.monotonic() - last_growth < seconds and time.monotonic() - start < most:
+        time.sleep(0.25)
+        now = renderer_rss()
+        if now > 1.01 * top:
+            top, last_growth = now, time.monotonic()
+
+
 def renderer_rss(per_process=None) -> int:
     """Resident bytes of the Chromium renderer processes started by this script
     (``per_process``: a dict filled with each one's, by pid)."""
@@ -346,7 +359,9 @@ def measure_notebook(url, name, label, setup):
             error = f"no image: {run.error_outputs() or exc}"
         first_image_s = time.perf_counter() - t0
         run.wait_cell()
-        time.sleep(1.0)
+        # (the peak until the deposit workers hold the mesh too, which they get after a big mesh's first
+        # image: here no handle on the viewer says when, so until the renderers' memory settles)
+        settle_until_steady()
         one, processes = sampler.stop()
         run.collect_garbage()
         time.sleep(1.0)
