@@ -204,9 +204,9 @@ export class Pipeline {
   // of one value per cell each); copied into the mesh only when the field
   // changed (not at all when the mesh holds it already: fields[LENT]).
   // Validates the mesh's geometry unless it is known unchanged since it was
-  // (NaN or negative widths are errors here, before any image is made). The mesh then holds the field's values exactly, so
-  // the page lets go of its own array (lendField) until another field or
-  // mesh is used.
+  // (NaN or negative widths are errors here, before any image is made). The
+  // mesh then holds the field's values exactly, so the page lets go of its
+  // own array (lendField) until another field or mesh is used.
   useField(name, fields) {
     if (name === this.fieldKey) return;
     if (!this.mesh) throw new Error("no mesh: call setMesh first");
