@@ -92,6 +92,21 @@ def cases():
         heap[:4] + [2] + heap[5:] + obj(0, 0) + [0] * 4064,  # (version 2: not a collection)
         heap + obj(1, 2 ** 37 + 5) + [0] * 4064, heap + obj(1, 4064) + [0] * 4064,  # an object past the end
         heap + obj(1, 4065) + [0] * 4064, heap + obj(1, 2 ** 64 - 1) + [0] * 4064)]  # (and one just inside)
+    # superblocks (versions 0 and 2, 8-byte addresses; 4-byte ones; after a user block; undefined, odd, cut)
+    sig = list(b"\x89HDF\r\n\x1a\n")
+    u = lambda v, n=8: list(v.to_bytes(n, "little"))  # noqa: E731
+    v0 = sig + [0, 0, 0, 0, 0, 8, 8, 0, 4, 0, 16, 0, 0, 0, 0, 0] + u(0) + u(2 ** 64 - 1) + u(4389960) + u(2 ** 64 - 1)
+    v1 = sig + [1, 0, 0, 0, 0, 8, 8, 0, 4, 0, 16, 0, 0, 0, 0, 0, 32, 0, 0, 0] + u(0) + u(0) + u(1234) + u(0)
+    v2 = sig + [2, 8, 8, 0] + u(0) + u(2 ** 64 - 1) + u(2048) + u(96) + [1, 2, 3, 4]
+    v3_4 = sig + [3, 4, 4, 0] + u(0, 4) + u(2 ** 32 - 1, 4) + u(800, 4) + u(48, 4) + [1, 2, 3, 4]
+    user = [0] * 512 + sig + [0, 0, 0, 0, 0, 8, 8, 0, 4, 0, 16, 0, 0, 0, 0, 0] + u(512) + u(0) + u(1212) + u(0)
+    out += [("SUPERBLOCK_SEARCH_BYTES", [])]
+    out += [("superblock_end", [h]) for h in (
+        v0, v1, v2, v3_4, user, [7] * 100 + v0, [0] * 1024 + v2, v0[:44], v2[:40],
+        v0[:40] + u(2 ** 64 - 1) + v0[48:], v0[:13] + [16] + v0[14:], sig + [4] + v2[9:], [], list(b"not HDF5 at all"),
+        v0[:40] + u(2 ** 53 - 1) + v0[48:], v0[:40] + u(2 ** 53) + v0[48:], v0[:40] + u(2 ** 64 - 2) + v0[48:])]
+    out += [("incomplete_file_problem", list(a)) for a in (
+        (1572864, 4389960), (4389960, 4389960), (4389961, 4389960), (0, 96), (0, None), (100, None), (2 ** 52, 2 ** 53 - 1))]
     out += [("attr_number", [v]) for v in (2, 2.5, -0.0, NAN, INF, True, False, "2", "", [2], [], None, {}, 2 ** 60)]
     # what a file may declare (before any value is read), and what a load of it needs
     out += [(n, []) for n in ("H5T_CLASSES", "NUMBER_SIZES", "WASM_ADDRESS_SPACE", "VIEWER_BYTES_PER_CELL",

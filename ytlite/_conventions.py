@@ -390,3 +390,46 @@ def global_heap_that_hangs(data) -> int | None:
                 p += obj if index == 0 else 16 + (obj + 7) // 8 * 8
         at = data.find(b"GCOL", at + 4)
     return None
+
+
+# The HDF5 superblock: at 0, or at 512, 1024, 2048 ... after a user block (HDF5 looks no further than this).
+SUPERBLOCK_SEARCH_BYTES = 2 ** 20 + 64
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def superblock_end(head) -> int | None:
+    """Where an HDF5 file's data ends as its superblock declares it (its end-of-file address: from
+    the file's start, a user block included, as HDF5 writes it), from the file's first bytes ``head``
+    (up to SUPERBLOCK_SEARCH_BYTES of them); None when no superblock is found there or it does not
+    say (an undefined address, a size of addresses HDF5 does not write, 2**53 bytes or more). The
+    address's place (HDF5 file format specification 3.0): versions 0 and 1, two addresses after the
+    base address, which is 24 and 28 bytes from the signature; versions 2 and 3, after 12."""
+    if isinstance(head, list):
+        head = bytes(head)
+    at = 0
+    while at + 16 <= len(head) and at <= 2 ** 20:
+        if head[at:at + 8] == _HDF5_SIGNATURE:
+            version = head[at + 8]
+            if version <= 1:
+                size, base_at = head[at + 13], at + (24 if version == 0 else 28)
+            elif version <= 3:
+                size, base_at = head[at + 9], at + 12
+            else:
+                return None
+            eof_at = base_at + 2 * size
+            if size not in (2, 4, 8) or eof_at + size > len(head):
+                return None
+            eof = int.from_bytes(head[eof_at:eof_at + size], "little")
+            return None if eof == 2 ** (8 * size) - 1 or eof >= 2 ** 53 else eof  # (all bits set: undefined)
+        at = at * 2 if at else 512
+    return None
+
+
+def incomplete_file_problem(size, end) -> str | None:
+    """The message for a file of ``size`` bytes whose superblock says its data end at ``end``
+    (:func:`superblock_end`) when it is shorter: cut short, or still arriving (JupyterLab uploads a
+    file a MB at a time and lists it after the first); None when it is not (or ``end`` is None)."""
+    if end is None or not size < end:
+        return None
+    return (f"incomplete: it has {_count(size)} of its {_count(end)} bytes (still being uploaded, copied or "
+            f"written? load it again once it is complete)")

@@ -462,6 +462,21 @@ def _heap_that_hangs(path) -> int | None:
 _ZERO = (0.0,)
 
 
+def _incomplete(path: str) -> str | None:
+    """conventions.incomplete_file_problem of the file at ``path`` (its first bytes), None when its
+    superblock cannot say or it cannot be read (the front end's reader says the same)."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            end = conventions.superblock_end(fh.read(4096))
+            if end is None and size > 4096:
+                fh.seek(0)
+                end = conventions.superblock_end(fh.read(conventions.SUPERBLOCK_SEARCH_BYTES))
+    except OSError:
+        return None
+    return conventions.incomplete_file_problem(size, end)
+
+
 def _read_with_h5py(path: str) -> RawSliceFile:
     try:
         import h5py
@@ -475,6 +490,9 @@ def _read_with_h5py(path: str) -> RawSliceFile:
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
+        incomplete = _incomplete(path)
+        if incomplete:
+            raise SliceFileError(f"{path}: {incomplete}") from None
         raise SliceFileError(f"{path}: not an HDF5 file, or truncated or damaged ({exc})") from None
     with f:
         try:

@@ -315,3 +315,40 @@ function indexOfGcol(bytes, from) {
   }
   return -1;
 }
+
+// The HDF5 superblock: at 0, or at 512, 1024, 2048 ... after a user block (HDF5 looks no further than this).
+export const SUPERBLOCK_SEARCH_BYTES = 2 ** 20 + 64;
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+// Where an HDF5 file's data ends as its superblock declares it (its end-of-file address: from the
+// file's start, a user block included, as HDF5 writes it), from the file's first bytes `head` (up to
+// SUPERBLOCK_SEARCH_BYTES of them); null when no superblock is found there or it does not say (an
+// undefined address, a size of addresses HDF5 does not write, 2**53 bytes or more). The address's place
+// (the format specification 3.0): two addresses after the base address, which is 24 and 28 bytes from
+// the signature in versions 0 and 1, 12 in versions 2 and 3.
+export function superblockEnd(head) {
+  const bytes = head instanceof Uint8Array ? head : Uint8Array.from(head);
+  for (let at = 0; at + 16 <= bytes.length && at <= 2 ** 20; at = at ? at * 2 : 512) {
+    if (!HDF5_SIGNATURE.every((v, i) => bytes[at + i] === v)) continue;
+    const version = bytes[at + 8];
+    let size, baseAt;
+    if (version <= 1) [size, baseAt] = [bytes[at + 13], at + (version === 0 ? 24 : 28)];
+    else if (version <= 3) [size, baseAt] = [bytes[at + 9], at + 12];
+    else return null;
+    const eofAt = baseAt + 2 * size;
+    if (![2, 4, 8].includes(size) || eofAt + size > bytes.length) return null;
+    let eof = 0, ones = true;
+    for (let k = size - 1; k >= 0; k--) { eof = eof * 256 + bytes[eofAt + k]; ones &&= bytes[eofAt + k] === 255; }
+    return ones || !(eof < 2 ** 53) ? null : eof; // (all bits set: undefined)
+  }
+  return null;
+}
+
+// The message for a file of `size` bytes whose superblock says its data end at `end` (superblockEnd)
+// when it is shorter: cut short, or still arriving (JupyterLab uploads a file a MB at a time and lists
+// it after the first); null when it is not (or `end` is null).
+export function incompleteFileProblem(size, end) {
+  if (end === null || end === undefined || !(size < end)) return null;
+  return `incomplete: it has ${size} of its ${end} bytes (still being uploaded, copied or `
+    + "written? load it again once it is complete)";
+}

@@ -10,8 +10,8 @@
 
 import {
   allPositive as allValuesPositive, attrNumber, attributeClassRead, AXIS_NAMES, defaultField, defaultScale, GEOMETRY_DATASETS, gridDatasetProblem,
-  globalHeapThatHangs, IMAGE_X_AXIS, IMAGE_Y_AXIS, numberLayoutProblem, REFINEMENT_LEVEL, refinementLevel, siteChoices,
-  tooBigToLoad,
+  globalHeapThatHangs, IMAGE_X_AXIS, IMAGE_Y_AXIS, incompleteFileProblem, numberLayoutProblem, REFINEMENT_LEVEL,
+  refinementLevel, siteChoices, SUPERBLOCK_SEARCH_BYTES, superblockEnd, tooBigToLoad,
 } from "./conventions.js";
 import { free } from "./buffers.js";
 import { attributeLayouts, attributeTypeProblems, datasetLayout, datasetStorage, superblockSizes } from "./h5datatype.js";
@@ -143,6 +143,29 @@ function fsBytes(h5wasm, path) {
 function heapThatHangs(h5wasm, path) {
   const node = h5wasm.FS.lookupPath(path).node;
   return typeof node.heapThatHangs === "function" ? node.heapThatHangs() : globalHeapThatHangs(fsBytes(h5wasm, path));
+}
+
+// conventions.incompleteFileProblem of a file in h5wasm's FS: its first bytes (4 KB; as far as a
+// superblock after a user block may be, when none is found there), or null when they cannot be read (a
+// paged file's bytes not fetched yet: the read records them, and the open is tried again once they are).
+function incompleteProblem(h5wasm, path) {
+  const FS = h5wasm.FS;
+  let stream = null;
+  try {
+    const size = FS.stat(path).size;
+    stream = FS.open(path, "r");
+    const read = (n) => {
+      const head = new Uint8Array(Math.min(size, n));
+      return head.subarray(0, FS.read(stream, head, 0, head.length, 0));
+    };
+    let end = superblockEnd(read(4096));
+    if (end === null && size > 4096) end = superblockEnd(read(SUPERBLOCK_SEARCH_BYTES));
+    return incompleteFileProblem(size, end);
+  } catch {
+    return null;
+  } finally {
+    if (stream) FS.close(stream);
+  }
 }
 
 // The layouts of numbers the datasets of a file declare (h5datatype.js), read through h5wasm's FS (a file
@@ -285,7 +308,13 @@ export class SliceFile {
       quietHdf5(h5wasm);
       try {
         this.file = new h5wasm.File(path, "r");
+        // (h5wasm gives a file of id -1 where HDF5 could not open it: its next call said only "error - name
+        // not defined!")
+        if (!(this.file.file_id >= 0)) throw new Error("HDF5 cannot open it");
       } catch (e) {
+        // (shorter than its superblock says: cut short, or still arriving)
+        const incomplete = trapped(e) ? null : incompleteProblem(h5wasm, path);
+        if (incomplete) throw new SliceFileError(`${name}: ${incomplete}`);
         throw damagedError(name, e, h5wasm);
       }
       let grid, problem = null;
