@@ -464,17 +464,15 @@ _ZERO = (0.0,)
 
 def _incomplete(path: str) -> str | None:
     """conventions.incomplete_file_problem of the file at ``path`` (its first bytes), None when its
-    superblock cannot say or it cannot be read (the front end's reader says the same)."""
+    superblock cannot say or it cannot be read (the front end's reader says the same). Only once HDF5
+    could not open it."""
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
-            end = conventions.superblock_end(fh.read(4096))
-            if end is None and size > 4096:
-                fh.seek(0)
-                end = conventions.superblock_end(fh.read(conventions.SUPERBLOCK_SEARCH_BYTES))
+            head = fh.read(conventions.SUPERBLOCK_SEARCH_BYTES)
     except OSError:
         return None
-    return conventions.incomplete_file_problem(size, end)
+    return conventions.incomplete_file_problem(size, conventions.superblock_end(head))
 
 
 def _read_with_h5py(path: str) -> RawSliceFile:

@@ -145,9 +145,11 @@ function heapThatHangs(h5wasm, path) {
   return typeof node.heapThatHangs === "function" ? node.heapThatHangs() : globalHeapThatHangs(fsBytes(h5wasm, path));
 }
 
-// conventions.incompleteFileProblem of a file in h5wasm's FS: its first bytes (4 KB; as far as a
-// superblock after a user block may be, when none is found there), or null when they cannot be read (a
-// paged file's bytes not fetched yet: the read records them, and the open is tried again once they are).
+// conventions.incompleteFileProblem of a file in h5wasm's FS, from its first bytes: 4 KB, and as far
+// as a superblock after a user block may be only when none is found there (a paged file comes here on
+// every open tried before HDF5 has all the metadata it asks for: reading a MB each time fetched it);
+// null when they cannot be read (a paged file's bytes not fetched yet: the read records them, and the
+// open is tried again once they are).
 function incompleteProblem(h5wasm, path) {
   const FS = h5wasm.FS;
   let stream = null;
