@@ -1,7 +1,9 @@
 """Headless Chromium as every browser test and benchmark starts it (Debian's
 /usr/bin/chromium; any host but this machine fails to resolve, so a page must
 be self-contained), a quiet static HTTP server of a folder on 127.0.0.1, and
-``read_canvases``: a page's image canvases read back as RGBA arrays. Also
+``read_canvases``: a page's image canvases read back as RGBA arrays, and
+``MainThreadTasks``: how long each task kept a page's main thread (for the
+benchmarks: a timed test would fail on a slower machine). Also
 ``needs_site``: the mark that skips a test when the site is not built."""
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import base64
 import sys
 import json
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +94,39 @@ def read_canvases(page, selector="canvas.ytlite-image[data-frame]"):
         px = np.frombuffer(base64.b64decode(s["pixels"]), dtype=np.uint8)
         out.append((frame, px.reshape(frame["height"], frame["width"], 4)))
     return out
+
+
+class MainThreadTasks:
+    """A Chromium trace of every task a page's renderer main thread runs,
+    from now to ``stop()`` -> [(wall ms, CPU ms)]. CPU time, not wall time,
+    says how long a task keeps the thread: on a loaded machine (workers run
+    beside it) a task's wall time grows while it waits for a core.
+
+    The trace is taken by a browser-level CDP session (a page's own session
+    records nothing of its renderer); the page's renderer is told from the
+    others (earlier pages' renderers run tasks of their own) by a timestamp
+    the page writes into the trace as it begins."""
+
+    def __init__(self, browser, page):
+        self.page = page
+        self.cdp = browser.new_browser_cdp_session()
+        self.events, self.done = [], []
+        self.cdp.on("Tracing.dataCollected", lambda m: self.events.extend(m["value"]))
+        self.cdp.on("Tracing.tracingComplete", lambda m: self.done.append(True))
+        self.cdp.send("Tracing.start", {"transferMode": "ReportEvents", "traceConfig": {
+            "includedCategories": ["toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline"]}})
+        self.mark = f"ytlite-trace-{id(self)}"
+        page.evaluate("(mark) => console.timeStamp(mark)", self.mark)
+
+    def stop(self):
+        self.cdp.send("Tracing.end")
+        deadline = time.monotonic() + 30
+        while not self.done and time.monotonic() < deadline:
+            self.page.wait_for_timeout(50)
+        self.cdp.detach()
+        marked = {(e["pid"], e["tid"]) for e in self.events if e.get("name") == "TimeStamp"
+                  and ((e.get("args") or {}).get("data") or {}).get("message") == self.mark}
+        if len(marked) != 1:
+            raise RuntimeError(f"the page's timestamp {self.mark!r} is not in the trace once: {marked}")
+        return [(e["dur"] / 1000, e.get("tdur", 0) / 1000) for e in self.events
+                if (e["pid"], e["tid"]) in marked and e.get("name") == "RunTask" and e.get("ph") == "X"]
