@@ -133,6 +133,84 @@ def test_bad_input_in_the_browser(run_notebook, demo_dir):
 
 
 
+def bad_cells_files(tmp_path):
+    """{name: (bytes, the error after "<name>: ")}: small slices whose cells are bad (float64 and float32
+    arrays, and one without domain edges, whose extent is read at load)."""
+    arrays = {"px": [0.25, 0.75, 0.625, 0.875], "py": [0.5, 0.5, 0.125, 0.375],
+              "pdx": [0.25, 0.25, 0.125, 0.125], "pdy": [0.5, 0.5, 0.125, 0.125], "density": [1.0, 2.0, 3.0, 4.0]}
+    cases = {
+        "nan_px.h5": ({"px": np.array([0.25, np.nan, 0.625, np.inf])}, True,
+                      "grid/px has 2 value(s) that are not finite (first at cell 1: NaN)"),
+        "inf_pdy_f32.h5": ({"pdy": np.array([0.5, np.inf, 0.5, -0.0], dtype="f4")}, True,
+                           "grid/pdy has 2 value(s) that are not positive and finite (first at cell 1: Infinity)"),
+        "no_domain_zero_pdx.h5": ({"pdx": np.array([0.25, 0.25, 0.0, 0.125])}, False,
+                                  "grid/pdx has 1 value(s) that are not positive and finite (first at cell 2: 0)"),
+    }
+    files = {}
+    for name, (over, domain, message) in cases.items():
+        path = tmp_path / name
+        with h5py.File(path, "w") as f:
+            f.attrs.update({"axis": 2, "container_type": "slice"})
+            if domain:
+                f.attrs.update({"domain_left_edge": [0.0, 0.0, 0.0], "domain_right_edge": [1.0, 1.0, 1.0]})
+            for key, values in {**arrays, **over}.items():
+                f[f"grid/{key}"] = np.asarray(values)
+        files[name] = (path.read_bytes(), message)
+    return files
+
+
+def test_the_kernel_checks_the_cells_as_python_first_reads_them(run_notebook, tmp_path):
+    """In Pyodide, ``load`` reads no array of the cells (a plot the page draws from the file
+    itself never needs them from the kernel: 1.6 GB of a 50 M-cell slice); the first read of
+    each, by Python or by a plot the kernel sends, raises the message CPython's ``load`` gives
+    (the kernel names the file without its folder), naming the array; the good arrays read as
+    before. A file without domain edges has its extent read, and its cells checked, at ``load``."""
+    import base64
+
+    import ytlite
+    from ytlite._hdf5 import SliceFileError
+
+    files = bad_cells_files(tmp_path)
+    for name, (_, message) in files.items():  # (CPython: at load, the same words)
+        with pytest.raises(SliceFileError) as caught:
+            ytlite.load(tmp_path / name)
+        assert str(caught.value) == f"{tmp_path / name}: {message}"
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    run.execute("import base64, json\nfrom ytlite._hdf5 import SliceFileError\n" + "".join(
+        f"open('/tmp/{name}', 'wb').write(base64.b64decode('{base64.b64encode(data).decode()}'))\n"
+        for name, (data, _) in files.items()))
+    out = run.execute("""
+seen = {}
+for name in %r:
+    try:
+        ds = ytlite.load('/tmp/' + name)
+    except SliceFileError as exc:
+        seen[name] = ['load', str(exc)]
+        continue
+    got = []
+    for key in ('px', 'py', 'pdx', 'pdy'):
+        try:
+            got.append([key, len(getattr(ds, key))])
+        except SliceFileError as exc:
+            got.append([key, str(exc)])
+    for what in ('pixelize', 'plot'):
+        try:
+            getattr(ds, what)()
+            got.append([what, 'drawn'])
+        except SliceFileError as exc:
+            got.append([what, str(exc)])
+    seen[name] = got
+print(json.dumps(seen))""" % sorted(files))
+    seen = json.loads(out)
+    nan_px, inf_pdy = files["nan_px.h5"][1], files["inf_pdy_f32.h5"][1]
+    assert seen["nan_px.h5"] == [["px", f"nan_px.h5: {nan_px}"], ["py", 4], ["pdx", 4], ["pdy", 4],
+                                 ["pixelize", f"nan_px.h5: {nan_px}"], ["plot", f"nan_px.h5: {nan_px}"]], seen
+    assert seen["inf_pdy_f32.h5"] == [["px", 4], ["py", 4], ["pdx", 4], ["pdy", f"inf_pdy_f32.h5: {inf_pdy}"],
+                                      ["pixelize", f"inf_pdy_f32.h5: {inf_pdy}"],
+                                      ["plot", f"inf_pdy_f32.h5: {inf_pdy}"]], seen
+    assert seen["no_domain_zero_pdx.h5"] == ["load", f"no_domain_zero_pdx.h5: {files['no_domain_zero_pdx.h5'][1]}"]
+
+
 def test_the_kernel_starts_from_bytecode_its_own_pyodide_compiled(run_notebook):
     """ytlite/site/kernel_wheels.py: the modules the kernel imports at start come as .pyc
     made by the site's own Pyodide (a pyc with another magic number would be

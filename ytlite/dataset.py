@@ -6,10 +6,12 @@ units, the domain, the axis, and the time, without numpy, so it runs in the
 browser's Pyodide as well as on CPython.
 
 What is read when (see ``ytlite._hdf5``): ``load`` reads the metadata (root
-attributes; each dataset's name, length and units) and checks the cells
-(centres finite, half widths positive) without making Python objects of
-them, and in Pyodide scans every field's sign (its ``default_scale``) in
-JavaScript, then frees the worker's copy of the file. Numbers become Python
+attributes; each dataset's name, length and units); on CPython it checks the
+cells (centres finite, half widths positive), in Pyodide it scans every
+field's sign (its ``default_scale``) in JavaScript, then frees the worker's
+copy of the file, and each array of the cells is checked as it is first
+read (a plot the page draws from the file itself reads none in the kernel;
+the page checks them as it reads them). Numbers become Python
 ``array('d')`` only when asked for: ``ds.px`` (and ``py``, ``pdx``,
 ``pdy``), ``ds[field]``, ``pixelize``, each array once (then kept), in
 Pyodide from the file copied into the worker again for the cell that asks

@@ -583,6 +583,14 @@ export function checkCellsStreamed(file) {
   return from(0);
 }
 
+// eachChunk(file, key, fn) and, for a geometry array, its cell check (the error thrown once the array is
+// read): the kernel checks an array of the cells as Python first reads it, not at ytlite.load (which reads
+// no geometry). `fn` may be null: the check alone.
+export function eachCheckedChunk(file, key, fn) {
+  const check = CELL_CHECKS.find(([k]) => k === key);
+  return check ? checkedChunks(file, ...check, fn) : eachChunk(file, key, fn ?? (() => {}));
+}
+
 // eachChunk(file, key, fn) with every value checked by `ok` (all counted, for the message, which is thrown
 // once the array is read); `fn` gets the slices until a bad value was seen.
 function checkedChunks(file, key, ok, what, fn = null) {
