@@ -80,6 +80,38 @@ def test_the_widget_reads_a_file_itself_no_array_through_the_kernel(run_notebook
     assert run.error_outputs() == []
 
 
+def test_load_scans_the_shown_fields_sign_and_the_page_the_others(run_notebook):
+    """In Pyodide, ``ytlite.load`` scans the sign of the field shown first only (its default scale, for
+    ``ds.plot()``): the others' would read every field in the kernel before the page reads them again. The
+    page adds their scales as it reads the file (the same rule): Python's ``field_scales`` ends as
+    CPython's, and the toolbar's field switch picks a signed field's symlog."""
+    import ytlite
+
+    from support.paths import real_slice
+
+    blast = real_slice("ramses_blast3d_z0.5_slice.h5")
+    native = ytlite.load(blast)
+    want = {n: native.default_scale(n) for n in [*native.field_list, "refinement_level"]}
+    assert want["velocity_x"] == "symlog" and native.default_field() == "density"
+    run = run_notebook("demo.ipynb", expected_canvases=3)
+    add_cell(run, f"import json\nblast = ytlite.load('data/real/{blast.name}')\nscanned = sorted(blast._positive)\n"
+                  "shown = blast.plot()\nsent = dict(shown.field_scales)\nshown")
+    run.wait_for_canvases(4)
+    out = json.loads(run.execute("print(json.dumps([scanned, sorted(blast._positive), sent]))"))
+    assert out == [["density"], ["density"], {"density": "log", "refinement_level": "linear"}], out
+    # (the page's scales reach Python in a message of their own, once it has read the file)
+    deadline = time.monotonic() + 20
+    while (got := json.loads(run.execute("print(json.dumps(shown.field_scales))"))) != want:
+        assert time.monotonic() < deadline, (got, want)
+        time.sleep(0.2)
+    assert json.loads(run.execute("print(json.dumps(sorted(blast._positive)))")) == ["density"]
+    viewer(run, 3).locator("select.ytlite-field").select_option("velocity_x")
+    f = wait(run, 3, "f => f.field === 'velocity_x'")
+    assert f["scale"] == "symlog" and run.execute("print(shown.scale)").strip() == "symlog"
+    compare(run, "page-scanned-velocity", f, pixels(run, 3), blast, "velocity_x", f["cmap"], scale="symlog")
+    assert run.error_outputs() == []
+
+
 def wait(run, i, predicate, timeout=20000):
     return wait_frame(run, i, predicate, timeout=timeout)
 

@@ -44,13 +44,15 @@ def dataset_traits(ds, field=None, fields=None, depth=None):
     if field not in names:
         names = [field, *names]
     units = length_unit_choices(ds)
+    source = _sources(ds, stack)
     state = dict(
         field_units={n: ds.units(n) for n in names}, field=field,
-        field_scales={n: ds.default_scale(n) for n in names},
+        # (a page that reads the file itself scans the others' signs as it reads them, and adds their
+        # scales (widget.js: readSource); scanning them here would read every field in the kernel first)
+        field_scales={n: ds.default_scale(n) for n in names if n == field or not source or ds.knows_scale(n)},
         length_units=units, length_unit=ds.length_unit[1] if ds.length_unit[1] in units else "code_length",
         domain=list(ds.domain_bounds), view=ds.default_view(), period=list(ds.period),
     )
-    source = _sources(ds, stack)
     if stack is None:
         state.update(info=_axis_info(ds), depth=0, depth_coords=[], depth_meshes=[], _source=source)
     else:

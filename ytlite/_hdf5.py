@@ -63,6 +63,8 @@ class ArrayReader:
     interface over a dict of arrays, its checks vectorized (tens of millions
     of cells are checked in a second, not in tens)."""
 
+    holds_values = True  # (a field's sign is a vectorized pass over memory, not a read)
+
     def __init__(self, arrays: dict):
         self._arrays = arrays
 
@@ -113,9 +115,9 @@ PAGED = True
 
 class _H5wasmReader:
     """The file in the worker's h5wasm (a ``SliceFile`` of slicefile.js) only
-    while Python reads from it: ``load`` reads the metadata and scans every
-    field's sign (its default scale) in one opening, then closes it and frees
-    what it held (``loaded``); the cells are checked as Python first reads
+    while Python reads from it: ``load`` reads the metadata and scans the
+    sign of the field shown first (its default scale) in one opening, then
+    closes it and frees what it held (``loaded``); the cells are checked as Python first reads
     them (``check_cells``); a later read (an array, a
     scale not known) brings the file back, reads what is asked and frees it
     once the cell has run (a timer: the reads of one cell share one opening).
@@ -225,10 +227,8 @@ class _H5wasmReader:
         elif copy is not None:
             self._rt.slicefile.free(copy)
 
-    def loaded(self, fields) -> None:
-        """``load`` is done: every field's sign scanned while the file is in, then the file freed."""
-        for key in fields:
-            self.all_positive(key)
+    def loaded(self) -> None:
+        """``load`` is done (what it scans, scanned while the file was in): the file freed."""
         if not KEEP_FILE and self._file is not None:
             self._release(self._file)
 

@@ -9,7 +9,8 @@ What is read when (see ``ytlite._hdf5``): ``load`` reads the metadata (root
 attributes; each dataset's name, length and units); on CPython it checks the
 cells (centres finite, half widths positive), in Pyodide it scans every
 field's sign (its ``default_scale``) in JavaScript, then frees the worker's
-copy of the file, and each array of the cells is checked as it is first
+copy of the file (other fields' signs are scanned when asked for, or by the
+page that reads the file itself), and each array of the cells is checked as it is first
 read (a plot the page draws from the file itself reads none in the kernel;
 the page checks them as it reads them). Numbers become Python
 ``array('d')`` only when asked for: ``ds.px`` (and ``py``, ``pdx``,
@@ -93,8 +94,12 @@ class SliceDataset:
             bool(periodicity[IMAGE_Y_AXIS[self.axis]]),
         )
         loaded = getattr(raw.reader, "loaded", None)
-        if loaded is not None:  # (Pyodide: each field's sign scanned while the file is in, then the file freed)
-            loaded(self.field_list)
+        if loaded is not None:
+            # (Pyodide: the sign of the field shown first scanned while the file is in, for ds.plot(); the
+            # others' when asked, or by the page that reads the file; then the file freed)
+            if self.field_list:
+                self.default_scale(self.default_field())
+            loaded()
 
     def _domain_bounds(self):
         left = self.attrs.get("domain_left_edge")
@@ -174,6 +179,15 @@ class SliceDataset:
             self._positive[name] = (conventions.all_positive(self._arrays[name]) if name in self._arrays
                                     else self._raw.reader.all_positive(name))
         return conventions.default_scale(name, self._positive[name], chosen)
+
+    def knows_scale(self, field) -> bool:
+        """Whether ``default_scale(field)`` reads nothing more of the file: a
+        derived field, a site's chosen scale, a sign scanned already, values
+        in memory (CPython's reader holds them all)."""
+        name = self.check_field(field)
+        chosen = self._choices.get("scale") if name == self.default_field() else None
+        return (name in DERIVED_FIELDS or chosen in conventions.SCALES or name in self._positive
+                or name in self._arrays or getattr(self._raw.reader, "holds_values", False))
 
     def default_field(self) -> str:
         if not self.field_list:

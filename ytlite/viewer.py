@@ -146,6 +146,8 @@ class SliceViewer(FrontEndSync, KeptPictures, anywidget.AnyWidget):
             return
         self.source_error = str(content.get("message", ""))
         state = mesh_traits(self._ds, self._stack, list(self.fields), with_arrays=True)
+        # (the fields' scales the page would have added as it read them: from the arrays now read)
+        state["field_scales"] = {n: self.field_scales.get(n) or self._ds.default_scale(n) for n in self.fields}
         with self.hold_sync():
             for name, value in state.items():
                 setattr(self, name, value)
@@ -319,7 +321,8 @@ class SliceViewer(FrontEndSync, KeptPictures, anywidget.AnyWidget):
     # -- what the browser says (see ytlite._sync) ----------------------------------
     # What the browser may change (toolbar, gestures, what it drew).
     FRONT_END_STATE = frozenset({"field", "depth", "view", "resolution", "cmap", "scale", "vmin", "vmax", "linthresh",
-                                 "length_unit", "show_mesh", "wheel_zoom", "frame", "error", "_snapshot"})
+                                 "length_unit", "show_mesh", "wheel_zoom", "frame", "error", "_snapshot",
+                                 "field_scales"})  # (the scales of the fields the page scanned as it read them)
     FRONT_END_MESSAGES = {
         "source-failed": "_on_source_failed",  # the page could not read the file: send the arrays
         "open": "_on_dropped_file",  # a file dropped on the viewer

@@ -70,7 +70,7 @@ async function shippedWithSite(root, path, size, mtimeMs) {
 // streamed fetch into h5wasm's FS where the server sends only whole files),
 // or the browser's stored copy into the FS; then one dataset at a time into
 // the wasm mesh. Any failure throws with what happened.
-async function readSource(entry, runtime, fieldNames, report) {
+async function readSource(entry, runtime, fieldNames, report, store) {
   const { path, name } = entry;
   const app = globalThis.jupyterapp;
   const root = siteRoot();
@@ -109,7 +109,20 @@ async function readSource(entry, runtime, fieldNames, report) {
     throw new Error(`${name} in the page differs from what Python read`
       + (missing.length ? ` (no ${missing.join(", ")})` : ` (${slice.numCells} cells, not ${entry.cells})`));
   }
+  addFieldScales(store, slice.fieldScales, fieldNames);
   return slice.mesh;
+}
+
+// The usual scales of the fields Python has not scanned (ytlite.load scans the sign of the field shown
+// first only: the others' would be a read of every field in the kernel before the page reads them again),
+// from the page's own read (the same rule, conventions.js: defaultScale), added to field_scales for the
+// toolbar's field switch and told to Python; the scales Python sent are kept.
+function addFieldScales(store, scales, fieldNames) {
+  const known = store.get("field_scales") ?? {};
+  const added = Object.fromEntries(Object.entries(scales).filter(([f]) => fieldNames.includes(f) && !(f in known)));
+  if (!Object.keys(added).length) return;
+  store.set("field_scales", { ...known, ...added });
+  store.save_changes();
 }
 
 // The page could not read the file: Python sends the arrays instead (then "reload").
@@ -129,7 +142,7 @@ function meshOf(model, runtime, store) {
   const fieldNames = Object.keys(model.get("fields"));
   const files = model.get("_source")?.files ?? [];
   if (files.length) {
-    const read = (i, report) => readSource(files[i], runtime, fieldNames, report).catch((err) => {
+    const read = (i, report) => readSource(files[i], runtime, fieldNames, report, store).catch((err) => {
       throw fallBack(store, err);
     });
     if (!coords.length) return { pending: (report) => read(0, report), fieldNames, units };

@@ -99,7 +99,9 @@ export class TourPlayer {
 
   apply(store, at, defaults) {
     const fields = store.get("field_scales") ?? {};
-    const field = at.field && at.field in fields ? at.field : defaults?.field ?? store.get("field");
+    // (the widget's fields are its model's; its field_scales may still lack those the page has not read)
+    const offered = at.field && (at.field in fields || Object.hasOwn(store.get("fields") ?? {}, at.field));
+    const field = offered ? at.field : defaults?.field ?? store.get("field");
     const changes = {};
     if (field !== store.get("field")) changes.field = field;
     const scale = at.scale ?? fields[field];
