@@ -106,6 +106,7 @@
 //! partsBuilder.finish() -> VariableMesh        // = fromParts(the parts written)
 //! mesh.ySplits(k) -> Float64Array              // k - 1 heights: k strips of about as many cells
 //! mesh.stripMask(lo, hi, periodY) -> Uint8Array   // 1 for the cells rows inside lo < y < hi need
+//! mesh.stripRuns(lo, hi, periodY, most) -> Uint32Array | undefined  // those cells as [start, end) runs
 //! mesh.subset(mask) -> VariableMesh            // those cells, in order, stored alike (a worker's strip)
 //!
 //! new MeshBuilder(n)                           // a mesh filled a chunk at a time, compact as it comes
@@ -526,6 +527,16 @@ mod wasm {
         #[wasm_bindgen(js_name = stripMask)]
         pub fn strip_mask(&self, lo: f64, hi: f64, period_y: f64) -> Result<Vec<u8>, JsError> {
             self.inner.strip_mask(lo, hi, period_y).map_err(js)
+        }
+
+        /// The cells `stripMask` keeps as runs, `[start0, end0, start1,
+        /// end1, ...]` (`[start, end)`, increasing, never adjacent), or
+        /// `undefined` past `most` runs (cells in no spatial order: the mask
+        /// is the smaller form then). A yt slice's strip: a few runs, where
+        /// its mask is a byte per cell.
+        #[wasm_bindgen(js_name = stripRuns)]
+        pub fn strip_runs(&self, lo: f64, hi: f64, period_y: f64, most: usize) -> Result<Option<Vec<u32>>, JsError> {
+            self.inner.strip_runs(lo, hi, period_y, most).map_err(js)
         }
 
         /// A new mesh of the cells `mask` keeps (non-zero), in their order,

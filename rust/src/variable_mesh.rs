@@ -549,34 +549,68 @@ impl BlockIndex {
     }
 }
 
-/// [`VariableMesh::strip_mask`]'s flags: cell `p` is kept when one of its
-/// images `oysp + s` (`s` in `shifts`) meets `(lo, hi)`:
+/// The cells [`VariableMesh::strip_mask`] keeps, as runs `[start, end)` in
+/// increasing order, calling `run(start, end)` for each: cell `p` is kept
+/// when one of its images `oysp + s` (`s` in `shifts`) meets `(lo, hi)`:
 /// `ysp + dysp > lo && ysp - dysp < hi`. A block of the culling index is
 /// decided from its box (`[min(y - dy), max(y + dy)]` of its cells, the same
 /// f64 expressions; `dy >= 0`, so `y - dy <= y + dy`) where that is exact:
 /// strictly inside the strip, every cell is kept by its image `s = 0`; with
 /// no other image (not periodic), a box that ends at or below `lo`, or starts
-/// at or above `hi`, keeps none. The others go cell by cell. (A strip of a
-/// 100 M-cell slice: ~0.7 s of the page's thread, cell by cell.)
-fn strip_fill<G: GeometrySource>(g: G, index: &BlockIndex, mask: &mut [u8], lo: f64, hi: f64, shifts: &[f64]) {
-    let n = mask.len().min(g.len());
+/// at or above `hi`, keeps none. The others go cell by cell, reading only
+/// their heights. (A strip of a 100 M-cell slice: ~0.7 s of the page's
+/// thread cell by cell; a yt slice's cells come grid by grid, or in octree
+/// order, so nearly every block is decided and the runs are few.) Stops,
+/// returning false, when `run` does.
+fn strip_runs_of<G: GeometrySource>(
+    g: G,
+    index: &BlockIndex,
+    lo: f64,
+    hi: f64,
+    shifts: &[f64],
+    mut run: impl FnMut(usize, usize) -> bool,
+) -> bool {
+    let n = g.len();
     let only_itself = shifts == [0.0];
+    let mut open: Option<usize> = None; // the start of the run being extended
+    let mut kept = |p: usize, keep: bool, open: &mut Option<usize>| -> bool {
+        match (*open, keep) {
+            (None, true) => *open = Some(p),
+            (Some(start), false) => {
+                *open = None;
+                return run(start, p);
+            }
+            _ => {}
+        }
+        true
+    };
     for (b, bx) in index.level1.iter().enumerate() {
         let (first, last) = ((b * BLOCK).min(n), ((b + 1) * BLOCK).min(n));
         if bx[2] > lo && bx[3] < hi {
-            mask[first..last].fill(1);
+            if !kept(first, true, &mut open) {
+                return false;
+            }
         } else if only_itself && (bx[3] <= lo || bx[2] >= hi) {
-            // (none kept: the mask is zeroed)
+            if !kept(first, false, &mut open) {
+                return false;
+            }
         } else {
-            for (p, m) in mask[first..last].iter_mut().enumerate() {
-                let (oysp, dysp) = g.y_of(first + p);
-                *m = u8::from(shifts.iter().any(|&s| {
+            for p in first..last {
+                let (oysp, dysp) = g.y_of(p);
+                let keep = shifts.iter().any(|&s| {
                     let ysp = oysp + s;
                     ysp + dysp > lo && ysp - dysp < hi
-                }));
+                });
+                if !kept(p, keep, &mut open) {
+                    return false;
+                }
             }
         }
     }
+    if let Some(start) = open {
+        return run(start, n);
+    }
+    true
 }
 
 impl VariableMesh {
@@ -1030,12 +1064,44 @@ impl VariableMesh {
         let all = [0.0, period_y, -period_y, 2.0 * period_y, -2.0 * period_y];
         let shifts: &[f64] = if period_y.is_finite() && period_y != 0.0 { &all } else { &all[..1] };
         let mut mask = try_filled(self.len(), 0u8, "a strip of the mesh")?;
-        let index = self.block_index()?;
-        match self.geometry() {
-            GeometryRef::F64(g) => strip_fill(g, &index, &mut mask, lo, hi, shifts),
-            GeometryRef::Table(t) => strip_fill(t, &index, &mut mask, lo, hi, shifts),
-        }
+        self.each_strip_run(lo, hi, shifts, |start, end| {
+            mask[start..end].fill(1);
+            true
+        })?;
         Ok(mask)
+    }
+
+    /// The cells [`VariableMesh::strip_mask`] keeps as runs: `[start0, end0,
+    /// start1, end1, ...]` (`[start, end)` each, increasing, never adjacent),
+    /// or `None` when there would be more than `most` runs (cells in no
+    /// spatial order: the mask is then the smaller form).
+    pub fn strip_runs(&self, lo: f64, hi: f64, period_y: f64, most: usize) -> Result<Option<Vec<u32>>> {
+        self.ensure_valid()?;
+        if lo.is_nan() || hi.is_nan() || !(lo < hi) {
+            return Err(Error::InvalidParts(format!("a strip from y = {lo} to {hi}: not an interval")));
+        }
+        if u32::try_from(self.len()).is_err() {
+            return Ok(None); // (cell numbers past u32: the mask)
+        }
+        let all = [0.0, period_y, -period_y, 2.0 * period_y, -2.0 * period_y];
+        let shifts: &[f64] = if period_y.is_finite() && period_y != 0.0 { &all } else { &all[..1] };
+        let mut runs: Vec<u32> = Vec::new();
+        let complete = self.each_strip_run(lo, hi, shifts, |start, end| {
+            if runs.len() >= 2 * most {
+                return false;
+            }
+            runs.extend([start as u32, end as u32]);
+            true
+        })?;
+        Ok(complete.then_some(runs))
+    }
+
+    fn each_strip_run(&self, lo: f64, hi: f64, shifts: &[f64], run: impl FnMut(usize, usize) -> bool) -> Result<bool> {
+        let index = self.block_index()?;
+        Ok(match self.geometry() {
+            GeometryRef::F64(g) => strip_runs_of(g, &index, lo, hi, shifts, run),
+            GeometryRef::Table(t) => strip_runs_of(t, &index, lo, hi, shifts, run),
+        })
     }
 
     /// The mesh of the cells `mask` keeps (non-zero; [`VariableMesh::strip_mask`]),
@@ -1412,7 +1478,22 @@ mod tests {
                         }
                         for period in [f64::NAN, 0.0, 1.0, 0.37] {
                             let got = m.strip_mask(lo, hi, period).unwrap();
-                            assert_eq!(got, mask_by_cells(m, lo, hi, period), "strip {lo}..{hi}, period {period}");
+                            let want = mask_by_cells(m, lo, hi, period);
+                            assert_eq!(got, want, "strip {lo}..{hi}, period {period}");
+                            // the runs: the same cells, each run as long as it goes
+                            let runs = m.strip_runs(lo, hi, period, usize::MAX).unwrap().unwrap();
+                            let mut from_runs = vec![0u8; m.len()];
+                            for r in runs.chunks(2) {
+                                assert!(r[0] < r[1] && (r[1] as usize == m.len() || want[r[1] as usize] == 0));
+                                assert!(r[0] == 0 || want[r[0] as usize - 1] == 0);
+                                from_runs[r[0] as usize..r[1] as usize].fill(1);
+                            }
+                            assert_eq!(from_runs, want);
+                            let count = runs.len() / 2;
+                            if count > 0 {
+                                assert_eq!(m.strip_runs(lo, hi, period, count - 1).unwrap(), None);
+                                assert_eq!(m.strip_runs(lo, hi, period, count).unwrap(), Some(runs));
+                            }
                         }
                         blocks_decided += 1;
                     }

@@ -129,6 +129,8 @@ test("pool: the bands put together are frb.deposit's image, bit for bit", { skip
     const cells = pool.strips.map((strip) => strip.cells || m.px.length);
     assert.equal(cells.length, size);
     if (size > 1) {
+      // (cells in a spatial order: each strip's cells as a few runs, no mask of a byte a cell)
+      assert.ok(pool.strips.every((s) => s.runs && !s.mask && s.runs.length / 2 <= m.px.length / 16), `K=${size}`);
       assert.ok(cells.every((c) => c < m.px.length * 0.8), `${cells} of ${m.px.length}`);
       // (1.08-1.15x without the strips' overlap; with it, this small mesh's cells crowd along the splits)
       assert.ok(cells.reduce((a, b) => a + b) < m.px.length * 1.4, `${cells} of ${m.px.length}`);
@@ -206,6 +208,25 @@ test("pool: a mesh a worker cannot hold is said at the next image", { skip: !bui
   await new Promise((r) => setTimeout(r, 10));
   await assert.rejects(pool.deposit({ view: [0, 1, 0, 1], width: 8, height: 8 }), /a deposit worker: cell half-width pdx\[3\] = NaN must be finite/);
   pool.terminate();
+});
+
+test("pool: a mesh in no spatial order gets its strips as masks (runs would be longer), the same bits", { skip: !built && "wasm not built" }, async () => {
+  const px = await glue();
+  const ordered = amrMesh(), n = ordered.px.length;
+  // (a fixed shuffle: every cell far from the one before it)
+  const order = Array.from({ length: n }, (_, i) => (i * 761) % n);
+  assert.equal(new Set(order).size, n);
+  const m = Object.fromEntries(Object.entries(ordered).map(([k, a]) => [k, Float64Array.from(order, (i) => a[i])]));
+  for (const period of [NaN, 1]) {
+    const pool = new DepositPool({ spawn: fakeSpawn(px), module: null, size: 2, chunk: 50, px });
+    pool.setMesh(meshOf(px, m), "v", period);
+    for (const r of [{ view: [0, 1, 0, 1], width: 64, height: 64 }, { view: [0.1, 0.7, 0.05, 0.55], width: 97, height: 31 }]) {
+      const want = { antialias: true, periodic: false, period: null, ...r };
+      assert.ok(sameBits(await pool.deposit(want), single(px, m, want)), JSON.stringify(r));
+    }
+    assert.ok(pool.strips.every((s) => s.mask && !s.runs), `period ${period}`);
+    pool.terminate();
+  }
 });
 
 test("pool: strips without cells are empty pixels; a periodic image of another period than the strips' is made here, exact", { skip: !built && "wasm not built" }, async () => {

@@ -11,7 +11,7 @@
 // the single-thread image, byte for byte.
 //
 // Strips: worker k holds only the cells of a strip of heights (`ySplits`:
-// as many cells in each; `stripMask`: the cells whose extent, or a periodic
+// as many cells in each; `stripRuns`, else `stripMask`: the cells whose extent, or a periodic
 // image's, meets it, gathered in the file's order as they are sent), so the
 // workers hold about one copy of the mesh between them, not one each. A row lying inside
 // a strip (less a margin for the plain fill's rounding, `stripOfRow`) gets
@@ -244,20 +244,40 @@ export class Cancelled extends Error {
   }
 }
 
+// The runs of cells a strip keeps, in order: its `runs` ([start, end) pairs: the mesh gives them where its
+// cells come in a spatial order, as a yt slice's do: a few runs, where a mask is a byte a cell, which
+// took ~0.5 s of the page's thread to copy out of wasm memory for a strip of a 100 M-cell slice), else
+// found in its `mask` by the typed array's own indexOf. -> next(): [start, end] of the next run, or null.
+function keptRuns(strip) {
+  if (strip.runs) {
+    const runs = strip.runs;
+    let r = 0;
+    return () => (r < runs.length ? [runs[r++], runs[r++]] : null);
+  }
+  const mask = strip.mask;
+  let end = 0;
+  return () => {
+    const at = mask.indexOf(1, end);
+    if (at < 0) return null;
+    end = mask.indexOf(0, at);
+    if (end < 0) end = mask.length;
+    return [at, end];
+  };
+}
+
 // gather(into): the next `into.length` values of `source()` (a fresh view each time: wasm memory may
-// have grown) whose `mask` byte is 1 (the others 0), from where the last call stopped. Copied a run of
-// kept cells at a time, the runs found by the typed array's own indexOf: a loop over every cell took
-// 1.5 s of the page's thread before a 50 M-cell slice's first image (4 parts, 2 strips).
-function gatherer(mask, source) {
+// have grown) of the cells `strip` keeps, from where the last call stopped, a run of kept cells at a
+// time (a loop over every cell took 1.5 s of the page's thread before a 50 M-cell slice's first image).
+function gatherer(strip, source) {
+  const next = keptRuns(strip);
   let at = 0, end = 0; // the run of kept cells being copied: at..end
   return (into) => {
     const from = source();
     for (let j = 0; j < into.length;) {
       if (at >= end) {
-        at = mask.indexOf(1, end);
-        if (at < 0) throw new Error(`a strip's mask keeps fewer cells than its parts were given`);
-        end = mask.indexOf(0, at);
-        if (end < 0) end = mask.length;
+        const run = next();
+        if (!run) throw new Error(`a strip keeps fewer cells than its parts were given`);
+        [at, end] = run;
       }
       const n = Math.min(end - at, into.length - j);
       into.set(from.subarray(at, at + n), j);
@@ -267,13 +287,21 @@ function gatherer(mask, source) {
   };
 }
 
-// The cells a strip's mask keeps (its bytes are 0 or 1): a plain loop (reduce's call a byte took ~60 ms a
-// strip of a 10 M-cell slice, before the first image).
-function countKept(mask) {
+// The cells a strip keeps: its runs' lengths, or its mask's bytes (0 or 1) by a plain loop (reduce's call
+// a byte took ~60 ms a strip of a 10 M-cell slice, before the first image).
+function countKept(strip) {
   let n = 0;
+  if (strip.runs) {
+    for (let r = 0; r < strip.runs.length; r += 2) n += strip.runs[r + 1] - strip.runs[r];
+    return n;
+  }
+  const mask = strip.mask;
   for (let i = 0, len = mask.length; i < len; i++) n += mask[i];
   return n;
 }
+
+// The most runs a strip is given as (beyond, its mask): as many bytes as half a mask's.
+const mostRuns = (cells) => Math.ceil(cells / 16);
 
 export class DepositPool {
   // spawn(): a Worker (or anything with postMessage, onmessage, onerror,
@@ -345,12 +373,13 @@ export class DepositPool {
     for (const slot of this.workers) {
       if (slot.index >= edges.length - 1) continue; // (fewer strips than workers: this one idles)
       const lo = edges[slot.index], hi = edges[slot.index + 1];
-      const strip = { lo, hi, heldLo: lo - overlap, heldHi: hi + overlap, mask: null, cells: 0, empty: false };
+      const strip = { lo, hi, heldLo: lo - overlap, heldHi: hi + overlap, runs: null, mask: null, cells: 0, empty: false };
       this.strips.push(strip);
       slot.strip = strip;
       slot.tasks = edges.length === 2 ? this.meshTasks(id, field, mesh) : [{ build: () => {
-        strip.mask = mesh.stripMask(strip.heldLo, strip.heldHi, window);
-        strip.cells = countKept(strip.mask);
+        strip.runs = mesh.stripRuns(strip.heldLo, strip.heldHi, window, mostRuns(mesh.len())) ?? null;
+        if (!strip.runs) strip.mask = mesh.stripMask(strip.heldLo, strip.heldHi, window);
+        strip.cells = countKept(strip);
         if (strip.cells) return this.meshTasks(id, field, mesh, strip);
         strip.empty = true; // (its rows: empty pixels, here)
         this.emptyRows(slot);
@@ -376,7 +405,7 @@ export class DepositPool {
       if (!strip || !perCell.includes(name)) return { type: "part", mesh: id, name, offset: 0, length: layout[name], source };
       layout[name] = strip.cells;
       return { type: "part", mesh: id, name, offset: 0, length: strip.cells, array: source().constructor,
-        gather: gatherer(strip.mask, source) };
+        gather: gatherer(strip, source) };
     });
     return [{ message: { type: "mesh", mesh: id, field, layout } }, ...parts, { message: { type: "meshDone", mesh: id } }];
   }
@@ -404,9 +433,9 @@ export class DepositPool {
       slot.tasks = slot.tasks.filter((t) => t.type !== "values" && !t.values); // (a field no longer wanted)
       slot.tasks.push({ values: true, build: () => {
         if (strip.empty) return [];
-        if (!strip.mask) return [{ type: "values", mesh: this.meshId, field, offset: 0, length: this.mesh.len(), source }];
+        if (!strip.runs && !strip.mask) return [{ type: "values", mesh: this.meshId, field, offset: 0, length: this.mesh.len(), source }];
         return [{ type: "values", mesh: this.meshId, field, offset: 0, length: strip.cells, array: Float64Array,
-          gather: gatherer(strip.mask, source) }];
+          gather: gatherer(strip, source) }];
       } });
       this.pump(slot);
     }
