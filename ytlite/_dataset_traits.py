@@ -48,7 +48,7 @@ def dataset_traits(ds, field=None, fields=None, depth=None):
     state = dict(
         field_units={n: ds.units(n) for n in names}, field=field,
         # (a page that reads the file itself scans the others' signs as it reads them, and adds their
-        # scales (widget.js: readSource); scanning them here would read every field in the kernel first)
+        # scales (widget.js: addFieldScales); scanning them here would read every field in the kernel first)
         field_scales={n: ds.default_scale(n) for n in names if n == field or not source or ds.knows_scale(n)},
         length_units=units, length_unit=ds.length_unit[1] if ds.length_unit[1] in units else "code_length",
         domain=list(ds.domain_bounds), view=ds.default_view(), period=list(ds.period),

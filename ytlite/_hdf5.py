@@ -117,8 +117,8 @@ class _H5wasmReader:
     """The file in the worker's h5wasm (a ``SliceFile`` of slicefile.js) only
     while Python reads from it: ``load`` reads the metadata and scans the
     sign of the field shown first (its default scale) in one opening, then
-    closes it and frees what it held (``loaded``); the cells are checked as Python first reads
-    them (``check_cells``); a later read (an array, a
+    closes it and frees what it held (``loaded``); the cells are checked as
+    Python first reads them (``check_cells``); a later read (an array, a
     scale not known) brings the file back, reads what is asked and frees it
     once the cell has run (a timer: the reads of one cell share one opening).
     "In h5wasm" is, for a file the site serves by HTTP ranges, a node of its
