@@ -172,7 +172,7 @@ class SliceDataset:
         zero or negative, ``linear`` for the refinement level; for the field a
         site chose to show first, the scale it chose (``_conventions.site_choices``)."""
         name = self.check_field(field)
-        chosen = self._choices.get("scale") if name == self.default_field() else None
+        chosen = self._chosen_scale(name)
         if name in DERIVED_FIELDS or chosen in conventions.SCALES:  # (no need to scan the values)
             return conventions.default_scale(name, True, chosen)
         if name not in self._positive:
@@ -185,9 +185,12 @@ class SliceDataset:
         derived field, a site's chosen scale, a sign scanned already, values
         in memory (CPython's reader holds them all)."""
         name = self.check_field(field)
-        chosen = self._choices.get("scale") if name == self.default_field() else None
-        return (name in DERIVED_FIELDS or chosen in conventions.SCALES or name in self._positive
+        return (name in DERIVED_FIELDS or self._chosen_scale(name) in conventions.SCALES or name in self._positive
                 or name in self._arrays or getattr(self._raw.reader, "holds_values", False))
+
+    def _chosen_scale(self, name):
+        """A site's chosen scale (ytlite.toml), for the field it chose to show first; else None."""
+        return self._choices.get("scale") if name == self.default_field() else None
 
     def default_field(self) -> str:
         if not self.field_list:

@@ -549,6 +549,14 @@ impl BlockIndex {
     }
 }
 
+/// A strip `(lo, hi)` must be an interval.
+fn strip_interval(lo: f64, hi: f64) -> Result<()> {
+    if lo.is_nan() || hi.is_nan() || !(lo < hi) {
+        return Err(Error::InvalidParts(format!("a strip from y = {lo} to {hi}: not an interval")));
+    }
+    Ok(())
+}
+
 /// The cells [`VariableMesh::strip_mask`] keeps, as runs `[start, end)` in
 /// increasing order, calling `run(start, end)` for each: cell `p` is kept
 /// when one of its images `oysp + s` (`s` in `shifts`) meets `(lo, hi)`:
@@ -564,11 +572,10 @@ impl BlockIndex {
 /// strips with the domain's period whether the view is periodic or not (the
 /// checkbox may change), so that case is the common one: without it, half a
 /// 100 M-cell slice went cell by cell, 5 images each, ~0.2 s a strip. The
-/// others go cell by cell, reading only
-/// their heights. (A strip of a 100 M-cell slice: ~0.7 s of the page's
-/// thread cell by cell; a yt slice's cells come grid by grid, or in octree
-/// order, so nearly every block is decided and the runs are few.) Stops,
-/// returning false, when `run` does.
+/// other blocks go cell by cell, reading only their heights (every cell: ~0.7
+/// s a strip of a 100 M-cell slice; a yt slice's cells come grid by grid, or
+/// in octree order, so nearly every block is decided and the runs are few).
+/// Stops, returning false, when `run` does.
 fn strip_runs_of<G: GeometrySource>(
     g: G,
     index: &BlockIndex,
@@ -1074,13 +1081,9 @@ impl VariableMesh {
     /// flag per cell (1: kept).
     pub fn strip_mask(&self, lo: f64, hi: f64, period_y: f64) -> Result<Vec<u8>> {
         self.ensure_valid()?;
-        if lo.is_nan() || hi.is_nan() || !(lo < hi) {
-            return Err(Error::InvalidParts(format!("a strip from y = {lo} to {hi}: not an interval")));
-        }
-        let all = [0.0, period_y, -period_y, 2.0 * period_y, -2.0 * period_y];
-        let shifts: &[f64] = if period_y.is_finite() && period_y != 0.0 { &all } else { &all[..1] };
+        strip_interval(lo, hi)?; // (before the mask is allocated)
         let mut mask = try_filled(self.len(), 0u8, "a strip of the mesh")?;
-        self.each_strip_run(lo, hi, shifts, |start, end| {
+        self.each_strip_run(lo, hi, period_y, |start, end| {
             mask[start..end].fill(1);
             true
         })?;
@@ -1092,17 +1095,11 @@ impl VariableMesh {
     /// or `None` when there would be more than `most` runs (cells in no
     /// spatial order: the mask is then the smaller form).
     pub fn strip_runs(&self, lo: f64, hi: f64, period_y: f64, most: usize) -> Result<Option<Vec<u32>>> {
-        self.ensure_valid()?;
-        if lo.is_nan() || hi.is_nan() || !(lo < hi) {
-            return Err(Error::InvalidParts(format!("a strip from y = {lo} to {hi}: not an interval")));
-        }
         if u32::try_from(self.len()).is_err() {
             return Ok(None); // (cell numbers past u32: the mask)
         }
-        let all = [0.0, period_y, -period_y, 2.0 * period_y, -2.0 * period_y];
-        let shifts: &[f64] = if period_y.is_finite() && period_y != 0.0 { &all } else { &all[..1] };
         let mut runs: Vec<u32> = Vec::new();
-        let complete = self.each_strip_run(lo, hi, shifts, |start, end| {
+        let complete = self.each_strip_run(lo, hi, period_y, |start, end| {
             if runs.len() >= 2 * most {
                 return false;
             }
@@ -1112,7 +1109,12 @@ impl VariableMesh {
         Ok(complete.then_some(runs))
     }
 
-    fn each_strip_run(&self, lo: f64, hi: f64, shifts: &[f64], run: impl FnMut(usize, usize) -> bool) -> Result<bool> {
+    /// `strip_runs_of` over this mesh, its images those of `period_y` (none
+    /// unless finite and non-zero); `(lo, hi)` must be an interval.
+    fn each_strip_run(&self, lo: f64, hi: f64, period_y: f64, run: impl FnMut(usize, usize) -> bool) -> Result<bool> {
+        strip_interval(lo, hi)?;
+        let all = [0.0, period_y, -period_y, 2.0 * period_y, -2.0 * period_y];
+        let shifts: &[f64] = if period_y.is_finite() && period_y != 0.0 { &all } else { &all[..1] };
         let index = self.block_index()?;
         Ok(match self.geometry() {
             GeometryRef::F64(g) => strip_runs_of(g, &index, lo, hi, shifts, run),
@@ -1179,12 +1181,12 @@ impl VariableMesh {
         if k < 2 || !(lo < hi) {
             return Ok(Vec::new());
         }
-        let counts = self.centre_histogram(lo, (hi - lo) / BINS as f64, BINS)?;
+        let width = (hi - lo) / BINS as f64;
+        let counts = self.centre_histogram(lo, width, BINS)?;
         if counts.iter().filter(|&&c| c > 0).count() < 2 {
             return Ok(Vec::new()); // (every centre in one bin: no height splits them)
         }
         let k = k.min(BINS); // (no more strips than bins: and no allocation of an absurd size asked for)
-        let width = (hi - lo) / BINS as f64;
         let mut splits = Vec::with_capacity(k - 1);
         let (mut seen, mut want) = (0usize, 1usize);
         for (b, c) in counts.iter().enumerate() {
